@@ -1,0 +1,204 @@
+/**
+ * Bundled dataset ingest: manifest → download → verify → decode → check → one atomic write per
+ * dataset. Unchanged datasets (same sha256) are skipped; a failing dataset keeps its previous
+ * version and does not stop the others.
+ */
+import { decodeColumns, isGzip, type DatasetEntry, type MissingSource, type Table } from '../datasets/columns';
+import { downloadBytes, gunzip, sha256Hex } from './download';
+import { parseManifest } from './manifest';
+import type { StoredDataset } from './schema';
+import { describeColumn, type DataStore } from './store';
+
+export type IngestPhase = 'check' | 'download' | 'decode' | 'store' | 'skip' | 'done' | 'error';
+
+export interface IngestProgress {
+  datasetId: string;
+  phase: IngestPhase;
+  /** Bytes received while downloading; otherwise equal to `total` once the phase is over. */
+  loaded: number;
+  total: number;
+  message?: string;
+}
+
+export interface IngestOptions {
+  /** Absolute URL of manifest.json (relative ones are resolved against the page or worker location). */
+  manifestUrl: string;
+  fetch: typeof fetch;
+  store: DataStore;
+  onProgress(progress: IngestProgress): void;
+  signal?: AbortSignal;
+  /** Only these dataset ids (default: all). */
+  only?: string[];
+}
+
+export interface DatasetIngestResult {
+  id: string;
+  title: string;
+  space: DatasetEntry['space'] | 'unknown';
+  status: 'imported' | 'skipped' | 'failed' | 'cancelled';
+  rows: number;
+  /** Bytes downloaded (0 when skipped). */
+  bytes: number;
+  ms: number;
+  /** Why it failed or was cancelled, one sentence naming the file. */
+  error?: string;
+  /** A caveat about an import that succeeded (e.g. the checksum could not be verified). */
+  note?: string;
+}
+
+export interface IngestReport {
+  manifestUrl: string;
+  /** When the manifest was built (ISO 8601), as it says. */
+  generatedAt: string;
+  datasets: DatasetIngestResult[];
+  /** Datasets the build could not produce, passed through from the manifest. */
+  missing: MissingSource[];
+  /** Set when the manifest itself could not be loaded; nothing was imported then. */
+  error?: string;
+  cancelled: boolean;
+  ms: number;
+}
+
+export const CANCELLED = 'Cancelled; the previously stored version (if any) is kept';
+
+const isAbort = (error: unknown, signal?: AbortSignal) => signal?.aborted === true || (error as Error)?.name === 'AbortError';
+
+export async function ingestBundled(options: IngestOptions): Promise<IngestReport> {
+  const { fetch: fetchFn, signal } = options;
+  const started = performance.now();
+  const report: IngestReport = { manifestUrl: options.manifestUrl, generatedAt: '', datasets: [], missing: [], cancelled: false, ms: 0 };
+  const finish = () => ({ ...report, cancelled: signal?.aborted === true, ms: performance.now() - started });
+  let manifestUrl: string;
+  let entries: DatasetEntry[];
+  try {
+    manifestUrl = new URL(options.manifestUrl, (globalThis as { location?: { href: string } }).location?.href).href;
+    report.manifestUrl = manifestUrl;
+    const response = await fetchFn(manifestUrl, { signal, cache: 'no-cache' });
+    if (!response.ok) throw new Error(`the server answered HTTP ${response.status}`);
+    const manifest = parseManifest(await response.text());
+    report.generatedAt = manifest.generatedAt;
+    report.missing = manifest.missing;
+    const failed = (id: string, error: string): DatasetIngestResult => ({ id, title: id, space: 'unknown', status: 'failed', rows: 0, bytes: 0, ms: 0, error });
+    report.datasets.push(...manifest.rejected.filter((r) => !options.only || options.only.includes(r.id)).map((r) => failed(r.id, r.problem)));
+    const listed = new Set([...manifest.datasets.map((e) => e.id), ...manifest.rejected.map((r) => r.id)]);
+    for (const id of options.only ?? []) if (!listed.has(id)) report.datasets.push(failed(id, `${id} is not listed in manifest.json`));
+    // NB201-space tables first: the app's main views need them, the others can arrive later.
+    entries = manifest.datasets
+      .filter((e) => !options.only || options.only.includes(e.id))
+      .sort((a, b) => Number(b.space === 'nb201') - Number(a.space === 'nb201'));
+  } catch (error) {
+    report.error = isAbort(error, signal) ? CANCELLED : `Could not load the dataset list (${options.manifestUrl}): ${(error as Error).message}`;
+    return finish();
+  }
+  for (const entry of entries) {
+    report.datasets.push(await ingestEntry(entry, manifestUrl, options));
+  }
+  return finish();
+}
+
+async function ingestEntry(entry: DatasetEntry, manifestUrl: string, options: IngestOptions): Promise<DatasetIngestResult> {
+  const { store, signal, onProgress } = options;
+  const started = performance.now();
+  const result: DatasetIngestResult = { id: entry.id, title: entry.title, space: entry.space, status: 'failed', rows: entry.rows, bytes: 0, ms: 0 };
+  const progress = (phase: IngestPhase, loaded: number, total: number, message?: string) =>
+    onProgress({ datasetId: entry.id, phase, loaded, total, ...(message === undefined ? {} : { message }) });
+  try {
+    signal?.throwIfAborted();
+    progress('check', 0, entry.bytes);
+    const stored = await store.getDataset(entry.id);
+    if (stored?.origin === 'bundled' && stored.sha256 === entry.sha256 && stored.rows === entry.rows) {
+      progress('skip', entry.bytes, entry.bytes, 'unchanged (same checksum)');
+      result.status = 'skipped';
+    } else {
+      const { table, bytes, note } = await fetchTable(entry, manifestUrl, options, progress);
+      result.bytes = bytes;
+      if (note) result.note = note;
+      signal?.throwIfAborted();
+      progress('store', 0, entry.rows);
+      await store.putDataset(storedMeta(entry, table), table.columns, { signal });
+      progress('done', entry.rows, entry.rows);
+      result.status = 'imported';
+    }
+  } catch (error) {
+    result.status = isAbort(error, signal) ? 'cancelled' : 'failed';
+    result.error = result.status === 'cancelled' ? CANCELLED : (error as Error).message;
+    progress('error', 0, 0, result.error);
+  }
+  result.ms = performance.now() - started;
+  return result;
+}
+
+type Progress = (phase: IngestPhase, loaded: number, total: number, message?: string) => void;
+
+/** Downloads, verifies and decodes one dataset; errors name the file. */
+async function fetchTable(entry: DatasetEntry, manifestUrl: string, options: IngestOptions, progress: Progress) {
+  const { signal } = options;
+  const fail = (problem: string) => new Error(`${entry.file}: ${problem}`);
+  const url = new URL(entry.file, manifestUrl).href;
+  let received: Uint8Array<ArrayBuffer>;
+  try {
+    received = await downloadBytes(options.fetch, url, {
+      signal,
+      maxBytes: Math.max(entry.bytes, entry.rawBytes),
+      // A server may send the file already decompressed; then the raw size is the total.
+      onBytes: (loaded, first) => progress('download', loaded, isGzip(first) ? entry.bytes : entry.rawBytes),
+    });
+  } catch (error) {
+    throw isAbort(error, signal) ? error : fail((error as Error).message);
+  }
+  let raw: ArrayBuffer;
+  let note: string | undefined;
+  if (isGzip(received)) {
+    if (received.byteLength !== entry.bytes) throw fail(`received ${received.byteLength} bytes, the manifest says ${entry.bytes}`);
+    const sha256 = await sha256Hex(received);
+    if (sha256 === undefined) note = 'checksum not verified: this page is not a secure context (no crypto.subtle)';
+    else if (sha256 !== entry.sha256) throw fail(`checksum mismatch (sha256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…); the file is corrupt or from another build`);
+    progress('decode', 0, entry.rawBytes);
+    raw = await gunzip(received).catch((error: Error) => { throw fail(error.message); });
+  } else {
+    if (received.byteLength !== entry.rawBytes) throw fail(`received ${received.byteLength} bytes (not gzip), the manifest says ${entry.rawBytes} uncompressed`);
+    note = 'the server sent the file already decompressed: its size was checked, its checksum could not be';
+    progress('decode', 0, entry.rawBytes);
+    raw = received.buffer;
+  }
+  if (raw.byteLength !== entry.rawBytes) throw fail(`decompressed to ${raw.byteLength} bytes, the manifest says ${entry.rawBytes}`);
+  let table: Table;
+  try {
+    table = decodeColumns(entry, raw);
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+  const problem = tableProblem(entry, table);
+  if (problem) throw fail(problem);
+  progress('decode', entry.rawBytes, entry.rawBytes);
+  return { table, bytes: received.byteLength, note };
+}
+
+/** Every column has `rows` values; key columns (index, ops_code, row) are whole, present and unique. */
+export function tableProblem(entry: Pick<DatasetEntry, 'rows' | 'columns'>, table: Table): string | undefined {
+  for (const column of entry.columns) {
+    const values = table.columns[column.name];
+    if (!values || values.length !== entry.rows) return `column ${column.name} has ${values?.length ?? 0} values, expected ${entry.rows}`;
+    if (column.kind !== 'key') continue;
+    const rowOf = new Map<number, number>();
+    for (let r = 0; r < values.length; r++) {
+      const v = values[r];
+      if (!Number.isInteger(v)) return `key column ${column.name} has ${Number.isNaN(v) ? 'a missing value' : `the non-integer ${v}`} in row ${r}`;
+      const earlier = rowOf.get(v);
+      if (earlier !== undefined) return `key column ${column.name} repeats ${v} (rows ${earlier} and ${r})`;
+      rowOf.set(v, r);
+    }
+  }
+  return undefined;
+}
+
+function storedMeta(entry: DatasetEntry, table: Table): StoredDataset {
+  const meta: StoredDataset = {
+    id: entry.id, title: entry.title, space: entry.space, version: entry.version, sha256: entry.sha256, rows: entry.rows,
+    columns: entry.columns.map(({ name, kind, unit, description, device }) =>
+      describeColumn({ name, kind, unit, description, ...(device ? { device } : {}) }, table.columns[name])),
+    caveats: entry.caveats, source: entry.source, importedAt: Date.now(), origin: 'bundled', bytes: entry.bytes,
+  };
+  if (entry.keys) meta.keys = entry.keys;
+  return meta;
+}

@@ -1,0 +1,128 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it, vi } from 'vitest';
+import { MEMORY_ONLY, UPGRADED_ELSEWHERE } from './errors';
+import { BLOCKED_BY_OLDER_TAB, openDatabase, openStore } from './open';
+import { DB_NAME, DB_VERSION, MIGRATIONS, type Migration } from './schema';
+import { fixtureDataset } from './test-fixtures';
+
+/** Opens the database without our code, as another tab would (it ignores versionchange). */
+function rawOpen(factory: IDBFactory, version: number): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = factory.open(DB_NAME, version);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+describe('schema v1', () => {
+  it('creates every store with its key and indexes', async () => {
+    const factory = new IDBFactory();
+    const db = await openDatabase(factory, MIGRATIONS, 5000);
+    expect(db.version).toBe(DB_VERSION);
+    expect(DB_VERSION).toBe(1);
+    expect([...db.objectStoreNames].sort()).toEqual(['columns', 'datasets', 'measurements', 'predictors', 'profiles', 'searchRuns']);
+    const tx = db.transaction(['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles']);
+    expect(tx.objectStore('datasets').keyPath).toBe('id');
+    expect(tx.objectStore('columns').keyPath).toEqual(['datasetId', 'name']);
+    const measurements = tx.objectStore('measurements');
+    expect(measurements.keyPath).toBe('id');
+    expect(measurements.autoIncrement).toBe(true);
+    expect(measurements.index('byProfile').keyPath).toBe('profileId');
+    expect(measurements.index('byArch').keyPath).toBe('archIndex');
+    for (const name of ['predictors', 'searchRuns', 'profiles'] as const) expect(tx.objectStore(name).keyPath).toBe('id');
+    db.close();
+  });
+
+  it('runs only the appended steps on upgrade and keeps the data', async () => {
+    const factory = new IDBFactory();
+    const first = await openStore(factory);
+    const v1 = fixtureDataset('nb201', 1);
+    await first.store.putDataset(v1.meta, v1.columns);
+    first.store.close();
+
+    const initial = vi.fn(MIGRATIONS[0]);
+    const addNotes: Migration = vi.fn((db) => {
+      (db as unknown as IDBDatabase).createObjectStore('notes', { keyPath: 'id' });
+    });
+    const upgraded = await openStore(factory, { migrations: [initial, addNotes] });
+    expect(upgraded.mode).toBe('indexeddb');
+    expect(initial).not.toHaveBeenCalled();
+    expect(addNotes).toHaveBeenCalledTimes(1);
+    expect((await upgraded.store.loadTable('nb201'))?.columns).toEqual(v1.columns);
+    upgraded.store.close();
+    const db = await rawOpen(factory, 2);
+    expect([...db.objectStoreNames]).toContain('notes');
+    db.close();
+  });
+
+  it('falls back to memory when a migration fails, leaving the old version', async () => {
+    const factory = new IDBFactory();
+    (await openStore(factory)).store.close();
+    const broken: Migration = () => {
+      throw new Error('step 2 is broken');
+    };
+    const opened = await openStore(factory, { migrations: [MIGRATIONS[0], broken] });
+    expect(opened.mode).toBe('memory');
+    expect(opened.notice).toBe(`IndexedDB is unavailable (Error: step 2 is broken); ${MEMORY_ONLY}`);
+    const db = await rawOpen(factory, 1);
+    expect(db.version).toBe(1);
+    db.close();
+  });
+});
+
+describe('openStore fallbacks', () => {
+  it('uses memory when there is no IndexedDB', async () => {
+    const opened = await openStore(null);
+    expect(opened.mode).toBe('memory');
+    expect(opened.store.mode).toBe('memory');
+    expect(opened.notice).toBe('IndexedDB is unavailable (this browser does not offer it); data is kept in memory for this tab only');
+    const v1 = fixtureDataset('nb201', 1);
+    await opened.store.putDataset(v1.meta, v1.columns);
+    expect(await opened.store.countRows('nb201')).toBe(5);
+  });
+
+  it('uses memory when open() throws', async () => {
+    const factory = { open: () => { throw new DOMException('The operation is insecure.', 'SecurityError'); } } as unknown as IDBFactory;
+    const opened = await openStore(factory);
+    expect(opened.mode).toBe('memory');
+    expect(opened.notice).toBe(`IndexedDB is unavailable (SecurityError: The operation is insecure.); ${MEMORY_ONLY}`);
+  });
+
+  it('uses memory when the database belongs to a newer version of the app', async () => {
+    const factory = new IDBFactory();
+    (await rawOpen(factory, DB_VERSION + 1)).close();
+    const opened = await openStore(factory);
+    expect(opened.mode).toBe('memory');
+    expect(opened.notice).toBe(`${UPGRADED_ELSEWHERE} (until then, ${MEMORY_ONLY})`);
+  });
+
+  it('uses memory when an older tab blocks the upgrade, and lets go once it closes', async () => {
+    const factory = new IDBFactory();
+    const olderTab = await rawOpen(factory, 1);
+    const twoSteps: Migration[] = [MIGRATIONS[0], () => {}];
+    const opened = await openStore(factory, { migrations: twoSteps });
+    expect(opened.mode).toBe('memory');
+    expect(opened.notice).toBe(`${BLOCKED_BY_OLDER_TAB}; ${MEMORY_ONLY}`);
+    olderTab.close();
+    // Our abandoned request now completes and must close itself, or this upgrade would block.
+    const onBlocked = vi.fn();
+    const later = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = factory.open(DB_NAME, 3);
+      request.onupgradeneeded = () => {};
+      request.onblocked = onBlocked;
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    expect(later.version).toBe(3);
+    expect(onBlocked).not.toHaveBeenCalled();
+    later.close();
+  });
+
+  it('uses memory when IndexedDB never answers', async () => {
+    const silent = { open: () => new EventTarget() } as unknown as IDBFactory;
+    const opened = await openStore(silent, { timeoutMs: 20 });
+    expect(opened.mode).toBe('memory');
+    expect(opened.notice).toBe(`IndexedDB is unavailable (it did not answer within 20 ms); ${MEMORY_ONLY}`);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Training and architecture settings of the GCN predictors, with the presets of the official
+ * BRP-NAS configs (SamsungLabs/eagle `configs/predictors/*.yaml`, spec section 4.1).
+ */
+
+export type LrSchedule = 'plateau' | 'cosine';
+
+/**
+ * Which weights a finished run keeps.
+ * - `best-copy`: a real snapshot of the epoch with the lowest validation loss (what eagle writes
+ *   to disk with `--save`, and what the authors evidently meant).
+ * - `last-epoch`: the weights after the last epoch run. Eagle keeps `state_dict()` of the best
+ *   epoch *by reference*; later optimizer steps update those tensors in place, so the weights it
+ *   restores in memory are the last epoch's. Use this to reproduce its behaviour.
+ */
+export type RestoreBest = 'best-copy' | 'last-epoch';
+
+/**
+ * How a BRP batch of pairs is embedded.
+ * - `embed-once`: each distinct model of the batch goes through the GCN once and the linear head
+ *   is reduced to one logit difference per pair (see heads.ts). Same loss and gradients as
+ *   `per-pair` without dropout; with dropout a model shares one dropout mask across its pairs of
+ *   the batch (eagle draws one mask per pair occurrence).
+ * - `per-pair`: the official behaviour, both models of every pair are embedded (duplicates
+ *   included), concatenated and fed to the full 1200→2 head.
+ */
+export type PairMode = 'embed-once' | 'per-pair';
+
+export interface PredictorConfig {
+  /** Number of graph-convolution layers L (count, ≥ 1). */
+  layers: number;
+  /** Width of every hidden layer and of the embedding (units). */
+  hidden: number;
+  /** Dropout probability after each layer's ReLU during training (fraction 0–1). */
+  dropout: number;
+  /** Initial learning rate of AdamW (per step, dimensionless). */
+  lr: number;
+  /** Decoupled weight decay of AdamW (fraction of the weights removed per step, scaled by lr). */
+  weightDecay: number;
+  /** Mini-batch size: graphs for regression, ordered pairs for BRP (count). */
+  batchSize: number;
+  /** Maximum number of epochs (passes over the training graphs or pairs). */
+  epochs: number;
+  /** Learning-rate schedule: cosine annealing per epoch, or halving on a validation plateau. */
+  schedule: LrSchedule;
+  /** ReduceLROnPlateau patience (epochs without a 1 % relative improvement before halving). */
+  lrPatience: number;
+  /** Early-stopping patience (epochs without improvement before stopping; 0 disables). */
+  esPatience: number;
+  /** Which weights the finished run keeps. */
+  restoreBest: RestoreBest;
+  /** Seed of the weight init, shuffling and dropout masks (unsigned 32-bit integer). */
+  seed: number;
+  /** How BRP batches are embedded (ignored by the regressor). */
+  pairMode: PairMode;
+}
+
+const COMMON = {
+  layers: 4,
+  hidden: 600,
+  weightDecay: 5e-4,
+  epochs: 250,
+  lrPatience: 10,
+  esPatience: 35,
+  restoreBest: 'best-copy',
+  seed: 0,
+  pairMode: 'embed-once',
+} as const satisfies Partial<PredictorConfig>;
+
+/** `lat_gcn_nasbench201_desktop.yaml`: latency regressor. */
+export const LATENCY_PRESET: Readonly<PredictorConfig> = Object.freeze({
+  ...COMMON,
+  dropout: 0.002,
+  lr: 4e-4,
+  batchSize: 1,
+  schedule: 'plateau',
+});
+
+/** `acc_gcn_nasbench201.yaml`: accuracy regressor. */
+export const ACCURACY_PRESET: Readonly<PredictorConfig> = Object.freeze({
+  ...COMMON,
+  dropout: 0.2,
+  lr: 3.5e-4,
+  batchSize: 50,
+  schedule: 'cosine',
+});
+
+/** `acc_gcn_nasbench201_bin.yaml`: the binary relation predictor of the main BRP-NAS run. */
+export const BRP_PRESET: Readonly<PredictorConfig> = Object.freeze({
+  ...COMMON,
+  dropout: 0.2,
+  lr: 3.5e-4,
+  batchSize: 64,
+  schedule: 'cosine',
+});
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isFiniteNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/**
+ * Checks every field of a config (which may come from a URL or a stored file) and returns it
+ * typed; throws one message naming the first bad field.
+ */
+export function validateConfig(config: unknown, source = 'predictor config'): PredictorConfig {
+  if (typeof config !== 'object' || config === null) throw new Error(`${source}: expected an object`);
+  const c = config as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    throw new Error(`${source}: '${field}' must be ${expected}, got ${JSON.stringify(c[field])?.slice(0, 40)}`);
+  };
+  if (!isPositiveInteger(c.layers)) fail('layers', 'a positive integer');
+  if (!isPositiveInteger(c.hidden)) fail('hidden', 'a positive integer');
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) fail('dropout', 'a number in [0, 1)');
+  if (typeof c.lr !== 'number' || !(c.lr > 0) || !Number.isFinite(c.lr)) fail('lr', 'a positive number');
+  if (!isFiniteNonNegative(c.weightDecay)) fail('weightDecay', 'a non-negative number');
+  if (!isPositiveInteger(c.batchSize)) fail('batchSize', 'a positive integer');
+  if (!isPositiveInteger(c.epochs)) fail('epochs', 'a positive integer');
+  if (c.schedule !== 'plateau' && c.schedule !== 'cosine') fail('schedule', "'plateau' or 'cosine'");
+  if (!isNonNegativeInteger(c.lrPatience)) fail('lrPatience', 'a non-negative integer');
+  if (!isNonNegativeInteger(c.esPatience)) fail('esPatience', 'a non-negative integer');
+  if (c.restoreBest !== 'best-copy' && c.restoreBest !== 'last-epoch') fail('restoreBest', "'best-copy' or 'last-epoch'");
+  if (!isNonNegativeInteger(c.seed) || (c.seed as number) > 0xffffffff) fail('seed', 'an integer in [0, 2^32)');
+  if (c.pairMode !== 'embed-once' && c.pairMode !== 'per-pair') fail('pairMode', "'embed-once' or 'per-pair'");
+  return {
+    layers: c.layers as number,
+    hidden: c.hidden as number,
+    dropout: c.dropout as number,
+    lr: c.lr as number,
+    weightDecay: c.weightDecay as number,
+    batchSize: c.batchSize as number,
+    epochs: c.epochs as number,
+    schedule: c.schedule as LrSchedule,
+    lrPatience: c.lrPatience as number,
+    esPatience: c.esPatience as number,
+    restoreBest: c.restoreBest as RestoreBest,
+    seed: c.seed as number,
+    pairMode: c.pairMode as PairMode,
+  };
+}

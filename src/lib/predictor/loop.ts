@@ -1,0 +1,124 @@
+/**
+ * The epoch loop shared by the regressor and the BRP trainer, in eagle's order (spec section 4):
+ * train all batches → validation sum → best-epoch bookkeeping → LR schedule → early stopping.
+ * Plateau and early stopping only look at epochs > 20 (0-based), as in eagle.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW } from './adamw.ts';
+import { type PredictorConfig, type RestoreBest } from './config.ts';
+import { deriveSeed, STREAM } from './rng.ts';
+import { EarlyStopping, ReduceLrOnPlateau, cosineAnnealingLr } from './schedules.ts';
+
+/** Eagle steps plateau LR and early stopping only after this epoch index. */
+const SCHEDULE_WARMUP_EPOCHS = 20;
+
+export interface EpochRecord {
+  /** Epoch index, 0-based (eagle's `epoch_no`). */
+  epoch: number;
+  /** Sum of the training-mode batch losses of this epoch (dropout on, weights moving). */
+  trainLoss: number;
+  /** The spec's validation sum (eval mode) that drives best epoch, plateau LR and early stopping. */
+  valLoss: number;
+  /** Learning rate used during this epoch. */
+  lr: number;
+  /** Optimizer steps taken in this epoch (count). */
+  steps: number;
+  /** True when valLoss is the lowest so far. */
+  best: boolean;
+  /** Wall-clock time of the epoch, validation included (ms). */
+  ms: number;
+}
+
+export interface TrainingSummary {
+  /** Epochs actually run (count). */
+  epochsRun: number;
+  /** 0-based epoch with the lowest validation sum. */
+  bestEpoch: number;
+  bestValLoss: number;
+  /** True when early stopping ended the run before `config.epochs`. */
+  stoppedEarly: boolean;
+  /** Which weights were kept. */
+  restored: RestoreBest;
+  history: EpochRecord[];
+}
+
+export interface TrainingHooks {
+  /** Called after every epoch; training waits for a returned promise. */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Aborting stops between two steps with an AbortError; the caller's model is left as is. */
+  signal?: AbortSignal;
+}
+
+/** What a trainer supplies to the loop. */
+export interface TrainingTask<Batch> {
+  variables: tf.Variable[];
+  /** The batches of one epoch, already shuffled. */
+  batches(epoch: number): Batch[];
+  /** The summed loss of one batch in training mode; runs inside `tf.variableGrads`. */
+  loss(batch: Batch, dropoutSeed: number): tf.Scalar;
+  /** The eval-mode validation sum. */
+  validationLoss(): number;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('training aborted', 'AbortError');
+}
+
+export async function runTraining<Batch>(task: TrainingTask<Batch>, config: PredictorConfig, hooks: TrainingHooks = {}): Promise<TrainingSummary> {
+  const optimizer = new AdamW(task.variables, { weightDecay: config.weightDecay });
+  const plateau = new ReduceLrOnPlateau(config.lr, { patience: config.lrPatience });
+  const earlyStopping = new EarlyStopping(config.esPatience);
+  const history: EpochRecord[] = [];
+  // tfjs never writes a tensor's data in place (assign swaps the buffer), so clones are true
+  // snapshots, unlike the state_dict() references eagle keeps.
+  let snapshot: tf.Tensor[] | null = null;
+  let bestValLoss = Infinity;
+  let bestEpoch = -1;
+  let stoppedEarly = false;
+  let globalStep = 0;
+  try {
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const started = performance.now();
+      const lr = config.schedule === 'cosine' ? cosineAnnealingLr(config.lr, epoch, config.epochs) : plateau.lr;
+      let trainLoss = 0;
+      let steps = 0;
+      for (const batch of task.batches(epoch)) {
+        throwIfAborted(hooks.signal);
+        const dropoutSeed = deriveSeed(config.seed, STREAM.dropout, globalStep);
+        const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), task.variables);
+        optimizer.apply(grads, lr);
+        tf.dispose(grads);
+        trainLoss += (await value.data())[0];
+        value.dispose();
+        steps += 1;
+        globalStep += 1;
+      }
+      const valLoss = task.validationLoss();
+      const best = valLoss < bestValLoss;
+      if (best) {
+        bestValLoss = valLoss;
+        bestEpoch = epoch;
+        if (config.restoreBest === 'best-copy') {
+          if (snapshot) tf.dispose(snapshot);
+          snapshot = task.variables.map((variable) => tf.clone(variable));
+        }
+      }
+      const record: EpochRecord = { epoch, trainLoss, valLoss, lr, steps, best, ms: performance.now() - started };
+      history.push(record);
+      await hooks.onEpoch?.(record);
+      if (epoch > SCHEDULE_WARMUP_EPOCHS) {
+        if (config.schedule === 'plateau') plateau.step(valLoss);
+        if (earlyStopping.step(valLoss)) {
+          stoppedEarly = epoch < config.epochs - 1;
+          break;
+        }
+      }
+    }
+    throwIfAborted(hooks.signal);
+    if (snapshot) task.variables.forEach((variable, i) => variable.assign(snapshot![i]));
+  } finally {
+    if (snapshot) tf.dispose(snapshot);
+    optimizer.dispose();
+  }
+  return { epochsRun: history.length, bestEpoch, bestValLoss, stoppedEarly, restored: config.restoreBest, history };
+}

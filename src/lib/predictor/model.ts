@@ -1,0 +1,127 @@
+/**
+ * A GCN plus its head, the unit that is trained, queried, saved and restored. Weights have
+ * stable names ('gcn.0.weight', …, 'head.bias') for serialisation and warm starts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createGcn, embedBatch, gcnVariables, type Gcn } from './gcn.ts';
+import { createLinearHead, type LinearHead } from './heads.ts';
+import { batchTensors, checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
+import { SeededRandom, deriveSeed, STREAM } from './rng.ts';
+
+export type PredictorKind = 'regression' | 'brp';
+
+export interface PredictorModel {
+  kind: PredictorKind;
+  gcn: Gcn;
+  head: LinearHead;
+}
+
+export function createModel(kind: PredictorKind, features: number, layers: number, hidden: number, seed: number): PredictorModel {
+  const rng = new SeededRandom(deriveSeed(seed, STREAM.init));
+  const gcn = createGcn(features, layers, hidden, rng);
+  const head = kind === 'regression' ? createLinearHead(hidden, 1, rng) : createLinearHead(2 * hidden, 2, rng);
+  return { kind, gcn, head };
+}
+
+/** Every weight with its stable name, in a fixed order. */
+export function namedVariables(model: PredictorModel): [string, tf.Variable][] {
+  const named: [string, tf.Variable][] = [];
+  model.gcn.layers.forEach((layer, l) => {
+    named.push([`gcn.${l}.weight`, layer.weight], [`gcn.${l}.bias`, layer.bias]);
+    named.push([`gcn.${l}.normGain`, layer.normGain], [`gcn.${l}.normBias`, layer.normBias]);
+  });
+  named.push(['head.weight', model.head.weight], ['head.bias', model.head.bias]);
+  return named;
+}
+
+export function modelVariables(model: PredictorModel): tf.Variable[] {
+  return [...gcnVariables(model.gcn), model.head.weight, model.head.bias];
+}
+
+export function disposeModel(model: PredictorModel): void {
+  tf.dispose(modelVariables(model));
+}
+
+/**
+ * Overwrites weights from `source` (name → values, e.g. another model's or a stored file's).
+ * `only` filters the names (e.g. the GCN part for transfer learning). Shapes must match.
+ */
+export function loadWeights(
+  model: PredictorModel,
+  source: ReadonlyMap<string, { shape: readonly number[]; values: tf.Tensor | ArrayLike<number> }>,
+  only: (name: string) => boolean = () => true,
+  origin = 'weights',
+): void {
+  for (const [name, variable] of namedVariables(model)) {
+    if (!only(name)) continue;
+    const entry = source.get(name);
+    if (!entry) throw new Error(`${origin}: weight '${name}' is missing`);
+    if (entry.shape.length !== variable.shape.length || entry.shape.some((d, i) => d !== variable.shape[i])) {
+      throw new Error(`${origin}: weight '${name}' has shape [${entry.shape.join(', ')}], expected [${variable.shape.join(', ')}]`);
+    }
+    const values = entry.values;
+    if (values instanceof tf.Tensor) variable.assign(values);
+    else tf.tidy(() => variable.assign(tf.tensor(Float32Array.from(values), variable.shape)));
+  }
+}
+
+/** How many graphs one forward pass takes at prediction time (bounds activation memory). */
+const INFERENCE_CHUNK = 512;
+
+/** A string that is equal for two graphs exactly when their (A, X) are equal. */
+function graphKey(graph: GraphEncoding): string {
+  return `${graph.nodes}:${Array.prototype.join.call(graph.adjacency, '')}:${Array.prototype.join.call(graph.x, '')}`;
+}
+
+/**
+ * Runs `readout` on the eval-mode embeddings of all graphs and returns `width` numbers per
+ * graph. Identical encodings are embedded once (NB201's 15,625 cells have only 8,687 distinct
+ * encodings), in chunks of {@link INFERENCE_CHUNK}.
+ */
+export function inferGraphs(
+  model: PredictorModel,
+  graphs: readonly GraphEncoding[],
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+  source = 'graphs',
+): Float32Array {
+  if (!Array.isArray(graphs)) throw new Error(`${source}: expected an array of graphs`);
+  const out = new Float32Array(graphs.length * width);
+  if (graphs.length === 0) return out;
+  const sizes = graphSizes(graphs, source, { features: model.gcn.features });
+  graphs.forEach((graph, i) => checkGraph(graph, `${source}[${i}]`, sizes.nodes, sizes.features));
+  const firstOfKey = new Map<string, number>();
+  const representative = new Uint32Array(graphs.length);
+  const uniqueGraphs: GraphEncoding[] = [];
+  graphs.forEach((graph, i) => {
+    const key = graphKey(graph);
+    let slot = firstOfKey.get(key);
+    if (slot === undefined) {
+      slot = uniqueGraphs.length;
+      firstOfKey.set(key, slot);
+      uniqueGraphs.push(graph);
+    }
+    representative[i] = slot;
+  });
+  const uniqueOut = inferPacked(model, packGraphs(uniqueGraphs, source, sizes), width, readout);
+  representative.forEach((slot, i) => out.set(uniqueOut.subarray(slot * width, (slot + 1) * width), i * width));
+  return out;
+}
+
+/** {@link inferGraphs} on already packed (validated) graphs, without de-duplication. */
+export function inferPacked(
+  model: PredictorModel,
+  packed: PackedGraphs,
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+): Float32Array {
+  const out = new Float32Array(packed.count * width);
+  for (let start = 0; start < packed.count; start += INFERENCE_CHUNK) {
+    const end = Math.min(start + INFERENCE_CHUNK, packed.count);
+    const indices = Array.from({ length: end - start }, (_, k) => start + k);
+    const values = tf.tidy(() => readout(embedBatch(model.gcn, batchTensors(selectGraphs(packed, indices)))));
+    out.set(values.dataSync(), start * width);
+    values.dispose();
+  }
+  return out;
+}

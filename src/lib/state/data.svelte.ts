@@ -1,0 +1,203 @@
+/**
+ * Dataset state for the whole app: runs the ingest worker (download, verify, decode and store off
+ * the main thread), then reads the stored tables from IndexedDB for the views. Also starts the
+ * compute worker, which picks the tfjs backend and reports what runs.
+ */
+import type { Table } from '../datasets/columns';
+import type { DatasetIngestResult, IngestProgress, IngestReport } from '../db/ingest';
+import { openStore } from '../db/open';
+import type { StoredDataset } from '../db/schema';
+import type { DataStore } from '../db/store';
+import type { UserImportResult } from '../db/user-import';
+import type { BackendReport } from '../compute/backend';
+import type { ComputeResponse } from '../workers/compute-messages';
+import type { IngestWorkerRequest, IngestWorkerResponse } from '../workers/ingest-messages';
+
+export type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
+
+/** The NB201-space datasets the explorer needs before it can draw. */
+export const NB201_SPACE = ['nb201', 'latbench', 'help', 'hwnasbench'];
+
+export class DataState {
+  phase = $state<DataPhase>('starting');
+  /** Latest progress per dataset id. */
+  progress = $state<Record<string, IngestProgress>>({});
+  report = $state.raw<IngestReport | null>(null);
+  datasets = $state.raw<StoredDataset[]>([]);
+  /** Decoded tables by dataset id (large typed arrays: never deeply proxied). */
+  tables = $state.raw<Record<string, Table>>({});
+  storeMode = $state<'indexeddb' | 'memory' | null>(null);
+  /** Sentences the user should see (memory mode, another tab upgraded, failures, …). */
+  notices = $state<string[]>([]);
+  backend = $state.raw<BackendReport | null>(null);
+  backendError = $state<string | null>(null);
+  /** ms from navigation start until every NB201-space table was readable (for the ingest bench). */
+  readyAtMs = $state<number | null>(null);
+  importing = $state(false);
+  lastImport = $state.raw<UserImportResult | null>(null);
+
+  readonly importedResults = $derived<DatasetIngestResult[]>(this.report?.datasets ?? []);
+  readonly missing = $derived(this.report?.missing ?? []);
+  readonly failed = $derived(this.importedResults.filter((d) => d.status === 'failed'));
+
+  #ingestWorker: Worker | null = null;
+  #store: DataStore | null = null;
+  #nextRequest = 1;
+  #pending = new Map<number, (message: IngestWorkerResponse) => void>();
+
+  /** Starts both workers and the ingest; resolves when the tables are loaded (or failed). */
+  async start(manifestUrl = new URL('datasets/manifest.json', document.baseURI).href): Promise<void> {
+    const worker = new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), { type: 'module' });
+    this.#ingestWorker = worker;
+    worker.onmessage = (event: MessageEvent<IngestWorkerResponse>) => this.#onWorkerMessage(event.data);
+    worker.onerror = (event) => this.#notice(`The dataset worker crashed: ${event.message}`);
+    this.phase = 'ingesting';
+    const answer = await this.#request({ type: 'ingest', requestId: 0, manifestUrl });
+    if (answer.type === 'error') {
+      this.#notice(answer.message);
+      this.phase = 'failed';
+      return;
+    }
+    if (answer.type === 'ingest-report') {
+      this.report = answer.report;
+      if (answer.report.error) this.#notice(answer.report.error);
+      for (const d of answer.report.datasets) if (d.status === 'failed' && d.error) this.#notice(d.error);
+    }
+    await this.reload();
+    // Start tfjs only now: compiling its 2.5 MB bundle would compete with the ingest for the CPU.
+    this.#startCompute();
+  }
+
+  cancelIngest(): void {
+    this.#ingestWorker?.postMessage({ type: 'cancel' } satisfies IngestWorkerRequest);
+  }
+
+  /** Re-reads every stored dataset (after an ingest or an import). */
+  async reload(): Promise<void> {
+    this.phase = 'loading';
+    try {
+      const tables: Record<string, Table> = {};
+      let datasets: StoredDataset[] = [];
+      if (this.storeMode === 'indexeddb') {
+        if (!this.#store) {
+          const opened = await openStore();
+          this.#store = opened.store;
+          opened.store.onNotice((n) => this.#notice(n.message));
+          if (opened.notice) this.#notice(opened.notice);
+        }
+        const store = this.#store;
+        datasets = await store.listDatasets();
+        await Promise.all(datasets.map(async (d) => {
+          const table = await store.loadTable(d.id);
+          if (table) tables[d.id] = table;
+        }));
+      } else {
+        // Memory mode: the worker's store holds the only copy; ask it for each table.
+        for (const id of this.report?.datasets.filter((d) => d.status !== 'failed').map((d) => d.id) ?? []) {
+          const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: id });
+          if (answer.type === 'table' && answer.table && answer.meta) {
+            tables[id] = answer.table;
+            datasets.push(answer.meta);
+          }
+        }
+        if (this.lastImport?.ok) {
+          const id = this.lastImport.dataset.id;
+          const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: id });
+          if (answer.type === 'table' && answer.table && answer.meta) {
+            tables[id] = answer.table;
+            datasets.push(answer.meta);
+          }
+        }
+      }
+      datasets.sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
+      this.datasets = datasets;
+      this.tables = tables;
+      this.phase = 'ready';
+      if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
+        this.readyAtMs = performance.now();
+      }
+    } catch (err) {
+      this.#notice(`Could not read the stored tables: ${err instanceof Error ? err.message : String(err)}`);
+      this.phase = 'failed';
+    }
+  }
+
+  /** Imports a visitor's CSV in the worker; nothing is stored when it is refused. */
+  async importFile(file: File): Promise<UserImportResult> {
+    this.importing = true;
+    try {
+      // Refuse huge files before reading them into memory (the parser re-checks the size).
+      if (file.size > 50 * 1024 * 1024) {
+        const result: UserImportResult = { ok: false, message: `${file.name.slice(0, 40)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; tables up to 50 MB can be imported. Nothing was stored.` };
+        this.lastImport = result;
+        return result;
+      }
+      const bytes = await file.arrayBuffer();
+      const answer = await this.#request({ type: 'import-user-table', requestId: 0, name: file.name, bytes }, [bytes]);
+      const result: UserImportResult = answer.type === 'user-table-imported' ? answer.result : { ok: false, message: answer.type === 'error' ? answer.message : 'The import did not answer' };
+      this.lastImport = result;
+      if (result.ok) await this.reload();
+      return result;
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    if (!this.#store) return;
+    await this.#store.deleteDataset(id);
+    await this.reload();
+  }
+
+  #startCompute(): void {
+    const worker = new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
+      if (event.data.type === 'backend') this.backend = event.data.report;
+      else this.backendError = event.data.message;
+    };
+    worker.onerror = (event) => (this.backendError = `The compute worker failed to start: ${event.message}`);
+    worker.postMessage({ type: 'init' });
+  }
+
+  #request(message: IngestWorkerRequest, transfer: Transferable[] = []): Promise<IngestWorkerResponse> {
+    const requestId = this.#nextRequest++;
+    return new Promise((resolve) => {
+      this.#pending.set(requestId, resolve);
+      this.#ingestWorker?.postMessage({ ...message, requestId }, transfer);
+    });
+  }
+
+  #onWorkerMessage(message: IngestWorkerResponse): void {
+    switch (message.type) {
+      case 'store':
+        this.storeMode = message.mode;
+        if (message.notice) this.#notice(message.notice);
+        return;
+      case 'notice':
+        this.#notice(message.notice.message);
+        return;
+      case 'progress':
+        this.progress = { ...this.progress, [message.progress.datasetId]: message.progress };
+        return;
+      default: {
+        const requestId = 'requestId' in message ? message.requestId : undefined;
+        const resolve = requestId === undefined ? undefined : this.#pending.get(requestId);
+        if (resolve && requestId !== undefined) {
+          this.#pending.delete(requestId);
+          resolve(message);
+        } else if (message.type === 'error') {
+          this.#notice(message.message);
+        }
+      }
+    }
+  }
+
+  #notice(text: string): void {
+    if (!this.notices.includes(text)) this.notices = [...this.notices, text];
+  }
+}
+
+function order(d: StoredDataset): number {
+  const i = NB201_SPACE.indexOf(d.id);
+  return d.origin === 'user' ? 100 : i >= 0 ? i : 50;
+}

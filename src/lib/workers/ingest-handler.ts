@@ -1,0 +1,94 @@
+/**
+ * What the ingest worker does with each request, kept apart from the worker global so it can be
+ * tested in Node: the worker file only wires `self` to this.
+ */
+import { ingestBundled } from '../db/ingest';
+import type { OpenedStore } from '../db/open';
+import { importUserTable, loadNb201Lookup } from '../db/user-import';
+import type { IngestWorkerRequest, IngestWorkerResponse } from './ingest-messages';
+
+export interface IngestHandlerDeps {
+  openStore(): Promise<OpenedStore>;
+  fetch: typeof fetch;
+  post(message: IngestWorkerResponse, transfer?: Transferable[]): void;
+}
+
+export const INGEST_ALREADY_RUNNING = 'A dataset import is already running; wait for it or cancel it first';
+
+/** Returns the request handler; the store opens on the first request and is reused. */
+export function createIngestHandler(deps: IngestHandlerDeps): (request: IngestWorkerRequest) => Promise<void> {
+  let opened: Promise<OpenedStore> | undefined;
+  let running: AbortController | undefined;
+
+  const store = async () => {
+    opened ??= deps.openStore().then((result) => {
+      deps.post({ type: 'store', mode: result.mode, ...(result.notice ? { notice: result.notice } : {}) });
+      result.store.onNotice((notice) => deps.post({ type: 'notice', notice }));
+      return result;
+    });
+    return (await opened).store;
+  };
+
+  return async (request) => {
+    const requestId = 'requestId' in request ? request.requestId : undefined;
+    try {
+      switch (request.type) {
+        case 'cancel':
+          running?.abort();
+          return;
+        case 'ingest': {
+          if (running) throw new Error(INGEST_ALREADY_RUNNING);
+          if (!isAbsoluteUrl(request.manifestUrl)) throw new Error(`The manifest URL must be absolute, got ${request.manifestUrl}`);
+          running = new AbortController();
+          try {
+            const report = await ingestBundled({
+              manifestUrl: request.manifestUrl,
+              only: request.only,
+              fetch: deps.fetch,
+              store: await store(),
+              signal: running.signal,
+              onProgress: (progress) => deps.post({ type: 'progress', requestId: request.requestId, progress }),
+            });
+            deps.post({ type: 'ingest-report', requestId: request.requestId, report });
+          } finally {
+            running = undefined;
+          }
+          return;
+        }
+        case 'import-user-table': {
+          const target = await store();
+          let lookup;
+          try {
+            lookup = await loadNb201Lookup(target);
+          } catch (error) {
+            deps.post({ type: 'user-table-imported', requestId: request.requestId, result: { ok: false, message: (error as Error).message } });
+            return;
+          }
+          const result = await importUserTable(target, { name: request.name, bytes: new Uint8Array(request.bytes) }, lookup);
+          deps.post({ type: 'user-table-imported', requestId: request.requestId, result });
+          return;
+        }
+        case 'load-table': {
+          const target = await store();
+          const [table, meta] = await Promise.all([target.loadTable(request.datasetId), target.getDataset(request.datasetId)]);
+          // Copied, not transferred: the store may hand out a table it still holds (after losing its database).
+          deps.post({ type: 'table', requestId: request.requestId, table, meta });
+          return;
+        }
+        default:
+          throw new Error(`Unknown request ${JSON.stringify((request as { type?: unknown }).type)}`);
+      }
+    } catch (error) {
+      deps.post({ type: 'error', ...(requestId === undefined ? {} : { requestId }), message: (error as Error).message });
+    }
+  };
+}
+
+function isAbsoluteUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

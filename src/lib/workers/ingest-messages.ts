@@ -1,0 +1,34 @@
+/**
+ * Messages between the page and the ingest worker (`ingest.worker.ts`). The worker writes to
+ * IndexedDB; the page reads tables from IndexedDB itself, except in memory mode (no IndexedDB),
+ * where the worker's store is the only copy and the page asks it with `load-table`.
+ */
+import type { Table } from '../datasets/columns';
+import type { IngestProgress, IngestReport } from '../db/ingest';
+import type { StoredDataset } from '../db/schema';
+import type { StoreNotice } from '../db/store';
+import type { UserImportResult } from '../db/user-import';
+
+/** Page → worker. `requestId` (chosen by the page) is echoed in every answer to that request. */
+export type IngestWorkerRequest =
+  /** Import the bundled datasets; `manifestUrl` must be absolute (the worker's own URL is no base). */
+  | { type: 'ingest'; requestId: number; manifestUrl: string; only?: string[] }
+  /** Cancel the running ingest; what is already stored stays, nothing is half-written. */
+  | { type: 'cancel' }
+  /** Parse and store a visitor's table; `bytes` is the file's content (transfer it). */
+  | { type: 'import-user-table'; requestId: number; name: string; bytes: ArrayBuffer }
+  /** Send one stored table (copied); for memory mode, where the page cannot read the worker's store. */
+  | { type: 'load-table'; requestId: number; datasetId: string };
+
+/** Worker → page. */
+export type IngestWorkerResponse =
+  /** Sent once, when the worker's store has opened; `notice` explains memory mode. */
+  | { type: 'store'; mode: 'indexeddb' | 'memory'; notice?: string }
+  /** The store lost its database (another tab upgraded, or the browser closed it). */
+  | { type: 'notice'; notice: StoreNotice }
+  | { type: 'progress'; requestId: number; progress: IngestProgress }
+  | { type: 'ingest-report'; requestId: number; report: IngestReport }
+  | { type: 'user-table-imported'; requestId: number; result: UserImportResult }
+  | { type: 'table'; requestId: number; table: Table | undefined; meta: StoredDataset | undefined }
+  /** A request failed outright (its other answer will not come). */
+  | { type: 'error'; requestId?: number; message: string };

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// COOP/COEP make the page crossOriginIsolated: SharedArrayBuffer for tfjs WASM threads and
+// 5 µs timers instead of 100 µs. A static host must send the same two headers (see README).
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  // Relative asset URLs: the built site works from any sub-path of a static host.
+  base: './',
+  plugins: [svelte()],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  build: {
+    target: 'es2022',
+    // Vite's minifier breaks tfjs's threaded WASM factory, which is stringified into a worker
+    // ("_scriptDir is not defined", setBackend('wasm') never settles). See toolchain.md.
+    minify: false,
+    chunkSizeWarningLimit: 4096,
+  },
+  test: {
+    include: ['src/**/*.test.ts', 'datasets/**/*.test.ts', 'bench/**/*.test.ts'],
+    environment: 'node',
+  },
+});
