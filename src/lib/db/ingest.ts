@@ -195,8 +195,8 @@ export function tableProblem(entry: Pick<DatasetEntry, 'rows' | 'columns'>, tabl
 function storedMeta(entry: DatasetEntry, table: Table): StoredDataset {
   const meta: StoredDataset = {
     id: entry.id, title: entry.title, space: entry.space, version: entry.version, sha256: entry.sha256, rows: entry.rows,
-    columns: entry.columns.map(({ name, kind, unit, description, device }) =>
-      describeColumn({ name, kind, unit, description, ...(device ? { device } : {}) }, table.columns[name])),
+    columns: entry.columns.map(({ name, kind, unit, description, label, device }) =>
+      describeColumn({ name, kind, unit, description, ...(label ? { label } : {}), ...(device ? { device } : {}) }, table.columns[name])),
     caveats: entry.caveats, source: entry.source, importedAt: Date.now(), origin: 'bundled', bytes: entry.bytes,
   };
   if (entry.keys) meta.keys = entry.keys;

@@ -41,6 +41,7 @@ function columnProblem(col: unknown, k: number): string | undefined {
   if (typeof col.divisor !== 'number' || !(col.divisor > 0) || !Number.isFinite(col.divisor)) return `${where} has a bad divisor`;
   if (col.missing !== null && typeof col.missing !== 'number') return `${where} has a bad missing-value sentinel`;
   if (!isCount(col.byteOffset)) return `${where} has a bad byteOffset`;
+  if (col.label !== undefined && typeof col.label !== 'string') return `${where} has a malformed label`;
   if (col.device !== undefined && !(isObject(col.device) && typeof col.device.label === 'string')) return `${where} has a malformed device`;
   return undefined;
 }

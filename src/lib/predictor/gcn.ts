@@ -7,17 +7,22 @@
  *
  * Computed as (A·H)·W_l + b_l, which is the same product regrouped:
  * - layer 1 takes A·X precomputed in JS (graphs.ts), so it is one [B·N, F]·[F, H] matMul;
- * - middle layers aggregate per graph (batched [B,N,N]·[B,N,H]) and transform all nodes of the
- *   batch in ONE 2-D matMul [B·N, H]·[H, H];
+ * - middle layers aggregate per graph (batch.ts: an edge-list sum or a batched matMul, whichever
+ *   is faster on the backend) and transform all nodes of the batch in ONE 2-D matMul
+ *   [B·N, H]·[H, H];
  * - the last layer only needs the global node: LayerNorm, ReLU and dropout act per node and the
  *   readout keeps row 0, so it aggregates row 0 of A and transforms [B, H]·[H, H], 1/N of the
  *   work. The other nodes' last-layer values never influence the output, so skipping them
  *   changes neither the result nor the gradients.
  * Float32 throughout (eagle uses float64).
+ *
+ * With the custom gradients of ops.ts, one training step of 128 NB201 graphs on the 4×600 GCN
+ * takes ≈ 0.65 s on WASM in node (2 shared cores, noisy), against 2.1–2.4 s measured for the
+ * straightforward formulation (toolchain notes).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { aggregate, dense, layerNorm } from './ops.ts';
-import { type BatchTensors } from './graphs.ts';
+import { type BatchTensors } from './batch.ts';
 import { deriveSeed, type SeededRandom } from './rng.ts';
 
 export interface GcnLayer {
@@ -90,16 +95,10 @@ export interface DropoutSpec {
  * the pass is deterministic (eval mode).
  */
 export function embedBatch(gcn: Gcn, batch: BatchTensors, dropout?: DropoutSpec): tf.Tensor2D {
-  const { count, nodes } = batch;
   const last = gcn.layers.length - 1;
   let h: tf.Tensor2D = last === 0 ? batch.readoutFeatures : batch.aggregatedFeatures;
   gcn.layers.forEach((layer, l) => {
-    if (l > 0) {
-      const perGraph = tf.reshape(h, [count, nodes, gcn.hidden]) as tf.Tensor3D;
-      h = l === last
-        ? (tf.reshape(aggregate(perGraph, batch.readout, batch.readoutT), [count, gcn.hidden]) as tf.Tensor2D)
-        : (tf.reshape(aggregate(perGraph, batch.adjacency, batch.adjacencyT), [count * nodes, gcn.hidden]) as tf.Tensor2D);
-    }
+    if (l > 0) h = aggregate(h, l === last ? batch.readout : batch.neighbours);
     const z = tf.add(dense(h, layer.weight as tf.Tensor2D), layer.bias) as tf.Tensor2D;
     h = tf.relu(layerNorm(z, layer.normGain as tf.Tensor1D, layer.normBias as tf.Tensor1D));
     if (dropout && dropout.rate > 0) h = tf.dropout(h, dropout.rate, undefined, deriveSeed(dropout.seed, l)) as tf.Tensor2D;

@@ -1,5 +1,5 @@
 /**
- * Graph input of the GCN: validation, packing into flat typed arrays, and per-batch tensors.
+ * Graph input of the GCN: validation and packing into flat typed arrays (batch.ts makes tensors).
  *
  * The first GCN layer computes A·(X·W₁). We precompute A·X once per graph in JS (small integer
  * counts, N×F) and the layer becomes one 2-D matMul (A·X)·W₁ over all nodes of the batch. That is
@@ -8,7 +8,6 @@
  * for one-hot rows, but its gradient needs the UnsortedSegmentSum kernel, which the WASM
  * backend (the fast one without a GPU) does not have, so it could not train there.
  */
-import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * One cell graph (same shape as the search spaces' encodings, e.g. `eagleEncoding` of NB201:
@@ -120,49 +119,4 @@ export function selectGraphs(packed: PackedGraphs, indices: ArrayLike<number>): 
     adjacency.set(packed.adjacency.subarray(g * adjacencyBlock, (g + 1) * adjacencyBlock), k * adjacencyBlock);
   }
   return { count, nodes, features, aggregatedFeatures, adjacency };
-}
-
-/** The tensors one forward pass needs; the caller disposes them. */
-export interface BatchTensors {
-  count: number;
-  nodes: number;
-  /** A·X, [B·N, F]. */
-  aggregatedFeatures: tf.Tensor2D;
-  /** Row 0 (global node) of A·X, [B, F]: the whole input of a 1-layer GCN's readout. */
-  readoutFeatures: tf.Tensor2D;
-  /** A and Aᵀ, [B, N, N]. Aᵀ is kept so the backward pass needs no transposed matMul. */
-  adjacency: tf.Tensor3D;
-  adjacencyT: tf.Tensor3D;
-  /** Row 0 of A, [B, 1, N], and its transpose [B, N, 1]: the readout aggregation. */
-  readout: tf.Tensor3D;
-  readoutT: tf.Tensor3D;
-}
-
-export function batchTensors(packed: PackedGraphs): BatchTensors {
-  const { count, nodes, features } = packed;
-  const adjacencyT = new Float32Array(count * nodes * nodes);
-  const readout = new Float32Array(count * nodes);
-  const readoutFeatures = new Float32Array(count * features);
-  for (let g = 0; g < count; g++) {
-    const base = g * nodes * nodes;
-    for (let i = 0; i < nodes; i++) {
-      for (let j = 0; j < nodes; j++) adjacencyT[base + j * nodes + i] = packed.adjacency[base + i * nodes + j];
-    }
-    readout.set(packed.adjacency.subarray(base, base + nodes), g * nodes);
-    readoutFeatures.set(packed.aggregatedFeatures.subarray(g * nodes * features, g * nodes * features + features), g * features);
-  }
-  return {
-    count,
-    nodes,
-    aggregatedFeatures: tf.tensor2d(packed.aggregatedFeatures, [count * nodes, features]),
-    readoutFeatures: tf.tensor2d(readoutFeatures, [count, features]),
-    adjacency: tf.tensor3d(packed.adjacency, [count, nodes, nodes]),
-    adjacencyT: tf.tensor3d(adjacencyT, [count, nodes, nodes]),
-    readout: tf.tensor3d(readout, [count, 1, nodes]),
-    readoutT: tf.tensor3d(readout, [count, nodes, 1]),
-  };
-}
-
-export function disposeBatch(batch: BatchTensors): void {
-  tf.dispose([batch.aggregatedFeatures, batch.readoutFeatures, batch.adjacency, batch.adjacencyT, batch.readout, batch.readoutT]);
 }

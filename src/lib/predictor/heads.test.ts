@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { embedBatch } from './gcn.ts';
-import { batchTensors, packGraphs, selectGraphs } from './graphs.ts';
+import { batchTensors } from './batch.ts';
+import { packGraphs, selectGraphs } from './graphs.ts';
 import { brpLossEmbedOnce, brpLossPerPair, l1SumLoss, logSigmoid, pairKl, softTarget } from './heads.ts';
 import { createModel, disposeModel, modelVariables } from './model.ts';
 import { maxAbsDiff, randomGraphs, useCpuBackend } from './test-helpers.ts';

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createGcn, embedBatch, gcnVariables, type Gcn } from './gcn.ts';
 import { createLinearHead, type LinearHead } from './heads.ts';
-import { batchTensors, checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
+import { batchTensors } from './batch.ts';
+import { checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
 import { SeededRandom, deriveSeed, STREAM } from './rng.ts';
 
 export type PredictorKind = 'regression' | 'brp';

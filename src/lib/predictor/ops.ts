@@ -9,6 +9,7 @@
  * a cheap copy, so one code path serves all backends.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type Aggregation } from './batch.ts';
 
 /** x·w for x [m, k], w [k, n]. */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
@@ -28,26 +29,44 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return op(x, w) as tf.Tensor2D;
 }
 
+/** Σ of input rows per segment (see EdgeSum), padded with zero rows up to `rows`. */
+function edgeSum(input: tf.Tensor2D, indices: tf.Tensor1D, segments: tf.Tensor1D, rows: number): tf.Tensor2D {
+  const width = input.shape[1];
+  if (indices.size === 0) return tf.zeros([rows, width]);
+  const summed = tf.sparse.sparseSegmentSum(input, indices, segments) as tf.Tensor2D;
+  // SparseSegmentSum stops at the last segment that has an entry.
+  const missing = rows - summed.shape[0];
+  return missing > 0 ? tf.concat([summed, tf.zeros([missing, width])], 0) : summed;
+}
+
 /**
- * Graph aggregation a·h per graph: a [B, R, N] (the adjacency, or its row 0 for the readout),
- * h [B, N, H] → [B, R, H]. `aT` is a's per-graph transpose, built once in JS, so the backward
- * pass is a plain batched matMul too. `a` is data, not a parameter: it gets no gradient.
- *
- * Measured alternatives on WASM (B = 128, N = 9, H = 600, forward + backward): batched matMul
- * 62 ms; transposed layout (hᵀ·aᵀ) 66 ms; a sum of N broadcast products 223 ms; a
- * block-diagonal [B·N, B·N] matMul would do 128× the arithmetic. Batched matMul is kept.
+ * A graph aggregation (batch.ts) of node rows h [B·N, H] → [B·R, H]. The adjacency is data, not
+ * a parameter: only h gets a gradient, which is the transposed aggregation, prepared in JS so
+ * the backward pass is as cheap as the forward.
  */
-export function aggregate(h: tf.Tensor3D, a: tf.Tensor3D, aT: tf.Tensor3D): tf.Tensor3D {
+export function aggregate(h: tf.Tensor2D, aggregation: Aggregation): tf.Tensor2D {
   const op = tf.customGrad((input, save) => {
+    const x = input as tf.Tensor2D;
+    const width = x.shape[1];
     // Saved, not closed over: tfjs disposes the forward pass's intermediates (a batch built
     // inside tf.variableGrads included) before the backward pass, except saved tensors.
-    (save as tf.GradSaveFunc)([aT]);
+    if (aggregation.mode === 'dense') {
+      const { graphs, inRows, outRows, a, aT } = aggregation;
+      (save as tf.GradSaveFunc)([aT]);
+      return {
+        value: tf.reshape(tf.matMul(a, tf.reshape(x, [graphs, inRows, width]) as tf.Tensor3D), [graphs * outRows, width]),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.reshape(tf.matMul(saved[0] as tf.Tensor3D, tf.reshape(dy, [graphs, outRows, width]) as tf.Tensor3D), [graphs * inRows, width]),
+      };
+    }
+    const { forward, backward } = aggregation;
+    (save as tf.GradSaveFunc)([backward.indices, backward.segments]);
     return {
-      value: tf.matMul(a, input as tf.Tensor3D),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(saved[0] as tf.Tensor3D, dy as tf.Tensor3D),
+      value: edgeSum(x, forward.indices, forward.segments, forward.rows),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => edgeSum(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, saved[1] as tf.Tensor1D, backward.rows),
     };
   });
-  return op(h) as tf.Tensor3D;
+  return op(h) as tf.Tensor2D;
 }
 
 /**

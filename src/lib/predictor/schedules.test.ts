@@ -38,6 +38,12 @@ describe('ReduceLrOnPlateau (mode min, factor 0.5, threshold 1 % relative)', () 
     expect(plateau.step(Number.NaN)).toBe(true);
     expect(plateau.lr).toBeCloseTo(0.2, 12);
   });
+
+  test('like torch, cuts smaller than 1e-8 are skipped', () => {
+    const plateau = new ReduceLrOnPlateau(1.5e-8, { patience: 0 });
+    expect([plateau.step(1), plateau.step(1)]).toEqual([false, false]);
+    expect(plateau.lr).toBe(1.5e-8);
+  });
 });
 
 describe('EarlyStopping (eagle utils.EarlyStopping, min_delta 0)', () => {

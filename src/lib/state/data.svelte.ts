@@ -5,10 +5,10 @@
  */
 import type { Table } from '../datasets/columns';
 import type { DatasetIngestResult, IngestProgress, IngestReport } from '../db/ingest';
-import { openStore } from '../db/open';
 import type { StoredDataset } from '../db/schema';
-import type { DataStore } from '../db/store';
 import type { UserImportResult } from '../db/user-import';
+import { USER_TABLE_MAX_BYTES } from '../datasets/user-table';
+import { printable } from '../datasets/validate';
 import type { BackendReport } from '../compute/backend';
 import type { ComputeResponse } from '../workers/compute-messages';
 import type { IngestWorkerRequest, IngestWorkerResponse } from '../workers/ingest-messages';
@@ -41,7 +41,6 @@ export class DataState {
   readonly failed = $derived(this.importedResults.filter((d) => d.status === 'failed'));
 
   #ingestWorker: Worker | null = null;
-  #store: DataStore | null = null;
   #nextRequest = 1;
   #pending = new Map<number, (message: IngestWorkerResponse) => void>();
 
@@ -72,45 +71,23 @@ export class DataState {
     this.#ingestWorker?.postMessage({ type: 'cancel' } satisfies IngestWorkerRequest);
   }
 
-  /** Re-reads every stored dataset (after an ingest or an import). */
+  /**
+   * Re-reads every stored dataset (after an ingest or an import) through the worker: it reads
+   * IndexedDB off the main thread and transfers the columns, so the page never blocks on them.
+   */
   async reload(): Promise<void> {
     this.phase = 'loading';
     try {
+      const listed = await this.#request({ type: 'list-datasets', requestId: 0 });
+      if (listed.type !== 'datasets') throw new Error(listed.type === 'error' ? listed.message : 'the worker did not list the datasets');
+      const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
       const tables: Record<string, Table> = {};
-      let datasets: StoredDataset[] = [];
-      if (this.storeMode === 'indexeddb') {
-        if (!this.#store) {
-          const opened = await openStore();
-          this.#store = opened.store;
-          opened.store.onNotice((n) => this.#notice(n.message));
-          if (opened.notice) this.#notice(opened.notice);
-        }
-        const store = this.#store;
-        datasets = await store.listDatasets();
-        await Promise.all(datasets.map(async (d) => {
-          const table = await store.loadTable(d.id);
-          if (table) tables[d.id] = table;
-        }));
-      } else {
-        // Memory mode: the worker's store holds the only copy; ask it for each table.
-        for (const id of this.report?.datasets.filter((d) => d.status !== 'failed').map((d) => d.id) ?? []) {
-          const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: id });
-          if (answer.type === 'table' && answer.table && answer.meta) {
-            tables[id] = answer.table;
-            datasets.push(answer.meta);
-          }
-        }
-        if (this.lastImport?.ok) {
-          const id = this.lastImport.dataset.id;
-          const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: id });
-          if (answer.type === 'table' && answer.table && answer.meta) {
-            tables[id] = answer.table;
-            datasets.push(answer.meta);
-          }
-        }
+      for (const d of datasets) {
+        const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: d.id });
+        if (answer.type === 'table' && answer.table) tables[d.id] = answer.table;
+        else this.#notice(`Could not read the stored table ${d.title}${answer.type === 'error' ? `: ${answer.message}` : ''}`);
       }
-      datasets.sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
-      this.datasets = datasets;
+      this.datasets = datasets.filter((d) => tables[d.id]);
       this.tables = tables;
       this.phase = 'ready';
       if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
@@ -127,8 +104,8 @@ export class DataState {
     this.importing = true;
     try {
       // Refuse huge files before reading them into memory (the parser re-checks the size).
-      if (file.size > 50 * 1024 * 1024) {
-        const result: UserImportResult = { ok: false, message: `${file.name.slice(0, 40)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; tables up to 50 MB can be imported. Nothing was stored.` };
+      if (file.size > USER_TABLE_MAX_BYTES) {
+        const result: UserImportResult = { ok: false, message: `${printable(file.name)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is ${USER_TABLE_MAX_BYTES / 1024 / 1024} MB. Nothing was stored.` };
         this.lastImport = result;
         return result;
       }
@@ -144,8 +121,8 @@ export class DataState {
   }
 
   async deleteDataset(id: string): Promise<void> {
-    if (!this.#store) return;
-    await this.#store.deleteDataset(id);
+    const answer = await this.#request({ type: 'delete-dataset', requestId: 0, datasetId: id });
+    if (answer.type === 'error') this.#notice(answer.message);
     await this.reload();
   }
 

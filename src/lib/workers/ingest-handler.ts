@@ -71,8 +71,19 @@ export function createIngestHandler(deps: IngestHandlerDeps): (request: IngestWo
         case 'load-table': {
           const target = await store();
           const [table, meta] = await Promise.all([target.loadTable(request.datasetId), target.getDataset(request.datasetId)]);
-          // Copied, not transferred: the store may hand out a table it still holds (after losing its database).
-          deps.post({ type: 'table', requestId: request.requestId, table, meta });
+          // A table read from IndexedDB is a fresh copy: transfer its buffers (no copy, nothing for
+          // the page's main thread to deserialise). A memory store hands out arrays it still holds:
+          // copy those.
+          const transfer = table && target.mode === 'indexeddb' ? Object.values(table.columns).map((c) => c.buffer) : [];
+          deps.post({ type: 'table', requestId: request.requestId, table, meta }, transfer);
+          return;
+        }
+        case 'list-datasets': {
+          deps.post({ type: 'datasets', requestId: request.requestId, datasets: await (await store()).listDatasets() });
+          return;
+        }
+        case 'delete-dataset': {
+          deps.post({ type: 'deleted', requestId: request.requestId, deleted: await (await store()).deleteDataset(request.datasetId) });
           return;
         }
         default:

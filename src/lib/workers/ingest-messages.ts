@@ -17,8 +17,15 @@ export type IngestWorkerRequest =
   | { type: 'cancel' }
   /** Parse and store a visitor's table; `bytes` is the file's content (transfer it). */
   | { type: 'import-user-table'; requestId: number; name: string; bytes: ArrayBuffer }
-  /** Send one stored table (copied); for memory mode, where the page cannot read the worker's store. */
-  | { type: 'load-table'; requestId: number; datasetId: string };
+  /**
+   * Send one stored table. The page reads every table through the worker, so the main thread never
+   * deserialises IndexedDB values (buffers are transferred when they came from IndexedDB).
+   */
+  | { type: 'load-table'; requestId: number; datasetId: string }
+  /** Metadata of every stored dataset (bundled and user imports). */
+  | { type: 'list-datasets'; requestId: number }
+  /** Remove a stored dataset (e.g. a user import). */
+  | { type: 'delete-dataset'; requestId: number; datasetId: string };
 
 /** Worker → page. */
 export type IngestWorkerResponse =
@@ -30,5 +37,7 @@ export type IngestWorkerResponse =
   | { type: 'ingest-report'; requestId: number; report: IngestReport }
   | { type: 'user-table-imported'; requestId: number; result: UserImportResult }
   | { type: 'table'; requestId: number; table: Table | undefined; meta: StoredDataset | undefined }
+  | { type: 'datasets'; requestId: number; datasets: StoredDataset[] }
+  | { type: 'deleted'; requestId: number; deleted: boolean }
   /** A request failed outright (its other answer will not come). */
   | { type: 'error'; requestId?: number; message: string };

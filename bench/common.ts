@@ -1,0 +1,50 @@
+/** Shared plumbing for the benchmark drivers: serve dist/, launch Debian's Chromium, describe the machine. */
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { chromium, type Browser } from '@playwright/test';
+import { preview, type PreviewServer } from 'vite';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+export async function serveDist(port = 4180): Promise<{ url: string; close(): Promise<void> }> {
+  const server: PreviewServer = await preview({ root: ROOT, preview: { port, strictPort: true }, logLevel: 'warn' });
+  return { url: `http://localhost:${port}/`, close: () => server.close() };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export function commitId(): string {
+  try {
+    const id = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+    const dirty = execSync('git status --porcelain -- src datasets bench', { cwd: ROOT }).toString().trim() !== '';
+    return dirty ? `${id}-dirty` : id;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machine(browser: Browser): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Chromium ${browser.version()} (headless)`;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function writeReport(name: string, json: unknown, markdown: string): void {
+  const dir = resolve(ROOT, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(resolve(dir, `${name}.md`), markdown);
+  console.log(`wrote bench-results/${name}.json and bench-results/${name}.md`);
+}
