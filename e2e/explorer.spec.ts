@@ -31,6 +31,7 @@ test('the scatter draws every cell, hover names the cell, switching device chang
   await openApp(page, '#x=nb201%3Ac10_flops&y=nb201%3Ac100_test');
   const scatter = page.getByTestId('scatter');
   await expect(scatter).toHaveAttribute('data-points', '15625');
+  await expect(scatter).toHaveAttribute('data-drawn', '15625');
   expect(Number(await scatter.getAttribute('data-front'))).toBeGreaterThan(3);
 
   const best = nb201.get(BEST_C100)!;
@@ -42,6 +43,7 @@ test('the scatter draws every cell, hover names the cell, switching device chang
   // LatBench has no row for the 341 disconnected cells.
   await page.getByTestId('x-axis').selectOption('latbench:desktop_cpu_i7_7820x_fp32');
   await expect(scatter).toHaveAttribute('data-points', '15284');
+  await expect(scatter).toHaveAttribute('data-drawn', '15284');
   const cpuDomain = await scatter.getAttribute('data-x-domain');
 
   await page.getByTestId('x-axis').selectOption('latbench:embedded_tpu_edgetpu_int8');
@@ -66,4 +68,29 @@ test('a shared URL restores the view', async ({ page }) => {
   await expect(page.getByTestId('scatter')).toHaveAttribute('data-points', '15284');
   await expect(page.getByTestId('pinned-card')).toHaveAttribute('data-index', String(BEST_C100));
   await expect(page.getByTestId('axis-caveat')).toContainText('integer ms');
+});
+
+test('zoom and pan are drawn, kept in the URL and reset', async ({ page }) => {
+  await openApp(page, '#x=nb201%3Ac10_flops');
+  const scatter = page.getByTestId('scatter');
+  await expect(scatter).toHaveAttribute('data-drawn', '15625');
+  // Zoom in around the best CIFAR-100 cell, where the cloud is dense.
+  const best = nb201.get(BEST_C100)!;
+  await hoverValue(page, Number(best.c10_flops), Number(best.c100_test));
+  for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -300);
+  await expect(page).toHaveURL(/zoom=/);
+  const drawn = async () => Number(await scatter.getAttribute('data-drawn'));
+  await expect.poll(drawn).toBeLessThan(15625);
+  expect(await drawn()).toBeGreaterThan(0);
+  const domain = async () => (await scatter.getAttribute('data-x-domain'))!.split(',').map(Number);
+  const zoomed = await domain();
+
+  // The URL keeps the zoom (rounded to 6 significant digits).
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/);
+  await expect.poll(async () => Math.abs((await domain())[0] - zoomed[0]) + Math.abs((await domain())[1] - zoomed[1])).toBeLessThan(0.01);
+
+  await page.getByRole('button', { name: 'Reset zoom' }).click();
+  await expect(scatter).toHaveAttribute('data-drawn', '15625');
+  await expect(page).not.toHaveURL(/zoom=/);
 });

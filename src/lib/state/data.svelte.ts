@@ -87,7 +87,10 @@ export class DataState {
         if (answer.type === 'table' && answer.table) tables[d.id] = answer.table;
         else this.#notice(`Could not read the stored table ${d.title}${answer.type === 'error' ? `: ${answer.message}` : ''}`);
       }
+      // Two steps, two tasks: the header and pickers render first, the plot on the next task, so
+      // no single main-thread task has to build the whole page.
       this.datasets = datasets.filter((d) => tables[d.id]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
       this.tables = tables;
       this.phase = 'ready';
       if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
