@@ -32,7 +32,10 @@ export interface ExecutedEdge {
 export interface CellPlan {
   /** Executed edges, in arch-string order (every edge's source node is computed before it is read). */
   edges: ExecutedEdge[];
-  /** `zeroNodes[j]`: node j (1..3) has no executed incoming edge, so it is a constant zero map. */
+  /**
+   * `zeroNodes[j]`: node j (1..3) has no executed incoming edge yet its value is used (an executed
+   * edge reads it, or it is the cell output), so it is a constant zero map. Only without pruning.
+   */
   zeroNodes: boolean[];
   /** Non-`none` edges that pruning removed (always empty without pruning). */
   prunedEdges: number[];
@@ -57,7 +60,8 @@ export function planCell(ops: OpVector, prune: boolean): CellPlan {
     if (live[index]) edges.push({ index, from, to, op: NB201_OPS[ops[index]] as ExecutedEdge['op'] });
     else if (active[index]) prunedEdges.push(index);
   });
-  const zeroNodes = [0, 1, 2, 3].map((node) => node > 0 && !edges.some((e) => e.to === node));
+  const used = (node: number) => node === 3 || edges.some((e) => e.from === node);
+  const zeroNodes = [0, 1, 2, 3].map((node) => node > 0 && used(node) && !edges.some((e) => e.to === node));
   return { edges, zeroNodes, prunedEdges };
 }
 
