@@ -8,8 +8,9 @@ import { preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
-export async function serveDist(port = 4180): Promise<{ url: string; close(): Promise<void> }> {
-  const server: PreviewServer = await preview({ root: ROOT, preview: { port, strictPort: true }, logLevel: 'warn' });
+/** Serves a built folder (default the app's dist/) with vite.config.ts's preview headers (COOP/COEP). */
+export async function serveDist(port = 4180, outDir = 'dist'): Promise<{ url: string; close(): Promise<void> }> {
+  const server: PreviewServer = await preview({ root: ROOT, build: { outDir }, preview: { port, strictPort: true }, logLevel: 'warn' });
   return { url: `http://localhost:${port}/`, close: () => server.close() };
 }
 

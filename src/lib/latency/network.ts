@@ -170,7 +170,9 @@ export function buildNb201Network(ops: OpVector, options: NetworkOptions = {}): 
     executedFlops(input) {
       alive();
       let flops = 0;
-      tf.tidy(() => forward(input, (macs) => (flops += macs)));
+      tf.tidy(() => {
+        forward(input, (macs) => (flops += macs)); // returning nothing lets tidy free the logits too
+      });
       return flops;
     },
     dispose() {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_PRESET, validateConfig } from './config.ts';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, validateConfig } from './config.ts';
 
 describe('presets (eagle configs/predictors)', () => {
   test('latency: 4×600, dropout 0.002, lr 4e-4, wd 5e-4, batch 1, 250 epochs, plateau 10 / ES 35', () => {
@@ -9,6 +9,13 @@ describe('presets (eagle configs/predictors)', () => {
   test('accuracy regressor and BRP: dropout 0.2, lr 3.5e-4, cosine; batch 50 and 64', () => {
     expect(ACCURACY_PRESET).toMatchObject({ dropout: 0.2, lr: 3.5e-4, batchSize: 50, schedule: 'cosine', layers: 4, hidden: 600 });
     expect(BRP_PRESET).toMatchObject({ dropout: 0.2, lr: 3.5e-4, batchSize: 64, schedule: 'cosine', layers: 4, hidden: 600 });
+  });
+
+  test('the fast latency stand-in keeps the architecture, scales lr by √batch, caps epochs', () => {
+    expect(validateConfig(LATENCY_FAST_PRESET)).toEqual(LATENCY_FAST_PRESET);
+    expect(LATENCY_FAST_PRESET).toMatchObject({ layers: 4, hidden: 600, dropout: 0.002, weightDecay: 5e-4, batchSize: 32, epochs: 60, schedule: 'cosine' });
+    expect(LATENCY_FAST_PRESET.lr).toBeCloseTo(LATENCY_PRESET.lr * Math.sqrt(32), 12);
+    expect(Object.isFrozen(LATENCY_FAST_PRESET)).toBe(true);
   });
 
   test("default to the real best copy and the fast pair mode; presets are frozen", () => {

@@ -76,6 +76,23 @@ export const LATENCY_PRESET: Readonly<PredictorConfig> = Object.freeze({
   schedule: 'plateau',
 });
 
+/**
+ * NOT a paper config: a faster stand-in for {@link LATENCY_PRESET}, whose batch size 1 means
+ * 900 optimizer steps per epoch (≈ 250 × 900 steps per run, far above the ≤ 5 min a browser run
+ * should take on WASM). Here: batch 32 (29 steps per epoch), the learning rate scaled by √32 (the
+ * usual rule for Adam-type optimizers), and a fixed budget of 60 epochs with cosine annealing
+ * instead of the plateau schedule (a plateau schedule needs many epochs to act). Whether it
+ * reaches the paper config's accuracy must be measured (`BENCH_LATENCY_CONFIG=fast npm run bench:predictor`).
+ */
+export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = Object.freeze({
+  ...COMMON,
+  dropout: 0.002,
+  lr: 4e-4 * Math.sqrt(32),
+  batchSize: 32,
+  epochs: 60,
+  schedule: 'cosine',
+});
+
 /** `acc_gcn_nasbench201.yaml`: accuracy regressor. */
 export const ACCURACY_PRESET: Readonly<PredictorConfig> = Object.freeze({
   ...COMMON,

@@ -47,6 +47,12 @@ export interface TrainingHooks {
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
   /** Aborting stops between two steps with an AbortError; the caller's model is left as is. */
   signal?: AbortSignal;
+  /**
+   * Called before every optimizer step; training waits for a returned promise. A pause gate
+   * (resolve it to go on), and the place a worker yields to its event loop so that pause and
+   * cancel messages get through (tfjs reads on WASM/cpu resolve as microtasks, never a task).
+   */
+  beforeStep?: () => void | Promise<void>;
 }
 
 /** What a trainer supplies to the loop. */
@@ -83,6 +89,8 @@ export async function runTraining<Batch>(task: TrainingTask<Batch>, config: Pred
       let trainLoss = 0;
       let steps = 0;
       for (const batch of task.batches(epoch)) {
+        const gate = hooks.beforeStep?.();
+        if (gate) await gate;
         throwIfAborted(hooks.signal);
         const dropoutSeed = deriveSeed(config.seed, STREAM.dropout, globalStep);
         const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), task.variables);

@@ -1,9 +1,167 @@
+/**
+ * Messages between the page and the compute worker (`compute.worker.ts`, behaviour in
+ * `compute-handler.ts`). Every request but `init` carries a `requestId` chosen by the page; every
+ * answer to it echoes that id. `pause`, `resume` and `cancel` name the `requestId` of the `train`
+ * request they act on, and are ignored when that job is no longer running (it just finished).
+ *
+ * Cells are NB201 indices (0..15,624), the key of every NB201 table. The worker encodes a cell
+ * from its op code, which is NOT its index: the page sends the `nb201` table's `ops_code` column
+ * spread by index (`opsCode[index]`), once with each `train` job (and with `predict-all` when no
+ * job has sent it yet). The worker keeps the last one it received.
+ */
 import type { BackendName, BackendReport } from '../compute/backend';
+import type { PredictorSummary } from '../db/predictors';
+import type { PredictorConfig } from '../predictor/config';
+import type { PredictionTarget } from '../predictor/persist';
 
-/** Main thread → compute worker. */
-export type ComputeRequest = { type: 'init'; override?: BackendName };
+export type { PredictorSummary } from '../db/predictors';
+export type { PredictionTarget, PredictorProvenance } from '../predictor/persist';
 
-/** Compute worker → main thread. */
+/** One training run, as the Train view starts it. */
+export interface TrainJob {
+  /** Name shown in lists and stored with the predictor. */
+  name: string;
+  /** 'regression': predicts the target's value; 'brp': learns which of two cells scores higher. */
+  kind: 'regression' | 'brp';
+  /** The column trained on, and the stored dataset's `version` it was read from. */
+  target: PredictionTarget & { datasetVersion: string };
+  /** Target value per NB201 index (15,625 entries, NaN = unknown). BRP: higher = better. */
+  values: Float64Array;
+  /** The `nb201` table's `ops_code` per NB201 index (15,625 entries, a permutation of 0..15,624). */
+  opsCode: Float64Array;
+  /** NB201 indices to train on; every one needs a known value. */
+  trainIndices: number[];
+  /**
+   * Regression: cells whose L1 sum picks the best epoch and drives the LR plateau and early
+   * stopping; empty = the training cells (as eagle's `--iter`). BRP: must be empty (it validates
+   * on its training pairs, as eagle does).
+   */
+  valIndices: number[];
+  /** Cells the finished predictor is scored on (may be empty); must not overlap the training cells. */
+  testIndices: number[];
+  /** Architecture and optimisation; `config.seed` seeds weights, shuffling and dropout. */
+  config: PredictorConfig;
+}
+
+/** The ±X % bands of latency papers, fractions 0–1, in both conventions (see metrics.withinPct). */
+export interface WithinBands {
+  /** Truth within ±X % of the prediction (eagle's `valid()`, comparable with the paper). */
+  eagle: { 1: number; 5: number; 10: number; 20: number };
+  /** Prediction within ±X % of the truth (the usual reading). */
+  truth: { 1: number; 5: number; 10: number; 20: number };
+}
+
+export interface RegressionTestMetrics {
+  /** Mean absolute error, target units. */
+  mae: number;
+  rmse: number;
+  pearson: number;
+  spearman: number;
+  /** Kendall τ-b. */
+  kendall: number;
+  within: WithinBands;
+}
+
+export interface BrpTestMetrics {
+  kendall: number;
+  /** Share (0–1) of the truly best 1 % of the test cells (at least 1 cell) that the scores also put in their top 1 %. */
+  precisionTop1pct: number;
+}
+
+export interface TrainResult {
+  /** Training wall time without pauses (ms), encoding and test scoring excluded. */
+  wallMs: number;
+  backend: BackendName;
+  epochsRun: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** null when `testIndices` was empty. */
+  test:
+    | { kind: 'regression'; indices: Int32Array; predicted: Float32Array; truth: Float64Array; metrics: RegressionTestMetrics }
+    | { kind: 'brp'; indices: Int32Array; /** rank score r per test cell, higher = predicted better */ scores: Float32Array; truth: Float64Array; metrics: BrpTestMetrics }
+    | null;
+}
+
+/** What `measure-speed` found on the active backend. */
+export interface SpeedResult {
+  backend: BackendName;
+  /** Training graphs per second of the regression GCN at `batchSize` (steady state: the second epoch). */
+  graphsPerS: number;
+  /** Analytic matmul FLOPs of those training steps per second, 10⁹/s. */
+  gflops: number;
+  /** A plain [1024, H]·[H, H] matmul (H = config.hidden; 1024×600·600×600 for the presets) on the same backend, 10⁹ FLOP/s (median of 10). */
+  matmulPeakGflops: number;
+  /** Wall time of one training step (ms). */
+  stepMs: number;
+  batchSize: number;
+  /** Analytic FLOPs of one training step. */
+  stepFlops: number;
+}
+
+/** Page → compute worker. */
+export type ComputeRequest =
+  /** Choose the tfjs backend (optionally the user's choice); answered by `backend`. Training without it uses the default choice. */
+  | { type: 'init'; override?: BackendName }
+  /** Train one predictor; answered by `epoch` events, then `trained`, `cancelled` or `error`. One job at a time. */
+  | { type: 'train'; requestId: number; job: TrainJob }
+  /** Hold the running job before its next optimizer step; answered by `paused`. */
+  | { type: 'pause'; requestId: number }
+  | { type: 'resume'; requestId: number }
+  /** Stop the running job (the half-trained model is freed); the job answers `cancelled`. */
+  | { type: 'cancel'; requestId: number }
+  /** Value (regression) or rank score r (BRP) of every NB201 cell; answered by `predictions`. */
+  | { type: 'predict-all'; requestId: number; predictorId: string; opsCode?: Float64Array }
+  /** Store a predictor held in the worker (trained or loaded), optionally renamed; answered by `saved`. */
+  | { type: 'save'; requestId: number; predictorId: string; name?: string }
+  /** Summaries of the saved predictors; answered by `predictor-list`. */
+  | { type: 'list-predictors'; requestId: number }
+  /** Bring a saved predictor into the worker's memory; answered by `loaded`. */
+  | { type: 'load-predictor'; requestId: number; id: string }
+  /** Remove a saved predictor (and the worker's copy); answered by `deleted`. */
+  | { type: 'delete-predictor'; requestId: number; id: string }
+  /** The export file (JSON text) of a predictor held or saved; answered by `exported`. */
+  | { type: 'export-predictor'; requestId: number; id: string }
+  /** Check, store and hold a predictor file; answered by `imported` or an `error` naming what is wrong. */
+  | { type: 'import-predictor'; requestId: number; text: string }
+  /** Free the worker's copy of a predictor (a saved one stays saved); answered by `released`. */
+  | { type: 'release-predictor'; requestId: number; predictorId: string }
+  /** Time a few regression training steps and a plain matmul on the active backend; answered by `speed`. */
+  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number };
+
+/** Compute worker → page. */
 export type ComputeResponse =
   | { type: 'backend'; report: BackendReport }
-  | { type: 'error'; message: string };
+  | {
+      type: 'epoch';
+      requestId: number;
+      /** 0-based epoch index. */
+      epoch: number;
+      /** The config's maximum. */
+      epochs: number;
+      trainLoss: number;
+      valLoss: number;
+      lr: number;
+      /** True when valLoss is the lowest so far. */
+      best: boolean;
+      /** This epoch's wall time (ms). */
+      epochMs: number;
+      /** Since the job started, pauses excluded (ms). */
+      elapsedMs: number;
+    }
+  | { type: 'paused'; requestId: number }
+  | { type: 'resumed'; requestId: number }
+  | { type: 'cancelled'; requestId: number }
+  /** The predictor is held in the worker under `summary.id` (not yet saved). */
+  | { type: 'trained'; requestId: number; predictorId: string; summary: PredictorSummary; result: TrainResult }
+  | { type: 'predictions'; requestId: number; predictorId: string; kind: 'regression' | 'brp'; values: Float32Array }
+  | { type: 'saved'; requestId: number; summary: PredictorSummary }
+  /** `held`: ids the worker has in memory (saved or not). `problems`: unreadable saved records. `notice`: why saving only lasts this tab. */
+  | { type: 'predictor-list'; requestId: number; predictors: PredictorSummary[]; held: string[]; problems: string[]; notice?: string }
+  | { type: 'loaded'; requestId: number; summary: PredictorSummary }
+  | { type: 'deleted'; requestId: number; id: string; deleted: boolean }
+  | { type: 'exported'; requestId: number; id: string; fileName: string; text: string }
+  | { type: 'imported'; requestId: number; summary: PredictorSummary }
+  | { type: 'released'; requestId: number; predictorId: string; released: boolean }
+  | { type: 'speed'; requestId: number; result: SpeedResult }
+  /** A request failed (its other answer will not come); `init` failures carry no requestId. */
+  | { type: 'error'; requestId?: number; message: string };

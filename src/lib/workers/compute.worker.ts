@@ -1,18 +1,24 @@
 /// <reference lib="webworker" />
-// All tfjs work runs here so the page never freezes; this entry point only adapts messages.
+/**
+ * The compute worker: all tfjs work (backend choice, predictor training, prediction, saving)
+ * runs here so the page never freezes. Create it with
+ * `new Worker(new URL('./compute.worker.ts', import.meta.url), { type: 'module' })`; messages are
+ * in `compute-messages.ts`, the behaviour in `compute-handler.ts` (tested there).
+ */
 import { chooseBackend } from '../compute/backend';
 import { WASM_PATHS } from '../compute/wasm-paths';
+import { openPredictorStore } from '../db/predictors';
+import { createComputeHandler } from './compute-handler';
 import type { ComputeRequest, ComputeResponse } from './compute-messages';
 
-const post = (message: ComputeResponse) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(message);
+const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-self.onmessage = async (event: MessageEvent<ComputeRequest>) => {
-  const request = event.data;
-  if (request.type === 'init') {
-    try {
-      post({ type: 'backend', report: await chooseBackend({ override: request.override, wasmPaths: WASM_PATHS }) });
-    } catch (err) {
-      post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-    }
-  }
-};
+const handle = createComputeHandler({
+  post: (message: ComputeResponse, transfer: Transferable[] = []) => scope.postMessage(message, transfer),
+  chooseBackend: (override) => chooseBackend({ override, wasmPaths: WASM_PATHS }),
+  openPredictorStore: () => openPredictorStore(),
+});
+
+scope.addEventListener('message', (event: MessageEvent<ComputeRequest>) => {
+  void handle(event.data);
+});

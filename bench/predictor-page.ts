@@ -1,0 +1,241 @@
+/**
+ * The page of `npm run bench:predictor` (built by vite.bench.config.ts, driven by bench/predictor.ts
+ * in headless Chromium). It runs the app's own compute worker and dataset ingest, so what is timed
+ * is what the Train view runs. Exposes `window.benchPredictor(options)`.
+ */
+import type { BackendReport } from '../src/lib/compute/backend';
+import { columnByIndex } from '../src/lib/datasets/by-index';
+import type { Table } from '../src/lib/datasets/columns';
+import { ingestBundled } from '../src/lib/db/ingest';
+import { MemoryStore } from '../src/lib/db/memory-store';
+import type { PredictorConfig } from '../src/lib/predictor/config';
+import { kendallTauB, precisionAtK } from '../src/lib/predictor/metrics';
+import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
+import { mulberry32, shuffle } from '../src/lib/spaces/rng';
+import type { ComputeRequest, ComputeResponse, SpeedResult, TrainJob } from '../src/lib/workers/compute-messages';
+
+/** What the driver asks for (see bench/predictor.ts for the defaults and env vars). */
+export interface BenchOptions {
+  backend?: 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+  latency: { devices: string[]; seeds: number[]; trainSize: number; valSize: number; config: PredictorConfig; configName: string };
+  accuracy: { target: string; seeds: number[]; trainSize: number; predictors: ('regression' | 'brp')[]; regression: PredictorConfig; brp: PredictorConfig };
+  throughput: { config: PredictorConfig; steps: number } | null;
+  /** Also time single steps of these configs (e.g. the paper's batch-1 latency config) to extrapolate epochs. */
+  stepTimings: { name: string; config: PredictorConfig; steps: number }[];
+}
+
+export interface LatencyRun {
+  device: string;
+  seed: number;
+  trainSize: number;
+  within: { eagle: Record<'1' | '5' | '10' | '20', number>; truth: Record<'1' | '5' | '10' | '20', number> };
+  spearman: number;
+  kendall: number;
+  trainWallS: number;
+  /** Extra detail for the markdown report (not in the JSON schema). */
+  detail: { epochsRun: number; bestEpoch: number; stoppedEarly: boolean; epochMs: number[]; testCells: number; mae: number };
+}
+
+export interface AccuracyRun {
+  predictor: 'regression' | 'brp';
+  target: string;
+  trainSize: number;
+  seed: number;
+  kendall: number;
+  precisionTop1pct: number;
+  trainWallS: number;
+  detail: { epochsRun: number; epochMs: number[]; cells: number };
+}
+
+export interface BenchPageResult {
+  backend: BackendReport;
+  latency: LatencyRun[];
+  accuracy: AccuracyRun[];
+  throughput: SpeedResult | null;
+  stepTimings: { name: string; result: SpeedResult }[];
+  ingestMs: number;
+}
+
+type Answer = Exclude<ComputeResponse, { type: 'epoch' | 'paused' | 'resumed' | 'backend' }>;
+type Request = ComputeRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
+
+/** Promise-per-request wrapper around the app's compute worker. */
+class ComputeClient {
+  readonly #worker = new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' });
+  #next = 1;
+  readonly #pending = new Map<number, { resolve: (answer: Answer) => void; onEvent?: (event: ComputeResponse) => void }>();
+  #backend: ((message: ComputeResponse) => void) | undefined;
+
+  constructor() {
+    this.#worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
+      const message = event.data;
+      if (message.type === 'backend' || (message.type === 'error' && message.requestId === undefined)) {
+        this.#backend?.(message);
+        return;
+      }
+      const pending = this.#pending.get(message.requestId!);
+      if (!pending) return;
+      if (message.type === 'epoch' || message.type === 'paused' || message.type === 'resumed') pending.onEvent?.(message);
+      else {
+        this.#pending.delete(message.requestId!);
+        pending.resolve(message as Answer);
+      }
+    };
+    this.#worker.onerror = (event) => console.error(`compute worker error: ${event.message}`);
+  }
+
+  init(backend?: BenchOptions['backend']): Promise<BackendReport> {
+    return new Promise((resolve, reject) => {
+      this.#backend = (message) => (message.type === 'backend' ? resolve(message.report) : reject(new Error((message as { message: string }).message)));
+      this.#worker.postMessage({ type: 'init', override: backend } satisfies ComputeRequest);
+    });
+  }
+
+  async request<T extends Answer['type']>(message: Request, expected: T, onEvent?: (event: ComputeResponse) => void): Promise<Extract<Answer, { type: T }>> {
+    const requestId = this.#next++;
+    const answer = await new Promise<Answer>((resolve) => {
+      this.#pending.set(requestId, { resolve, onEvent });
+      this.#worker.postMessage({ ...message, requestId } as ComputeRequest);
+    });
+    if (answer.type === 'error') throw new Error(answer.message);
+    if (answer.type !== expected) throw new Error(`expected '${expected}' from the worker, got '${answer.type}'`);
+    return answer as Extract<Answer, { type: T }>;
+  }
+}
+
+async function loadTables(): Promise<{ tables: Record<string, Table>; ms: number }> {
+  const started = performance.now();
+  const store = new MemoryStore();
+  const report = await ingestBundled({
+    manifestUrl: new URL('datasets/manifest.json', location.href).href,
+    fetch: fetch.bind(globalThis),
+    store,
+    onProgress: () => {},
+    only: ['nb201', 'latbench'],
+  });
+  const tables: Record<string, Table> = {};
+  for (const id of ['nb201', 'latbench']) {
+    const result = report.datasets.find((d) => d.id === id);
+    if (result?.status !== 'imported') throw new Error(`dataset ${id} did not load: ${result?.error ?? report.error ?? 'not in the manifest'}`);
+    tables[id] = (await store.loadTable(id))!;
+  }
+  return { tables, ms: performance.now() - started };
+}
+
+/** NB201 indices with a known value, shuffled by `seed` (the paper's random splits). */
+function shuffledKnown(values: Float64Array, seed: number): number[] {
+  const known: number[] = [];
+  values.forEach((v, index) => Number.isFinite(v) && known.push(index));
+  return shuffle(mulberry32(seed), known);
+}
+
+function band(record: Record<number, number>): Record<'1' | '5' | '10' | '20', number> {
+  return { '1': record[1], '5': record[5], '10': record[10], '20': record[20] };
+}
+
+async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
+  const { tables, ms: ingestMs } = await loadTables();
+  const client = new ComputeClient();
+  const backend = await client.init(options.backend);
+  console.log(`backend: ${backend.name} (${backend.reason})`);
+  const opsCode = columnByIndex(tables.nb201, 'ops_code', NB201_NUM_CELLS);
+  const version = (id: string) => tables[id].version;
+
+  const train = async (job: TrainJob, label: string) => {
+    const epochMs: number[] = [];
+    const trained = await client.request({ type: 'train', job }, 'trained', (event) => {
+      if (event.type !== 'epoch') return;
+      epochMs.push(event.epochMs);
+      console.log(`${label}: epoch ${event.epoch + 1}/${event.epochs} train ${event.trainLoss.toFixed(3)} val ${event.valLoss.toFixed(3)} lr ${event.lr.toExponential(2)} ${(event.epochMs / 1000).toFixed(1)} s`);
+    });
+    return { trained, epochMs };
+  };
+  const release = (predictorId: string) => client.request({ type: 'release-predictor', predictorId }, 'released');
+
+  const stepTimings: BenchPageResult['stepTimings'] = [];
+  for (const timing of options.stepTimings) {
+    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps }, 'speed');
+    console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize}`);
+    stepTimings.push({ name: timing.name, result });
+  }
+
+  const latency: LatencyRun[] = [];
+  const { trainSize, valSize } = options.latency;
+  for (const device of options.latency.devices) {
+    const values = columnByIndex(tables.latbench, device, NB201_NUM_CELLS);
+    for (const seed of options.latency.seeds) {
+      const order = shuffledKnown(values, seed);
+      const job: TrainJob = {
+        name: `${device} seed ${seed}`,
+        kind: 'regression',
+        target: { datasetId: 'latbench', column: device, label: device, unit: 'ms', datasetVersion: version('latbench') },
+        values,
+        opsCode,
+        trainIndices: order.slice(0, trainSize),
+        valIndices: order.slice(trainSize, trainSize + valSize),
+        testIndices: order.slice(trainSize + valSize),
+        config: { ...options.latency.config, seed },
+      };
+      const { trained, epochMs } = await train(job, `latency ${device} seed ${seed}`);
+      const test = trained.result.test;
+      if (test?.kind !== 'regression') throw new Error('the latency run returned no regression test metrics');
+      latency.push({
+        device, seed, trainSize,
+        within: { eagle: band(test.metrics.within.eagle), truth: band(test.metrics.within.truth) },
+        spearman: test.metrics.spearman,
+        kendall: test.metrics.kendall,
+        trainWallS: trained.result.wallMs / 1000,
+        detail: { epochsRun: trained.result.epochsRun, bestEpoch: trained.result.bestEpoch, stoppedEarly: trained.result.stoppedEarly, epochMs, testCells: test.indices.length, mae: test.metrics.mae },
+      });
+      await release(trained.predictorId);
+    }
+  }
+
+  const accuracy: AccuracyRun[] = [];
+  const [datasetId, column] = options.accuracy.target.split(':');
+  const truth = columnByIndex(tables[datasetId], column, NB201_NUM_CELLS);
+  for (const seed of options.accuracy.seeds) {
+    const order = shuffledKnown(truth, seed);
+    for (const kind of options.accuracy.predictors) {
+      const job: TrainJob = {
+        name: `${kind} ${options.accuracy.target} seed ${seed}`,
+        kind,
+        target: { datasetId, column, label: column, unit: '%', datasetVersion: version(datasetId) },
+        values: truth,
+        opsCode,
+        // Both predictors see the same 100 queried models and validate on them (eagle's --iter).
+        trainIndices: order.slice(0, options.accuracy.trainSize),
+        valIndices: [],
+        testIndices: [],
+        config: { ...(kind === 'brp' ? options.accuracy.brp : options.accuracy.regression), seed },
+      };
+      const { trained, epochMs } = await train(job, `accuracy ${kind} seed ${seed}`);
+      const { values: predicted } = await client.request({ type: 'predict-all', predictorId: trained.predictorId }, 'predictions');
+      const cells = Array.from({ length: NB201_NUM_CELLS }, (_, i) => i).filter((i) => Number.isFinite(truth[i]));
+      const p = Float64Array.from(cells, (i) => predicted[i]);
+      const t = Float64Array.from(cells, (i) => truth[i]);
+      accuracy.push({
+        predictor: kind, target: options.accuracy.target, trainSize: options.accuracy.trainSize, seed,
+        kendall: kendallTauB(p, t),
+        precisionTop1pct: precisionAtK(p, t, Math.max(1, Math.round(cells.length / 100)), true),
+        trainWallS: trained.result.wallMs / 1000,
+        detail: { epochsRun: trained.result.epochsRun, epochMs, cells: cells.length },
+      });
+      await release(trained.predictorId);
+    }
+  }
+
+  const throughput = options.throughput
+    ? (await client.request({ type: 'measure-speed', config: options.throughput.config, steps: options.throughput.steps }, 'speed')).result
+    : null;
+  return { backend, latency, accuracy, throughput, stepTimings, ingestMs };
+}
+
+declare global {
+  interface Window {
+    benchPredictor: typeof benchPredictor;
+  }
+}
+
+window.benchPredictor = benchPredictor;
+document.body.dataset.ready = '1';

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:predictor`: the GCN predictors trained in headless Chromium by the app's own
+ * compute worker (bench/predictor-page.ts), per issue 3 §6:
+ * - latency GCN, paper protocol: 900 train / 100 validation / rest test (random split per seed)
+ *   on three LatBench devices: share within ±1/5/10/20 % (both conventions), Spearman, Kendall,
+ *   training wall time;
+ * - accuracy predictors (regression GCN and BRP) on CIFAR-100 validation from 100 training
+ *   models: Kendall τ and precision@top-1 % over all cells;
+ * - throughput: training graphs/s and GFLOP/s of the GCN next to a plain matmul on the backend.
+ * Writes bench-results/predictor.{json,md}. With BENCH_PREDICTOR_SMOKE=1 it runs a tiny version
+ * (one device, one seed, one epoch each) into bench-results/predictor-smoke.{json,md}, to prove the
+ * machinery and time one epoch of the paper's latency config.
+ *
+ * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast),
+ * BENCH_LATENCY_EPOCHS, BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
+ * (regression,brp), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT.
+ * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, type PredictorConfig } from '../src/lib/predictor/config';
+import { commitId, launchChromium, machine, ROOT, serveDist, writeReport } from './common';
+import type { BenchOptions, BenchPageResult } from './predictor-page';
+
+const SMOKE = process.env.BENCH_PREDICTOR_SMOKE === '1';
+const DEVICES = ['desktop_cpu_i7_7820x_fp32', 'embedded_tpu_edgetpu_int8', 'mobile_gpu_sd855_adreno640_int8'];
+
+function list(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+}
+
+function integer(name: string, fallback: number | undefined): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+function withEpochs(config: PredictorConfig, epochs: number | undefined): PredictorConfig {
+  return epochs === undefined ? { ...config } : { ...config, epochs };
+}
+
+const latencyConfigName = process.env.BENCH_LATENCY_CONFIG ?? 'paper';
+if (latencyConfigName !== 'paper' && latencyConfigName !== 'fast') throw new Error(`BENCH_LATENCY_CONFIG must be 'paper' or 'fast', got '${latencyConfigName}'`);
+const latencyBase = latencyConfigName === 'fast' ? LATENCY_FAST_PRESET : LATENCY_PRESET;
+const seeds = list('BENCH_SEEDS', SMOKE ? ['0'] : ['0', '1', '2']).map(Number);
+const accuracyEpochs = integer('BENCH_ACCURACY_EPOCHS', SMOKE ? 1 : undefined);
+
+const options: BenchOptions = {
+  backend: process.env.BENCH_BACKEND as BenchOptions['backend'],
+  latency: {
+    devices: list('BENCH_LATENCY_DEVICES', SMOKE ? DEVICES.slice(0, 1) : DEVICES),
+    seeds,
+    trainSize: 900,
+    valSize: 100,
+    config: withEpochs(latencyBase, integer('BENCH_LATENCY_EPOCHS', SMOKE ? 1 : undefined)),
+    configName: latencyConfigName,
+  },
+  accuracy: {
+    target: 'nb201:c100_valid',
+    seeds,
+    trainSize: integer('BENCH_ACCURACY_TRAIN', SMOKE ? 20 : 100)!,
+    predictors: list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[],
+    regression: withEpochs(ACCURACY_PRESET, accuracyEpochs),
+    brp: withEpochs(BRP_PRESET, accuracyEpochs),
+  },
+  throughput: { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 },
+  stepTimings: [
+    { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
+    { name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20 },
+  ],
+};
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const sd = (values: number[]) => (values.length < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean(values)) ** 2, 0) / (values.length - 1)));
+const pm = (values: number[], digits = 3) => (values.length > 1 ? `${mean(values).toFixed(digits)} ± ${sd(values).toFixed(digits)}` : mean(values).toFixed(digits));
+const pct = (value: number) => `${(100 * value).toFixed(1)}`;
+const minutes = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
+
+function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, machineText: string): string {
+  const latencyConfig = options.latency.config;
+  const lines = [
+    `# bench:predictor${SMOKE ? ' (SMOKE run: tiny settings, not the protocol; numbers prove the machinery only)' : ''}`,
+    '',
+    `${result.date} · commit ${result.commit} · ${machineText} · backend **${page.backend.name}** (${page.backend.reason})`,
+    '',
+    `## Latency GCN (LatBench, ${options.latency.trainSize} train / ${options.latency.valSize} validation / rest test per seed)`,
+    '',
+    `Config: ${options.latency.configName === 'fast' ? '`LATENCY_FAST_PRESET`' : 'paper (`LATENCY_PRESET`)'}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}.`,
+    'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
+    '',
+    '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | train wall | s/epoch |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...page.latency.map((r) =>
+      `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+    '',
+  ];
+  const devices = [...new Set(page.latency.map((r) => r.device))];
+  if (page.latency.length > devices.length) {
+    lines.push('Mean ± sd over seeds:', '', '| device | eagle ±5 % | eagle ±10 % | Spearman | Kendall | train wall (s) |', '|---|---|---|---|---|---|');
+    for (const device of devices) {
+      const runs = page.latency.filter((r) => r.device === device);
+      lines.push(`| ${device} | ${pm(runs.map((r) => r.within.eagle['5']))} | ${pm(runs.map((r) => r.within.eagle['10']))} | ${pm(runs.map((r) => r.spearman))} | ${pm(runs.map((r) => r.kendall))} | ${pm(runs.map((r) => r.trainWallS), 0)} |`);
+    }
+    lines.push('');
+  }
+  lines.push(
+    `## Accuracy predictors (${options.accuracy.target}, ${options.accuracy.trainSize} training models, validated on them; metrics over all cells)`,
+    '',
+    '| predictor | seed | Kendall τ | precision@top-1 % | epochs | train wall | s/epoch |',
+    '|---|---|---|---|---|---|---|',
+    ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+    '',
+    '## Throughput',
+    '',
+  );
+  if (page.throughput) {
+    const t = page.throughput;
+    lines.push(
+      `Regression GCN ${ACCURACY_PRESET.layers}×${ACCURACY_PRESET.hidden}, batch ${t.batchSize} (accuracy preset), steady-state step ${t.stepMs.toFixed(1)} ms:`,
+      `**${t.graphsPerS.toFixed(1)} graphs/s**, **${t.gflops.toFixed(2)} GFLOP/s** (analytic matmul FLOPs: ${(t.stepFlops / 1e9).toFixed(3)} GFLOP per step = forward + 2× backward),`,
+      `against a plain 1024×${ACCURACY_PRESET.hidden}·${ACCURACY_PRESET.hidden}×${ACCURACY_PRESET.hidden} matmul at **${t.matmulPeakGflops.toFixed(2)} GFLOP/s** on the same backend.`,
+      '',
+    );
+  }
+  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | ms per step | ms per epoch (900 train cells, steps only) | 250 epochs (upper bound, no early stop) |', '|---|---|---|---|---|');
+  for (const { name, result: t } of page.stepTimings) {
+    const epochMs = t.stepMs * Math.ceil(900 / t.batchSize);
+    lines.push(`| ${name} | ${t.batchSize} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${minutes(epochMs * 250)} |`);
+  }
+  const measured = page.latency.filter((r) => r.detail.epochMs.length > 0);
+  if (measured.length > 0) {
+    const epochMs = mean(measured.flatMap((r) => r.detail.epochMs));
+    lines.push('', `Measured epoch of the latency run (${options.latency.configName} config, 900 steps at batch ${latencyConfig.batchSize} + validation on 100 cells): **${(epochMs / 1000).toFixed(1)} s** → ${latencyConfig.epochs} epochs ≈ **${minutes(epochMs * latencyConfig.epochs)}** per run without early stopping (issue target ≤ 5 min).`);
+  }
+  lines.push('', `Dataset ingest in the page: ${(page.ingestMs / 1000).toFixed(1)} s.`, '');
+  return lines.join('\n');
+}
+
+function toJson(page: BenchPageResult) {
+  return {
+    commit: commitId(),
+    date: new Date().toISOString(),
+    backend: page.backend.name,
+    latency: page.latency.map(({ detail: _detail, ...run }) => run),
+    accuracy: page.accuracy.map(({ detail: _detail, ...run }) => run),
+    throughput: page.throughput
+      ? { graphsPerS: page.throughput.graphsPerS, gflops: page.throughput.gflops, matmulPeakGflops: page.throughput.matmulPeakGflops }
+      : null,
+  };
+}
+
+async function main() {
+  if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
+  if (!existsSync(resolve(ROOT, 'dist-bench/datasets/manifest.json'))) throw new Error('dist-bench has no datasets: run `npm run datasets`, then build the bench again');
+  const server = await serveDist(Number(process.env.BENCH_PORT ?? 4181), 'dist-bench');
+  const browser = await launchChromium();
+  const started = Date.now();
+  try {
+    const page = await browser.newPage();
+    page.on('console', (message) => console.log(`[page ${((Date.now() - started) / 1000).toFixed(0)} s] ${message.text()}`));
+    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+    await page.goto(`${server.url}predictor.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
+    const isolated = await page.evaluate(() => crossOriginIsolated);
+    if (!isolated) console.warn('warning: the bench page is not cross-origin isolated (no WASM threads)');
+    const result = await page.evaluate((opts) => window.benchPredictor(opts), options);
+    const json = toJson(result);
+    const md = markdown(json, result, machine(browser));
+    console.log(md);
+    writeReport(SMOKE ? 'predictor-smoke' : 'predictor', json, md);
+    console.log(`total ${minutes(Date.now() - started)}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();

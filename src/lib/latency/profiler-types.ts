@@ -1,0 +1,146 @@
+/**
+ * Types of the latency profiler (profiler.ts): what it needs injected and what it returns.
+ * All times are milliseconds of the injected clock.
+ */
+import type { OpCode, OpVector } from '../spaces/nb201.ts';
+
+/** Builds, runs and frees models of one backend; tfjs-runner.ts is the real one. */
+export interface ModelRunner<M> {
+  /** Backend name stored with the results, e.g. 'webgpu'. */
+  readonly backend: string;
+  build(ops: OpVector): Promise<M>;
+  /** Runs `k` inferences back to back and resolves after one read-back of the last output. */
+  run(model: M, k: number): Promise<void>;
+  dispose(model: M): void;
+}
+
+/** Time and page state, injected so the profiler runs (and is tested) anywhere. */
+export interface ProfilerClock {
+  /** Monotonic time, ms (`performance.now`). */
+  now(): number;
+  /** True while the page is hidden: hidden tabs get throttled, so no timing is taken then. */
+  isHidden(): boolean;
+  /**
+   * Count of visibility changes so far (bumped on every `visibilitychange`). When given, a sample
+   * during which the count moved is discarded even if the page is visible again at its end.
+   */
+  visibilityChanges?(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface WarmupOptions {
+  /** At least this many timed warm-up samples. Default 5. */
+  minRuns: number;
+  /** At most this many. Default 50. */
+  maxRuns: number;
+  /** Warm when the last `stableRuns` samples are within ±this % of their median. Default 5. */
+  stableWithinPct: number;
+  /** Default 3. */
+  stableRuns: number;
+  /** Stop warming after this long even if not yet stable, ms. Default 2000. */
+  maxMs: number;
+}
+
+export interface ProfileOptions {
+  /** Valid samples per cell. Default 15. */
+  minSamples: number;
+  /** A sample must span at least this many timer ticks. Default 20. */
+  targetSampleSpanFactor: number;
+  /** Clock resolution, ms (stats.ts `detectTimerResolution`). Required. */
+  timerResolutionMs: number;
+  /** Upper bound on back-to-back inferences per sample. Default 1000. */
+  maxK: number;
+  warmup: WarmupOptions;
+  /** A fixed cell re-timed throughout, whose drift shows thermal/DVFS change. Default null (none). */
+  referenceCell: OpVector | null;
+  /** One reference sample after every this many candidate samples. Default 10. */
+  referenceEvery: number;
+  /** Candidates built and interleaved round-robin at once (bounds memory). Default 8. */
+  groupSize: number;
+  /** Pause before every sample, ms; 0 still yields to the event loop so pause/cancel messages get through. Default 0. */
+  gapMs: number;
+  /** Poll interval while waiting for the page to become visible, ms. Default 250. */
+  visibilityPollMs: number;
+  /** Give up on a cell after this many discarded samples. Default 4 × minSamples. */
+  maxDiscardedPerCell: number;
+}
+
+/** prepare = build, cold run, choosing K, warm-up; hidden = waiting for the page to be visible again. */
+export type ProfilePhase = 'prepare' | 'sample' | 'reference' | 'hidden';
+
+export interface ProfileProgress {
+  phase: ProfilePhase;
+  /** Valid candidate samples taken so far. */
+  done: number;
+  /** Candidate samples the run takes in all (cells × minSamples). */
+  total: number;
+  /** Estimated time left, ms (from the pace so far, not counting paused or hidden time); null before the first sample. */
+  etaMs: number | null;
+  /** Arch string of the cell being worked on. */
+  current: string;
+}
+
+export interface ProfileRequest<M> {
+  cells: readonly OpVector[];
+  runner: ModelRunner<M>;
+  clock: ProfilerClock;
+  options: Partial<Omit<ProfileOptions, 'warmup'>> & { timerResolutionMs: number; warmup?: Partial<WarmupOptions> };
+  onProgress?(progress: ProfileProgress): void;
+  /** Called as soon as a cell's measurement is final (results are not lost if the run is cancelled later). */
+  onResult?(result: CellMeasurement): void;
+  signal?: AbortSignal;
+  /** Awaited before every timed step; resolves when the user resumes (return at once when not paused). */
+  pauseGate?(): Promise<void>;
+  /** Live tensor count (`tf.memory().numTensors`) for the leak check. */
+  numTensors?(): number;
+}
+
+export interface CellMeasurement {
+  ops: OpCode[];
+  archStr: string;
+  backend: string;
+  /** Time to build the model, ms. */
+  buildMs: number;
+  /** First inference on the fresh model (shader compile, JIT), ms; excluded from the statistics. */
+  coldMs: number;
+  /** Inferences per sample. */
+  k: number;
+  warmupRuns: number;
+  /** False when warm-up hit its cap before settling. */
+  warmupStable: boolean;
+  /** Per-inference latency (sample time / k), ms, in the order taken. */
+  samples: number[];
+  medianMs: number;
+  q1Ms: number;
+  q3Ms: number;
+  iqrMs: number;
+  /** Samples thrown away because the page was hidden during them. */
+  discardedHidden: number;
+}
+
+export interface DriftPoint {
+  /** Time since the run started, ms. */
+  atMs: number;
+  /** Candidate samples taken before this point. */
+  afterSamples: number;
+  /** Reference cell per-inference latency, ms. */
+  ms: number;
+}
+
+export interface ReferenceSeries {
+  ops: OpCode[];
+  archStr: string;
+  k: number;
+  coldMs: number;
+  drift: DriftPoint[];
+}
+
+export interface ProfileOutcome {
+  /** Finished cells, in request order (only whole groups when cancelled). */
+  results: CellMeasurement[];
+  reference: ReferenceSeries | null;
+  cancelled: boolean;
+  /** Tensors alive after everything was disposed minus before anything was built; 0 unless a runner leaks. Null without `numTensors`. */
+  leakedTensors: number | null;
+  elapsedMs: number;
+}

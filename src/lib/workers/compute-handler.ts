@@ -1,0 +1,507 @@
+/**
+ * What the compute worker does with each request, kept apart from the worker global so it can be
+ * tested in Node: `compute.worker.ts` only wires `self` to this. Messages: `compute-messages.ts`.
+ *
+ * The worker holds trained or loaded predictors in memory by id (tfjs variables on the active
+ * backend) until they are released or deleted; saving writes a copy to the predictor store.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, BackendReport } from '../compute/backend';
+import type { PredictorStore, PredictorSummary } from '../db/predictors';
+import { validateConfig, type PredictorConfig } from '../predictor/config';
+import { regressionStepFlops } from '../predictor/flops';
+import type { GraphEncoding } from '../predictor/graphs';
+import type { EpochRecord, TrainingHooks } from '../predictor/loop';
+import { kendallTauB, mae, pearson, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
+import { checkIndices, packPredictor, readPredictorFile, restorePacked, writePredictorFile, type PackedPredictor, type PredictorProvenance } from '../predictor/persist';
+import type { Predictor } from '../predictor/predictor';
+import { trainBrp, trainRegressor } from '../predictor/train';
+import { allCells, codeToOps, distinctEncodings, eagleEncoding, EAGLE_NB201_FEATURES, NB201_NUM_CELLS } from '../spaces/nb201';
+import type { BrpTestMetrics, ComputeRequest, ComputeResponse, RegressionTestMetrics, SpeedResult, TrainJob, TrainResult, WithinBands } from './compute-messages';
+
+export interface ComputeHandlerDeps {
+  post(message: ComputeResponse, transfer?: Transferable[]): void;
+  /** Picks and initialises the tfjs backend (the worker: `chooseBackend` with the WASM paths). */
+  chooseBackend(override?: BackendName): Promise<BackendReport>;
+  /** Opens the predictor store; called once, on first use. */
+  openPredictorStore(): Promise<{ store: PredictorStore; notice?: string }>;
+  /** Fresh predictor ids; default `crypto.randomUUID()`. */
+  newId?(): string;
+  /** Wall-clock time for `createdAt` (ms since 1970); default `Date.now()`. */
+  now?(): number;
+  /** Lets queued messages (pause, cancel) run; default: one macrotask. */
+  yieldToEvents?(): Promise<void>;
+}
+
+export const TRAINING_ALREADY_RUNNING = 'A predictor is already training; wait for it, or cancel it first';
+/** How often a running job lets queued messages through (ms): pause and cancel answer within this. */
+const YIELD_EVERY_MS = 25;
+const LEEWAYS = [1, 5, 10, 20] as const;
+const MAX_NAME = 200;
+
+interface Held {
+  predictor: Predictor;
+  summary: PredictorSummary;
+}
+
+interface RunningJob {
+  requestId: number;
+  controller: AbortController;
+  gate: PauseGate;
+}
+
+/** A promise that training awaits while paused, with the paused time kept apart. */
+class PauseGate {
+  #waiting: Promise<void> | null = null;
+  #release: (() => void) | null = null;
+  #pausedSince = 0;
+  #pausedMs = 0;
+
+  get paused(): boolean {
+    return this.#waiting !== null;
+  }
+
+  wait(): Promise<void> {
+    return this.#waiting ?? Promise.resolve();
+  }
+
+  pause(): void {
+    if (this.#waiting) return;
+    this.#pausedSince = performance.now();
+    this.#waiting = new Promise((resolve) => (this.#release = resolve));
+  }
+
+  resume(): void {
+    if (!this.#waiting) return;
+    this.#pausedMs += performance.now() - this.#pausedSince;
+    this.#release?.();
+    this.#waiting = null;
+    this.#release = null;
+  }
+
+  /** Total paused time so far (ms). */
+  pausedMs(): number {
+    return this.#pausedMs + (this.#waiting ? performance.now() - this.#pausedSince : 0);
+  }
+}
+
+function defaultYield(): () => Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate) return () => new Promise((resolve) => immediate(resolve));
+  // Browsers: a MessageChannel task is not clamped to 4 ms as nested setTimeouts are.
+  if (typeof MessageChannel === 'function') {
+    const channel = new MessageChannel();
+    const waiting: (() => void)[] = [];
+    channel.port1.onmessage = () => waiting.shift()?.();
+    return () => new Promise((resolve) => {
+      waiting.push(resolve);
+      channel.port2.postMessage(null);
+    });
+  }
+  return () => new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Throws one message naming the field when `opsCode` is not the nb201 table's ops_code by index. */
+export function checkOpsCode(opsCode: unknown, field = 'opsCode'): Float64Array {
+  if (!(opsCode instanceof Float64Array) || opsCode.length !== NB201_NUM_CELLS) {
+    throw new Error(`${field}: expected a Float64Array of ${NB201_NUM_CELLS} op codes (the nb201 table's ops_code by index)`);
+  }
+  const seen = new Uint8Array(NB201_NUM_CELLS);
+  for (let index = 0; index < NB201_NUM_CELLS; index++) {
+    const code = opsCode[index];
+    if (!Number.isInteger(code) || code < 0 || code >= NB201_NUM_CELLS) throw new Error(`${field}[${index}]: ${code} is not an op code 0..${NB201_NUM_CELLS - 1}`);
+    if (seen[code]) throw new Error(`${field}[${index}]: op code ${code} appears twice (not the nb201 ops_code column)`);
+    seen[code] = 1;
+  }
+  return opsCode;
+}
+
+function checkName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > MAX_NAME) throw new Error(`${field}: a name must be 1-${MAX_NAME} characters`);
+  return name.trim();
+}
+
+interface CheckedJob {
+  job: TrainJob;
+  config: PredictorConfig;
+  opsCode: Float64Array;
+}
+
+/** Checks a train job from the page; one message naming the first problem. */
+export function checkTrainJob(job: TrainJob): CheckedJob {
+  if (typeof job !== 'object' || job === null) throw new Error('train: expected a job object');
+  const name = checkName(job.name, 'job.name');
+  if (job.kind !== 'regression' && job.kind !== 'brp') throw new Error(`job.kind: must be 'regression' or 'brp', got ${JSON.stringify(job.kind)?.slice(0, 20)}`);
+  const t = job.target;
+  if (!t || typeof t.datasetId !== 'string' || typeof t.column !== 'string' || typeof t.label !== 'string' || typeof t.unit !== 'string' || typeof t.datasetVersion !== 'string') {
+    throw new Error('job.target: expected { datasetId, column, label, unit, datasetVersion } strings');
+  }
+  if (!(job.values instanceof Float64Array) || job.values.length !== NB201_NUM_CELLS) {
+    throw new Error(`job.values: expected a Float64Array of ${NB201_NUM_CELLS} values (one per NB201 index)`);
+  }
+  const opsCode = checkOpsCode(job.opsCode, 'job.opsCode');
+  const config = validateConfig(job.config, 'job.config');
+  const lists = {
+    trainIndices: checkIndices('job', 'trainIndices', job.trainIndices),
+    valIndices: checkIndices('job', 'valIndices', job.valIndices),
+    testIndices: checkIndices('job', 'testIndices', job.testIndices),
+  };
+  for (const [field, indices] of Object.entries(lists)) {
+    indices.forEach((index, k) => {
+      if (!Number.isFinite(job.values[index])) throw new Error(`job.${field}[${k}]: NB201 cell ${index} has no known ${t.column} value`);
+    });
+  }
+  if (lists.trainIndices.length < (job.kind === 'brp' ? 2 : 1)) throw new Error(`job.trainIndices: a ${job.kind} predictor needs at least ${job.kind === 'brp' ? 2 : 1} training cells`);
+  if (job.kind === 'brp' && lists.valIndices.length > 0) throw new Error('job.valIndices: must be empty for a binary relation predictor (it validates on its training pairs)');
+  const seen = new Set([...lists.trainIndices, ...lists.valIndices]);
+  const leak = lists.testIndices.find((index) => seen.has(index));
+  if (leak !== undefined) throw new Error(`job.testIndices: NB201 cell ${leak} is also a training or validation cell`);
+  return { job: { ...job, name, ...lists }, config, opsCode };
+}
+
+function encodeCells(opsCode: Float64Array, indices: readonly number[]): GraphEncoding[] {
+  return indices.map((index) => eagleEncoding(codeToOps(opsCode[index])));
+}
+
+let distinctGraphs: GraphEncoding[] | undefined;
+
+/**
+ * What predict-all feeds the predictor: one encoding per distinct encoding group (8,687 for NB201),
+ * and the group of every NB201 index, so each group is embedded exactly once.
+ */
+export function nb201PredictionInputs(opsCode: Float64Array): { graphs: GraphEncoding[]; groupOfIndex: Int32Array } {
+  const { groupOf, representative } = distinctEncodings();
+  const cells = allCells();
+  distinctGraphs ??= Array.from(representative, (code) => eagleEncoding(cells[code]));
+  const groupOfIndex = Int32Array.from(opsCode, (code) => groupOf[code]);
+  return { graphs: distinctGraphs, groupOfIndex };
+}
+
+function regressionMetrics(predicted: Float32Array, truth: Float64Array): RegressionTestMetrics {
+  const band = (convention: 'eagle' | 'truth') =>
+    Object.fromEntries(LEEWAYS.map((pct) => [pct, withinPct(predicted, truth, pct, convention)])) as unknown as WithinBands['eagle'];
+  const n = truth.length;
+  return {
+    mae: mae(predicted, truth),
+    rmse: rmse(predicted, truth),
+    pearson: n >= 2 ? pearson(predicted, truth) : Number.NaN,
+    spearman: n >= 2 ? spearman(predicted, truth) : Number.NaN,
+    kendall: n >= 2 ? kendallTauB(predicted, truth) : Number.NaN,
+    within: { eagle: band('eagle'), truth: band('truth') },
+  };
+}
+
+/** Kendall τ and precision@top-1 % of rank scores (higher = better) against true values. */
+export function rankingMetrics(scores: ArrayLike<number>, truth: ArrayLike<number>): BrpTestMetrics {
+  const k = Math.max(1, Math.round(truth.length / 100));
+  return {
+    kendall: truth.length >= 2 ? kendallTauB(scores, truth) : Number.NaN,
+    precisionTop1pct: precisionAtK(scores, truth, k, true),
+  };
+}
+
+/** Median wall time of a plain [rows, H]·[H, H] matmul (the GCN layer's shape), after one warm-up (ms). */
+async function medianMatmulMs(rows: number, hidden: number, reps: number): Promise<number> {
+  const a = tf.randomUniform([rows, hidden]);
+  const b = tf.randomUniform([hidden, hidden]);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= reps; i++) {
+      const started = performance.now();
+      const c = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+      await c.data();
+      c.dispose();
+      if (i > 0) times.push(performance.now() - started);
+    }
+  } finally {
+    tf.dispose([a, b]);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
+function slug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'predictor';
+}
+
+function summaryOf(id: string, predictor: Predictor, provenance: PredictorProvenance): PredictorSummary {
+  return { id, provenance, kind: predictor.kind, features: predictor.features, normalisation: predictor.kind === 'regression' ? predictor.normalisation : null };
+}
+
+/** Returns the request handler. */
+export function createComputeHandler(deps: ComputeHandlerDeps): (request: ComputeRequest) => Promise<void> {
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const now = deps.now ?? (() => Date.now());
+  const yieldToEvents = deps.yieldToEvents ?? defaultYield();
+  const held = new Map<string, Held>();
+  let backend: Promise<BackendReport> | undefined;
+  let opened: Promise<{ store: PredictorStore; notice?: string }> | undefined;
+  let running: RunningJob | undefined;
+  let lastOpsCode: Float64Array | undefined;
+
+  const ensureBackend = () => (backend ??= deps.chooseBackend());
+  const predictorStore = () => (opened ??= deps.openPredictorStore());
+
+  const heldPredictor = (id: string): Held => {
+    const entry = held.get(id);
+    if (!entry) throw new Error(`Predictor ${String(id).slice(0, 60)} is not loaded in the worker (train, load or import it first)`);
+    return entry;
+  };
+
+  const release = (id: string): boolean => {
+    const entry = held.get(id);
+    if (!entry) return false;
+    entry.predictor.dispose();
+    held.delete(id);
+    return true;
+  };
+
+  const hold = (id: string, predictor: Predictor, provenance: PredictorProvenance): PredictorSummary => {
+    release(id);
+    const summary = summaryOf(id, predictor, provenance);
+    held.set(id, { predictor, summary });
+    return summary;
+  };
+
+  async function train(requestId: number, rawJob: TrainJob): Promise<void> {
+    if (running) throw new Error(TRAINING_ALREADY_RUNNING);
+    const { job, config, opsCode } = checkTrainJob(rawJob);
+    const controller = new AbortController();
+    const gate = new PauseGate();
+    running = { requestId, controller, gate };
+    try {
+      const report = await ensureBackend();
+      lastOpsCode = opsCode;
+      const trainGraphs = encodeCells(opsCode, job.trainIndices);
+      const trainTargets = Float64Array.from(job.trainIndices, (index) => job.values[index]);
+      const started = performance.now();
+      const elapsed = () => performance.now() - started - gate.pausedMs();
+      let lastYield = performance.now();
+      const hooks: TrainingHooks = {
+        signal: controller.signal,
+        beforeStep: () => {
+          if (!gate.paused && performance.now() - lastYield < YIELD_EVERY_MS) return;
+          return (async () => {
+            await yieldToEvents();
+            while (gate.paused) await gate.wait();
+            lastYield = performance.now();
+          })();
+        },
+        onEpoch: (record: EpochRecord) => {
+          deps.post({
+            type: 'epoch', requestId, epoch: record.epoch, epochs: config.epochs, trainLoss: record.trainLoss,
+            valLoss: record.valLoss, lr: record.lr, best: record.best, epochMs: record.ms, elapsedMs: elapsed(),
+          });
+        },
+      };
+      const predictor: Predictor = job.kind === 'regression'
+        ? await trainRegressor({
+            graphs: trainGraphs,
+            targets: trainTargets,
+            config,
+            ...(job.valIndices.length > 0
+              ? { valGraphs: encodeCells(opsCode, job.valIndices), valTargets: Float64Array.from(job.valIndices, (index) => job.values[index]) }
+              : {}),
+            ...hooks,
+          })
+        : await trainBrp({ graphs: trainGraphs, targets: trainTargets, config, ...hooks });
+      const wallMs = elapsed();
+      const training = predictor.training!;
+      let test: TrainResult['test'] = null;
+      try {
+        if (job.testIndices.length > 0) {
+          const indices = Int32Array.from(job.testIndices);
+          const truth = Float64Array.from(job.testIndices, (index) => job.values[index]);
+          const testGraphs = encodeCells(opsCode, job.testIndices);
+          if (predictor.kind === 'regression') {
+            const predicted = predictor.predict(testGraphs);
+            test = { kind: 'regression', indices, predicted, truth, metrics: regressionMetrics(predicted, truth) };
+          } else {
+            const scores = predictor.scoreBrp(testGraphs).r;
+            test = { kind: 'brp', indices, scores, truth, metrics: rankingMetrics(scores, truth) };
+          }
+        }
+      } catch (error) {
+        predictor.dispose();
+        throw error;
+      }
+      const provenance: PredictorProvenance = {
+        space: 'nb201', name: job.name, kind: job.kind,
+        target: { datasetId: job.target.datasetId, column: job.target.column, label: job.target.label, unit: job.target.unit },
+        datasetVersion: job.target.datasetVersion, trainIndices: job.trainIndices, valIndices: job.valIndices,
+        config, seed: config.seed, backend: report.name, wallMs, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, createdAt: now(),
+      };
+      const predictorId = newId();
+      const summary = hold(predictorId, predictor, provenance);
+      const result: TrainResult = { wallMs, backend: report.name, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, stoppedEarly: training.stoppedEarly, test };
+      const transfer = test ? [test.indices.buffer, test.truth.buffer, (test.kind === 'regression' ? test.predicted : test.scores).buffer] : [];
+      deps.post({ type: 'trained', requestId, predictorId, summary, result }, transfer);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        deps.post({ type: 'cancelled', requestId });
+        return;
+      }
+      throw error;
+    } finally {
+      running = undefined;
+    }
+  }
+
+  async function predictAll(requestId: number, predictorId: string, opsCode: Float64Array | undefined): Promise<void> {
+    if (opsCode !== undefined) lastOpsCode = checkOpsCode(opsCode, 'opsCode');
+    if (!lastOpsCode) throw new Error('predict-all: send opsCode (the nb201 table\'s ops_code by index) with the first request');
+    const { predictor } = heldPredictor(predictorId);
+    const { graphs, groupOfIndex } = nb201PredictionInputs(lastOpsCode);
+    const perGroup = predictor.kind === 'regression' ? predictor.predict(graphs) : predictor.scoreBrp(graphs).r;
+    const values = Float32Array.from(groupOfIndex, (group) => perGroup[group]);
+    deps.post({ type: 'predictions', requestId, predictorId, kind: predictor.kind, values }, [values.buffer]);
+  }
+
+  async function measureSpeed(requestId: number, rawConfig: PredictorConfig, steps = 8): Promise<void> {
+    if (running) throw new Error(TRAINING_ALREADY_RUNNING);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`measure-speed: steps must be an integer 1..1000, got ${steps}`);
+    const report = await ensureBackend();
+    // Two epochs of `steps` steps; the second is timed (the first pays for kernel compilation).
+    const config = { ...validateConfig(rawConfig, 'measure-speed config'), epochs: 2, esPatience: 0, restoreBest: 'last-epoch' as const };
+    const cells = allCells();
+    const count = steps * config.batchSize;
+    // Spread over the space; the values only need a range (the speed does not depend on them).
+    const codes = Array.from({ length: count }, (_, k) => (k * 7919) % NB201_NUM_CELLS);
+    const graphs = codes.map((code) => eagleEncoding(cells[code]));
+    const targets = codes.map((code) => cells[code].filter((op) => op >= 2).length + code / NB201_NUM_CELLS);
+    const epochMs: number[] = [];
+    const predictor = await trainRegressor({ graphs, targets, valGraphs: graphs.slice(0, 1), valTargets: targets.slice(0, 1), config, onEpoch: (r) => void epochMs.push(r.ms) });
+    predictor.dispose();
+    const stepMs = epochMs[1] / steps;
+    const stepFlops = regressionStepFlops({ layers: config.layers, hidden: config.hidden, nodes: graphs[0].nodes, features: EAGLE_NB201_FEATURES.length, batchSize: config.batchSize });
+    const matmulRows = 1024;
+    const matmulMs = await medianMatmulMs(matmulRows, config.hidden, 10);
+    const result: SpeedResult = {
+      backend: report.name,
+      graphsPerS: (config.batchSize * 1000) / stepMs,
+      gflops: stepFlops / stepMs / 1e6,
+      matmulPeakGflops: (2 * matmulRows * config.hidden * config.hidden) / matmulMs / 1e6,
+      stepMs,
+      batchSize: config.batchSize,
+      stepFlops,
+    };
+    deps.post({ type: 'speed', requestId, result });
+  }
+
+  async function exportText(id: string): Promise<{ text: string; name: string }> {
+    const entry = held.get(id);
+    if (entry) return { text: writePredictorFile(entry.predictor.serialize(), entry.summary.provenance), name: entry.summary.provenance.name };
+    const stored = await (await predictorStore()).store.load(id);
+    if (!stored) throw new Error(`There is no predictor ${String(id).slice(0, 60)} to export`);
+    return { text: writePredictorFile(stored.predictor, stored.summary.provenance), name: stored.summary.provenance.name };
+  }
+
+  async function importText(text: string): Promise<PredictorSummary> {
+    const content = readPredictorFile(text, 'predictor file');
+    const predictor = restorePacked(content.predictor, 'predictor file');
+    const id = newId();
+    const summary = summaryOf(id, predictor, content.provenance);
+    try {
+      await (await predictorStore()).store.save({ summary, predictor: packPredictor(predictor.serialize()) });
+    } catch (error) {
+      predictor.dispose();
+      throw error;
+    }
+    return hold(id, predictor, content.provenance);
+  }
+
+  async function save(predictorId: string, name: string | undefined): Promise<PredictorSummary> {
+    const entry = heldPredictor(predictorId);
+    const provenance = name === undefined ? entry.summary.provenance : { ...entry.summary.provenance, name: checkName(name, 'save: name') };
+    const summary = summaryOf(predictorId, entry.predictor, provenance);
+    const packed: PackedPredictor = packPredictor(entry.predictor.serialize());
+    await (await predictorStore()).store.save({ summary, predictor: packed });
+    entry.summary = summary;
+    return summary;
+  }
+
+  async function load(id: string): Promise<PredictorSummary> {
+    const entry = held.get(id);
+    if (entry) return entry.summary;
+    const stored = await (await predictorStore()).store.load(id);
+    if (!stored) throw new Error(`There is no saved predictor ${String(id).slice(0, 60)}`);
+    const predictor = restorePacked(stored.predictor, `saved predictor "${stored.summary.provenance.name}"`);
+    return hold(id, predictor, stored.summary.provenance);
+  }
+
+  return async (request) => {
+    const requestId = 'requestId' in request ? request.requestId : undefined;
+    try {
+      switch (request.type) {
+        case 'init':
+          if (running) throw new Error('The backend cannot change while a predictor is training');
+          try {
+            backend = deps.chooseBackend(request.override);
+            deps.post({ type: 'backend', report: await backend });
+          } catch (error) {
+            backend = undefined;
+            throw error;
+          }
+          return;
+        case 'train':
+          await train(request.requestId, request.job);
+          return;
+        case 'pause':
+        case 'resume':
+        case 'cancel': {
+          if (running?.requestId !== request.requestId) return; // finished meanwhile: nothing to do
+          if (request.type === 'cancel') {
+            running.controller.abort();
+            running.gate.resume();
+          } else if (request.type === 'pause') {
+            running.gate.pause();
+            deps.post({ type: 'paused', requestId: request.requestId });
+          } else {
+            running.gate.resume();
+            deps.post({ type: 'resumed', requestId: request.requestId });
+          }
+          return;
+        }
+        case 'predict-all':
+          await predictAll(request.requestId, request.predictorId, request.opsCode);
+          return;
+        case 'save':
+          deps.post({ type: 'saved', requestId: request.requestId, summary: await save(request.predictorId, request.name) });
+          return;
+        case 'list-predictors': {
+          const { store, notice } = await predictorStore();
+          const { summaries, problems } = await store.list();
+          deps.post({ type: 'predictor-list', requestId: request.requestId, predictors: summaries, held: [...held.keys()], problems, ...(notice ? { notice } : {}) });
+          return;
+        }
+        case 'load-predictor':
+          deps.post({ type: 'loaded', requestId: request.requestId, summary: await load(request.id) });
+          return;
+        case 'delete-predictor': {
+          const deleted = await (await predictorStore()).store.delete(request.id);
+          const released = release(request.id);
+          deps.post({ type: 'deleted', requestId: request.requestId, id: request.id, deleted: deleted || released });
+          return;
+        }
+        case 'export-predictor': {
+          const { text, name } = await exportText(request.id);
+          deps.post({ type: 'exported', requestId: request.requestId, id: request.id, fileName: `${slug(name)}.brp-predictor.json`, text });
+          return;
+        }
+        case 'import-predictor':
+          deps.post({ type: 'imported', requestId: request.requestId, summary: await importText(request.text) });
+          return;
+        case 'release-predictor':
+          deps.post({ type: 'released', requestId: request.requestId, predictorId: request.predictorId, released: release(request.predictorId) });
+          return;
+        case 'measure-speed':
+          await measureSpeed(request.requestId, request.config, request.steps);
+          return;
+        default:
+          throw new Error(`Unknown request ${JSON.stringify((request as { type?: unknown }).type)}`);
+      }
+    } catch (error) {
+      deps.post({ type: 'error', ...(requestId === undefined ? {} : { requestId }), message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
