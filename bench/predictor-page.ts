@@ -52,7 +52,7 @@ export interface BenchPageResult {
   latency: LatencyRun[];
   accuracy: AccuracyRun[];
   throughput: SpeedResult | null;
-  stepTimings: { name: string; result: SpeedResult }[];
+  stepTimings: { name: string; config: PredictorConfig; result: SpeedResult }[];
   ingestMs: number;
 }
 
@@ -156,7 +156,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
   for (const timing of options.stepTimings) {
     const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps }, 'speed');
     console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize}`);
-    stepTimings.push({ name: timing.name, result });
+    stepTimings.push({ name: timing.name, config: timing.config, result });
   }
 
   const latency: LatencyRun[] = [];

@@ -12,8 +12,8 @@
  * machinery and time one epoch of the paper's latency config.
  *
  * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast),
- * BENCH_LATENCY_EPOCHS, BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
- * (regression,brp), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT.
+ * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
+ * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT.
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
 import { existsSync } from 'node:fs';
@@ -44,14 +44,18 @@ function withEpochs(config: PredictorConfig, epochs: number | undefined): Predic
 
 const latencyConfigName = process.env.BENCH_LATENCY_CONFIG ?? 'paper';
 if (latencyConfigName !== 'paper' && latencyConfigName !== 'fast') throw new Error(`BENCH_LATENCY_CONFIG must be 'paper' or 'fast', got '${latencyConfigName}'`);
-const latencyBase = latencyConfigName === 'fast' ? LATENCY_FAST_PRESET : LATENCY_PRESET;
+const latencyPreset = latencyConfigName === 'fast' ? LATENCY_FAST_PRESET : LATENCY_PRESET;
+const latencyBatch = integer('BENCH_LATENCY_BATCH', undefined);
+/** BENCH_LATENCY_BATCH rescales the paper's lr by √batch, the rule LATENCY_FAST_PRESET uses. */
+const latencyBase: PredictorConfig = latencyBatch === undefined ? { ...latencyPreset } : { ...latencyPreset, batchSize: latencyBatch, lr: LATENCY_PRESET.lr * Math.sqrt(latencyBatch) };
 const seeds = list('BENCH_SEEDS', SMOKE ? ['0'] : ['0', '1', '2']).map(Number);
+const sections = new Set(list('BENCH_SECTIONS', ['latency', 'accuracy', 'throughput']));
 const accuracyEpochs = integer('BENCH_ACCURACY_EPOCHS', SMOKE ? 1 : undefined);
 
 const options: BenchOptions = {
   backend: process.env.BENCH_BACKEND as BenchOptions['backend'],
   latency: {
-    devices: list('BENCH_LATENCY_DEVICES', SMOKE ? DEVICES.slice(0, 1) : DEVICES),
+    devices: sections.has('latency') ? list('BENCH_LATENCY_DEVICES', SMOKE ? DEVICES.slice(0, 1) : DEVICES) : [],
     seeds,
     trainSize: 900,
     valSize: 100,
@@ -62,12 +66,12 @@ const options: BenchOptions = {
     target: 'nb201:c100_valid',
     seeds,
     trainSize: integer('BENCH_ACCURACY_TRAIN', SMOKE ? 20 : 100)!,
-    predictors: list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[],
+    predictors: sections.has('accuracy') ? (list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[]) : [],
     regression: withEpochs(ACCURACY_PRESET, accuracyEpochs),
     brp: withEpochs(BRP_PRESET, accuracyEpochs),
   },
-  throughput: { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 },
-  stepTimings: [
+  throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
+  stepTimings: !sections.has('throughput') ? [] : [
     { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
     { name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20 },
   ],
@@ -125,15 +129,16 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
       '',
     );
   }
-  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | ms per step | ms per epoch (900 train cells, steps only) | 250 epochs (upper bound, no early stop) |', '|---|---|---|---|---|');
-  for (const { name, result: t } of page.stepTimings) {
+  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|');
+  for (const { name, config, result: t } of page.stepTimings) {
     const epochMs = t.stepMs * Math.ceil(900 / t.batchSize);
-    lines.push(`| ${name} | ${t.batchSize} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${minutes(epochMs * 250)} |`);
+    lines.push(`| ${name} | ${t.batchSize} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${config.epochs} | ${minutes(epochMs * config.epochs)} |`);
   }
   const measured = page.latency.filter((r) => r.detail.epochMs.length > 0);
   if (measured.length > 0) {
     const epochMs = mean(measured.flatMap((r) => r.detail.epochMs));
-    lines.push('', `Measured epoch of the latency run (${options.latency.configName} config, 900 steps at batch ${latencyConfig.batchSize} + validation on 100 cells): **${(epochMs / 1000).toFixed(1)} s** → ${latencyConfig.epochs} epochs ≈ **${minutes(epochMs * latencyConfig.epochs)}** per run without early stopping (issue target ≤ 5 min).`);
+    const steps = Math.ceil(options.latency.trainSize / latencyConfig.batchSize);
+    lines.push('', `Measured epoch of the latency runs (${options.latency.configName} config: ${steps} steps of batch ${latencyConfig.batchSize} + validation on ${options.latency.valSize} cells), mean of ${measured.flatMap((r) => r.detail.epochMs).length}: **${(epochMs / 1000).toFixed(1)} s** → ${latencyBase.epochs} epochs ≈ **${minutes(epochMs * latencyBase.epochs)}** per run without early stopping (issue target ≤ 5 min).`);
   }
   lines.push('', `Dataset ingest in the page: ${(page.ingestMs / 1000).toFixed(1)} s.`, '');
   return lines.join('\n');
@@ -162,6 +167,7 @@ async function main() {
     const page = await browser.newPage();
     page.on('console', (message) => console.log(`[page ${((Date.now() - started) / 1000).toFixed(0)} s] ${message.text()}`));
     page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+    page.on('response', (response) => response.status() >= 400 && console.warn(`[page] HTTP ${response.status()} for ${response.url()}`));
     await page.goto(`${server.url}predictor.html`);
     await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
     const isolated = await page.evaluate(() => crossOriginIsolated);

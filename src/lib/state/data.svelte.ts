@@ -133,7 +133,7 @@ export class DataState {
     const worker = new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
       if (event.data.type === 'backend') this.backend = event.data.report;
-      else this.backendError = event.data.message;
+      else if (event.data.type === 'error') this.backendError = event.data.message;
     };
     worker.onerror = (event) => (this.backendError = `The compute worker failed to start: ${event.message}`);
     worker.postMessage({ type: 'init' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHash, parseHash, type PropSpec } from './url-hash';
+import { formatHash, joinHashes, parseHash, type PropSpec } from './url-hash';
 
 const table = {
   x: { type: 'string', default: 'latbench:desktop_cpu_i7_7820x_fp32' } as PropSpec<string>,
@@ -25,5 +25,16 @@ describe('url hash property table', () => {
   it('escapes separators inside values', () => {
     const values = { x: 'user:my table&co=1', mode: 'a', pin: 3, zoom: [] };
     expect(parseHash(formatHash(values, table), table)).toEqual(values);
+  });
+});
+
+describe('joinHashes', () => {
+  it('joins non-empty hashes and keeps every table parseable', () => {
+    const other = { view: { type: 'string', default: 'explore', oneOf: ['explore', 'train'] } as PropSpec<string> };
+    const joined = joinHashes(formatHash({ view: 'train' }, other), '', formatHash({ x: 'a', mode: 'a', pin: 5, zoom: [] }, table));
+    expect(joined).toBe('#view=train&x=a&pin=5');
+    expect(parseHash(joined, other)).toEqual({ view: 'train' });
+    expect(parseHash(joined, table).pin).toBe(5);
+    expect(joinHashes('', '#')).toBe('');
   });
 });

@@ -56,3 +56,9 @@ export function formatHash<P extends PropTable>(values: ValuesOf<P>, table: P): 
 function roundForUrl(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
+
+/** Joins the hashes of several property tables (their keys must not overlap) into one. */
+export function joinHashes(...hashes: string[]): string {
+  const parts = hashes.map((h) => h.replace(/^#/, '')).filter(Boolean);
+  return parts.length ? `#${parts.join('&')}` : '';
+}
