@@ -26,5 +26,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'datasets/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
+    // Training tests take seconds each on this 2-core machine and more under load.
+    testTimeout: 60_000,
   },
 });

@@ -10,8 +10,8 @@ import { ingestBundled } from '../src/lib/db/ingest';
 import { MemoryStore } from '../src/lib/db/memory-store';
 import type { PredictorConfig } from '../src/lib/predictor/config';
 import { kendallTauB, precisionAtK } from '../src/lib/predictor/metrics';
+import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
-import { mulberry32, shuffle } from '../src/lib/spaces/rng';
 import type { ComputeRequest, ComputeResponse, SpeedResult, TrainJob } from '../src/lib/workers/compute-messages';
 
 /** What the driver asks for (see bench/predictor.ts for the defaults and env vars). */
@@ -122,13 +122,6 @@ async function loadTables(): Promise<{ tables: Record<string, Table>; ms: number
   return { tables, ms: performance.now() - started };
 }
 
-/** NB201 indices with a known value, shuffled by `seed` (the paper's random splits). */
-function shuffledKnown(values: Float64Array, seed: number): number[] {
-  const known: number[] = [];
-  values.forEach((v, index) => Number.isFinite(v) && known.push(index));
-  return shuffle(mulberry32(seed), known);
-}
-
 function band(record: Record<number, number>): Record<'1' | '5' | '10' | '20', number> {
   return { '1': record[1], '5': record[5], '10': record[10], '20': record[20] };
 }
@@ -164,16 +157,17 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
   for (const device of options.latency.devices) {
     const values = columnByIndex(tables.latbench, device, NB201_NUM_CELLS);
     for (const seed of options.latency.seeds) {
-      const order = shuffledKnown(values, seed);
+      // The Train view's split (predictor/splits.ts): same seed, same cells.
+      const split = randomSplit(indicesWithValues(values), trainSize, valSize, seed);
       const job: TrainJob = {
         name: `${device} seed ${seed}`,
         kind: 'regression',
         target: { datasetId: 'latbench', column: device, label: device, unit: 'ms', datasetVersion: version('latbench') },
         values,
         opsCode,
-        trainIndices: order.slice(0, trainSize),
-        valIndices: order.slice(trainSize, trainSize + valSize),
-        testIndices: order.slice(trainSize + valSize),
+        trainIndices: split.train,
+        valIndices: split.val,
+        testIndices: split.test,
         config: { ...options.latency.config, seed },
       };
       const { trained, epochMs } = await train(job, `latency ${device} seed ${seed}`);
@@ -195,7 +189,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
   const [datasetId, column] = options.accuracy.target.split(':');
   const truth = columnByIndex(tables[datasetId], column, NB201_NUM_CELLS);
   for (const seed of options.accuracy.seeds) {
-    const order = shuffledKnown(truth, seed);
+    const split = randomSplit(indicesWithValues(truth), options.accuracy.trainSize, 0, seed);
     for (const kind of options.accuracy.predictors) {
       const job: TrainJob = {
         name: `${kind} ${options.accuracy.target} seed ${seed}`,
@@ -204,7 +198,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         values: truth,
         opsCode,
         // Both predictors see the same 100 queried models and validate on them (eagle's --iter).
-        trainIndices: order.slice(0, options.accuracy.trainSize),
+        trainIndices: split.train,
         valIndices: [],
         testIndices: [],
         config: { ...(kind === 'brp' ? options.accuracy.brp : options.accuracy.regression), seed },

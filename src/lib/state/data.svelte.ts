@@ -9,8 +9,7 @@ import type { StoredDataset } from '../db/schema';
 import type { UserImportResult } from '../db/user-import';
 import { USER_TABLE_MAX_BYTES } from '../datasets/user-table';
 import { printable } from '../datasets/validate';
-import type { BackendReport } from '../compute/backend';
-import type { ComputeResponse } from '../workers/compute-messages';
+import { ComputeClient } from './compute.svelte';
 import type { IngestWorkerRequest, IngestWorkerResponse } from '../workers/ingest-messages';
 
 export type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
@@ -29,8 +28,8 @@ export class DataState {
   storeMode = $state<'indexeddb' | 'memory' | null>(null);
   /** Sentences the user should see (memory mode, another tab upgraded, failures, …). */
   notices = $state<string[]>([]);
-  backend = $state.raw<BackendReport | null>(null);
-  backendError = $state<string | null>(null);
+  /** The compute worker (tfjs); started once the tables are loaded. */
+  readonly compute = new ComputeClient();
   /** ms from navigation start until every NB201-space table was readable (for the ingest bench). */
   readyAtMs = $state<number | null>(null);
   importing = $state(false);
@@ -64,7 +63,7 @@ export class DataState {
     }
     await this.reload();
     // Start tfjs only now: compiling its 2.5 MB bundle would compete with the ingest for the CPU.
-    this.#startCompute();
+    this.compute.start();
   }
 
   cancelIngest(): void {
@@ -127,16 +126,6 @@ export class DataState {
     const answer = await this.#request({ type: 'delete-dataset', requestId: 0, datasetId: id });
     if (answer.type === 'error') this.#notice(answer.message);
     await this.reload();
-  }
-
-  #startCompute(): void {
-    const worker = new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
-      if (event.data.type === 'backend') this.backend = event.data.report;
-      else if (event.data.type === 'error') this.backendError = event.data.message;
-    };
-    worker.onerror = (event) => (this.backendError = `The compute worker failed to start: ${event.message}`);
-    worker.postMessage({ type: 'init' });
   }
 
   #request(message: IngestWorkerRequest, transfer: Transferable[] = []): Promise<IngestWorkerResponse> {

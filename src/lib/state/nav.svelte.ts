@@ -4,6 +4,7 @@ import { formatHash, parseHash, type PropSpec } from './url-hash';
 /** The views that exist, in tab order (a view is listed only once it works). */
 export const VIEWS = [
   { id: 'explore', label: 'Explore' },
+  { id: 'train', label: 'Train a predictor' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 

@@ -402,7 +402,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     const id = newId();
     const summary = summaryOf(id, predictor, content.provenance);
     try {
-      await (await predictorStore()).store.save({ summary, predictor: packPredictor(predictor.serialize()) });
+      // The file's weights are already Float32Arrays and passed restorePacked's checks: store them as read.
+      await (await predictorStore()).store.save({ summary, predictor: { ...content.predictor, normalisation: summary.normalisation } });
     } catch (error) {
       predictor.dispose();
       throw error;

@@ -1,0 +1,14 @@
+import { launchChromium, serveDist } from './common';
+const server = await serveDist(4186);
+const browser = await launchChromium();
+const page = await (await browser.newContext({ viewport: { width: 1300, height: 1100 } })).newPage();
+page.on('console', (m) => m.type() === 'error' && console.log('console:', m.text().slice(0, 300)));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+await page.goto(server.url + '#view=train&preset=small&train=200&val=50');
+await page.waitForFunction(() => document.documentElement.dataset.readyAtMs, null, { timeout: 60_000 });
+const t0 = Date.now();
+await page.getByTestId('train-start').click();
+await page.getByTestId('evaluation').waitFor({ timeout: 240_000 }).catch((e) => console.log('no eval', e.message));
+console.log('train wall', Date.now() - t0, 'ms', await page.getByTestId('metrics').textContent().catch(() => ''));
+await page.screenshot({ path: '/tmp/train.png' });
+await browser.close(); await server.close();

@@ -1,0 +1,317 @@
+/**
+ * Train view state: which target, split and config; the running job (epochs, pause, cancel); the
+ * held-out evaluation next to the FLOPs proxy; saved predictors. Training runs in the compute
+ * worker; this class only prepares jobs and evaluates answers (cheap, O(n log n) metrics).
+ */
+import { columnByIndex } from '../datasets/by-index';
+import { fitLine, predictLine } from '../predictor/baselines';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, type PredictorConfig } from '../predictor/config';
+import { kendallTauB, mae, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
+import { indicesWithValues, randomSplit } from '../predictor/splits';
+import { NB201_NUM_CELLS } from '../spaces/nb201';
+import type { PredictorSummary, TrainJob, TrainResult } from '../workers/compute-messages';
+import type { ComputeClient } from './compute.svelte';
+import type { DataState } from './data.svelte';
+import { axisOptions, type AxisOption } from './explorer.svelte';
+import { formatHash, parseHash, type PropSpec } from './url-hash';
+
+export const TRAIN_PROPS = {
+  /** `<dataset>:<column>` to predict. */
+  target: { type: 'string', default: 'latbench:desktop_cpu_i7_7820x_fp32' } as PropSpec<string>,
+  kind: { type: 'string', default: 'regression', oneOf: ['regression', 'brp'] } as PropSpec<string>,
+  /** Training cells; 0 = the paper's size for this kind of target. */
+  train: { type: 'int', default: 0 } as PropSpec<number>,
+  /** Validation cells; -1 = the paper's size. */
+  val: { type: 'int', default: -1 } as PropSpec<number>,
+  seed: { type: 'int', default: 0 } as PropSpec<number>,
+  /** 'paper' = the official config; 'fast' = latency stand-in (see config.ts); 'small' = a 2×64 GCN for demos. */
+  preset: { type: 'string', default: 'auto', oneOf: ['auto', 'paper', 'fast', 'small'] } as PropSpec<string>,
+};
+
+export type Preset = 'paper' | 'fast' | 'small';
+export const PRESET_LABELS: Record<Preset, string> = {
+  paper: "paper config (eagle's YAML)",
+  fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
+  small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
+};
+
+export interface Metrics {
+  spearman: number;
+  kendall: number;
+  mae?: number;
+  rmse?: number;
+  /** Fractions 0–1 within ±1/5/10/20 %, both conventions (regression only). */
+  withinEagle?: number[];
+  withinTruth?: number[];
+  /** Share of the true top 1 % the scores also rank in their top 1 %. */
+  precisionTop1pct?: number;
+}
+
+export interface Evaluation {
+  predictorId: string;
+  kind: 'regression' | 'brp';
+  label: string;
+  unit: string;
+  indices: Int32Array;
+  truth: Float64Array;
+  predicted: Float32Array;
+  gcn: Metrics;
+  flops: Metrics;
+  /** Sum of the predictions, to tell two evaluations apart at a glance (and in tests). */
+  checksum: string;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+}
+
+const PCTS = [1, 5, 10, 20] as const;
+
+export function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
+  return {
+    spearman: spearman(predicted, truth),
+    kendall: kendallTauB(predicted, truth),
+    mae: mae(predicted, truth),
+    rmse: rmse(predicted, truth),
+    withinEagle: PCTS.map((p) => withinPct(predicted, truth, p, 'eagle')),
+    withinTruth: PCTS.map((p) => withinPct(predicted, truth, p, 'truth')),
+  };
+}
+
+export function rankingMetrics(scores: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
+  const k = Math.max(1, Math.round(truth.length * 0.01));
+  return { spearman: spearman(scores, truth), kendall: kendallTauB(scores, truth), precisionTop1pct: precisionAtK(scores, truth, k, true) };
+}
+
+export class TrainState {
+  settings = $state(parseHash('', TRAIN_PROPS));
+  status = $state<'idle' | 'running' | 'paused' | 'evaluating'>('idle');
+  epochs = $state.raw<EpochPoint[]>([]);
+  epochsTotal = $state(0);
+  elapsedMs = $state(0);
+  message = $state<string | null>(null);
+  result = $state.raw<TrainResult | null>(null);
+  evaluation = $state.raw<Evaluation | null>(null);
+  /** The trained (or loaded) predictor held in the worker, and whether it is saved. */
+  current = $state.raw<PredictorSummary | null>(null);
+  currentSaved = $state(false);
+  saved = $state.raw<PredictorSummary[]>([]);
+  storageNotice = $state<string | null>(null);
+
+  #data: DataState;
+  #requestId = 0;
+
+  constructor(data: DataState, hash = '') {
+    this.#data = data;
+    this.settings = parseHash(hash, TRAIN_PROPS);
+  }
+
+  get #compute(): ComputeClient {
+    return this.#data.compute;
+  }
+
+  readonly targets = $derived.by<AxisOption[]>(() => axisOptions(this.#data.datasets, new Set(['latency', 'accuracy'])));
+  readonly target = $derived(this.targets.find((t) => t.id === this.settings.target) ?? this.targets[0]);
+  readonly isLatency = $derived(this.target?.unit === 'ms');
+  /** BRP learns "which is better"; it is offered for accuracy targets (higher = better). */
+  readonly kind = $derived<'regression' | 'brp'>(this.isLatency ? 'regression' : (this.settings.kind as 'regression' | 'brp'));
+  readonly preset = $derived<Preset>(
+    this.settings.preset === 'fast' && !this.isLatency ? 'paper' : this.settings.preset === 'auto' ? (this.isLatency ? 'fast' : 'paper') : (this.settings.preset as Preset),
+  );
+  readonly trainSize = $derived(this.settings.train > 0 ? this.settings.train : this.isLatency ? 900 : 100);
+  readonly valSize = $derived(this.kind === 'brp' ? 0 : this.settings.val >= 0 ? this.settings.val : 100);
+  readonly config = $derived<PredictorConfig>(this.#config());
+  readonly hash = $derived(formatHash(this.settings, TRAIN_PROPS));
+
+  set(patch: Partial<typeof this.settings>) {
+    this.settings = { ...this.settings, ...patch };
+  }
+  loadHash(hash: string) {
+    this.settings = parseHash(hash, TRAIN_PROPS);
+  }
+
+  #config(): PredictorConfig {
+    const seed = this.settings.seed >>> 0;
+    const paper = this.kind === 'brp' ? BRP_PRESET : this.isLatency ? LATENCY_PRESET : ACCURACY_PRESET;
+    if (this.preset === 'fast') return { ...LATENCY_FAST_PRESET, seed };
+    if (this.preset === 'small') return { ...paper, layers: 2, hidden: 64, epochs: 30, esPatience: 0, batchSize: this.kind === 'brp' ? 64 : 16, schedule: 'cosine', lr: 1e-3, seed };
+    return { ...paper, seed };
+  }
+
+  /** Target values and the cells that may be used (latency: connected cells only, as LatBench). */
+  #targetValues(): { values: Float64Array; candidates: number[] } {
+    const target = this.target;
+    const table = target && this.#data.tables[target.datasetId];
+    const nb201 = this.#data.tables.nb201;
+    if (!target || !table || !nb201) throw new Error('the tables are not loaded yet');
+    const values = columnByIndex(table, target.column, NB201_NUM_CELLS);
+    const connected = this.isLatency ? columnByIndex(nb201, 'connected', NB201_NUM_CELLS) : undefined;
+    return { values, candidates: indicesWithValues(values, connected) };
+  }
+
+  async train(): Promise<void> {
+    if (this.status !== 'idle') return;
+    const target = this.target;
+    const nb201 = this.#data.tables.nb201;
+    if (!target || !nb201) return;
+    this.message = null;
+    let job: TrainJob;
+    try {
+      const { values, candidates } = this.#targetValues();
+      const split = randomSplit(candidates, this.trainSize, this.valSize, this.settings.seed >>> 0);
+      const dataset = this.#data.datasets.find((d) => d.id === target.datasetId);
+      job = {
+        name: `${this.kind === 'brp' ? 'BRP' : 'GCN'} · ${target.label} · ${this.trainSize} cells · seed ${this.settings.seed}`,
+        kind: this.kind,
+        target: { datasetId: target.datasetId, column: target.column, label: target.label, unit: target.unit, datasetVersion: dataset?.version ?? '' },
+        values,
+        opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS),
+        trainIndices: split.train,
+        valIndices: split.val,
+        testIndices: split.test,
+        config: this.config,
+      };
+    } catch (err) {
+      this.message = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    this.status = 'running';
+    this.epochs = [];
+    this.epochsTotal = job.config.epochs;
+    this.result = null;
+    this.evaluation = null;
+    this.#requestId = this.#compute.newRequestId();
+    const points: EpochPoint[] = [];
+    const answer = await this.#compute.request({ type: 'train', requestId: this.#requestId, job }, {
+      onEvent: (event) => {
+        if (event.type === 'epoch') {
+          points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
+          this.epochs = [...points];
+          this.elapsedMs = event.elapsedMs;
+        } else if (event.type === 'paused') this.status = 'paused';
+        else if (event.type === 'resumed') this.status = 'running';
+      },
+    });
+    this.status = 'idle';
+    if (answer.type === 'trained') {
+      this.result = answer.result;
+      this.current = answer.summary;
+      this.currentSaved = false;
+      if (answer.result.test) {
+        const t = answer.result.test;
+        this.evaluation = this.#evaluate(answer.predictorId, answer.summary, t.indices, t.kind === 'regression' ? t.predicted : t.scores, job.values);
+      }
+    } else if (answer.type === 'cancelled') {
+      this.message = 'Training cancelled; nothing was kept.';
+    } else if (answer.type === 'error') {
+      this.message = answer.message;
+    }
+  }
+
+  pause() {
+    this.#compute.post({ type: 'pause', requestId: this.#requestId });
+  }
+  resume() {
+    this.#compute.post({ type: 'resume', requestId: this.#requestId });
+  }
+  cancel() {
+    this.#compute.post({ type: 'cancel', requestId: this.#requestId });
+  }
+
+  /** Held-out metrics of the GCN and of the FLOPs proxy on exactly the same cells. */
+  #evaluate(predictorId: string, summary: PredictorSummary, indices: Int32Array, predicted: Float32Array, values: Float64Array): Evaluation {
+    const kind = summary.provenance.kind;
+    const truth = Float64Array.from(indices, (i) => values[i]);
+    const flopsAll = columnByIndex(this.#data.tables.nb201, 'c10_flops', NB201_NUM_CELLS);
+    const idx = Array.from(indices);
+    let flops: Metrics;
+    if (kind === 'regression' && summary.provenance.target.unit === 'ms') {
+      const fit = fitLine(flopsAll, values, summary.provenance.trainIndices);
+      flops = regressionMetrics(predictLine(fit, flopsAll, idx), truth);
+    } else if (kind === 'regression') {
+      flops = { ...rankingMetrics(idx.map((i) => flopsAll[i]), truth) };
+    } else {
+      flops = rankingMetrics(idx.map((i) => flopsAll[i]), truth);
+    }
+    const gcn = kind === 'regression' ? { ...regressionMetrics(predicted, truth), precisionTop1pct: rankingMetrics(predicted, truth).precisionTop1pct } : rankingMetrics(predicted, truth);
+    let sum = 0;
+    for (const v of predicted) sum += v;
+    return {
+      predictorId, kind, label: summary.provenance.target.label, unit: summary.provenance.target.unit,
+      indices, truth, predicted, gcn, flops, checksum: sum.toFixed(4),
+    };
+  }
+
+  async save(): Promise<void> {
+    if (!this.current) return;
+    const answer = await this.#compute.request({ type: 'save', requestId: 0, predictorId: this.current.id });
+    if (answer.type === 'saved') {
+      this.currentSaved = true;
+      await this.refreshSaved();
+    } else if (answer.type === 'error') this.message = answer.message;
+  }
+
+  async refreshSaved(): Promise<void> {
+    const answer = await this.#compute.request({ type: 'list-predictors', requestId: 0 });
+    if (answer.type === 'predictor-list') {
+      this.saved = answer.predictors;
+      this.storageNotice = [answer.notice, ...answer.problems].filter(Boolean).join(' ') || null;
+    } else if (answer.type === 'error') this.message = answer.message;
+  }
+
+  /** Loads a saved predictor and evaluates it on the cells it was not trained or validated on. */
+  async load(id: string): Promise<void> {
+    this.status = 'evaluating';
+    this.message = null;
+    try {
+      const loaded = await this.#compute.request({ type: 'load-predictor', requestId: 0, id });
+      if (loaded.type !== 'loaded') throw new Error(loaded.type === 'error' ? loaded.message : 'the predictor did not load');
+      const summary = loaded.summary;
+      const nb201 = this.#data.tables.nb201;
+      const table = this.#data.tables[summary.provenance.target.datasetId];
+      if (!table) throw new Error(`its target table ${summary.provenance.target.datasetId} is not loaded`);
+      const values = columnByIndex(table, summary.provenance.target.column, NB201_NUM_CELLS);
+      const answer = await this.#compute.request({ type: 'predict-all', requestId: 0, predictorId: summary.id, opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS) });
+      if (answer.type !== 'predictions') throw new Error(answer.type === 'error' ? answer.message : 'no predictions came back');
+      const used = new Set([...summary.provenance.trainIndices, ...summary.provenance.valIndices]);
+      const connected = summary.provenance.target.unit === 'ms' ? columnByIndex(nb201, 'connected', NB201_NUM_CELLS) : undefined;
+      const test = Int32Array.from(indicesWithValues(values, connected).filter((i) => !used.has(i)));
+      this.current = summary;
+      this.currentSaved = true;
+      this.result = null;
+      this.epochs = [];
+      this.evaluation = this.#evaluate(summary.id, summary, test, Float32Array.from(test, (i) => answer.values[i]), values);
+    } catch (err) {
+      this.message = `Could not load the predictor: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      this.status = 'idle';
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const answer = await this.#compute.request({ type: 'delete-predictor', requestId: 0, id });
+    if (answer.type === 'error') this.message = answer.message;
+    await this.refreshSaved();
+  }
+
+  /** The export file of a predictor, for the view to offer as a download. */
+  async exportFile(id: string): Promise<{ fileName: string; text: string } | null> {
+    const answer = await this.#compute.request({ type: 'export-predictor', requestId: 0, id });
+    if (answer.type === 'exported') return { fileName: answer.fileName, text: answer.text };
+    if (answer.type === 'error') this.message = answer.message;
+    return null;
+  }
+
+  async importFile(file: File): Promise<void> {
+    this.message = null;
+    if (file.size > 64 * 1024 * 1024) {
+      this.message = `${file.name.slice(0, 40)} is ${(file.size / 2 ** 20).toFixed(0)} MB; predictor files are at most 64 MB. Nothing was stored.`;
+      return;
+    }
+    const answer = await this.#compute.request({ type: 'import-predictor', requestId: 0, text: await file.text() });
+    if (answer.type === 'imported') await this.refreshSaved();
+    else if (answer.type === 'error') this.message = answer.message;
+  }
+}
