@@ -43,7 +43,7 @@ export interface BackendAvailability {
   available: boolean;
   /** Short description for the checkbox: adapter, "software (slow)", thread count, …; or why it is unavailable. */
   detail: string;
-  /** WebGPU only: the adapter is a software fallback (CPU emulation, far slower than WASM). */
+  /** WebGPU, WebGL: the adapter or renderer is a software fallback (CPU emulation, far slower than WASM). */
   software?: boolean;
   /** WASM only: threads tfjs will use. */
   threads?: number;

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { openApp } from './helpers';
+
+// Small configs keep the suite fast; full-size numbers belong to `npm run bench:predictor`.
+const LATENCY = '#view=train&preset=small&train=100&val=20&seed=3';
+const BRP = '#view=train&target=nb201%3Ac100_valid&kind=brp&preset=small&train=30&seed=1';
+
+test('train a small latency predictor, save it, reload, load it: same predictions', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openApp(page, LATENCY);
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-progress')).toBeVisible();
+  const evaluation = page.getByTestId('evaluation');
+  await expect(evaluation).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', /^[1-9]\d*$/);
+  // LatBench has 15,284 connected cells; 120 were used for training and validation.
+  await expect(page.getByTestId('pred-vs-true')).toHaveAttribute('data-points', '15164');
+  const gcnSpearman = Number(await evaluation.locator('tr[data-row=gcn] [data-metric=spearman]').textContent());
+  const flopsSpearman = Number(await evaluation.locator('tr[data-row=flops] [data-metric=spearman]').textContent());
+  expect(gcnSpearman).toBeGreaterThan(0.8);
+  expect(gcnSpearman).toBeGreaterThan(flopsSpearman);
+  const checksum = await evaluation.getAttribute('data-checksum');
+
+  await page.getByTestId('train-save').click();
+  const rows = page.getByTestId('saved-predictors').locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/);
+  await expect(rows).toHaveCount(1);
+  await rows.first().getByRole('button', { name: 'Load' }).click();
+  await expect(evaluation).toHaveAttribute('data-checksum', checksum!, { timeout: 60_000 });
+
+  // Export → import gives a second, identical predictor; a corrupt file is refused.
+  const download = page.waitForEvent('download');
+  await rows.first().getByRole('button', { name: 'Export' }).click();
+  const text = await readFile(await (await download).path(), 'utf8');
+  expect(JSON.parse(text).format).toBe('brp-nas-lab/predictor-file');
+  await page.getByTestId('predictor-file').setInputFiles({ name: 'copy.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(rows).toHaveCount(2);
+  await rows.nth(1).getByRole('button', { name: 'Load' }).click();
+  await expect(evaluation).toHaveAttribute('data-checksum', checksum!, { timeout: 60_000 });
+
+  const corrupt = text.replace(/"lr":\s*[0-9.e-]+/, '"lr":"fast"');
+  await page.getByTestId('predictor-file').setInputFiles({ name: 'corrupt.json', mimeType: 'application/json', buffer: Buffer.from(corrupt) });
+  await expect(page.getByTestId('train-message')).toContainText('lr');
+  await page.getByTestId('predictor-file').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "brp-nas-lab/predictor-file", ') });
+  await expect(page.getByTestId('train-message')).toContainText(/JSON/i);
+  await expect(rows).toHaveCount(2);
+});
+
+test('train a small binary relation predictor and rank the held-out cells', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openApp(page, BRP);
+  await page.getByTestId('train-start').click();
+  const evaluation = page.getByTestId('evaluation');
+  await expect(evaluation).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId('pred-vs-true')).toHaveAttribute('data-points', String(15625 - 30));
+  const kendall = Number(await evaluation.locator('tr[data-row=gcn] [data-metric=kendall]').textContent());
+  expect(kendall).toBeGreaterThan(0.3);
+});
