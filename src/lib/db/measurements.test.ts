@@ -30,7 +30,7 @@ function entry(digits: string, samples: number[], env = environment('wasm'), run
 
 function run(runId: string, profileId: string, startedAt: number): RunRecord {
   return {
-    runId, profileId, backend: 'wasm', thread: 'worker', set: 'reference', startedAt, requested: 2, measured: 2, elapsedMs: 1234,
+    runId, profileId, backend: 'wasm', thread: 'worker', wasmThreads: 2, set: 'reference', startedAt, requested: 2, measured: 2, elapsedMs: 1234,
     leakedTensors: 0, cancelled: false, error: null, reference: { archStr: opsToArchStr(digitsToOps('333333')), driftMs: [5, 5.1] },
     settings: { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000 },
   };

@@ -77,6 +77,8 @@ export interface RunRecord {
   backend: MeasurementBackend;
   /** Where the timing loop ran. */
   thread: 'worker' | 'main';
+  /** Threads the WASM backend ran with; null on other backends or when unknown. */
+  wasmThreads: number | null;
   /** What was measured. */
   set: 'reference' | 'random';
   /** ms since 1970. */

@@ -98,11 +98,13 @@ describe('knownDevices', () => {
         ]),
         meta('nb201', [{ name: 'c10_flops', kind: 'flops' }]),
         meta('other', [{ name: 'lat', kind: 'latency' }]),
+        meta('unkeyed', [{ name: 'lat', kind: 'latency' }]),
       ],
       {
         latbench: table('latbench', { index: [4, 0, 9], cpu: [1.5, 2.5, 3.5], x_large: [9, 9, 9] }),
         nb201: table('nb201', { index: [0, 1, 2], c10_flops: [1, 2, 3] }),
         other: table('other', { index: [0, 1, 2], lat: [1, 2, 3] }),
+        unkeyed: table('unkeyed', { row: [0, 1, 2], lat: [1, 2, 3] }),
       },
       ['latbench'],
     );
@@ -111,6 +113,12 @@ describe('knownDevices', () => {
     expect([known.devices[0].values[4], known.devices[0].values[0], known.devices[0].values[9]]).toEqual([1.5, 2.5, 3.5]);
     expect(Number.isNaN(known.devices[0].values[1])).toBe(true);
     expect(known.excluded).toEqual([{ datasetId: 'latbench', column: 'x_large', label: 'large', reason: 'undocumented file' }]);
+    // Without `only`: every NB201 latency column keyed by index, a table without an index column skipped.
+    const all = knownDevices(
+      [meta('other', [{ name: 'lat', kind: 'latency' }]), meta('unkeyed', [{ name: 'lat', kind: 'latency' }])],
+      { other: table('other', { index: [0, 1, 2], lat: [1, 2, 3] }), unkeyed: table('unkeyed', { row: [0, 1, 2], lat: [1, 2, 3] }) },
+    );
+    expect(all.devices.map((d) => `${d.datasetId}:${d.column}:${d.label}`)).toEqual(['other:lat:lat']);
   });
 });
 

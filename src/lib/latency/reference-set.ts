@@ -57,7 +57,8 @@ export function knownDevices(datasets: readonly DatasetColumnsLike[], tables: Re
   const excluded: KnownDevices['excluded'] = [];
   for (const dataset of datasets) {
     const table = tables[dataset.id];
-    if (dataset.space !== 'nb201' || !table || (only && !only.includes(dataset.id))) continue;
+    // Only tables keyed by NB201 index can be lined up with the cells.
+    if (dataset.space !== 'nb201' || !table?.columns.index || (only && !only.includes(dataset.id))) continue;
     for (const column of dataset.columns) {
       if (column.kind !== 'latency' || !table.columns[column.name]) continue;
       const label = column.device?.label ?? column.label ?? column.name;
@@ -110,22 +111,26 @@ export function chooseReferenceSet({ opsCode, connected, devices, size = REFEREN
   if (opsCode.length !== NB201_NUM_CELLS || connected.length !== NB201_NUM_CELLS) throw new Error(`ops codes and connected flags must cover all ${NB201_NUM_CELLS} NB201 indices`);
   if (devices.length === 0) throw new Error('choosing the reference set needs at least one device latency column (LatBench or HELP)');
   const isCandidate = (i: number) => connected[i] === 1 && Number.isInteger(opsCode[i]);
+  const column = new Float64Array(NB201_NUM_CELLS);
   const medians = devices.map((device) => {
-    const values: number[] = [];
-    for (let i = 0; i < NB201_NUM_CELLS; i++) if (isCandidate(i) && device.values[i] > 0) values.push(device.values[i]);
-    return values.length ? median(values) : Number.NaN;
+    let n = 0;
+    for (let i = 0; i < NB201_NUM_CELLS; i++) if (isCandidate(i) && device.values[i] > 0) column[n++] = device.values[i];
+    return n ? selectMedian(column, n) : Number.NaN;
   });
   const used = devices.filter((_, d) => medians[d] > 0);
   const usedMedians = medians.filter((m) => m > 0);
-  const needed = Math.ceil(used.length / 2);
+  const needed = Math.max(1, Math.ceil(used.length / 2));
   const scored: { index: number; score: number }[] = [];
+  // One scratch buffer, reused for every cell: ~15k cells × ~36 devices without allocating.
+  const normalised = new Float64Array(used.length);
   for (let i = 0; i < NB201_NUM_CELLS; i++) {
     if (!isCandidate(i)) continue;
-    const normalised: number[] = [];
-    used.forEach((device, d) => {
-      if (device.values[i] > 0) normalised.push(device.values[i] / usedMedians[d]);
-    });
-    if (normalised.length >= needed && normalised.length > 0) scored.push({ index: i, score: median(normalised) });
+    let n = 0;
+    for (let d = 0; d < used.length; d++) {
+      const value = used[d].values[i];
+      if (value > 0) normalised[n++] = value / usedMedians[d];
+    }
+    if (n >= needed) scored.push({ index: i, score: medianOf(normalised, n) });
   }
   if (scored.length < size) throw new Error(`only ${scored.length} connected cells have latencies on enough devices; a reference set of ${size} needs more`);
   scored.sort((a, b) => a.score - b.score || a.index - b.index);
@@ -149,8 +154,54 @@ export function chooseReferenceSet({ opsCode, connected, devices, size = REFEREN
   return { cells, devices: used.map(({ datasetId, column, label }) => ({ datasetId, column, label })), candidates: scored.length, explanation };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+/**
+ * Median of the first `n` values of a cell (a few dozen): insertion sort in place, faster than a
+ * general sort for so few values, and no allocation.
+ */
+function medianOf(values: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const v = values[i];
+    let j = i - 1;
+    while (j >= 0 && values[j] > v) values[j + 1] = values[j--];
+    values[j + 1] = v;
+  }
+  const mid = n >> 1;
+  return n % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+/**
+ * Median of the first `n` values of a whole column (~15k) in linear time (Hoare's selection),
+ * reordering them; a full sort of 36 such columns would block the page for a noticeable moment.
+ */
+function selectMedian(values: Float64Array, n: number): number {
+  const upper = nthSmallest(values, n, n >> 1);
+  if (n % 2) return upper;
+  // After selection every value left of n/2 is ≤ it: the lower middle is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (values[i] > lower) lower = values[i];
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest (0-based) of the first `n` values; partitions them around it. */
+function nthSmallest(values: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i++] = values[j];
+        values[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k];
 }

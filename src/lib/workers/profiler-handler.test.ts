@@ -87,6 +87,7 @@ function harness(overrides: Partial<ProfilerHandlerDeps<FakeModel>> = {}): Harne
       await macrotask();
     },
     timerResolutionMs: () => 0.1,
+    wasmThreads: () => (active === 'wasm' ? 2 : null),
     crossOriginIsolated: false,
     ...overrides,
   };
@@ -146,7 +147,7 @@ describe('profile', () => {
     expect(median('webgl', 1462)).toBeCloseTo(1.6, 2);
     expect(median('wasm', 9)).toBeCloseTo(0.05, 3);
     const finished = ofType(h.messages, 'backend-finished').map((m) => m.summary);
-    expect(finished.map((s) => [s.backend, s.requested, s.measured, s.leakedTensors, s.cancelled])).toEqual([['wasm', 3, 3, 0, false], ['webgl', 3, 3, 0, false]]);
+    expect(finished.map((s) => [s.backend, s.requested, s.measured, s.leakedTensors, s.cancelled, s.wasmThreads])).toEqual([['wasm', 3, 3, 0, false, 2], ['webgl', 3, 3, 0, false, null]]);
     const done = ofType(h.messages, 'profiled')[0];
     expect(done).toMatchObject({ requestId: 5, cancelled: false });
     expect(done.runs).toEqual(finished);

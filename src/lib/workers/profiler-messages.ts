@@ -60,6 +60,8 @@ export interface BackendRunSummary {
   leakedTensors: number | null;
   cancelled: boolean;
   reference: ReferenceSeries | null;
+  /** Threads the WASM backend ran with; null on other backends. */
+  wasmThreads: number | null;
 }
 
 /** Page → profiler. */

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { parseMeasurementsCsv } from '../src/lib/latency/measurements-csv';
+import { mulberry32, sampleWithoutReplacement } from '../src/lib/spaces/rng';
+import { openApp, readSourceCsv } from './helpers';
+
+const nb201 = readSourceCsv('nb201/nb201.csv');
+
+/** What "Measure 5 random cells, seed 7" must pick: 5 of the connected cells, in index order, drawn with mulberry32(7). */
+function expectedCells(seed: number, count: number): number[] {
+  const connected = [...nb201.values()].filter((row) => row.connected === '1').map((row) => Number(row.index)).sort((a, b) => a - b);
+  return sampleWithoutReplacement(mulberry32(seed), connected.length, count).map((k) => connected[k]);
+}
+
+interface StoredRow { archIndex: number; backend: string; source: string; medianMs: number; samples: number[]; profileId: string }
+
+async function storedMeasurements(page: Page): Promise<StoredRow[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const request = indexedDB.open('brp-nas-lab');
+      request.onsuccess = () => res(request.result);
+      request.onerror = () => rej(request.error);
+    });
+    const rows = await new Promise<StoredRow[]>((res) => {
+      const request = db.transaction('measurements').objectStore('measurements').getAll();
+      request.onsuccess = () => res(request.result);
+    });
+    db.close();
+    return rows;
+  });
+}
+
+test('profiles 5 cells on WASM in a worker, keeps them across a reload, and exports and re-imports the CSV', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openApp(page, '#view=profile');
+  const backends = page.getByTestId('backends');
+  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByTestId('reference-explanation')).toContainText('The reference set is 20 connected cells', { useInnerText: false });
+  // WASM only (the default may be another backend on a machine with a GPU).
+  for (const name of ['webgpu', 'webgl', 'cpu']) {
+    const box = backends.locator(`[data-backend=${name}] input`);
+    if (await box.isChecked()) await box.uncheck();
+  }
+  await backends.locator('[data-backend=wasm] input').check();
+  await expect(page.getByTestId('timer')).toContainText('cross-origin isolated');
+
+  // A quick protocol: few samples and a short warm-up (the app's defaults are 15 samples, 5 warm-up runs).
+  await page.getByText('Protocol settings').click();
+  await page.getByTestId('min-samples').fill('3');
+  await page.getByTestId('min-samples').dispatchEvent('change');
+  await page.getByTestId('warmup-runs').fill('2');
+  await page.getByTestId('warmup-runs').dispatchEvent('change');
+  await page.getByTestId('warmup-ms').fill('300');
+  await page.getByTestId('warmup-ms').dispatchEvent('change');
+  await page.getByTestId('random-count').fill('5');
+  await page.getByTestId('random-count').dispatchEvent('change');
+  await page.getByTestId('seed').fill('7');
+  await page.getByTestId('seed').dispatchEvent('change');
+
+  await page.getByTestId('measure-random').click();
+  const table = page.getByTestId('cell-table');
+  await expect(table).toHaveAttribute('data-rows', '5', { timeout: 90_000 });
+  await expect(page.getByTestId('profile-view')).toHaveAttribute('data-running', 'false', { timeout: 30_000 });
+  // Disposed everything: the leak check of the run reads 0.
+  await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).toHaveAttribute('data-leaked', '0');
+
+  const cells = expectedCells(7, 5);
+  const shown = await table.getByTestId('cell-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))));
+  expect([...shown].sort((a, b) => a - b)).toEqual([...cells].sort((a, b) => a - b));
+  // Sorted by median latency, ascending, by default; clicking the header reverses it.
+  const medians = await table.locator('td[data-median]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-median'))));
+  expect(medians).toEqual([...medians].sort((a, b) => a - b));
+  await table.locator('button[data-sort=medianMs]').click();
+  const reversed = await table.locator('td[data-median]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-median'))));
+  expect(reversed).toEqual([...medians].reverse());
+  await expect(page.getByTestId('flops-plot')).toHaveAttribute('data-points', '5');
+  await expect(page.getByTestId('flops-spearman')).toHaveText(/^-?[01]\.\d{3}$/);
+  await expect(page.getByTestId('heatmap')).toHaveAttribute('data-rows', /^[1-9]\d*$/);
+
+  const stored = await storedMeasurements(page);
+  expect(stored.map((r) => r.archIndex).sort((a, b) => a - b)).toEqual([...cells].sort((a, b) => a - b));
+  expect(stored.every((r) => r.backend === 'wasm' && r.source === 'measured' && r.samples.length === 3 && r.medianMs > 0)).toBe(true);
+  expect(new Set(stored.map((r) => r.profileId)).size).toBe(1);
+
+  // Kept across a reload, listed under the same device profile.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+  await expect(page.getByTestId('profiles').locator('tr[data-profile]')).toHaveCount(1);
+  await expect(page.getByTestId('profiles').locator(`tr[data-profile="${stored[0].profileId}"]`)).toHaveAttribute('data-cells', '5');
+  await expect(page.getByTestId('cell-table')).toHaveAttribute('data-rows', '5');
+  await expect(page.getByTestId('fingerprint')).toContainText(stored[0].profileId);
+
+  // Export: a Blob-URL download that parses back to the 5 stored cells.
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId('export-profile').click();
+  const download = await downloading;
+  expect(download.url()).toMatch(/^blob:/);
+  expect(download.suggestedFilename()).toBe(`brp-nas-latency-${stored[0].profileId}.csv`);
+  const text = readFileSync((await download.path())!, 'utf8');
+  const records = parseMeasurementsCsv(text, download.suggestedFilename());
+  expect(records.map((r) => r.archStr).sort()).toEqual(cells.map((i) => nb201.get(i)!.arch_str).sort());
+  expect(records.every((r) => r.backend === 'wasm' && r.samples.length === 3)).toBe(true);
+
+  // Importing it again adds nothing (the same measurements); a broken file is refused, nothing stored.
+  const file = page.getByTestId('measurements-file');
+  await file.setInputFiles({ name: 'again.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('measurements-import-result')).toHaveText('Imported 0 measurements from again.csv into 1 device profile (5 already stored, skipped).');
+  const broken = text.replace(/,wasm,/, ',tpu,');
+  await file.setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(broken) });
+  await expect(page.getByTestId('measurements-import-result')).toHaveText(/^broken\.csv line 2: column backend: 'tpu' is not one of webgpu, webgl, wasm, cpu\. Nothing was stored\.$/);
+  expect(await storedMeasurements(page)).toHaveLength(5);
+});
+
+test('pause holds the worker between samples, resume continues, cancel keeps the finished cells and frees every tensor', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openApp(page, '#view=profile');
+  const backends = page.getByTestId('backends');
+  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
+  for (const name of ['webgpu', 'webgl', 'cpu']) {
+    const box = backends.locator(`[data-backend=${name}] input`);
+    if (await box.isChecked()) await box.uncheck();
+  }
+  await backends.locator('[data-backend=wasm] input').check();
+  // The reference set with the app's default protocol: long enough to pause it.
+  await page.getByTestId('measure-reference').click();
+  const progress = page.getByTestId('progress');
+  await expect(progress).toHaveAttribute('data-done', /^[1-9]\d*$/, { timeout: 30_000 });
+  await page.getByTestId('pause').click();
+  await expect(progress).toContainText('Paused');
+  const held = await progress.getAttribute('data-done');
+  await page.waitForTimeout(1500);
+  await expect(progress).toHaveAttribute('data-done', held!);
+  await page.getByTestId('resume').click();
+  await expect(progress).not.toHaveAttribute('data-done', held!, { timeout: 15_000 });
+  // Results arrive a round-robin group (8 cells) at a time; cancel once the first group is in.
+  await expect(page.getByTestId('cell-table')).toHaveAttribute('data-rows', /^[1-9]\d*$/, { timeout: 60_000 });
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('profile-view')).toHaveAttribute('data-running', 'false', { timeout: 30_000 });
+  const summary = page.getByTestId('run-summary').locator('li[data-backend=wasm]');
+  await expect(summary).toContainText('cancelled');
+  await expect(summary).toHaveAttribute('data-leaked', '0');
+  // Finished cells are kept, whole round-robin groups of 8: fewer than the 20 asked for.
+  const rows = Number(await page.getByTestId('cell-table').getAttribute('data-rows'));
+  expect([8, 16]).toContain(rows);
+  expect(await storedMeasurements(page)).toHaveLength(rows);
+});

@@ -1,0 +1,688 @@
+/**
+ * The "Measure this device" view's state: talks to the profiler (a worker, or the same handler on
+ * the main thread for comparison), stores every finished cell in IndexedDB per device profile,
+ * and derives what the view shows: the per-cell table, FLOPs against latency, the rank
+ * correlation with the known devices and the backend comparison. The pure parts are exported
+ * functions, tested on their own.
+ */
+import { columnByIndex } from '../datasets/by-index';
+import type { Table } from '../datasets/columns';
+import type { MeasurementStore, NewMeasurement, ProfileSummary, RunRecord, StoredMeasurement } from '../db/measurements';
+import type { StoredDataset } from '../db/schema';
+import { countFlops } from '../latency/counts';
+import type { MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
+import { measurementsToCsv, parseMeasurementsCsv } from '../latency/measurements-csv';
+import type { ProfilePhase } from '../latency/profiler-types';
+import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type DeviceColumn, type ReferenceSet } from '../latency/reference-set';
+import { spearman } from '../predictor/metrics';
+import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
+import { codeToOps, NB201_NUM_CELLS, NB201_OPS, opsToCode, type OpVector } from '../spaces/nb201';
+import { DEFAULT_PROFILE_SETTINGS, PROFILE_NETWORK, type BackendAvailability, type ProfileCell, type ProfilerRequest, type ProfilerResponse, type ProfileSettings } from '../workers/profiler-messages';
+
+export type Thread = 'worker' | 'main';
+export type CellSet = 'reference' | 'random';
+
+/* ------------------------------------------------------------------ pure helpers */
+
+const SHORT_OP: Record<string, string> = { none: '·', skip_connect: 's', nor_conv_1x1: 'c1', nor_conv_3x3: 'c3', avg_pool_3x3: 'p' };
+/** Short arch form, node by node: "c3 | c1 s | p · c3" (c3/c1 = 3×3/1×1 conv, p = avg pool, s = skip, · = none). */
+export function shortArch(ops: OpVector): string {
+  const name = (k: number) => SHORT_OP[NB201_OPS[ops[k]]];
+  return `${name(0)} | ${name(1)} ${name(2)} | ${name(3)} ${name(4)} ${name(5)}`;
+}
+
+/** The latest measurement of each cell (by storage order), in first-measured order. */
+export function latestPerCell(entries: readonly StoredMeasurement[]): StoredMeasurement[] {
+  const latest = new Map<number, StoredMeasurement>();
+  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) latest.set(entry.archIndex, entry);
+  return [...latest.values()];
+}
+
+/** FLOPs of the network the profiler times (PROFILE_NETWORK), millions. */
+export function profiledMflops(ops: OpVector): number {
+  return countFlops(ops, PROFILE_NETWORK.classes, PROFILE_NETWORK.inputSize, { prune: PROFILE_NETWORK.prune }) / 1e6;
+}
+
+export interface CellRow {
+  index: number;
+  archStr: string;
+  short: string;
+  medianMs: number;
+  iqrMs: number;
+  samples: number;
+  k: number;
+  coldMs: number | null;
+  mflops: number;
+}
+export type SortKey = 'short' | 'index' | 'medianMs' | 'iqrMs' | 'samples' | 'k' | 'coldMs' | 'mflops';
+
+export function cellRows(entries: readonly StoredMeasurement[]): CellRow[] {
+  return latestPerCell(entries).map((e) => ({
+    index: e.archIndex, archStr: e.archStr, short: shortArch(e.ops), medianMs: e.medianMs, iqrMs: e.iqrMs,
+    samples: e.samples.length, k: e.k, coldMs: e.coldMs, mflops: profiledMflops(e.ops),
+  }));
+}
+
+/** Sorted copy; missing values (null cold runs) last in either direction. */
+export function sortRows(rows: readonly CellRow[], key: SortKey, descending: boolean): CellRow[] {
+  const sign = descending ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const x = a[key], y = b[key];
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    return (typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number)) * sign || a.index - b.index;
+  });
+}
+
+/** Spearman's ρ, or null below `minimum` pairs or when a side is constant. */
+function rho(a: number[], b: number[], minimum = 3): number | null {
+  if (a.length < minimum) return null;
+  const value = spearman(a, b);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** FLOPs against median latency of each cell, and their rank correlation. */
+export function flopsVsLatency(entries: readonly StoredMeasurement[]): { points: { index: number; archStr: string; mflops: number; ms: number }[]; spearman: number | null } {
+  const points = latestPerCell(entries).map((e) => ({ index: e.archIndex, archStr: e.archStr, mflops: profiledMflops(e.ops), ms: e.medianMs }));
+  return { points, spearman: rho(points.map((p) => p.mflops), points.map((p) => p.ms)) };
+}
+
+export interface HeatmapRow {
+  device: Pick<DeviceColumn, 'datasetId' | 'datasetTitle' | 'column' | 'label' | 'family' | 'caveat'>;
+  /** ρ per profile column (null: fewer than `minCells` shared cells), and the shared cell counts. */
+  rho: (number | null)[];
+  n: number[];
+}
+
+/**
+ * Spearman's ρ between each measured profile's latencies and each known device's on the cells
+ * both have; rows sorted by ρ with the first profile (highest first, unknown last).
+ */
+export function rankCorrelations(profiles: readonly { entries: readonly StoredMeasurement[] }[], devices: readonly DeviceColumn[], minCells = 5): HeatmapRow[] {
+  const latest = profiles.map((p) => latestPerCell(p.entries));
+  const rows = devices.map((device) => {
+    const pairs = latest.map((entries) => entries.filter((e) => device.values[e.archIndex] > 0));
+    return {
+      device: { datasetId: device.datasetId, datasetTitle: device.datasetTitle, column: device.column, label: device.label, family: device.family, caveat: device.caveat },
+      rho: pairs.map((shared) => rho(shared.map((e) => e.medianMs), shared.map((e) => device.values[e.archIndex]), minCells)),
+      n: pairs.map((shared) => shared.length),
+    };
+  });
+  const key = (row: HeatmapRow) => row.rho[0] ?? -Infinity;
+  return rows.sort((a, b) => key(b) - key(a) || a.device.label.localeCompare(b.device.label));
+}
+
+export interface ComparisonRow {
+  index: number;
+  short: string;
+  archStr: string;
+  /** Median ms per profile column (null: not measured there). */
+  ms: (number | null)[];
+  /** ms[j] / ms[0] per column (null where either is missing). */
+  ratio: (number | null)[];
+}
+
+/** The same cells on several profiles (backends), side by side, relative to the first. */
+export function backendComparison(profiles: readonly { entries: readonly StoredMeasurement[] }[]): ComparisonRow[] {
+  const byProfile = profiles.map((p) => new Map(latestPerCell(p.entries).map((e) => [e.archIndex, e])));
+  const cells = new Map<number, StoredMeasurement>();
+  for (const map of byProfile) for (const [index, entry] of map) if (!cells.has(index)) cells.set(index, entry);
+  return [...cells.values()].map((cell) => {
+    const ms = byProfile.map((map) => map.get(cell.archIndex)?.medianMs ?? null);
+    return { index: cell.archIndex, short: shortArch(cell.ops), archStr: cell.archStr, ms, ratio: ms.map((v) => (v !== null && ms[0] !== null ? v / ms[0] : null)) };
+  }).sort((a, b) => (a.ms[0] ?? Infinity) - (b.ms[0] ?? Infinity) || a.index - b.index);
+}
+
+/** Median of per-cell ratios against the first column (the typical speed-up), per column. */
+export function medianRatios(rows: readonly ComparisonRow[], columns: number): (number | null)[] {
+  return Array.from({ length: columns }, (_, j) => {
+    const values = rows.map((r) => r.ratio[j]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+    if (values.length === 0) return null;
+    const mid = values.length >> 1;
+    return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  });
+}
+
+/** Spearman between the last two measurements of the cells measured at least twice (the measurement's own repeatability). */
+export function repeatability(entries: readonly StoredMeasurement[]): { cells: number; spearman: number | null } {
+  const byCell = new Map<number, StoredMeasurement[]>();
+  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), entry]);
+  const repeated = [...byCell.values()].filter((list) => list.length >= 2);
+  return { cells: repeated.length, spearman: rho(repeated.map((l) => l.at(-2)!.medianMs), repeated.map((l) => l.at(-1)!.medianMs)) };
+}
+
+/**
+ * How steady the drift reference cell stayed over a run: its median latency, the spread (half its
+ * IQR, % of the median; robust to the odd slow sample) and the trend (median of the last third
+ * against the first third, %; thermal throttling shows as a positive trend). Null below 3 points.
+ */
+export function driftSummary(ms: readonly number[]): { medianMs: number; spreadPct: number; trendPct: number } | null {
+  if (ms.length < 3) return null;
+  const quantile = (values: readonly number[], p: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const h = (sorted.length - 1) * p;
+    const lo = Math.floor(h);
+    return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)]) - sorted[lo]);
+  };
+  const medianMs = quantile(ms, 0.5);
+  const third = Math.max(1, Math.floor(ms.length / 3));
+  const first = quantile(ms.slice(0, third), 0.5);
+  const last = quantile(ms.slice(-third), 0.5);
+  return { medianMs, spreadPct: ((quantile(ms, 0.75) - quantile(ms, 0.25)) / 2 / medianMs) * 100, trendPct: (last / first - 1) * 100 };
+}
+
+/** `count` distinct connected cells drawn with `seed`: the same cells for the same seed. */
+export function randomCells(seed: number, count: number, connectedIndices: readonly number[]): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > connectedIndices.length) throw new Error(`choose between 1 and ${connectedIndices.length} random cells, got ${count}`);
+  return sampleWithoutReplacement(mulberry32(seed), connectedIndices.length, count).map((k) => connectedIndices[k]);
+}
+
+/** "1 min 05 s", "12 s", "< 1 s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 1) return '< 1 s';
+  if (seconds < 60) return `${seconds} s`;
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** Rough seconds per cell before this device has been measured (build, cold run, warm-up, 15 samples). */
+const FIRST_GUESS_S: Record<MeasurementBackend, number> = { webgpu: 1, webgl: 1, wasm: 1, cpu: 4 };
+
+/** Expected duration of measuring `cells` on `backends`, from this device's earlier runs where there are some. */
+export function estimateMs(cells: number, backends: readonly MeasurementBackend[], runs: readonly RunRecord[]): { ms: number; fromHistory: boolean } {
+  let ms = 0;
+  let fromHistory = backends.length > 0;
+  for (const backend of backends) {
+    const past = runs.filter((r) => r.backend === backend && r.measured > 0 && !r.error);
+    if (past.length === 0) fromHistory = false;
+    const perCell = past.length ? past.slice(0, 3).reduce((s, r) => s + r.elapsedMs / r.measured, 0) / Math.min(3, past.length) : FIRST_GUESS_S[backend] * 1000;
+    ms += perCell * cells;
+  }
+  return { ms, fromHistory };
+}
+
+/** Two environments of the same browser on the same machine (the backend may differ). */
+export function sameDevice(a: MeasurementEnvironment, b: MeasurementEnvironment): boolean {
+  return a.userAgent === b.userAgent && a.hardwareConcurrency === b.hardwareConcurrency && a.crossOriginIsolated === b.crossOriginIsolated;
+}
+
+/* ------------------------------------------------------------------ the state */
+
+/** The page's end of the profiler: a worker, or the handler on this thread. */
+export interface ProfilerPort {
+  post(request: ProfilerRequest): void;
+  terminate(): void;
+}
+
+export interface ProfileSource {
+  readonly datasets: StoredDataset[];
+  readonly tables: Record<string, Table>;
+}
+
+export interface ProfileDeps {
+  openStore(): Promise<{ store: MeasurementStore; notice?: string }>;
+  createPort(thread: Thread, onMessage: (message: ProfilerResponse) => void): Promise<ProfilerPort>;
+  newId?(): string;
+  now?(): number;
+  /** This browser's user agent (default `navigator.userAgent`): which stored runs are this browser's. */
+  userAgent?: string;
+}
+
+export interface RunProgress {
+  requestId: number;
+  set: CellSet;
+  backends: MeasurementBackend[];
+  cells: number;
+  backendIndex: number;
+  backend: MeasurementBackend | null;
+  phase: ProfilePhase | 'starting';
+  done: number;
+  total: number;
+  etaMs: number | null;
+  current: string;
+  paused: boolean;
+  cancelling: boolean;
+}
+
+interface BackendRun {
+  runId: string;
+  profileId: string;
+  startedAt: number;
+  measured: number;
+}
+
+export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
+export class ProfileState {
+  backends = $state.raw<BackendAvailability[]>([]);
+  defaultBackend = $state<MeasurementBackend | null>(null);
+  defaultReason = $state('');
+  timerResolutionMs = $state<number | null>(null);
+  isolated = $state<boolean | null>(null);
+  detecting = $state(false);
+  selected = $state<MeasurementBackend[]>([]);
+
+  randomCount = $state(20);
+  seed = $state(1);
+  settings = $state<ProfileSettings>({ ...DEFAULT_PROFILE_SETTINGS });
+  thread = $state<Thread>('worker');
+
+  run = $state<RunProgress | null>(null);
+  /** Summaries of the runs of the last request (leak check, drift). */
+  lastRuns = $state.raw<RunRecord[]>([]);
+  error = $state<string | null>(null);
+
+  storeMode = $state<'indexeddb' | 'memory' | null>(null);
+  storeNotice = $state<string | null>(null);
+  profiles = $state.raw<ProfileSummary[]>([]);
+  runs = $state.raw<RunRecord[]>([]);
+  measurements = $state.raw<Record<string, StoredMeasurement[]>>({});
+  problems = $state.raw<string[]>([]);
+  activeProfileId = $state<string | null>(null);
+  importResult = $state.raw<{ ok: boolean; text: string } | null>(null);
+  sortKey = $state<SortKey>('medianMs');
+  sortDescending = $state(false);
+
+  readonly #source: ProfileSource;
+  readonly #deps: ProfileDeps;
+  #store: MeasurementStore | null = null;
+  #port: ProfilerPort | null = null;
+  #portThread: Thread | null = null;
+  #nextRequest = 1;
+  #backendRuns = new Map<MeasurementBackend, BackendRun>();
+  /** Environment of each backend of the running request (from `backend-started`). */
+  #environments = new Map<MeasurementBackend, MeasurementEnvironment>();
+  #writes: Promise<void> = Promise.resolve();
+  #hidden = false;
+
+  constructor(source: ProfileSource, deps: ProfileDeps) {
+    this.#source = source;
+    this.#deps = deps;
+  }
+
+  /* ---------------------------------------------------------------- derived */
+
+  readonly #nb201 = $derived.by(() => {
+    const table = this.#source.tables.nb201;
+    if (!table) return null;
+    const opsCode = columnByIndex(table, 'ops_code', NB201_NUM_CELLS);
+    const connected = columnByIndex(table, 'connected', NB201_NUM_CELLS);
+    const indexOfCode = new Int32Array(NB201_NUM_CELLS).fill(-1);
+    opsCode.forEach((code, index) => {
+      if (Number.isInteger(code)) indexOfCode[code] = index;
+    });
+    const connectedIndices: number[] = [];
+    connected.forEach((flag, index) => flag === 1 && connectedIndices.push(index));
+    return { opsCode, connected, indexOfCode, connectedIndices };
+  });
+
+  /** Latency columns of every loaded NB201 table that are real devices (LatBench, HELP, HW-NAS-Bench, the visitor's). */
+  readonly known = $derived.by(() => knownDevices(this.#source.datasets, this.#source.tables));
+
+  readonly referenceSet = $derived.by((): ReferenceSet | string | null => {
+    const nb201 = this.#nb201;
+    if (!nb201) return null;
+    try {
+      const devices = this.known.devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId));
+      return chooseReferenceSet({ opsCode: nb201.opsCode, connected: nb201.connected, devices });
+    } catch (error) {
+      return (error as Error).message;
+    }
+  });
+
+  readonly activeProfile = $derived(this.profiles.find((p) => p.id === this.activeProfileId) ?? null);
+  readonly activeEntries = $derived(this.activeProfileId ? this.measurements[this.activeProfileId] ?? [] : []);
+  readonly rows = $derived(sortRows(cellRows(this.activeEntries), this.sortKey, this.sortDescending));
+  readonly flops = $derived(flopsVsLatency(this.activeEntries));
+  readonly repeat = $derived(repeatability(this.activeEntries));
+  /** Profiles of the same browser and machine as the active one (its backends), the active one first. */
+  readonly siblings = $derived.by(() => {
+    const active = this.activeProfile;
+    if (!active) return [];
+    return [active, ...this.profiles.filter((p) => p.id !== active.id && sameDevice(p.environment, active.environment))];
+  });
+  readonly heatmap = $derived(rankCorrelations(this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] })), this.known.devices));
+  readonly comparison = $derived(backendComparison(this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] }))));
+  readonly activeRuns = $derived(this.runs.filter((r) => r.profileId === this.activeProfileId));
+  readonly running = $derived(this.run !== null);
+
+  /** Cells a "Measure" press will time, and how long it should take (from this browser's earlier runs where there are some). */
+  plan(set: CellSet): { cells: number; ms: number; fromHistory: boolean } {
+    const reference = this.referenceSet;
+    const cells = set === 'reference' ? (reference && typeof reference === 'object' ? reference.cells.length : 0) : this.randomCount;
+    const userAgent = this.#deps.userAgent ?? globalThis.navigator?.userAgent ?? '';
+    const mine = new Set(this.profiles.filter((p) => p.environment.userAgent === userAgent).map((p) => p.id));
+    return { cells, ...estimateMs(cells, this.selected, this.runs.filter((r) => mine.has(r.profileId))) };
+  }
+
+  /* ---------------------------------------------------------------- lifecycle */
+
+  /** Opens the store, lists what is stored, starts the profiler and detects the backends. */
+  async start(): Promise<void> {
+    const { store, notice } = await this.#deps.openStore();
+    this.#store = store;
+    this.storeMode = store.mode;
+    this.storeNotice = notice ?? null;
+    await this.refresh();
+    await this.detect();
+  }
+
+  /** Re-reads the stored profiles, runs and measurements. */
+  async refresh(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    try {
+      const { profiles, problems } = await store.listProfiles();
+      const measurements: Record<string, StoredMeasurement[]> = {};
+      const allProblems = [...problems];
+      for (const p of profiles) {
+        const read = await store.measurements(p.id);
+        measurements[p.id] = read.entries;
+        allProblems.push(...read.problems);
+      }
+      this.runs = await store.runs();
+      this.measurements = measurements;
+      this.profiles = profiles;
+      this.problems = allProblems;
+      if (!profiles.some((p) => p.id === this.activeProfileId)) this.activeProfileId = profiles[0]?.id ?? null;
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
+  /** Where the timing runs; switching re-detects the backends there. */
+  async setThread(thread: Thread): Promise<void> {
+    if (this.running || thread === this.thread) return;
+    this.thread = thread;
+    await this.detect();
+  }
+
+  async detect(): Promise<void> {
+    this.detecting = true;
+    this.error = null;
+    try {
+      const port = await this.#portFor(this.thread);
+      port.post({ type: 'detect', requestId: this.#nextRequest++ });
+    } catch (error) {
+      this.detecting = false;
+      this.error = `The profiler could not start: ${(error as Error).message}`;
+    }
+  }
+
+  /** The page's visibility, passed on to the profiler (hidden-tab samples are discarded). */
+  setHidden(hidden: boolean): void {
+    this.#hidden = hidden;
+    this.#port?.post({ type: 'visibility', hidden });
+  }
+
+  /** Resolves once every result received so far is stored. */
+  settled(): Promise<void> {
+    return this.#writes;
+  }
+
+  async #portFor(thread: Thread): Promise<ProfilerPort> {
+    if (this.#port && this.#portThread === thread) return this.#port;
+    this.#port?.terminate();
+    this.#port = await this.#deps.createPort(thread, (message) => this.#receive(message));
+    this.#portThread = thread;
+    this.#port.post({ type: 'visibility', hidden: this.#hidden });
+    return this.#port;
+  }
+
+  /* ---------------------------------------------------------------- measuring */
+
+  toggleBackend(name: MeasurementBackend, on: boolean): void {
+    const next = new Set(this.selected);
+    if (on) next.add(name);
+    else next.delete(name);
+    // Keep the offered order (WebGPU, WebGL, WASM, CPU) so runs and columns are predictable.
+    this.selected = this.backends.map((b) => b.name).filter((n) => next.has(n));
+  }
+
+  /** Measures the reference set, or `randomCount` random connected cells drawn with `seed`. */
+  async measure(set: CellSet): Promise<void> {
+    if (this.running) return;
+    this.error = null;
+    const nb201 = this.#nb201;
+    const reference = this.referenceSet;
+    if (!nb201 || !reference || typeof reference === 'string') {
+      this.error = typeof reference === 'string' ? reference : 'The NAS-Bench-201 tables are not loaded yet';
+      return;
+    }
+    if (this.selected.length === 0) {
+      this.error = 'Choose at least one backend';
+      return;
+    }
+    let indices: number[];
+    try {
+      indices = set === 'reference' ? reference.cells.map((c) => c.index) : randomCells(this.seed, this.randomCount, nb201.connectedIndices);
+    } catch (error) {
+      this.error = (error as Error).message;
+      return;
+    }
+    const cellOf = (index: number): ProfileCell => ({ index, ops: codeToOps(nb201.opsCode[index]) });
+    const drift = reference.cells[reference.cells.length >> 1];
+    const requestId = this.#nextRequest++;
+    this.#backendRuns.clear();
+    this.#environments.clear();
+    this.lastRuns = [];
+    this.run = {
+      requestId, set, backends: [...this.selected], cells: indices.length, backendIndex: 0, backend: null, phase: 'starting',
+      done: 0, total: indices.length * this.settings.minSamples, etaMs: null, current: '', paused: false, cancelling: false,
+    };
+    try {
+      const port = await this.#portFor(this.thread);
+      port.post({
+        type: 'profile', requestId, backends: [...this.selected], cells: indices.map(cellOf), referenceCell: cellOf(drift.index),
+        settings: { ...this.settings }, hidden: this.#hidden,
+      });
+    } catch (error) {
+      this.run = null;
+      this.error = `The profiler could not start: ${(error as Error).message}`;
+    }
+  }
+
+  /* ---------------------------------------------------------------- stored data */
+
+  /** CSV of the given profiles' measurements (default: the active one), or null when there is nothing. */
+  exportCsv(profileIds: readonly string[] = this.activeProfileId ? [this.activeProfileId] : []): { fileName: string; text: string } | null {
+    const records = profileIds.flatMap((id) => this.measurements[id] ?? []);
+    if (records.length === 0) return null;
+    const label = profileIds.length === 1 ? this.profiles.find((p) => p.id === profileIds[0])?.id ?? 'profile' : `${profileIds.length}-profiles`;
+    return { fileName: `brp-nas-latency-${label}.csv`, text: measurementsToCsv(records) };
+  }
+
+  /** Imports an exported CSV: checked whole first, nothing stored on any error; duplicates of stored rows are skipped. */
+  async importCsv(file: { name: string; size: number; text(): Promise<string> }): Promise<void> {
+    this.importResult = null;
+    const fail = (text: string) => {
+      this.importResult = { ok: false, text: `${text} Nothing was stored.` };
+    };
+    if (!this.#store) return fail('The measurement store is not open yet.');
+    const nb201 = this.#nb201;
+    if (!nb201) return fail('Importing needs the NAS-Bench-201 table, which is not loaded yet.');
+    if (file.size > IMPORT_MAX_BYTES) return fail(`${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is ${IMPORT_MAX_BYTES / 1024 / 1024} MB.`);
+    let entries: NewMeasurement[];
+    try {
+      const runId = `import-${this.#deps.newId?.() ?? crypto.randomUUID()}`;
+      entries = parseMeasurementsCsv(await file.text(), file.name).map((record) => ({
+        ...record, archIndex: nb201.indexOfCode[opsToCode(record.ops)], runId, source: 'imported',
+        warmupRuns: null, warmupStable: null, discardedHidden: null,
+      }));
+      const result = await this.#store.add(entries);
+      await this.refresh();
+      const added = result.ids.length;
+      this.importResult = {
+        ok: true,
+        text: `Imported ${added} measurement${added === 1 ? '' : 's'} from ${file.name} into ${result.profileIds.length} device profile${result.profileIds.length === 1 ? '' : 's'}` +
+          `${result.skipped ? ` (${result.skipped} already stored, skipped)` : ''}.`,
+      };
+      if (added > 0) this.activeProfileId = result.profileIds[0];
+    } catch (error) {
+      fail((error as Error).message.endsWith('.') ? (error as Error).message : `${(error as Error).message}.`);
+    }
+  }
+
+  async deleteProfile(profileId: string): Promise<void> {
+    if (!this.#store) return;
+    try {
+      await this.#store.deleteProfile(profileId);
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+    await this.refresh();
+  }
+
+  pause(): void {
+    if (this.run && !this.run.paused) this.#port?.post({ type: 'pause', requestId: this.run.requestId });
+  }
+
+  resume(): void {
+    if (this.run?.paused) this.#port?.post({ type: 'resume', requestId: this.run.requestId });
+  }
+
+  cancel(): void {
+    if (!this.run) return;
+    this.run = { ...this.run, cancelling: true };
+    this.#port?.post({ type: 'cancel', requestId: this.run.requestId });
+  }
+
+  #receive(message: ProfilerResponse): void {
+    if (message.type === 'detected') {
+      this.detecting = false;
+      this.backends = message.backends;
+      this.defaultBackend = message.defaultBackend;
+      this.defaultReason = message.reason;
+      this.timerResolutionMs = message.timerResolutionMs;
+      this.isolated = message.crossOriginIsolated;
+      const offered = new Set(message.backends.filter((b) => b.available).map((b) => b.name));
+      const kept = this.selected.filter((name) => offered.has(name));
+      this.selected = kept.length ? kept : [message.defaultBackend];
+      return;
+    }
+    const run = this.run;
+    // An error without a request id (the worker crashed) ends the running request too.
+    const forRun = run !== null && (!('requestId' in message) || message.requestId === undefined || message.requestId === run.requestId);
+    if (message.type === 'error' && !forRun) {
+      this.detecting = false;
+      this.error = message.message;
+      return;
+    }
+    if (!run || !forRun) return;
+    switch (message.type) {
+      case 'backend-started':
+        this.#backendRuns.set(message.backend, { runId: this.#deps.newId?.() ?? crypto.randomUUID(), profileId: message.profile.id, startedAt: this.#now(), measured: 0 });
+        this.run = { ...run, backendIndex: message.backendIndex, backend: message.backend, phase: 'prepare', done: 0 };
+        this.#environments.set(message.backend, message.environment);
+        // Show the default backend's results (the usual baseline), else the first backend's.
+        if (message.backend === this.defaultBackend || (message.backendIndex === 0 && !run.backends.includes(this.defaultBackend!))) {
+          this.activeProfileId = message.profile.id;
+        }
+        return;
+      case 'progress':
+        this.run = { ...run, phase: message.progress.phase, done: message.progress.done, total: message.progress.total, etaMs: message.etaMs, current: message.progress.current };
+        return;
+      case 'result': {
+        const meta = this.#backendRuns.get(message.backend)!;
+        meta.measured++;
+        const r = message.result;
+        const environment = this.#environments.get(message.backend);
+        if (!environment) return;
+        const entry: NewMeasurement = {
+          archIndex: message.index, runId: meta.runId, source: 'measured', archStr: r.archStr, ops: r.ops, backend: message.backend,
+          medianMs: r.medianMs, iqrMs: r.iqrMs, samples: r.samples, k: r.k, coldMs: r.coldMs, warmupRuns: r.warmupRuns,
+          warmupStable: r.warmupStable, discardedHidden: r.discardedHidden, environment,
+        };
+        this.#enqueue(async () => {
+          await this.#store!.add([entry]);
+          const { entries } = await this.#store!.measurements(meta.profileId);
+          this.measurements = { ...this.measurements, [meta.profileId]: entries };
+          const known = this.profiles.find((p) => p.id === meta.profileId);
+          if (!known) this.profiles = (await this.#store!.listProfiles()).profiles;
+          else {
+            const updated = { ...known, measurements: entries.length, cells: new Set(entries.map((e) => e.archIndex)).size, updatedAt: this.#now() };
+            this.profiles = [updated, ...this.profiles.filter((p) => p !== known)];
+          }
+        });
+        return;
+      }
+      case 'backend-finished': {
+        const s = message.summary;
+        const meta = this.#backendRuns.get(s.backend)!;
+        const record = this.#runRecord(s.backend, meta, {
+          measured: s.measured, elapsedMs: s.elapsedMs, leakedTensors: s.leakedTensors, cancelled: s.cancelled, error: null, wasmThreads: s.wasmThreads,
+          reference: s.reference && { archStr: s.reference.archStr, driftMs: s.reference.drift.map((d) => d.ms) },
+        });
+        this.lastRuns = [...this.lastRuns, record];
+        this.#enqueue(() => this.#store!.saveRun(record));
+        return;
+      }
+      case 'paused':
+      case 'resumed':
+        this.run = { ...run, paused: message.type === 'paused' };
+        return;
+      case 'profiled':
+        // The run ends for the page once everything it produced is stored.
+        this.#enqueue(() => this.#finish());
+        return;
+      case 'error': {
+        this.error = message.message;
+        const meta = run.backend ? this.#backendRuns.get(run.backend) : undefined;
+        if (run.backend && meta && !this.lastRuns.some((r) => r.runId === meta.runId)) {
+          const record = this.#runRecord(run.backend, meta, {
+            measured: meta.measured, elapsedMs: this.#now() - meta.startedAt, leakedTensors: null, cancelled: false, error: message.message, reference: null, wasmThreads: null,
+          });
+          this.lastRuns = [...this.lastRuns, record];
+          this.#enqueue(() => this.#store!.saveRun(record));
+        }
+        this.#enqueue(() => this.#finish());
+        return;
+      }
+    }
+  }
+
+  #runRecord(backend: MeasurementBackend, meta: BackendRun, outcome: Pick<RunRecord, 'measured' | 'elapsedMs' | 'leakedTensors' | 'cancelled' | 'error' | 'reference' | 'wasmThreads'>): RunRecord {
+    const run = this.run!;
+    return {
+      runId: meta.runId, profileId: meta.profileId, backend, thread: this.#portThread ?? this.thread, set: run.set, startedAt: meta.startedAt,
+      requested: run.cells, ...outcome, settings: { minSamples: this.settings.minSamples, warmupMinRuns: this.settings.warmupMinRuns, warmupMaxMs: this.settings.warmupMaxMs },
+    };
+  }
+
+  async #finish(): Promise<void> {
+    try {
+      await this.refresh();
+    } finally {
+      this.run = null;
+    }
+  }
+
+  #enqueue(write: () => Promise<void>): void {
+    this.#writes = this.#writes.then(write).catch((error: unknown) => {
+      this.error = (error as Error).message;
+    });
+  }
+
+  #now(): number {
+    return this.#deps.now?.() ?? Date.now();
+  }
+}
+
+/** The real dependencies: IndexedDB, and the profiler in a module worker or on this thread. */
+export function browserProfileDeps(openStore: ProfileDeps['openStore']): ProfileDeps {
+  return {
+    openStore,
+    async createPort(thread, onMessage) {
+      if (thread === 'worker') {
+        const worker = new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' });
+        worker.onmessage = (event: MessageEvent<ProfilerResponse>) => onMessage(event.data);
+        worker.onerror = (event) => onMessage({ type: 'error', message: `The profiler worker failed: ${event.message}` });
+        return { post: (request) => worker.postMessage(request), terminate: () => worker.terminate() };
+      }
+      // The same handler on the page's main thread (loads tfjs into the page): for comparison only.
+      const { browserProfilerDeps, createProfilerHandler } = await import('../workers/profiler-handler');
+      const handle = createProfilerHandler(await browserProfilerDeps((message) => onMessage(structuredClone(message))));
+      return { post: (request) => void handle(structuredClone(request)), terminate: () => {} };
+    },
+  };
+}
