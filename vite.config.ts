@@ -20,7 +20,6 @@ export default defineConfig({
     // Vite's minifier breaks tfjs's threaded WASM factory, which is stringified into a worker
     // ("_scriptDir is not defined", setBackend('wasm') never settles). See toolchain.md.
     minify: false,
-    sourcemap: true,
     chunkSizeWarningLimit: 4096,
   },
   test: {

@@ -76,11 +76,9 @@ async function main() {
         if (rows[id] !== expected) throw new Error(`run ${r + 1}: ${id} has ${rows[id]} rows in IndexedDB, expected ${expected}`);
       }
       // Warm start: same profile, checksum hit, nothing downloaded again.
-      const t0 = Date.now();
       await page.reload();
       await page.waitForFunction(() => document.documentElement.dataset.readyAtMs, null, { timeout: 60_000 });
       const warmReloadMs = Number(await page.evaluate(() => document.documentElement.dataset.readyAtMs));
-      void t0;
       const run = { wallMs, bytesTransferred: bytes, datasetBytes, longestMainThreadTaskMs: longestMainThreadTask(trace), warmReloadMs, rows };
       console.log(`run ${r + 1}/${RUNS}: cold ${wallMs.toFixed(0)} ms, ${(bytes / 1e6).toFixed(2)} MB transferred (datasets ${(datasetBytes / 1e6).toFixed(2)} MB), longest main-thread task ${run.longestMainThreadTaskMs.toFixed(1)} ms, warm reload ${warmReloadMs.toFixed(0)} ms`);
       runs.push(run);
@@ -95,6 +93,7 @@ async function main() {
       bytesTransferred: Math.round(median(runs.map((r) => r.bytesTransferred))),
       datasetBytesTransferred: Math.round(median(runs.map((r) => r.datasetBytes))),
       longestMainThreadTaskMs: Number(median(runs.map((r) => r.longestMainThreadTaskMs)).toFixed(1)),
+      longestMainThreadTaskMsMax: Number(Math.max(...runs.map((r) => r.longestMainThreadTaskMs)).toFixed(1)),
       warmReloadMs: Math.round(median(runs.map((r) => r.warmReloadMs))),
       rows: runs[0].rows,
       perRun: runs.map(({ rows: _rows, ...r }) => r),
@@ -110,7 +109,7 @@ ${result.date} · commit ${result.commit} · ${result.machine} · median of ${re
 | wall time, navigation → tables readable | ${result.wallMs} ms | ≤ 3000 ms | ${ok(result.wallMs, 3000)} |
 | bytes transferred (all requests until ready) | ${(result.bytesTransferred / 1e6).toFixed(2)} MB | ≤ 4 MB | ${ok(result.bytesTransferred, 4e6)} |
 | of which dataset files | ${(result.datasetBytesTransferred / 1e6).toFixed(2)} MB | | |
-| longest main-thread task | ${result.longestMainThreadTaskMs} ms | ≤ 200 ms | ${ok(result.longestMainThreadTaskMs, 200)} |
+| longest main-thread task | ${result.longestMainThreadTaskMs} ms (worst run ${result.longestMainThreadTaskMsMax} ms) | ≤ 200 ms | ${ok(result.longestMainThreadTaskMsMax, 200)} |
 | warm reload (checksum hit, nothing downloaded) | ${result.warmReloadMs} ms | | |
 
 Rows in IndexedDB: ${Object.entries(result.rows).map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`).join(', ')}.
