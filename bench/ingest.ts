@@ -42,17 +42,20 @@ async function main() {
       const context = await browser.newContext();
       const page = await context.newPage();
       let bytes = 0, datasetBytes = 0;
-      page.on('requestfinished', async (request) => {
-        const sizes = await request.sizes().catch(() => undefined);
-        if (!sizes) return;
-        const transferred = sizes.responseBodySize + sizes.responseHeadersSize;
-        bytes += transferred;
-        if (/\/datasets\//.test(request.url())) datasetBytes += transferred;
+      const sizing: Promise<void>[] = [];
+      page.on('requestfinished', (request) => {
+        sizing.push(request.sizes().then((sizes) => {
+          const transferred = sizes.responseBodySize + sizes.responseHeadersSize;
+          bytes += transferred;
+          if (/\/datasets\//.test(request.url())) datasetBytes += transferred;
+        }, () => undefined));
       });
       await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
       await page.goto(server.url);
       await page.waitForFunction(() => document.documentElement.dataset.readyAtMs, null, { timeout: 60_000 });
       const wallMs = Number(await page.evaluate(() => document.documentElement.dataset.readyAtMs));
+      // Count every request that finished before the tables were ready (sizes resolve later).
+      await Promise.all(sizing);
       const trace = await browser.stopTracing();
       const rows = await page.evaluate(async (ids) => {
         const db = await new Promise<IDBDatabase>((res, rej) => {
