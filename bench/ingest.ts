@@ -4,6 +4,7 @@
  * Prints and records the wall time, bytes transferred and the longest main-thread task (from a
  * Chrome trace: every task, not only those over the 50 ms long-task threshold).
  */
+import type { Request } from '@playwright/test';
 import { commitId, launchChromium, machine, median, serveDist, writeReport } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -41,21 +42,22 @@ async function main() {
     for (let r = 0; r < RUNS; r++) {
       const context = await browser.newContext();
       const page = await context.newPage();
-      let bytes = 0, datasetBytes = 0;
-      const sizing: Promise<void>[] = [];
-      page.on('requestfinished', (request) => {
-        sizing.push(request.sizes().then((sizes) => {
-          const transferred = sizes.responseBodySize + sizes.responseHeadersSize;
-          bytes += transferred;
-          if (/\/datasets\//.test(request.url())) datasetBytes += transferred;
-        }, () => undefined));
-      });
+      const finished: Request[] = [];
+      page.on('requestfinished', (request) => finished.push(request));
       await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
       await page.goto(server.url);
       await page.waitForFunction(() => document.documentElement.dataset.readyAtMs, null, { timeout: 60_000 });
       const wallMs = Number(await page.evaluate(() => document.documentElement.dataset.readyAtMs));
-      // Count every request that finished before the tables were ready (sizes resolve later).
-      await Promise.all(sizing);
+      // Count the requests that finished before the tables were ready, not the compute worker's
+      // later downloads (it starts only then).
+      let bytes = 0, datasetBytes = 0;
+      for (const request of [...finished]) {
+        const sizes = await request.sizes().catch(() => undefined);
+        if (!sizes) continue;
+        const transferred = sizes.responseBodySize + sizes.responseHeadersSize;
+        bytes += transferred;
+        if (/\/datasets\//.test(request.url())) datasetBytes += transferred;
+      }
       const trace = await browser.stopTracing();
       const rows = await page.evaluate(async (ids) => {
         const db = await new Promise<IDBDatabase>((res, rej) => {

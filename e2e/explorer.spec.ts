@@ -18,11 +18,14 @@ test('first visit ingests the NB201-space tables into IndexedDB; a reload is a c
   expect(tableRequests.length).toBeGreaterThanOrEqual(4);
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', /^(wasm|webgl|cpu|webgpu)$/, { timeout: 30_000 });
 
+  await page.getByTestId('dataset-status').locator('summary').click();
+  await expect(page.locator('[data-dataset=nb201] td').nth(2)).toHaveText('15,625');
   const imported = await page.locator('[data-dataset=nb201] td').nth(3).textContent();
   tableRequests.length = 0;
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/);
   expect(tableRequests, 'no table is downloaded again').toEqual([]);
+  await page.getByTestId('dataset-status').locator('summary').click();
   await expect(page.locator('[data-dataset=nb201] td').nth(3)).toHaveText(imported!);
   expect(new Set(await storedColumnLengths(page, 'latbench'))).toEqual(new Set([15284]));
 });
