@@ -12,8 +12,8 @@
 import { isMeasurementBackend, deviceProfile, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
 import { archStrToOps, NB201_NUM_CELLS, type OpCode } from '../spaces/nb201';
 import { CONNECTION_CLOSED, StoreError, toStoreError, UPGRADED_ELSEWHERE } from './errors';
-import { openDatabase } from './open';
-import { MIGRATIONS, type KeyedRecord, type LabDatabase, type MeasurementRecord, type Migration } from './schema';
+import { openOrMemory } from './open';
+import type { KeyedRecord, LabDatabase, MeasurementRecord, Migration } from './schema';
 
 const DEVICE_PREFIX = 'device:';
 const RUN_PREFIX = 'run:';
@@ -428,16 +428,9 @@ export class MemoryMeasurementStore implements MeasurementStore {
  * Opens the measurement store on IndexedDB (its own connection to the app's database), or in
  * memory with a notice when IndexedDB is missing or refuses; never throws.
  */
-export async function openMeasurementStore(
+export function openMeasurementStore(
   factory?: IDBFactory | null,
   options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
 ): Promise<{ store: MeasurementStore; notice?: string }> {
-  const idbFactory = factory === undefined ? (globalThis as { indexedDB?: IDBFactory }).indexedDB : factory;
-  const memory = (why: string) => ({ store: new MemoryMeasurementStore(), notice: `Latency measurements are kept in memory for this tab only: ${why}` });
-  if (!idbFactory) return memory('this browser offers no IndexedDB');
-  try {
-    return { store: new IdbMeasurementStore(await openDatabase(idbFactory, options.migrations ?? MIGRATIONS, options.timeoutMs ?? 10_000)) };
-  } catch (error) {
-    return memory(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)})`);
-  }
+  return openOrMemory<MeasurementStore>('Latency measurements are kept', (db) => new IdbMeasurementStore(db), () => new MemoryMeasurementStore(), factory, options);
 }

@@ -107,3 +107,25 @@ export function openDatabase(factory: IDBFactory, migrations: readonly Migration
     });
   });
 }
+
+/**
+ * Opens a store that lives in the app's database (its own connection), or its in-memory twin with
+ * a notice when IndexedDB is missing or refuses; never throws. `what` completes the notice, e.g.
+ * "Saved predictors are kept".
+ */
+export async function openOrMemory<S>(
+  what: string,
+  onIdb: (db: LabDatabase) => S,
+  inMemory: () => S,
+  factory?: IDBFactory | null,
+  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
+): Promise<{ store: S; notice?: string }> {
+  const idbFactory = factory === undefined ? (globalThis as { indexedDB?: IDBFactory }).indexedDB : factory;
+  const memory = (why: string) => ({ store: inMemory(), notice: `${what} in memory for this tab only: ${why}` });
+  if (!idbFactory) return memory('this browser offers no IndexedDB');
+  try {
+    return { store: onIdb(await openDatabase(idbFactory, options.migrations ?? MIGRATIONS, options.timeoutMs ?? 10_000)) };
+  } catch (error) {
+    return memory(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)})`);
+  }
+}

@@ -11,8 +11,8 @@
 import { checkProvenance, type PackedPredictor, type PredictorProvenance } from '../predictor/persist';
 import type { Normalisation } from '../predictor/predictor';
 import { CONNECTION_CLOSED, StoreError, toStoreError, UPGRADED_ELSEWHERE } from './errors';
-import { openDatabase } from './open';
-import { MIGRATIONS, type KeyedRecord, type LabDatabase, type Migration } from './schema';
+import { openOrMemory } from './open';
+import type { KeyedRecord, LabDatabase, Migration } from './schema';
 
 const SUMMARY_PREFIX = 'predictor:';
 const WEIGHTS_PREFIX = 'predictor-weights:';
@@ -244,16 +244,9 @@ export class MemoryPredictorStore implements PredictorStore {
  * Opens the predictor store on IndexedDB (its own connection to the app's database), or in memory
  * with a notice when IndexedDB is missing or refuses; never throws.
  */
-export async function openPredictorStore(
+export function openPredictorStore(
   factory?: IDBFactory | null,
   options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
 ): Promise<{ store: PredictorStore; notice?: string }> {
-  const idbFactory = factory === undefined ? (globalThis as { indexedDB?: IDBFactory }).indexedDB : factory;
-  const memory = (why: string) => ({ store: new MemoryPredictorStore(), notice: `Saved predictors are kept in memory for this tab only: ${why}` });
-  if (!idbFactory) return memory('this browser offers no IndexedDB');
-  try {
-    return { store: new IdbPredictorStore(await openDatabase(idbFactory, options.migrations ?? MIGRATIONS, options.timeoutMs ?? 10_000)) };
-  } catch (error) {
-    return memory(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)})`);
-  }
+  return openOrMemory<PredictorStore>('Saved predictors are kept', (db) => new IdbPredictorStore(db), () => new MemoryPredictorStore(), factory, options);
 }
