@@ -7,6 +7,7 @@ export const DEFAULT_WARMUP: WarmupOptions = { minRuns: 5, maxRuns: 50, stableWi
 export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' | 'maxDiscardedPerCell'> = {
   minSamples: 15,
   targetSampleSpanFactor: 20,
+  minSampleMs: 0,
   maxK: 1000,
   warmup: DEFAULT_WARMUP,
   referenceCell: null,
@@ -32,6 +33,7 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
   }
   if (!(merged.timerResolutionMs > 0)) throw new Error(`the timer resolution must be positive, got ${merged.timerResolutionMs} ms`);
   if (!(merged.targetSampleSpanFactor > 0)) throw new Error('targetSampleSpanFactor must be positive');
+  if (!(merged.minSampleMs >= 0)) throw new Error('minSampleMs must be zero or more');
   if (!(merged.visibilityPollMs > 0)) throw new Error('visibilityPollMs must be positive');
   for (const [name, value] of [['gapMs', merged.gapMs], ['warmup.maxMs', merged.warmup.maxMs], ['maxDiscardedPerCell', merged.maxDiscardedPerCell]] as const) {
     if (!(value >= 0)) throw new Error(`profile option ${name} must be zero or more, got ${value}`);

@@ -46,6 +46,11 @@ export interface ProfileOptions {
   minSamples: number;
   /** A sample must span at least this many timer ticks. Default 20. */
   targetSampleSpanFactor: number;
+  /**
+   * …and at least this long, ms (K grows until it does). Default 0. Longer samples average out
+   * scheduler and read-back jitter, which on a busy 2-core machine dwarfs the timer's 5 µs.
+   */
+  minSampleMs: number;
   /** Clock resolution, ms (stats.ts `detectTimerResolution`). Required. */
   timerResolutionMs: number;
   /** Upper bound on back-to-back inferences per sample. Default 1000. */

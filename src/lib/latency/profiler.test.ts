@@ -63,6 +63,15 @@ function request(h: Harness, cells: OpVector[], options: Partial<ProfileRequest<
 }
 
 describe('profileCells', () => {
+  it('grows K until a sample also lasts minSampleMs', async () => {
+    const h = harness(withCold);
+    const out = await profileCells(request(h, [A, B], { minSampleMs: 10 }));
+    const [a, b] = out.results;
+    expect(a.k).toBe(34); // ⌈10 ms / 0.3 ms⌉, far above the 20-tick (2 ms) floor
+    expect(b.k).toBe(2); // ⌈10 ms / 5 ms⌉
+    for (const r of out.results) expect(r.k * r.medianMs).toBeGreaterThanOrEqual(10 - 1e-9);
+  });
+
   it('chooses K per cell so a sample spans ≥ 20 ticks, records cold runs apart, reports median and IQR of per-inference ms', async () => {
     const h = harness(withCold);
     const out = await profileCells(request(h, [A, B, C]));

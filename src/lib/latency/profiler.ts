@@ -120,8 +120,10 @@ class ProfileSession<M> {
 
   /** Grows K until one sample spans the target; the first estimate usually lands at once. */
   private async calibrateK(cell: Prepared<M>): Promise<number> {
-    const { timerResolutionMs, targetSampleSpanFactor: factor, maxK } = this.options;
-    const targetMs = factor * timerResolutionMs;
+    const { timerResolutionMs, targetSampleSpanFactor, minSampleMs, maxK } = this.options;
+    const targetMs = Math.max(targetSampleSpanFactor * timerResolutionMs, minSampleMs);
+    // chooseK thinks in timer ticks: express the target as a factor of the resolution.
+    const factor = targetMs / timerResolutionMs;
     let k = 1;
     for (;;) {
       await this.checkpoint();

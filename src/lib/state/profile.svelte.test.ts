@@ -208,7 +208,7 @@ async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number,
   });
   await state.start();
   await vi.waitFor(() => expect(state.detecting).toBe(false));
-  state.settings = { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 20 };
+  state.settings = { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 20, minSampleMs: 0 };
   return { state, store, log };
 }
 

@@ -97,7 +97,7 @@ function harness(overrides: Partial<ProfilerHandlerDeps<FakeModel>> = {}): Harne
 
 const cell = (index: number, digits: string): ProfileCell => ({ index, ops: digitsToOps(digits) });
 const CELLS = [cell(1462, '333333'), cell(7, '222222'), cell(9, '111111')];
-const QUICK = { minSamples: 4, warmupMinRuns: 2, warmupMaxMs: 50 };
+const QUICK = { minSamples: 4, warmupMinRuns: 2, warmupMaxMs: 50, minSampleMs: 0 };
 
 function profileRequest(extra: Partial<Extract<ProfilerRequest, { type: 'profile' }>> = {}): Extract<ProfilerRequest, { type: 'profile' }> {
   return { type: 'profile', requestId: 5, backends: ['wasm', 'webgl'], cells: CELLS, referenceCell: null, settings: QUICK, hidden: false, ...extra };
@@ -327,7 +327,7 @@ describe('the handler with the real tfjs runner (cpu backend)', () => {
       timerResolutionMs: () => detectTimerResolution(() => performance.now()),
       crossOriginIsolated: false,
     });
-    await handle(profileRequest({ backends: ['cpu'], cells: [cell(11, '000100'), cell(12, '000200')], settings: { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 200 } }));
+    await handle(profileRequest({ backends: ['cpu'], cells: [cell(11, '000100'), cell(12, '000200')], settings: { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 200, minSampleMs: 0 } }));
     const results = ofType(messages, 'result');
     expect(results.map((r) => r.index)).toEqual([11, 12]);
     for (const r of results) {

@@ -103,6 +103,7 @@ export function checkProfileRequest(request: Extract<ProfilerRequest, { type: 'p
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`profile: settings.${name} must be a whole number 1..${max}, got ${String(value)}`);
   }
   if (!(settings.warmupMaxMs >= 0) || settings.warmupMaxMs > 60_000) throw new Error(`profile: settings.warmupMaxMs must be 0..60000 ms, got ${settings.warmupMaxMs}`);
+  if (!(settings.minSampleMs >= 0) || settings.minSampleMs > 1000) throw new Error(`profile: settings.minSampleMs must be 0..1000 ms, got ${settings.minSampleMs}`);
 }
 
 /** Returns the request handler. */
@@ -149,6 +150,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           options: {
             timerResolutionMs: timerResolution(),
             minSamples: settings.minSamples,
+            minSampleMs: settings.minSampleMs,
             warmup: { minRuns: settings.warmupMinRuns, maxMs: settings.warmupMaxMs },
             referenceCell: referenceCell?.ops ?? null,
           },
