@@ -33,11 +33,11 @@ export interface ProfileSettings {
   warmupMinRuns: number;
   /** Warm-up cap per cell, ms (default 2000). */
   warmupMaxMs: number;
-  /** Shortest sample, ms: K back-to-back inferences are timed until one sample lasts this long (default 10). */
+  /** Shortest sample, ms: K back-to-back inferences are timed until one sample lasts this long (default 25). */
   minSampleMs: number;
 }
 
-export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000, minSampleMs: 10 };
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000, minSampleMs: 25 };
 
 /** Whether a backend can be measured here, and what it is. */
 export interface BackendAvailability {
