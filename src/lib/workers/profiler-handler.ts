@@ -45,12 +45,24 @@ export interface ProfilerHandlerDeps<M> {
 
 export const PROFILE_ALREADY_RUNNING = 'A measurement is already running; wait for it, or cancel it first';
 
-/** A promise the profiler awaits before every timed step; pending while paused. */
+/**
+ * A promise the profiler awaits before every timed step; pending while paused. `onHold` runs once
+ * per pause, when the profiler actually stops at the gate (the step in flight has finished), so a
+ * "paused" answer means nothing more will be timed.
+ */
 class PauseGate {
   #waiting: Promise<void> | null = null;
   #release: (() => void) | null = null;
+  #held = false;
+  onHold: (() => void) | null = null;
 
-  wait = (): Promise<void> => this.#waiting ?? Promise.resolve();
+  wait = (): Promise<void> => {
+    if (this.#waiting && !this.#held) {
+      this.#held = true;
+      this.onHold?.();
+    }
+    return this.#waiting ?? Promise.resolve();
+  };
 
   pause(): void {
     this.#waiting ??= new Promise((resolve) => (this.#release = resolve));
@@ -60,6 +72,7 @@ class PauseGate {
     this.#release?.();
     this.#waiting = null;
     this.#release = null;
+    this.#held = false;
   }
 }
 
@@ -123,6 +136,14 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
     const controller = new AbortController();
     const gate = new PauseGate();
     running = { requestId, controller, gate };
+    // The latest progress held back by the throttle: sent before "paused", so the page shows every
+    // step that was timed before the pause took hold.
+    let heldBack: Extract<ProfilerResponse, { type: 'progress' }> | null = null;
+    gate.onHold = () => {
+      if (heldBack) deps.post(heldBack);
+      heldBack = null;
+      deps.post({ type: 'paused', requestId });
+    };
     hidden = request.hidden;
     const indexOf = new Map(cells.map((cell) => [opsToArchStr(cell.ops), cell.index]));
     const runs: BackendRunSummary[] = [];
@@ -138,10 +159,15 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
         let lastProgress = -Infinity;
         const onProgress = (progress: ProfileProgress) => {
           const now = deps.now();
-          if (now - lastProgress < progressEveryMs && progress.done < progress.total && progress.phase !== 'hidden') return;
-          lastProgress = now;
           const etaMs = overallEtaMs(progress.etaMs, now - startedAt, runs.map((r) => r.elapsedMs), backends.length - backendIndex - 1);
-          deps.post({ type: 'progress', requestId, backend, backendIndex, backends: backends.length, progress, etaMs });
+          const message = { type: 'progress', requestId, backend, backendIndex, backends: backends.length, progress, etaMs } as const;
+          if (now - lastProgress < progressEveryMs && progress.done < progress.total && progress.phase !== 'hidden') {
+            heldBack = message;
+            return;
+          }
+          lastProgress = now;
+          heldBack = null;
+          deps.post(message);
         };
         const outcome = await profileCells({
           cells: cells.map((cell) => cell.ops),
@@ -206,8 +232,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
             running.controller.abort();
             running.gate.resume();
           } else if (request.type === 'pause') {
-            running.gate.pause();
-            deps.post({ type: 'paused', requestId: request.requestId });
+            running.gate.pause(); // answered with "paused" once the step in flight is done
           } else {
             running.gate.resume();
             deps.post({ type: 'resumed', requestId: request.requestId });
