@@ -322,3 +322,25 @@ describe('measure-speed', SLOW, () => {
     expect(result.matmulPeakGflops).toBeGreaterThan(0);
   });
 });
+
+describe('backend readiness', () => {
+  test('a request that needs tfjs before `init` chooses the backend first, and `init` then reuses that choice', async () => {
+    let choices = 0;
+    const posted: ComputeResponse[] = [];
+    const handle = createComputeHandler({
+      post: (message) => posted.push(message),
+      chooseBackend: async () => {
+        choices++;
+        await useCpuBackend();
+        return CPU_REPORT;
+      },
+      openPredictorStore: async () => ({ store: new MemoryPredictorStore() }),
+    });
+    await handle({ type: 'import-predictor', requestId: 1, text: 'not json' });
+    expect(choices).toBe(1);
+    expect(posted.find((m) => m.type === 'error')).toBeDefined();
+    await handle({ type: 'init' });
+    expect(choices).toBe(1);
+    expect(posted.filter((m) => m.type === 'backend')).toHaveLength(1);
+  });
+});

@@ -430,14 +430,19 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     return hold(id, predictor, stored.summary.provenance);
   }
 
+  /** Requests that create tensors: they wait for the backend even when `init` has not come yet. */
+  const NEEDS_TFJS = new Set<ComputeRequest['type']>(['predict-all', 'load-predictor', 'import-predictor', 'export-predictor', 'save', 'measure-speed']);
+
   return async (request) => {
     const requestId = 'requestId' in request ? request.requestId : undefined;
     try {
+      if (NEEDS_TFJS.has(request.type)) await ensureBackend();
       switch (request.type) {
         case 'init':
           if (running) throw new Error('The backend cannot change while a predictor is training');
           try {
-            backend = deps.chooseBackend(request.override);
+            // Without an override, reuse a choice already under way (a request may have needed tfjs first).
+            backend = request.override ? deps.chooseBackend(request.override) : ensureBackend();
             deps.post({ type: 'backend', report: await backend });
           } catch (error) {
             backend = undefined;
