@@ -11,7 +11,8 @@
  */
 import { isMeasurementBackend, deviceProfile, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
 import { archStrToOps, NB201_NUM_CELLS, type OpCode } from '../spaces/nb201';
-import { CONNECTION_CLOSED, StoreError, toStoreError, UPGRADED_ELSEWHERE } from './errors';
+import { StoreError, toStoreError } from './errors';
+import { Connection } from './connection';
 import { openOrMemory } from './open';
 import type { KeyedRecord, LabDatabase, MeasurementRecord, Migration } from './schema';
 
@@ -204,27 +205,16 @@ const byStart = (a: RunRecord, b: RunRecord) => b.startedAt - a.startedAt || (a.
 
 export class IdbMeasurementStore implements MeasurementStore {
   readonly mode = 'indexeddb';
-  #db: LabDatabase | undefined;
-  #lost: StoreError | undefined;
+  readonly #conn: Connection;
   readonly #now: () => number;
 
   constructor(db: LabDatabase, now: () => number = Date.now) {
-    this.#db = db;
+    this.#conn = new Connection(db);
     this.#now = now;
-    // Holding on after another tab asks to upgrade would block it: let go, fail later calls clearly.
-    db.addEventListener('versionchange', () => this.#lose(new StoreError('upgraded-elsewhere', UPGRADED_ELSEWHERE)));
-    db.addEventListener('close', () => this.#lose(new StoreError('closed', CONNECTION_CLOSED)));
-  }
-
-  #lose(error: StoreError): void {
-    this.#lost ??= error;
-    this.#db?.close();
-    this.#db = undefined;
   }
 
   #connection(): LabDatabase {
-    if (this.#db) return this.#db;
-    throw this.#lost ?? new StoreError('closed', CONNECTION_CLOSED);
+    return this.#conn.get();
   }
 
   async add(entries: readonly NewMeasurement[]): Promise<AddResult> {
@@ -342,7 +332,7 @@ export class IdbMeasurementStore implements MeasurementStore {
   }
 
   close(): void {
-    this.#lose(new StoreError('closed', 'The measurement store was closed'));
+    this.#conn.close('The measurement store was closed');
   }
 }
 

@@ -10,7 +10,8 @@
  */
 import { checkProvenance, type PackedPredictor, type PredictorProvenance } from '../predictor/persist';
 import type { Normalisation } from '../predictor/predictor';
-import { CONNECTION_CLOSED, StoreError, toStoreError, UPGRADED_ELSEWHERE } from './errors';
+import { StoreError, toStoreError } from './errors';
+import { Connection } from './connection';
 import { openOrMemory } from './open';
 import type { KeyedRecord, LabDatabase, Migration } from './schema';
 
@@ -93,25 +94,14 @@ function newestFirst(a: PredictorSummary, b: PredictorSummary): number {
 
 export class IdbPredictorStore implements PredictorStore {
   readonly mode = 'indexeddb';
-  #db: LabDatabase | undefined;
-  #lost: StoreError | undefined;
+  readonly #conn: Connection;
 
   constructor(db: LabDatabase) {
-    this.#db = db;
-    // Holding on after another tab asks to upgrade would block it: let go, fail later calls clearly.
-    db.addEventListener('versionchange', () => this.#lose(new StoreError('upgraded-elsewhere', UPGRADED_ELSEWHERE)));
-    db.addEventListener('close', () => this.#lose(new StoreError('closed', CONNECTION_CLOSED)));
-  }
-
-  #lose(error: StoreError): void {
-    this.#lost ??= error;
-    this.#db?.close();
-    this.#db = undefined;
+    this.#conn = new Connection(db);
   }
 
   #connection(): LabDatabase {
-    if (this.#db) return this.#db;
-    throw this.#lost ?? new StoreError('closed', CONNECTION_CLOSED);
+    return this.#conn.get();
   }
 
   async save(stored: StoredPredictor): Promise<void> {
@@ -200,7 +190,7 @@ export class IdbPredictorStore implements PredictorStore {
   }
 
   close(): void {
-    this.#lose(new StoreError('closed', 'The predictor store was closed'));
+    this.#conn.close('The predictor store was closed');
   }
 }
 
