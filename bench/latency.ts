@@ -5,19 +5,39 @@
  *     two passes' medians. Target ≥ 0.95.
  * (b) wall time per cell, build + cold run + warm-up + samples + drift reference included (the
  *     profiler's elapsed time over cells measured). Target ≤ 1.5 s.
+ * (c) few-shot on this machine: the 20 reference cells measured too; the app's calibration fitted on
+ *     them predicts the 50 cells of (a) (held out), against the FLOPs and nearest-device baselines.
+ *     Target Spearman ≥ 0.9.
+ * (d) leave one LatBench device out (bench/few-shot.ts): few-shot from 20 cells of the device against
+ *     a GCN trained on 900 cells of it (LATENCY_FAST_PRESET, seed 0, in the bench page on WASM),
+ *     both scored on the GCN's test cells. `BENCH_LOO_DEVICES` picks devices, `BENCH_LOO_GCN=0`
+ *     skips the GCNs (few-shot only: seconds instead of about an hour).
  * Plus one short comparison of the same few cells timed in the worker and on the page's main
- * thread. `BENCH_LATENCY_CELLS` (default 50) and `BENCH_LATENCY_COMPARE_CELLS` (default 5) shrink it.
+ * thread. `BENCH_LATENCY_CELLS` (default 50) and `BENCH_LATENCY_COMPARE_CELLS` (default 5) shrink it;
+ * `BENCH_REPORT` names the report (default latency).
  */
 import type { Page } from '@playwright/test';
 import type { RunRecord, StoredMeasurement } from '../src/lib/db/measurements';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LATENCY_FAST_PRESET } from '../src/lib/predictor/config';
 import { kendallTauB, spearman } from '../src/lib/predictor/metrics';
-import { commitId, launchChromium, machine, median, serveDist, writeReport } from './common';
+import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
+import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
+import { columnByIndex } from '../src/lib/datasets/by-index';
+import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
+import { fewShotHere, fewShotHeldOutDevice, latbenchDevices, loadWorld, type FewShotWorld } from './few-shot';
+import type { BenchOptions, BenchPageResult } from './predictor-page';
 
 const CELLS = Number(process.env.BENCH_LATENCY_CELLS ?? 50);
 const COMPARE_CELLS = Number(process.env.BENCH_LATENCY_COMPARE_CELLS ?? 5);
 const SEED = 2020;
 const COMPARE_SEED = 7;
-const TARGETS = { repeatabilitySpearman: 0.95, secondsPerCell: 1.5 };
+const TARGETS = { repeatabilitySpearman: 0.95, secondsPerCell: 1.5, fewShotSpearman: 0.9 };
+const LOO_GCN = process.env.BENCH_LOO_GCN !== '0';
+const LOO_SEED = 0;
+const pctOf = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
+const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
 
 async function setNumber(page: Page, testId: string, value: number): Promise<void> {
   await page.getByTestId(testId).fill(String(value));
@@ -40,12 +60,12 @@ async function onlyWasm(page: Page): Promise<void> {
   await page.locator('[data-testid=backends] [data-backend=wasm] input').check();
 }
 
-/** Clicks "Measure N random cells" and waits until the run ended and its cells are stored. */
-async function measureRandom(page: Page, cells: number, seed: number): Promise<number> {
+/** Clicks "Measure N random cells" (or "Measure reference set") and waits until the run ended and its cells are stored. */
+async function measureRandom(page: Page, cells: number, seed: number, button: 'measure-random' | 'measure-reference' = 'measure-random'): Promise<number> {
   await setNumber(page, 'random-count', cells);
   await setNumber(page, 'seed', seed);
   const started = Date.now();
-  await page.getByTestId('measure-random').click();
+  await page.getByTestId(button).click();
   await page.waitForFunction(() => document.querySelector('[data-testid=profile-view]')?.getAttribute('data-running') === 'true', null, { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector('[data-testid=profile-view]')?.getAttribute('data-running') === 'false', null, { timeout: 3_600_000, polling: 500 });
   const wallMs = Date.now() - started;
@@ -84,6 +104,56 @@ function byCell(measurements: readonly StoredMeasurement[], runId: string): Map<
   return new Map(measurements.filter((m) => m.runId === runId).map((m) => [m.archIndex, m.medianMs]));
 }
 
+/**
+ * (d): for each LatBench device, the few-shot predictor (seconds, in Node) and, unless
+ * BENCH_LOO_GCN=0, a GCN trained on 900 of its cells in the bench page (the app's compute worker),
+ * both scored on the GCN's test cells (the reference cells left out of the few-shot score).
+ */
+async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchChromium>>, world: FewShotWorld) {
+  const wanted = process.env.BENCH_LOO_DEVICES?.split(',').map((d) => d.trim()).filter(Boolean) ?? latbenchDevices(world);
+  let gcn: BenchPageResult | null = null;
+  if (LOO_GCN) {
+    if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
+    const server = await serveDist(4183, 'dist-bench');
+    try {
+      const page = await browser.newPage();
+      const started = Date.now();
+      page.on('console', (message) => /epoch \d+\/|backend/.test(message.text()) && console.log(`[gcn ${((Date.now() - started) / 1000).toFixed(0)} s] ${message.text()}`));
+      await page.goto(`${server.url}predictor.html`);
+      await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
+      const options: BenchOptions = {
+        latency: { devices: wanted, seeds: [LOO_SEED], trainSize: 900, valSize: 100, config: { ...LATENCY_FAST_PRESET }, configName: 'fast' },
+        accuracy: { target: 'nb201:c100_valid', seeds: [], trainSize: 100, predictors: [], regression: { ...LATENCY_FAST_PRESET }, brp: { ...LATENCY_FAST_PRESET } },
+        throughput: null,
+        stepTimings: [],
+      };
+      gcn = await page.evaluate((opts) => window.benchPredictor(opts), options);
+      await page.close();
+    } finally {
+      await server.close();
+    }
+  }
+  return wanted.map((column) => {
+    const values = columnByIndex(world.built.tables.latbench, column, NB201_NUM_CELLS);
+    const split = randomSplit(indicesWithValues(values), 900, 100, LOO_SEED);
+    const few = fewShotHeldOutDevice(world, column, split.test);
+    const run = gcn?.latency.find((r) => r.device === column);
+    console.log(`(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within.eagle['10'].toFixed(3)}` : 'not run'}`);
+    return {
+      device: column,
+      spearman: few.fewShot.spearman,
+      within10: few.fewShot.within10,
+      full900Spearman: run?.spearman ?? null,
+      full900Within10: run?.within.eagle['10'] ?? null,
+      method: few.method,
+      heldOutWith: few.heldOutWith,
+      testCells: few.fewShot.cells,
+      baselines: { flops: { spearman: few.flops.spearman, within10: few.flops.within10 }, nearestDevice: { spearman: few.nearest.spearman, within10: few.nearest.within10, device: few.nearest.device } },
+      full900TrainWallS: run?.trainWallS ?? null,
+    };
+  });
+}
+
 async function main() {
   const server = await serveDist(4182);
   const browser = await launchChromium();
@@ -111,6 +181,15 @@ async function main() {
     const secondsPerCell = median(passes.map((r) => r.elapsedMs / r.measured / 1000));
     const relativeDifference = median(cells.map((_, k) => Math.abs(b[k] / a[k] - 1)));
 
+    // (c): the reference set, then the app's calibration from it, scored on the cells of (a)
+    // (their second pass; any that are reference cells are left out of the score).
+    await measureRandom(page, CELLS, SEED, 'measure-reference');
+    const afterReference = await stored(page, 3);
+    const referenceRun = [...afterReference.runs].sort((x, y) => y.startedAt - x.startedAt)[0];
+    const world = loadWorld();
+    const fewShot = fewShotHere(world, [...byCell(afterReference.measurements, referenceRun.runId)].map(([index, ms]) => ({ index, ms })), cells.map((index, k) => ({ index, ms: b[k] })));
+    console.log(`(c) few-shot: ${fewShot.method}, Spearman ${fewShot.spearman.toFixed(3)}, ±10 % ${fewShot.within10.toFixed(3)} on ${fewShot.nHeldOut} held-out cells (FLOPs ${fewShot.baselines.flops.spearman.toFixed(3)}, nearest ${fewShot.baselines.nearestDevice.spearman.toFixed(3)})`);
+
     // Worker against main thread: the same few cells, once each.
     await page.getByText('Protocol settings').click();
     await page.getByTestId('thread').selectOption('main');
@@ -121,7 +200,7 @@ async function main() {
     await waitForBackends(page);
     await onlyWasm(page);
     await measureRandom(page, COMPARE_CELLS, COMPARE_SEED);
-    const all = await stored(page, 4);
+    const all = await stored(page, 5);
     const mainRun = all.runs.find((r) => r.thread === 'main')!;
     const workerRun = [...all.runs].filter((r) => r.thread === 'worker').sort((x, y) => y.startedAt - x.startedAt)[0];
     const onMain = byCell(all.measurements, mainRun.runId);
@@ -135,6 +214,8 @@ async function main() {
       perCell: compared.map((i) => ({ index: i, mainMs: Number(onMain.get(i)!.toFixed(3)), workerMs: Number(onWorker.get(i)!.toFixed(3)) })),
       secondsPerCell: { main: Number((mainRun.elapsedMs / mainRun.measured / 1000).toFixed(3)), worker: Number((workerRun.elapsedMs / workerRun.measured / 1000).toFixed(3)) },
     };
+
+    const leaveOneDeviceOut = await leaveOneDeviceOutRuns(browser, world);
 
     const result = {
       commit: commitId(),
@@ -155,6 +236,9 @@ async function main() {
       passes: passes.map((r) => ({ elapsedMs: Math.round(r.elapsedMs), measured: r.measured, leakedTensors: r.leakedTensors })),
       perCell: cells.map((index, k) => ({ index, firstMs: Number(a[k].toFixed(4)), secondMs: Number(b[k].toFixed(4)) })),
       workerVsMain,
+      fewShot,
+      leaveOneDeviceOut,
+      looGcnConfig: LOO_GCN ? { ...LATENCY_FAST_PRESET, seed: LOO_SEED } : null,
       targets: TARGETS,
     };
     const ok = (pass: boolean) => (pass ? 'meets' : '**misses**');
@@ -180,6 +264,28 @@ Median ratio main / worker of the per-cell medians: **${workerVsMain.medianRatio
 ${workerVsMain.perCell.map((c) => `| ${c.index} | ${c.mainMs} | ${c.workerMs} |`).join('\n')}
 
 One run each on an idle page, so only a large ratio would mean anything; the worker stays the default because on a page in use nothing else shares its thread.
+
+## (c) Few-shot latency predictor for this machine
+
+Fitted on the ${fewShot.nReference} reference cells measured here; scored on ${fewShot.nHeldOut} held-out measured cells (the second pass of (a)). ±10 %: measured within ±10 % of the prediction (eagle's convention). Chosen by leave-one-out on the reference cells: **${fewShot.method}**.
+
+| predictor | Spearman | within ±10 % | target |
+|---|---|---|---|
+| calibrated (${fewShot.method}) | **${fewShot.spearman.toFixed(3)}** | ${pctOf(fewShot.within10)} | Spearman ≥ ${TARGETS.fewShotSpearman}: ${ok(fewShot.spearman >= TARGETS.fewShotSpearman)} |
+| FLOPs line | ${fewShot.baselines.flops.spearman.toFixed(3)} | ${pctOf(fewShot.baselines.flops.within10)} | |
+| nearest known device (${fewShot.baselines.nearestDevice.device}) | ${fewShot.baselines.nearestDevice.spearman.toFixed(3)} | ${pctOf(fewShot.baselines.nearestDevice.within10)} | |
+| this machine's repeatability (two passes) | ${result.repeatabilitySpearman} | | |
+
+Leave-one-out error on the reference cells (mean |ln(pred/measured)|): ${fewShot.candidates.map((c) => `${c.method} ${(100 * c.looError).toFixed(1)} %`).join(', ')}.
+
+## (d) Leave one LatBench device out
+
+Few-shot: the device's 20 reference cells (the set re-chosen without it), the other devices of LatBench, HELP and HW-NAS-Bench as the basis (its near-copies held out with it). GCN-900: ${LOO_GCN ? `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize}, ${LATENCY_FAST_PRESET.epochs} epochs, ${LATENCY_FAST_PRESET.targetScale} targets), seed ${LOO_SEED}, 900 train / 100 validation cells of the device` : 'not run (BENCH_LOO_GCN=0)'}. Both scored on the GCN's test cells (reference cells excluded from the few-shot score). ±10 %: eagle's convention.
+
+| device | few-shot method | few-shot Spearman | few-shot ±10 % | GCN-900 Spearman | GCN-900 ±10 % | FLOPs Spearman / ±10 % | nearest device Spearman / ±10 % | held out with it |
+|---|---|---|---|---|---|---|---|---|
+${leaveOneDeviceOut.map((r) => `| ${r.device} | ${r.method} | ${r.spearman.toFixed(3)} | ${pctOf(r.within10)} | ${r.full900Spearman?.toFixed(3) ?? '—'} | ${r.full900Within10 === null ? '—' : pctOf(r.full900Within10)} | ${r.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.baselines.flops.within10)} | ${r.baselines.nearestDevice.spearman.toFixed(3)} / ${pctOf(r.baselines.nearestDevice.within10)} (${r.baselines.nearestDevice.device}) | ${r.heldOutWith.join(', ') || '—'} |`).join('\n')}
+| **mean** | | **${meanOf(leaveOneDeviceOut.map((r) => r.spearman)).toFixed(3)}** | ${pctOf(meanOf(leaveOneDeviceOut.map((r) => r.within10)))} | ${LOO_GCN ? meanOf(leaveOneDeviceOut.map((r) => r.full900Spearman ?? Number.NaN)).toFixed(3) : '—'} | ${LOO_GCN ? pctOf(meanOf(leaveOneDeviceOut.map((r) => r.full900Within10 ?? Number.NaN))) : '—'} | ${meanOf(leaveOneDeviceOut.map((r) => r.baselines.flops.spearman)).toFixed(3)} | ${meanOf(leaveOneDeviceOut.map((r) => r.baselines.nearestDevice.spearman)).toFixed(3)} | |
 `;
     console.log(md);
     writeReport('latency', result, md);

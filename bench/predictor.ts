@@ -16,7 +16,7 @@
  * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT.
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, type PredictorConfig } from '../src/lib/predictor/config';
 import { commitId, launchChromium, machine, ROOT, serveDist, writeReport } from './common';
@@ -47,7 +47,13 @@ if (latencyConfigName !== 'paper' && latencyConfigName !== 'fast') throw new Err
 const latencyPreset = latencyConfigName === 'fast' ? LATENCY_FAST_PRESET : LATENCY_PRESET;
 const latencyBatch = integer('BENCH_LATENCY_BATCH', undefined);
 /** BENCH_LATENCY_BATCH rescales the paper's lr by √batch, the rule LATENCY_FAST_PRESET uses. */
-const latencyBase: PredictorConfig = latencyBatch === undefined ? { ...latencyPreset } : { ...latencyPreset, batchSize: latencyBatch, lr: LATENCY_PRESET.lr * Math.sqrt(latencyBatch) };
+const latencyScale = process.env.BENCH_LATENCY_SCALE ?? latencyPreset.targetScale;
+if (latencyScale !== 'linear' && latencyScale !== 'log') throw new Error(`BENCH_LATENCY_SCALE must be 'linear' or 'log', got '${latencyScale}'`);
+const latencyBase: PredictorConfig = {
+  ...latencyPreset,
+  ...(latencyBatch === undefined ? {} : { batchSize: latencyBatch, lr: LATENCY_PRESET.lr * Math.sqrt(latencyBatch) }),
+  targetScale: latencyScale,
+};
 const seeds = list('BENCH_SEEDS', SMOKE ? ['0'] : ['0', '1', '2']).map(Number);
 const sections = new Set(list('BENCH_SECTIONS', ['latency', 'accuracy', 'throughput']));
 const accuracyEpochs = integer('BENCH_ACCURACY_EPOCHS', SMOKE ? 1 : undefined);
@@ -64,7 +70,7 @@ const options: BenchOptions = {
   },
   accuracy: {
     target: 'nb201:c100_valid',
-    seeds,
+    seeds: list('BENCH_ACCURACY_SEEDS', seeds.map(String)).map(Number),
     trainSize: integer('BENCH_ACCURACY_TRAIN', SMOKE ? 20 : 100)!,
     predictors: sections.has('accuracy') ? (list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[]) : [],
     regression: withEpochs(ACCURACY_PRESET, accuracyEpochs),
@@ -92,7 +98,7 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     '',
     `## Latency GCN (LatBench, ${options.latency.trainSize} train / ${options.latency.valSize} validation / rest test per seed)`,
     '',
-    `Config: ${options.latency.configName === 'fast' ? '`LATENCY_FAST_PRESET`' : 'paper (`LATENCY_PRESET`)'}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}.`,
+    `Config: ${options.latency.configName === 'fast' ? '`LATENCY_FAST_PRESET`' : 'paper (`LATENCY_PRESET`)'}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
     'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
     '',
     '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | train wall | s/epoch |',
@@ -157,6 +163,23 @@ function toJson(page: BenchPageResult) {
   };
 }
 
+/**
+ * Sections not run this time (BENCH_SECTIONS) keep the previous report's results, marked with the
+ * commit and date that measured them, so a partial rerun does not erase them.
+ */
+function carryOver(json: ReturnType<typeof toJson>, reportName: string) {
+  const carriedOver: Record<string, { commit: string; date: string }> = {};
+  const path = resolve(ROOT, 'bench-results', `${reportName}.json`);
+  if (!existsSync(path)) return { ...json, carriedOver };
+  const previous = JSON.parse(readFileSync(path, 'utf8')) as ReturnType<typeof toJson> & { carriedOver?: Record<string, { commit: string; date: string }> };
+  const origin = (section: string) => previous.carriedOver?.[section] ?? { commit: previous.commit, date: previous.date };
+  const out = { ...json };
+  if (!sections.has('latency') && previous.latency?.length) [out.latency, carriedOver.latency] = [previous.latency, origin('latency')];
+  if (!sections.has('accuracy') && previous.accuracy?.length) [out.accuracy, carriedOver.accuracy] = [previous.accuracy, origin('accuracy')];
+  if (!sections.has('throughput') && previous.throughput) [out.throughput, carriedOver.throughput] = [previous.throughput, origin('throughput')];
+  return { ...out, carriedOver };
+}
+
 async function main() {
   if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
   if (!existsSync(resolve(ROOT, 'dist-bench/datasets/manifest.json'))) throw new Error('dist-bench has no datasets: run `npm run datasets`, then build the bench again');
@@ -173,10 +196,14 @@ async function main() {
     const isolated = await page.evaluate(() => crossOriginIsolated);
     if (!isolated) console.warn('warning: the bench page is not cross-origin isolated (no WASM threads)');
     const result = await page.evaluate((opts) => window.benchPredictor(opts), options);
-    const json = toJson(result);
-    const md = markdown(json, result, machine(browser));
+    const reportName = process.env.BENCH_REPORT ?? (SMOKE ? 'predictor-smoke' : 'predictor');
+    const json = carryOver(toJson(result), reportName);
+    let md = markdown(json, result, machine(browser));
+    for (const [section, from] of Object.entries(json.carriedOver)) {
+      md += `\nThe ${section} section was not run this time (BENCH_SECTIONS); report.json carries it over from commit ${from.commit} (${from.date}).\n`;
+    }
     console.log(md);
-    writeReport(SMOKE ? 'predictor-smoke' : 'predictor', json, md);
+    writeReport(reportName, json, md);
     console.log(`total ${minutes(Date.now() - started)}`);
   } finally {
     await browser.close();

@@ -80,8 +80,8 @@ export interface RunRecord {
   thread: 'worker' | 'main';
   /** Threads the WASM backend ran with; null on other backends or when unknown. */
   wasmThreads: number | null;
-  /** What was measured. */
-  set: 'reference' | 'random';
+  /** What was measured ('calibrate': a pass of "Calibrate this device"). */
+  set: 'reference' | 'random' | 'calibrate';
   /** ms since 1970. */
   startedAt: number;
   /** Cells requested and cells finished. */

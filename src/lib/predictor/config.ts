@@ -26,6 +26,17 @@ export type RestoreBest = 'best-copy' | 'last-epoch';
  */
 export type PairMode = 'embed-once' | 'per-pair';
 
+/**
+ * The scale a regressor's targets are min-max normalised and fitted on.
+ * - `linear`: the targets themselves (eagle).
+ * - `log`: their natural logarithm (NOT a paper setting): the L1 loss then measures relative
+ *   error, which is what "within ±X %" counts. Needs positive targets (latencies). Measured
+ *   (bench:predictor, LATENCY_FAST_PRESET, desktop CPU, seed 0, 2026-11-28): eagle ±1/5/10/20 %
+ *   0.256/0.728/0.919/0.995, Spearman 0.982, against 0.289/0.786/0.939/0.997, 0.986 on the
+ *   linear scale: worse, so no preset uses it.
+ */
+export type TargetScale = 'linear' | 'log';
+
 export interface PredictorConfig {
   /** Number of graph-convolution layers L (count, ≥ 1). */
   layers: number;
@@ -53,6 +64,8 @@ export interface PredictorConfig {
   seed: number;
   /** How BRP batches are embedded (ignored by the regressor). */
   pairMode: PairMode;
+  /** Scale of the regression targets (ignored by BRP). Absent in files saved before it existed: 'linear'. */
+  targetScale: TargetScale;
 }
 
 const COMMON = {
@@ -65,6 +78,7 @@ const COMMON = {
   restoreBest: 'best-copy',
   seed: 0,
   pairMode: 'embed-once',
+  targetScale: 'linear',
 } as const satisfies Partial<PredictorConfig>;
 
 /** `lat_gcn_nasbench201_desktop.yaml`: latency regressor. */
@@ -146,6 +160,8 @@ export function validateConfig(config: unknown, source = 'predictor config'): Pr
   if (c.restoreBest !== 'best-copy' && c.restoreBest !== 'last-epoch') fail('restoreBest', "'best-copy' or 'last-epoch'");
   if (!isNonNegativeInteger(c.seed) || (c.seed as number) > 0xffffffff) fail('seed', 'an integer in [0, 2^32)');
   if (c.pairMode !== 'embed-once' && c.pairMode !== 'per-pair') fail('pairMode', "'embed-once' or 'per-pair'");
+  const targetScale = c.targetScale ?? 'linear';
+  if (targetScale !== 'linear' && targetScale !== 'log') fail('targetScale', "'linear' or 'log'");
   return {
     layers: c.layers as number,
     hidden: c.hidden as number,
@@ -160,5 +176,6 @@ export function validateConfig(config: unknown, source = 'predictor config'): Pr
     restoreBest: c.restoreBest as RestoreBest,
     seed: c.seed as number,
     pairMode: c.pairMode as PairMode,
+    targetScale: targetScale as TargetScale,
   };
 }

@@ -115,6 +115,7 @@ export function wrapModel(
         predict: (graphs) => {
           const out = inferGraphs(live(), graphs, 1, (e) => regressionOutput(live().head, e));
           if (normalisation) for (let i = 0; i < out.length; i++) out[i] = out[i] * (normalisation.max - normalisation.min) + normalisation.min;
+          if (config.targetScale === 'log') for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
           return out;
         },
       }

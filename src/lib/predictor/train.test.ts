@@ -115,6 +115,23 @@ describe('trainRegressor', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
+  test("targetScale 'log' fits ln(target): normalisation is of the logs, predictions come back in target units", async () => {
+    const positive = targets.map((t) => t + 1);
+    const positiveVal = valTargets.map((t) => t + 1);
+    const predictor = await trainRegressor({ graphs, targets: positive, valGraphs, valTargets: positiveVal, config: { ...tiny, hidden: 24, targetScale: 'log' } });
+    expect(predictor.normalisation!.min).toBeCloseTo(Math.log(Math.min(...positive)), 6);
+    expect(predictor.normalisation!.max).toBeCloseTo(Math.log(Math.max(...positive)), 6);
+    const predicted = predictor.predict(valGraphs);
+    expect(Math.min(...predicted)).toBeGreaterThan(0);
+    expect(Math.max(...predicted)).toBeGreaterThan(Math.log(Math.max(...positive))); // de-logged, not left as ln
+    expect(spearman(predicted, positiveVal)).toBeGreaterThan(0.8);
+    const restored = restorePredictor(predictor.serialize()) as RegressionPredictor;
+    expect(Array.from(restored.predict(valGraphs))).toEqual(Array.from(predicted));
+    predictor.dispose();
+    restored.dispose();
+    await expect(trainRegressor({ graphs, targets: [0, ...positive.slice(1)], config: { ...tiny, targetScale: 'log' } })).rejects.toThrow(/targetScale 'log' needs positive targets/);
+  });
+
   test('bad targets are named', async () => {
     await expect(trainRegressor({ graphs, targets: targets.slice(1), config: tiny })).rejects.toThrow('targets: 23 targets for 24 graphs');
     await expect(trainRegressor({ graphs, targets: [Number.NaN, ...targets.slice(1)], config: tiny })).rejects.toThrow('targets[0]: NaN is not a finite number');

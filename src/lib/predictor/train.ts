@@ -85,6 +85,11 @@ function shuffledOrder(count: number, seed: number, epoch: number): Uint32Array 
   return order;
 }
 
+function logOf(v: number): number {
+  if (!(v > 0)) throw new Error(`targets: ${v} has no logarithm; targetScale 'log' needs positive targets (latencies)`);
+  return Math.log(v);
+}
+
 function resolveNormalisation(normalise: RegressorInput['normalise'], targets: Float64Array): Normalisation | null {
   if (normalise === false) return null;
   if (normalise === undefined || normalise === true) {
@@ -111,8 +116,10 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
   const val = hasValidation ? packGraphs(input.valGraphs!, 'valGraphs', { features: train.features }) : train;
   if (hasValidation && input.valTargets === undefined) throw new Error('valTargets: required when valGraphs are given');
   const rawValTargets = hasValidation ? checkTargets(input.valTargets!, val.count, 'valTargets') : rawTargets;
-  const normalisation = resolveNormalisation(input.normalise, rawTargets);
-  const scale = (v: number) => (normalisation ? (v - normalisation.min) / (normalisation.max - normalisation.min) : v);
+  // On the log scale the model fits ln(target); normalisation constants are then of ln(target) too.
+  const toScale = config.targetScale === 'log' ? logOf : (v: number) => v;
+  const normalisation = resolveNormalisation(input.normalise, Float64Array.from(rawTargets, toScale));
+  const scale = (v: number) => (normalisation ? (toScale(v) - normalisation.min) / (normalisation.max - normalisation.min) : toScale(v));
   const targets = Float32Array.from(rawTargets, scale);
   const valTargets = Float64Array.from(rawValTargets, scale);
 

@@ -7,9 +7,11 @@ import type { DeviceColumn } from '../latency/reference-set';
 import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToArchStr, opsToCode, opsToDigits, type OpVector } from '../spaces/nb201';
 import { createProfilerHandler } from '../workers/profiler-handler';
 import type { ProfilerRequest, ProfilerResponse } from '../workers/profiler-messages';
+import { CALIBRATED_FILE_FORMAT, parseCalibratedFile } from '../latency/calibrated-predictor';
+import { cellFeatures, type BasisDevice, type CellFeatures } from '../latency/calibration';
 import {
-  backendComparison, cellRows, driftSummary, estimateMs, flopsVsLatency, formatDuration, latestPerCell, medianRatios, profiledMflops,
-  ProfileState, randomCells, rankCorrelations, repeatability, shortArch, sortRows, type ProfilerPort,
+  backendComparison, calibratedFileName, calibrationReport, cellRows, driftSummary, estimateMs, flopsVsLatency, formatDuration, heldOutCells, latestPerCell,
+  medianRatios, profiledMflops, ProfileState, randomCells, rankCorrelations, repeatability, shortArch, sortRows, type ProfilerPort,
 } from './profile.svelte';
 
 const N = NB201_NUM_CELLS;
@@ -113,6 +115,22 @@ describe('pure helpers', () => {
     expect(() => randomCells(1, 0, connected)).toThrow('choose between 1 and 15284 random cells, got 0');
   });
 
+  it('draws held-out cells outside the reference set, the same for the same seed', () => {
+    const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
+    const reference = connected.slice(0, 200);
+    const a = heldOutCells(3, 30, connected, reference);
+    expect(heldOutCells(3, 30, connected, reference)).toEqual(a);
+    expect(new Set(a).size).toBe(30);
+    expect(a.some((i) => reference.includes(i))).toBe(false);
+    expect(a.every((i) => connected.includes(i))).toBe(true);
+    expect(() => heldOutCells(3, 15_100, connected, reference)).toThrow('choose between 1 and 15084 random cells, got 15100');
+  });
+
+  it('names an exported calibrated predictor after it', () => {
+    expect(calibratedFileName('wasm · Chrome 126 on X11 calibrated', 'id-1')).toBe('brp-nas-calibrated-wasm-chrome-126-on-x11-calibrated.json');
+    expect(calibratedFileName('···', 'id-1')).toBe('brp-nas-calibrated-id-1.json');
+  });
+
   it('formats durations and estimates a run from earlier ones', () => {
     expect([formatDuration(400), formatDuration(12_300), formatDuration(65_000), formatDuration(Number.NaN)]).toEqual(['< 1 s', '12 s', '1 min 05 s', '—']);
     const run = (backend: MeasurementBackend, elapsedMs: number, measured: number): RunRecord => ({
@@ -121,6 +139,64 @@ describe('pure helpers', () => {
     });
     expect(estimateMs(20, ['wasm'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000, fromHistory: true });
     expect(estimateMs(20, ['wasm', 'cpu'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000 + 20 * 4000, fromHistory: false });
+  });
+});
+
+/* ------------------------------------------------------------------ calibration of a profile */
+
+describe('calibrationReport', () => {
+  const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
+  let features: CellFeatures | null = null;
+  const lazyFeatures = vi.fn(() => (features ??= cellFeatures(Float64Array.from({ length: N }, (_, i) => i), Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? 1 : 0)))));
+  const values = (f: (i: number) => number) => Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? f(i) : Number.NaN));
+  // "Phone" grows with FLOPs; "Pools" is slow on pooling cells, whatever their FLOPs.
+  const phone = values((i) => 2 + 0.05 * profiledMflops(codeToOps(i)));
+  const devices: BasisDevice[] = [
+    { key: 'latbench:phone', label: 'Phone', values: phone },
+    { key: 'latbench:pools', label: 'Pools', values: values((i) => 1 + codeToOps(i).filter((op) => op === 2).length) },
+  ];
+  /** The measured device: 3× the phone, so a calibration can match it exactly. */
+  const deviceMs = (index: number) => 3 * phone[index];
+  const reference = connected.filter((_, k) => k % 700 === 0).slice(0, 20);
+  const heldOut = connected.filter((_, k) => k % 700 === 350).slice(0, 8);
+  const measured = (index: number, ms = deviceMs(index)) => stored(opsToDigits(codeToOps(index)), ms);
+
+  it('gives the reason, without building the features, below 5 measured reference cells', () => {
+    lazyFeatures.mockClear();
+    const entries = [...reference.slice(0, 4), ...heldOut].map((i) => measured(i));
+    expect(calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries }))
+      .toBe('A calibration needs at least 5 measured reference cells; this profile has 4 of the 20. Press "Calibrate this device" (or "Measure reference set").');
+    expect(lazyFeatures).not.toHaveBeenCalled();
+  });
+
+  it('fits on the latest reference measurements and scores the method and the baselines on every other measured cell', () => {
+    const stale = measured(heldOut[0], 1000); // an earlier, wrong measurement of a held-out cell: the later one counts
+    const entries = [stale, ...reference.map((i) => measured(i)), ...heldOut.map((i) => measured(i))];
+    // A second pass over the held-out cells, 1-3 % apart: repeatable within ±10 %.
+    entries.push(...heldOut.map((i, k) => measured(i, deviceMs(i) * (1.01 + 0.0025 * k))));
+    const report = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries });
+    if (typeof report === 'string') throw new Error(report);
+    expect(report.reference.map((c) => c.index)).toEqual(reference);
+    expect(report.heldOut.map((c) => c.index).sort((a, b) => a - b)).toEqual([...heldOut].sort((a, b) => a - b));
+    expect(report.heldOut.every((c) => Math.abs(c.ms / deviceMs(c.index) - 1) < 0.03)).toBe(true);
+    expect(report.scores.calibrated.cells).toBe(8);
+    expect(report.scores.calibrated.spearman).toBeGreaterThan(0.97);
+    expect(report.scores.calibrated.within10).toBe(1);
+    expect(report.scores.nearest.device).toBe('Phone');
+    expect(report.scores.flops.cells).toBe(8);
+    expect(report.repeatability).toEqual({ cells: 8, spearman: expect.any(Number), within10: 1 });
+    expect(report.repeatability.spearman!).toBeGreaterThan(0.95);
+    expect(report.points).toHaveLength(28);
+    expect(report.points.filter((p) => p.kind === 'reference').map((p) => p.index)).toEqual(reference);
+    expect(report.points.every((p) => p.predictedMs > 0 && p.archStr.startsWith('|'))).toBe(true);
+    expect(report.calibration.candidates.map((c) => c.method).sort()).toEqual(['basis', 'basis+ops', 'flops', 'nearest', 'ops']);
+  });
+
+  it('explains a calibration that cannot be made', () => {
+    const entries = reference.map((i) => measured(i));
+    const sparse: BasisDevice[] = [{ key: 'x:y', label: 'Half', values: phone.map((v, i) => (i % 2 ? v : Number.NaN)) }];
+    const report = calibrationReport({ devices: sparse, features: lazyFeatures, referenceIndices: reference, entries });
+    expect(report).toBe('No calibration: calibration needs at least one known device measured on every connected cell (load LatBench, HELP or HW-NAS-Bench).');
   });
 });
 
@@ -328,6 +404,114 @@ describe('ProfileState', () => {
     await other.deleteProfile(other.activeProfileId!);
     expect(other.profiles).toEqual([]);
     expect(other.activeProfileId).toBeNull();
+  });
+
+  it('calibrates: reference and held-out cells, then the held-out cells again, and a calibration of the profile', async () => {
+    // What the state says at the moment each profile request goes out.
+    const seen: unknown[] = [];
+    const log: ProfilerRequest[] = [];
+    log.push = (...requests) => {
+      for (const r of requests) if (r.type === 'profile') seen.push({ run: state.run && { set: state.run.set, pass: state.run.pass, passes: state.run.passes, cells: state.run.cells }, reason: state.calibrationReason });
+      return Array.prototype.push.apply(log, requests);
+    };
+    const { state } = await started(log);
+    const reference = state.referenceSet;
+    if (!reference || typeof reference === 'string') throw new Error(`no reference set: ${reference}`);
+    expect(state.calibration).toBeNull();
+    expect(state.calibrationReason).toBe('Nothing measured yet: press "Calibrate this device".');
+    state.heldOutCount = 6;
+    state.seed = 5;
+    expect(state.plan('calibrate')).toMatchObject({ cells: 20 + 6 + 6 });
+    await state.measure('calibrate');
+    await finished(state);
+    const measuring = 'Measuring… the calibration is fitted when the run ends.';
+    expect(seen).toEqual([
+      { run: { set: 'calibrate', pass: 1, passes: 2, cells: 26 }, reason: measuring },
+      { run: { set: 'calibrate', pass: 2, passes: 2, cells: 6 }, reason: measuring },
+    ]);
+    expect(state.error).toBeNull();
+    const requests = log.filter((r): r is Extract<ProfilerRequest, { type: 'profile' }> => r.type === 'profile');
+    expect(requests).toHaveLength(2);
+    const referenceIndices = reference.cells.map((c) => c.index);
+    const heldOut = requests[1].cells.map((c) => c.index);
+    expect(requests[0].cells.map((c) => c.index)).toEqual([...referenceIndices, ...heldOut]);
+    expect(heldOut).toHaveLength(6);
+    expect(heldOut.some((i) => referenceIndices.includes(i))).toBe(false);
+    expect(state.runs.map((r) => [r.set, r.requested, r.measured, r.cancelled]).sort()).toEqual([['calibrate', 26, 26, false], ['calibrate', 6, 6, false]]);
+    expect(state.lastRuns).toHaveLength(2);
+    expect(state.repeat.cells).toBe(6);
+
+    const report = state.calibration;
+    if (!report) throw new Error(state.calibrationReason ?? 'no calibration');
+    expect(report.reference).toHaveLength(20);
+    expect(report.heldOut.map((c) => c.index).sort((a, b) => a - b)).toEqual([...heldOut].sort((a, b) => a - b));
+    // The fake device is the tables' "Desktop CPU" (up to the 100 µs timer grain): its held-out cells rank right.
+    expect(report.scores.calibrated.cells).toBe(6);
+    expect(report.scores.calibrated.spearman).toBeGreaterThan(0.8);
+    expect(report.scores.nearest.device).toBe('Desktop CPU');
+    expect(report.repeatability.cells).toBe(6);
+    expect(report.points).toHaveLength(26);
+  });
+
+  it('stops a calibration after a cancelled first pass: no second pass', async () => {
+    const { state, log } = await started([], 3);
+    state.heldOutCount = 6;
+    await state.measure('calibrate');
+    await finished(state);
+    expect(log.filter((r) => r.type === 'profile')).toHaveLength(1);
+    expect(state.runs).toHaveLength(1);
+    expect(state.runs[0]).toMatchObject({ set: 'calibrate', cancelled: true, requested: 26 });
+  });
+
+  it('saves, lists, exports, imports and deletes calibrated predictors; a bad file stores nothing', async () => {
+    const { state } = await started();
+    expect(await state.saveCalibration('anything')).toBe(false);
+    expect(state.calibratedError).toBe('Nothing to save: Nothing measured yet: press "Calibrate this device".');
+    state.heldOutCount = 4;
+    await state.measure('calibrate');
+    await finished(state);
+    expect(await state.saveCalibration('   ')).toBe(false);
+    expect(state.calibratedError).toBe('Give the calibrated predictor a name of 1-300 characters.');
+    expect(await state.saveCalibration(' My laptop ')).toBe(true);
+    expect(state.calibratedError).toBeNull();
+    expect(state.calibratedStatus).toBe('Saved “My laptop”.');
+    const [summary] = state.calibrated;
+    const report = state.calibration!;
+    expect(state.calibrated).toHaveLength(1);
+    expect(summary).toMatchObject({
+      name: 'My laptop', method: report.calibration.method, datasetVersions: { nb201: 'v', latbench: 'v' },
+      device: { profileId: state.activeProfileId, label: state.activeProfile!.label, backend: 'wasm', userAgent: environment('wasm').userAgent, tfjsVersion: '4.22.0' },
+      validation: { heldOut: report.scores.calibrated, repeatability: { cells: 4 } },
+    });
+    expect(summary.predictedCells).toBe(15_625 - 341);
+
+    const file = (await state.exportCalibrated(summary.id))!;
+    expect(file.fileName).toBe('brp-nas-calibrated-my-laptop.json');
+    expect(JSON.parse(file.text).format).toBe(CALIBRATED_FILE_FORMAT);
+    const back = parseCalibratedFile(file.text);
+    expect(Array.from(back.predictions.slice(0, 50))).toEqual(Array.from(Float32Array.from(report.calibration.predictions.slice(0, 50))));
+
+    const other = (await started()).state;
+    const upload = (name: string, text: string) => ({ name, size: text.length, text: async () => text });
+    await other.importCalibrated(upload('broken.json', file.text.replace('"calibrated-latency"', '"gcn"')));
+    expect(other.calibratedError).toBe("broken.json: 'kind' must be 'calibrated-latency'. Nothing was stored.");
+    await other.importCalibrated(upload('notes.txt', 'hello'));
+    expect(other.calibratedError).toMatch(/^notes\.txt is not JSON \(.+\)\. Nothing was stored\.$/);
+    await other.importCalibrated({ name: 'huge.json', size: 5 * 1024 * 1024, text: async () => '' });
+    expect(other.calibratedError).toBe('huge.json is 5.0 MB; a calibrated predictor file is at most 4 MB. Nothing was stored.');
+    expect(other.calibrated).toEqual([]);
+    await other.importCalibrated(upload(file.fileName, file.text));
+    expect(other.calibratedError).toBeNull();
+    expect(other.calibratedStatus).toBe('Imported “My laptop” from brp-nas-calibrated-my-laptop.json.');
+    expect(other.calibrated.map((c) => c.id)).toEqual([summary.id]);
+    await other.importCalibrated(upload(file.fileName, file.text));
+    expect(other.calibratedStatus).toBe('Imported “My laptop” from brp-nas-calibrated-my-laptop.json (replacing the stored copy with the same id).');
+    expect(other.calibrated).toHaveLength(1);
+
+    await state.deleteCalibrated(summary.id);
+    expect(state.calibrated).toEqual([]);
+    expect(await state.exportCalibrated(summary.id)).toBeNull();
+    expect(state.calibratedError).toBe(`Calibrated predictor ${summary.id} is not stored (any more).`);
   });
 
   it('refuses to measure without a backend, and names the missing tables', async () => {

@@ -2,25 +2,30 @@
  * The "Measure this device" view's state: talks to the profiler (a worker, or the same handler on
  * the main thread for comparison), stores every finished cell in IndexedDB per device profile,
  * and derives what the view shows: the per-cell table, FLOPs against latency, the rank
- * correlation with the known devices and the backend comparison. The pure parts are exported
- * functions, tested on their own.
+ * correlation with the known devices, the backend comparison and the device's calibrated latency
+ * predictor (saved, exported and imported here too). The pure parts are exported functions,
+ * tested on their own.
  */
 import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { MeasurementStore, NewMeasurement, ProfileSummary, RunRecord, StoredMeasurement } from '../db/measurements';
 import type { StoredDataset } from '../db/schema';
+import { MemoryCalibratedStore, openCalibratedStore, type CalibratedStore } from '../db/calibrated';
+import { calibratedToFile, MAX_CALIBRATED_FILE_CHARS, parseCalibratedFile, type CalibratedPredictor, type CalibratedSummary } from '../latency/calibrated-predictor';
+import { calibrate, cellFeatures, scoreHeldOut, type BasisDevice, type Calibration, type CellFeatures, type HeldOutScore, type MeasuredCell } from '../latency/calibration';
 import { countFlops } from '../latency/counts';
 import type { MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
 import { measurementsToCsv, parseMeasurementsCsv } from '../latency/measurements-csv';
 import type { ProfilePhase } from '../latency/profiler-types';
 import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type DeviceColumn, type ReferenceSet } from '../latency/reference-set';
-import { spearman } from '../predictor/metrics';
+import { spearman, withinPct } from '../predictor/metrics';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { codeToOps, NB201_NUM_CELLS, NB201_OPS, opsToCode, type OpVector } from '../spaces/nb201';
 import { DEFAULT_PROFILE_SETTINGS, PROFILE_NETWORK, type BackendAvailability, type ProfileCell, type ProfilerRequest, type ProfilerResponse, type ProfileSettings } from '../workers/profiler-messages';
 
 export type Thread = 'worker' | 'main';
-export type CellSet = 'reference' | 'random';
+/** What a "Measure" press times; 'calibrate' = reference set + held-out cells, then the held-out cells again. */
+export type CellSet = 'reference' | 'random' | 'calibrate';
 
 /* ------------------------------------------------------------------ pure helpers */
 
@@ -176,6 +181,107 @@ export function randomCells(seed: number, count: number, connectedIndices: reado
   return sampleWithoutReplacement(mulberry32(seed), connectedIndices.length, count).map((k) => connectedIndices[k]);
 }
 
+/**
+ * `count` distinct connected cells outside the reference set, drawn with `seed` (the same cells
+ * for the same seed): the held-out cells a calibration is validated on.
+ */
+export function heldOutCells(seed: number, count: number, connectedIndices: readonly number[], referenceIndices: readonly number[]): number[] {
+  const reference = new Set(referenceIndices);
+  return randomCells(seed, count, connectedIndices.filter((index) => !reference.has(index)));
+}
+
+/** A measured cell as the calibration scatter draws it. */
+export interface CalibrationPoint {
+  index: number;
+  archStr: string;
+  measuredMs: number;
+  predictedMs: number;
+  /** 'reference': fitted on it; 'held-out': not seen by the fit. */
+  kind: 'reference' | 'held-out';
+}
+
+export interface CalibrationReport {
+  calibration: Calibration;
+  /** Latest measurement of each reference-set cell (the cells fitted on). */
+  reference: MeasuredCell[];
+  /** Latest measurement of every other measured cell. */
+  heldOut: MeasuredCell[];
+  /** The chosen method and both baselines on the held-out cells. */
+  scores: { calibrated: HeldOutScore; flops: HeldOutScore; nearest: HeldOutScore & { device: string } };
+  /**
+   * The device against itself: Spearman between the last two measurements of the cells measured
+   * twice, and the share whose last measurement lies within ±10 % of the one before (null below
+   * 3 cells): no predictor can do much better than this noise floor.
+   */
+  repeatability: { cells: number; spearman: number | null; within10: number | null };
+  points: CalibrationPoint[];
+}
+
+/** Fewest measured reference cells a calibration is fitted on. */
+export const MIN_CALIBRATION_CELLS = 5;
+
+/**
+ * The calibration of one device profile: fits on the latest measurement of each reference-set
+ * cell, scores the chosen method and the baselines on every other measured cell. `features` is
+ * called only when there is enough to fit (building them takes a while). Returns the reason as
+ * a sentence when no calibration can be made.
+ */
+export function calibrationReport(input: {
+  devices: readonly BasisDevice[];
+  features: () => CellFeatures;
+  referenceIndices: readonly number[];
+  entries: readonly StoredMeasurement[];
+}): CalibrationReport | string {
+  const inReference = new Set(input.referenceIndices);
+  const latest = latestPerCell(input.entries);
+  const referenceEntries = latest.filter((e) => inReference.has(e.archIndex));
+  const heldOutEntries = latest.filter((e) => !inReference.has(e.archIndex));
+  if (referenceEntries.length < MIN_CALIBRATION_CELLS) {
+    return `A calibration needs at least ${MIN_CALIBRATION_CELLS} measured reference cells; this profile has ${referenceEntries.length} of the ${inReference.size}. Press "Calibrate this device" (or "Measure reference set").`;
+  }
+  const reference = referenceEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs }));
+  const heldOut = heldOutEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs }));
+  let calibration: Calibration;
+  try {
+    calibration = calibrate(input.devices, input.features(), reference);
+  } catch (error) {
+    const message = (error as Error).message;
+    return `No calibration: ${message}${message.endsWith('.') ? '' : '.'}`;
+  }
+  const point = (e: StoredMeasurement, kind: CalibrationPoint['kind']): CalibrationPoint =>
+    ({ index: e.archIndex, archStr: e.archStr, measuredMs: e.medianMs, predictedMs: calibration.predictions[e.archIndex], kind });
+  const points = [...referenceEntries.map((e) => point(e, 'reference')), ...heldOutEntries.map((e) => point(e, 'held-out'))]
+    .filter((p) => Number.isFinite(p.predictedMs));
+  return {
+    calibration,
+    reference,
+    heldOut,
+    scores: {
+      calibrated: scoreHeldOut(calibration.predictions, heldOut),
+      flops: scoreHeldOut(calibration.baselines.flops, heldOut),
+      nearest: { ...scoreHeldOut(calibration.baselines.nearest, heldOut), device: calibration.baselines.nearestDevice },
+    },
+    repeatability: repeatabilityWithin(input.entries),
+    points,
+  };
+}
+
+/** `repeatability` plus the eagle ±10 % share of the last measurement against the one before. */
+function repeatabilityWithin(entries: readonly StoredMeasurement[]): CalibrationReport['repeatability'] {
+  const { cells, spearman: rhoValue } = repeatability(entries);
+  const byCell = new Map<number, number[]>();
+  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), entry.medianMs]);
+  const repeated = [...byCell.values()].filter((ms) => ms.length >= 2);
+  const within10 = repeated.length >= 3 ? withinPct(repeated.map((ms) => ms.at(-2)!), repeated.map((ms) => ms.at(-1)!), 10, 'eagle') : null;
+  return { cells, spearman: rhoValue, within10 };
+}
+
+/** A file name made of the predictor's name: "brp-nas-calibrated-wasm-chrome-126.json". */
+export function calibratedFileName(name: string, id: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  return `brp-nas-calibrated-${slug || id}.json`;
+}
+
 /** "1 min 05 s", "12 s", "< 1 s". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
@@ -221,6 +327,8 @@ export interface ProfileSource {
 
 export interface ProfileDeps {
   openStore(): Promise<{ store: MeasurementStore; notice?: string }>;
+  /** Where calibrated predictors are kept (default: in memory, for this state only). */
+  openCalibratedStore?(): Promise<{ store: CalibratedStore; notice?: string }>;
   createPort(thread: Thread, onMessage: (message: ProfilerResponse) => void): Promise<ProfilerPort>;
   newId?(): string;
   now?(): number;
@@ -233,6 +341,9 @@ export interface RunProgress {
   set: CellSet;
   backends: MeasurementBackend[];
   cells: number;
+  /** A calibration is two requests: pass 1 (reference + held-out cells), pass 2 (the held-out cells again). */
+  pass: number;
+  passes: number;
   backendIndex: number;
   backend: MeasurementBackend | null;
   phase: ProfilePhase | 'starting';
@@ -263,6 +374,8 @@ export class ProfileState {
   selected = $state<MeasurementBackend[]>([]);
 
   randomCount = $state(20);
+  /** Random connected cells outside the reference set that "Calibrate this device" measures (twice) to validate on. */
+  heldOutCount = $state(20);
   seed = $state(1);
   settings = $state<ProfileSettings>({ ...DEFAULT_PROFILE_SETTINGS });
   thread = $state<Thread>('worker');
@@ -283,9 +396,21 @@ export class ProfileState {
   sortKey = $state<SortKey>('medianMs');
   sortDescending = $state(false);
 
+  /** Saved calibrated predictors, newest first. */
+  calibrated = $state.raw<CalibratedSummary[]>([]);
+  calibratedProblems = $state.raw<string[]>([]);
+  calibratedNotice = $state<string | null>(null);
+  /** The last save, import, export or delete of a calibrated predictor that failed. */
+  calibratedError = $state<string | null>(null);
+  /** What the last save or import did. */
+  calibratedStatus = $state<string | null>(null);
+
   readonly #source: ProfileSource;
   readonly #deps: ProfileDeps;
   #store: MeasurementStore | null = null;
+  #calibratedStore: CalibratedStore | null = null;
+  /** Cells of the pass still to come in a calibration (its held-out cells), null otherwise. */
+  #nextPass: number[] | null = null;
   #port: ProfilerPort | null = null;
   #portThread: Thread | null = null;
   #nextRequest = 1;
@@ -346,10 +471,47 @@ export class ProfileState {
   readonly activeRuns = $derived(this.runs.filter((r) => r.profileId === this.activeProfileId));
   readonly running = $derived(this.run !== null);
 
+  /** Calibration features of every cell: built once, and only when a calibration is first needed (≈ 0.5 s). */
+  readonly #features = $derived.by(() => {
+    const nb201 = this.#nb201;
+    return nb201 ? cellFeatures(nb201.opsCode, nb201.connected, PROFILE_NETWORK.classes, PROFILE_NETWORK.inputSize) : null;
+  });
+
+  /** Every known device as a calibration basis. */
+  readonly #basis = $derived(this.known.devices.map((d): BasisDevice => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })));
+
+  readonly #calibrationOutcome = $derived.by((): CalibrationReport | string => {
+    const reference = this.referenceSet;
+    if (!this.#nb201 || reference === null) return 'The NAS-Bench-201 tables are not loaded yet.';
+    if (typeof reference === 'string') return reference;
+    // Not while timing: a refit per finished cell would only compete with the measurement.
+    if (this.running) return 'Measuring… the calibration is fitted when the run ends.';
+    if (!this.activeProfile) return 'Nothing measured yet: press "Calibrate this device".';
+    return calibrationReport({
+      devices: this.#basis,
+      features: () => this.#features!,
+      referenceIndices: reference.cells.map((c) => c.index),
+      entries: this.activeEntries,
+    });
+  });
+
+  /** The active profile's calibration, or null (`calibrationReason` says why). */
+  get calibration(): CalibrationReport | null {
+    const outcome = this.#calibrationOutcome;
+    return typeof outcome === 'string' ? null : outcome;
+  }
+
+  get calibrationReason(): string | null {
+    const outcome = this.#calibrationOutcome;
+    return typeof outcome === 'string' ? outcome : null;
+  }
+
   /** Cells a "Measure" press will time, and how long it should take (from this browser's earlier runs where there are some). */
   plan(set: CellSet): { cells: number; ms: number; fromHistory: boolean } {
     const reference = this.referenceSet;
-    const cells = set === 'reference' ? (reference && typeof reference === 'object' ? reference.cells.length : 0) : this.randomCount;
+    const referenceCells = reference && typeof reference === 'object' ? reference.cells.length : 0;
+    // A calibration times the held-out cells twice (the second pass measures repeatability).
+    const cells = set === 'reference' ? referenceCells : set === 'calibrate' ? referenceCells + 2 * this.heldOutCount : this.randomCount;
     const userAgent = this.#deps.userAgent ?? globalThis.navigator?.userAgent ?? '';
     const mine = new Set(this.profiles.filter((p) => p.environment.userAgent === userAgent).map((p) => p.id));
     return { cells, ...estimateMs(cells, this.selected, this.runs.filter((r) => mine.has(r.profileId))) };
@@ -363,7 +525,11 @@ export class ProfileState {
     this.#store = store;
     this.storeMode = store.mode;
     this.storeNotice = notice ?? null;
+    const calibrated = await (this.#deps.openCalibratedStore?.() ?? Promise.resolve({ store: new MemoryCalibratedStore() as CalibratedStore, notice: undefined }));
+    this.#calibratedStore = calibrated.store;
+    this.calibratedNotice = calibrated.notice ?? null;
     await this.refresh();
+    await this.refreshCalibrated();
     await this.detect();
   }
 
@@ -439,7 +605,11 @@ export class ProfileState {
     this.selected = this.backends.map((b) => b.name).filter((n) => next.has(n));
   }
 
-  /** Measures the reference set, or `randomCount` random connected cells drawn with `seed`. */
+  /**
+   * Measures the reference set, `randomCount` random connected cells drawn with `seed`, or (for
+   * 'calibrate') the reference set plus `heldOutCount` held-out cells drawn with `seed`, followed
+   * by a second pass over the held-out cells.
+   */
   async measure(set: CellSet): Promise<void> {
     if (this.running) return;
     this.error = null;
@@ -453,31 +623,47 @@ export class ProfileState {
       this.error = 'Choose at least one backend';
       return;
     }
+    const referenceIndices = reference.cells.map((c) => c.index);
     let indices: number[];
+    let heldOut: number[] | null = null;
     try {
-      indices = set === 'reference' ? reference.cells.map((c) => c.index) : randomCells(this.seed, this.randomCount, nb201.connectedIndices);
+      if (set === 'reference') indices = referenceIndices;
+      else if (set === 'random') indices = randomCells(this.seed, this.randomCount, nb201.connectedIndices);
+      else {
+        heldOut = heldOutCells(this.seed, this.heldOutCount, nb201.connectedIndices, referenceIndices);
+        indices = [...referenceIndices, ...heldOut];
+      }
     } catch (error) {
       this.error = (error as Error).message;
       return;
     }
+    this.lastRuns = [];
+    await this.#request(set, indices, [...this.selected], { pass: 1, passes: heldOut ? 2 : 1 }, heldOut);
+  }
+
+  /** Sends one profile request; `next` is the cells of the pass to run after it, if it ends normally. */
+  async #request(set: CellSet, indices: number[], backends: MeasurementBackend[], passes: { pass: number; passes: number }, next: number[] | null): Promise<void> {
+    const nb201 = this.#nb201!;
+    const reference = this.referenceSet as ReferenceSet;
     const cellOf = (index: number): ProfileCell => ({ index, ops: codeToOps(nb201.opsCode[index]) });
     const drift = reference.cells[reference.cells.length >> 1];
     const requestId = this.#nextRequest++;
     this.#backendRuns.clear();
     this.#environments.clear();
-    this.lastRuns = [];
+    this.#nextPass = next;
     this.run = {
-      requestId, set, backends: [...this.selected], cells: indices.length, backendIndex: 0, backend: null, phase: 'starting',
+      requestId, set, backends, cells: indices.length, ...passes, backendIndex: 0, backend: null, phase: 'starting',
       done: 0, total: indices.length * this.settings.minSamples, etaMs: null, current: '', paused: false, cancelling: false,
     };
     try {
       const port = await this.#portFor(this.thread);
       port.post({
-        type: 'profile', requestId, backends: [...this.selected], cells: indices.map(cellOf), referenceCell: cellOf(drift.index),
+        type: 'profile', requestId, backends, cells: indices.map(cellOf), referenceCell: cellOf(drift.index),
         settings: { ...this.settings }, hidden: this.#hidden,
       });
     } catch (error) {
       this.run = null;
+      this.#nextPass = null;
       this.error = `The profiler could not start: ${(error as Error).message}`;
     }
   }
@@ -531,6 +717,114 @@ export class ProfileState {
       this.error = (error as Error).message;
     }
     await this.refresh();
+  }
+
+  /* ---------------------------------------------------------------- calibrated predictors */
+
+  /** Re-reads the saved calibrated predictors. */
+  async refreshCalibrated(): Promise<void> {
+    const store = this.#calibratedStore;
+    if (!store) return;
+    try {
+      const { summaries, problems } = await store.list();
+      this.calibrated = summaries;
+      this.calibratedProblems = problems;
+    } catch (error) {
+      this.calibratedError = (error as Error).message;
+    }
+  }
+
+  /** Saves the active profile's calibration under `name`; returns whether it was saved. */
+  async saveCalibration(name: string): Promise<boolean> {
+    this.calibratedError = null;
+    this.calibratedStatus = null;
+    const report = this.calibration;
+    const profile = this.activeProfile;
+    const trimmed = name.trim();
+    if (!this.#calibratedStore) this.calibratedError = 'The calibrated predictor store is not open yet.';
+    else if (!report || !profile) this.calibratedError = `Nothing to save: ${this.calibrationReason ?? 'no calibration'}`;
+    else if (trimmed.length === 0 || trimmed.length > 300) this.calibratedError = 'Give the calibrated predictor a name of 1-300 characters.';
+    if (this.calibratedError) return false;
+    const { calibration, scores } = report!;
+    // Versions of the tables the basis came from (and nb201, whose cells it predicts), so a saved predictor says what it was fitted with.
+    const basisDatasets = new Set(['nb201', ...calibration.basis.map((b) => b.key.slice(0, b.key.indexOf(':')))]);
+    const datasetVersions = Object.fromEntries(this.#source.datasets.filter((d) => basisDatasets.has(d.id)).map((d) => [d.id, d.version]));
+    const predictor: CalibratedPredictor = {
+      id: this.#deps.newId?.() ?? crypto.randomUUID(),
+      name: trimmed,
+      space: 'nb201',
+      kind: 'calibrated-latency',
+      createdAt: this.#now(),
+      device: { profileId: profile!.id, label: profile!.label, backend: profile!.backend, userAgent: profile!.environment.userAgent, tfjsVersion: profile!.environment.tfjsVersion },
+      method: calibration.method,
+      candidates: calibration.candidates,
+      basis: calibration.basis,
+      datasetVersions,
+      reference: calibration.reference,
+      validation: {
+        heldOut: scores.calibrated, flops: scores.flops, nearest: scores.nearest,
+        repeatability: { cells: report!.repeatability.cells, spearman: report!.repeatability.spearman },
+      },
+      predictions: Float32Array.from(calibration.predictions),
+    };
+    try {
+      await this.#calibratedStore!.save(predictor);
+    } catch (error) {
+      this.calibratedError = `Not saved: ${(error as Error).message}`;
+      return false;
+    }
+    this.calibratedStatus = `Saved “${trimmed}”.`;
+    await this.refreshCalibrated();
+    return true;
+  }
+
+  async deleteCalibrated(id: string): Promise<void> {
+    this.calibratedError = null;
+    this.calibratedStatus = null;
+    try {
+      await this.#calibratedStore?.delete(id);
+    } catch (error) {
+      this.calibratedError = (error as Error).message;
+    }
+    await this.refreshCalibrated();
+  }
+
+  /** The export file of a saved calibrated predictor, or null (with `calibratedError`) when it cannot be read. */
+  async exportCalibrated(id: string): Promise<{ fileName: string; text: string } | null> {
+    this.calibratedError = null;
+    try {
+      const predictor = await this.#calibratedStore?.load(id);
+      if (!predictor) {
+        this.calibratedError = `Calibrated predictor ${id} is not stored (any more).`;
+        return null;
+      }
+      return { fileName: calibratedFileName(predictor.name, predictor.id), text: calibratedToFile(predictor) };
+    } catch (error) {
+      this.calibratedError = (error as Error).message;
+      return null;
+    }
+  }
+
+  /** Imports an exported calibrated predictor: checked whole first, nothing stored on any error; the same id replaces the stored copy. */
+  async importCalibrated(file: { name: string; size: number; text(): Promise<string> }): Promise<void> {
+    this.calibratedError = null;
+    this.calibratedStatus = null;
+    const store = this.#calibratedStore;
+    if (!store) {
+      this.calibratedError = 'The calibrated predictor store is not open yet. Nothing was stored.';
+      return;
+    }
+    try {
+      if (file.size > MAX_CALIBRATED_FILE_CHARS) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; a calibrated predictor file is at most ${MAX_CALIBRATED_FILE_CHARS / 1024 / 1024} MB`);
+      const predictor = parseCalibratedFile(await file.text(), file.name);
+      const replaced = this.calibrated.some((c) => c.id === predictor.id);
+      await store.save(predictor);
+      this.calibratedStatus = `Imported “${predictor.name}” from ${file.name}${replaced ? ' (replacing the stored copy with the same id)' : ''}.`;
+    } catch (error) {
+      const message = (error as Error).message;
+      this.calibratedError = `${message}${message.endsWith('.') ? '' : '.'} Nothing was stored.`;
+    }
+    await this.refreshCalibrated();
   }
 
   pause(): void {
@@ -622,8 +916,8 @@ export class ProfileState {
         this.run = { ...run, paused: message.type === 'paused' };
         return;
       case 'profiled':
-        // The run ends for the page once everything it produced is stored.
-        this.#enqueue(() => this.#finish());
+        // The run ends for the page once everything it produced is stored (or the next pass starts).
+        this.#enqueue(() => this.#finish(true));
         return;
       case 'error': {
         this.error = message.message;
@@ -635,7 +929,7 @@ export class ProfileState {
           this.lastRuns = [...this.lastRuns, record];
           this.#enqueue(() => this.#store!.saveRun(record));
         }
-        this.#enqueue(() => this.#finish());
+        this.#enqueue(() => this.#finish(false));
         return;
       }
     }
@@ -649,11 +943,27 @@ export class ProfileState {
     };
   }
 
-  async #finish(): Promise<void> {
+  /**
+   * Ends a request; a calibration's first pass goes on to its second unless it was cancelled or
+   * failed (`completed` false, or a backend stopped early). The run stays set in between, so the
+   * chain reads as one run.
+   */
+  async #finish(completed: boolean): Promise<void> {
+    const run = this.run;
+    const next = this.#nextPass;
+    this.#nextPass = null;
+    let chained = false;
     try {
       await this.refresh();
+      const thisRequest = new Set([...this.#backendRuns.values()].map((meta) => meta.runId));
+      const clean = completed && !this.run?.cancelling && this.lastRuns.filter((r) => thisRequest.has(r.runId)).every((r) => !r.cancelled && !r.error);
+      if (run && next && clean && this.run === run) {
+        chained = true;
+        // A plain copy: `run` is reactive state, which a worker message cannot carry.
+        await this.#request(run.set, next, [...run.backends], { pass: run.pass + 1, passes: run.passes }, null);
+      }
     } finally {
-      this.run = null;
+      if (!chained) this.run = null;
     }
   }
 
@@ -669,9 +979,10 @@ export class ProfileState {
 }
 
 /** The real dependencies: IndexedDB, and the profiler in a module worker or on this thread. */
-export function browserProfileDeps(openStore: ProfileDeps['openStore']): ProfileDeps {
+export function browserProfileDeps(openStore: ProfileDeps['openStore'], openCalibrated: NonNullable<ProfileDeps['openCalibratedStore']> = () => openCalibratedStore()): ProfileDeps {
   return {
     openStore,
+    openCalibratedStore: openCalibrated,
     async createPort(thread, onMessage) {
       if (thread === 'worker') {
         const worker = new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' });

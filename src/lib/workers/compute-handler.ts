@@ -5,6 +5,7 @@
  * The worker holds trained or loaded predictors in memory by id (tfjs variables on the active
  * backend) until they are released or deleted; saving writes a copy to the predictor store.
  */
+import { PauseGate } from './pause-gate';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from '../compute/backend';
 import type { PredictorStore, PredictorSummary } from '../db/predictors';
@@ -48,41 +49,6 @@ interface RunningJob {
   requestId: number;
   controller: AbortController;
   gate: PauseGate;
-}
-
-/** A promise that training awaits while paused, with the paused time kept apart. */
-class PauseGate {
-  #waiting: Promise<void> | null = null;
-  #release: (() => void) | null = null;
-  #pausedSince = 0;
-  #pausedMs = 0;
-
-  get paused(): boolean {
-    return this.#waiting !== null;
-  }
-
-  wait(): Promise<void> {
-    return this.#waiting ?? Promise.resolve();
-  }
-
-  pause(): void {
-    if (this.#waiting) return;
-    this.#pausedSince = performance.now();
-    this.#waiting = new Promise((resolve) => (this.#release = resolve));
-  }
-
-  resume(): void {
-    if (!this.#waiting) return;
-    this.#pausedMs += performance.now() - this.#pausedSince;
-    this.#release?.();
-    this.#waiting = null;
-    this.#release = null;
-  }
-
-  /** Total paused time so far (ms). */
-  pausedMs(): number {
-    return this.#pausedMs + (this.#waiting ? performance.now() - this.#pausedSince : 0);
-  }
 }
 
 function defaultYield(): () => Promise<void> {
@@ -268,6 +234,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     const { job, config, opsCode } = checkTrainJob(rawJob);
     const controller = new AbortController();
     const gate = new PauseGate();
+    // "paused" is answered once training actually holds (the step in flight has finished).
+    gate.onHold = () => deps.post({ type: 'paused', requestId });
     running = { requestId, controller, gate };
     try {
       const report = await ensureBackend();
@@ -460,8 +428,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
             running.controller.abort();
             running.gate.resume();
           } else if (request.type === 'pause') {
-            running.gate.pause();
-            deps.post({ type: 'paused', requestId: request.requestId });
+            running.gate.pause(); // answered with "paused" by the gate's onHold
           } else {
             running.gate.resume();
             deps.post({ type: 'resumed', requestId: request.requestId });

@@ -12,6 +12,7 @@
  * idle page gives the main thread nothing to interleave), so neither is "truer" on an idle page;
  * on a page in use only the worker stays undisturbed, hence the default.
  */
+import { PauseGate } from './pause-gate';
 import { deviceProfile, isMeasurementBackend, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
 import { profileCells } from '../latency/profiler';
 import type { ModelRunner, ProfilerClock, ProfileProgress } from '../latency/profiler-types';
@@ -44,37 +45,6 @@ export interface ProfilerHandlerDeps<M> {
 }
 
 export const PROFILE_ALREADY_RUNNING = 'A measurement is already running; wait for it, or cancel it first';
-
-/**
- * A promise the profiler awaits before every timed step; pending while paused. `onHold` runs once
- * per pause, when the profiler actually stops at the gate (the step in flight has finished), so a
- * "paused" answer means nothing more will be timed.
- */
-class PauseGate {
-  #waiting: Promise<void> | null = null;
-  #release: (() => void) | null = null;
-  #held = false;
-  onHold: (() => void) | null = null;
-
-  wait = (): Promise<void> => {
-    if (this.#waiting && !this.#held) {
-      this.#held = true;
-      this.onHold?.();
-    }
-    return this.#waiting ?? Promise.resolve();
-  };
-
-  pause(): void {
-    this.#waiting ??= new Promise((resolve) => (this.#release = resolve));
-  }
-
-  resume(): void {
-    this.#release?.();
-    this.#waiting = null;
-    this.#release = null;
-    this.#held = false;
-  }
-}
 
 /**
  * Time left for the whole request: this backend's ETA plus, for each backend still to come, the

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { columnByIndex } from '../datasets/by-index';
+import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
+import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
+import {
+  calibrate, cellFeatures, executedOpCounts, fewShotOnKnownDevice, fitRidge, sameDevice, scoreHeldOut, solveSpd,
+  type BasisDevice, type CellFeatures, type MeasuredCell,
+} from './calibration';
+import { chooseReferenceSet } from './reference-set';
+import { loadBuiltTables } from './test-tables';
+
+/** A small synthetic world: every index is "connected", features are op counts drawn at random. */
+function syntheticWorld(seed = 1) {
+  const rng = mulberry32(seed);
+  const opCounts = Array.from({ length: NB201_NUM_CELLS }, () => [0, 1, 2, 3].map(() => Math.floor(rng() * 4)));
+  const connected = new Uint8Array(NB201_NUM_CELLS).fill(1);
+  const mflops = Float64Array.from(opCounts, (c) => 10 + 20 * c[0] + 3 * c[1]);
+  const features: CellFeatures = { connected, mflops, opCounts };
+  const noise = () => Math.exp((rng() - 0.5) * 0.02);
+  const device = (key: string, costs: number[], base: number): BasisDevice => ({
+    key, label: key, values: Float64Array.from(opCounts, (c) => (base + c.reduce((s, n, t) => s + n * costs[t], 0)) * noise()),
+  });
+  const devices = [
+    device('gpu', [0.2, 0.1, 0.5, 0.05], 1),
+    device('cpu', [3, 0.5, 0.4, 0.1], 2),
+    device('dsp', [1, 1, 2, 0.3], 0.5),
+  ];
+  return { rng, features, devices, opCounts };
+}
+
+function measure(values: ArrayLike<number>, indices: readonly number[]): MeasuredCell[] {
+  return indices.map((index) => ({ index, ms: values[index] }));
+}
+
+describe('linear algebra', () => {
+  it('solves an SPD system', () => {
+    const a = Float64Array.from([4, 2, 0, 2, 5, 1, 0, 1, 3]);
+    const x = solveSpd(a, Float64Array.from([2, 3, 4]), 3);
+    const check = [0, 1, 2].map((i) => a[i * 3] * x[0] + a[i * 3 + 1] * x[1] + a[i * 3 + 2] * x[2]);
+    check.forEach((v, i) => expect(v).toBeCloseTo([2, 3, 4][i], 10));
+    expect(() => solveSpd(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2)).toThrow(/positive definite/);
+  });
+
+  it('recovers an exact linear relation without penalty and shrinks it with one', () => {
+    const rows = [[0, 1], [1, 0], [2, 3], [3, 1], [4, 4]];
+    const y = rows.map(([a, b]) => 1 + 2 * a - 0.5 * b);
+    const fit = fitRidge(rows, y, 0);
+    expect(fit.intercept).toBeCloseTo(1, 8);
+    expect(fit.weights[0]).toBeCloseTo(2, 8);
+    expect(fit.weights[1]).toBeCloseTo(-0.5, 8);
+    const shrunk = fitRidge(rows, y, 10);
+    expect(Math.abs(shrunk.weights[0])).toBeLessThan(1);
+  });
+});
+
+describe('executedOpCounts', () => {
+  it('counts executed edges per type after pruning, zeros when disconnected', () => {
+    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'))).toEqual([3, 1, 1, 1]);
+    // Node 1's branch never reaches the output once edge 1→3 and 1→2 are none: its 3×3 conv is pruned.
+    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|'))).toEqual([0, 0, 0, 1]);
+    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|'))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('calibrate (synthetic devices)', () => {
+  it('predicts a new device that is a blend of known ones from 20 cells, better than both baselines', () => {
+    const { rng, features, devices } = syntheticWorld();
+    // The new device costs like 0.7·cpu + 0.3·gpu: a combination of the basis and of op costs.
+    const truth = Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => 0.7 * devices[1].values[i] + 0.3 * devices[0].values[i]);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 70);
+    const result = calibrate(devices, features, measure(truth, picks.slice(0, 20)));
+    const heldOut = measure(truth, picks.slice(20));
+    const own = scoreHeldOut(result.predictions, heldOut);
+    expect(own.cells).toBe(50);
+    expect(own.spearman).toBeGreaterThan(0.97);
+    expect(own.within10).toBeGreaterThan(0.9);
+    expect(own.spearman).toBeGreaterThan(scoreHeldOut(result.baselines.flops, heldOut).spearman);
+    expect(result.candidates.map((c) => c.method).sort()).toEqual(['basis', 'basis+ops', 'flops', 'nearest', 'ops']);
+    expect(result.candidates[0].method).toBe(result.method);
+    expect(result.candidates[0].looError).toBeLessThanOrEqual(result.candidates[1].looError);
+    expect(result.baselines.nearestDevice).toBe('cpu');
+  });
+
+  it('picks the most similar device for a scaled copy of one, and its baseline is near perfect', () => {
+    const { rng, features, devices } = syntheticWorld(2);
+    const truth = Float64Array.from(devices[2].values, (v) => 3 * v);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 60);
+    const result = calibrate(devices, features, measure(truth, picks.slice(0, 20)));
+    expect(result.baselines.nearestDevice).toBe('dsp');
+    expect(scoreHeldOut(result.baselines.nearest, measure(truth, picks.slice(20))).within10).toBe(1);
+  });
+
+  it('restricts the candidates when asked, but always computes the baselines', () => {
+    const { rng, features, devices } = syntheticWorld(3);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 20);
+    const result = calibrate(devices, features, measure(devices[0].values, picks), { methods: ['ops'] });
+    expect(result.method).toBe('ops');
+    expect(result.baselines.flops.length).toBe(NB201_NUM_CELLS);
+  });
+
+  it('leaves out devices missing connected cells, and does not predict disconnected cells', () => {
+    const { rng, features, devices } = syntheticWorld(4);
+    const connected = new Uint8Array(features.connected as Uint8Array);
+    connected[0] = 0;
+    const gappy = { key: 'gappy', label: 'gappy', values: Float64Array.from(devices[0].values) };
+    gappy.values[5] = Number.NaN;
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 21).filter((i) => i !== 0).slice(0, 20);
+    const result = calibrate([...devices, gappy], { ...features, connected }, measure(devices[1].values, picks));
+    expect(result.leftOut).toEqual([{ key: 'gappy', label: 'gappy', reason: 'misses 1 connected cell' }]);
+    expect(Number.isNaN(result.predictions[0])).toBe(true);
+    expect(result.predictions[1]).toBeGreaterThan(0);
+  });
+
+  it('refuses unusable input with a sentence', () => {
+    const { features, devices } = syntheticWorld(5);
+    expect(() => calibrate(devices, features, [{ index: 1, ms: 2 }, { index: 2, ms: 3 }])).toThrow(/at least 5/);
+    expect(() => calibrate(devices, features, [1, 2, 3, 4, 5].map((index) => ({ index, ms: index === 3 ? -1 : 1 })))).toThrow(/positive number of ms/);
+    const connected = new Uint8Array(NB201_NUM_CELLS).fill(1);
+    connected[4] = 0;
+    expect(() => calibrate(devices, { ...features, connected }, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/#4 is not connected/);
+    expect(() => calibrate([], features, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/known device/);
+  });
+});
+
+describe('sameDevice', () => {
+  it('groups a column with its near-copy only', () => {
+    const { features, devices } = syntheticWorld(6);
+    const copy = { key: 'cpu-copy', label: 'copy', values: Float64Array.from(devices[1].values, (v, i) => v * (1 + 0.0001 * (i % 3))) };
+    expect(sameDevice([...devices, copy], 'cpu', features.connected)).toEqual(['cpu', 'cpu-copy']);
+    expect(sameDevice([...devices, copy], 'gpu', features.connected)).toEqual(['gpu']);
+  });
+});
+
+const built = loadBuiltTables();
+describe.skipIf(!built)('few-shot on the real tables (leave one device out)', () => {
+  it('predicts held-out LatBench devices from 20 reference cells better than FLOPs', () => {
+    const nb201 = built!.tables.nb201;
+    const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
+    const connected = columnByIndex(nb201, 'connected', NB201_NUM_CELLS);
+    const features = cellFeatures(opsCode, connected);
+    const devices = built!.known.devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
+    expect(sameDevice(devices, 'latbench:desktop_cpu_i7_7820x_fp32', features.connected)).toEqual(['latbench:desktop_cpu_i7_7820x_fp32', 'latbench:desktop_gpu_gtx1080ti_fp32']);
+    for (const column of ['embedded_tpu_edgetpu_int8', 'mobile_gpu_sd855_adreno640_int8']) {
+      const key = `latbench:${column}`;
+      const reference = chooseReferenceSet({ opsCode, connected, devices: built!.known.devices.filter((d) => `${d.datasetId}:${d.column}` !== key) });
+      const result = fewShotOnKnownDevice(devices, features, key, reference.cells.map((c) => c.index));
+      expect(result.fewShot.cells).toBeGreaterThan(15_000);
+      // Measured by this code on 2026-11-28: Edge TPU 0.962, Adreno 640 0.976 (FLOPs 0.402, 0.919).
+      expect(result.fewShot.spearman).toBeGreaterThan(0.93);
+      expect(result.fewShot.spearman).toBeGreaterThan(result.flops.spearman);
+    }
+  });
+});

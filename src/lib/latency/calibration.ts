@@ -1,0 +1,510 @@
+/**
+ * Few-shot latency prediction for a new device: from the latencies of ~20 reference cells measured
+ * on it, predict every connected NB201 cell, using what the tables know about 30+ other devices.
+ *
+ * Why no GCN here: on NB201 the tables already state every known device's latency for every
+ * connected cell exactly, so the knowledge a GCN pre-trained on them would distil is available as
+ * it is. A new device is then modelled as a combination of the known ones (HELP's idea of a device
+ * described by its latencies on reference architectures, with the tables as the basis), fitted on
+ * the reference cells. Candidates, all fitted on the same measured cells:
+ * - `basis`: log latency = a + Σ w_k · z_k(cell), z_k = the k-th known device's log latency,
+ *   standardised over the connected cells; ridge regression, its strength chosen by
+ *   leave-one-out on the reference cells.
+ * - `ops`: latency (ms) = c₀ + Σ c_op · n_op(cell): a cost per executed op type (3×3 conv, 1×1
+ *   conv, pool, skip; after eagle's pruning), ridge as above. This is how a runtime that executes
+ *   ops one by one spends time, whatever the tables say.
+ * - `basis+ops`: both feature sets in one ridge on log latency.
+ * - baselines: `flops` (a line latency ≈ a·FLOPs + b, as reference-numbers.md fits it) and
+ *   `nearest` (the known device whose ranking of the reference cells agrees best with the
+ *   measurements, scaled by a line in log space).
+ * The candidate with the lowest leave-one-out error on the reference cells is used ("pick by
+ * measurement"); the error of every candidate is reported. Disconnected cells (341) are not
+ * predicted: they compute nothing (chance accuracy) and no table times them all.
+ */
+import { codeToOps, NB201_NUM_CELLS } from '../spaces/nb201.ts';
+import { spearman, withinPct } from '../predictor/metrics.ts';
+import { planCell } from './cell-plan.ts';
+import { countFlops } from './counts.ts';
+
+export const CALIBRATION_METHODS = ['basis', 'ops', 'basis+ops', 'nearest', 'flops'] as const;
+export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+export const BASELINE_METHODS: readonly CalibrationMethod[] = ['nearest', 'flops'];
+
+export const METHOD_LABELS: Record<CalibrationMethod, string> = {
+  basis: 'known-device basis (ridge on the tables\' devices)',
+  ops: 'op-cost model (ridge on executed op counts)',
+  'basis+ops': 'known-device basis + op costs',
+  nearest: 'most similar known device (baseline)',
+  flops: 'FLOPs line (baseline)',
+};
+
+/** Ridge strengths tried (relative to the number of fitted cells), chosen by leave-one-out. */
+export const RIDGE_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100];
+
+/** A known device's latencies by NB201 index (NaN or ≤ 0 = not measured). */
+export interface BasisDevice {
+  /** Stable id, e.g. 'latbench:desktop_cpu_i7_7820x_fp32'. */
+  key: string;
+  label: string;
+  values: ArrayLike<number>;
+}
+
+/** What a calibration needs to know about the cells, by NB201 index. */
+export interface CellFeatures {
+  /** 1 for connected cells (the ones predicted). */
+  connected: ArrayLike<number>;
+  /** FLOPs of the timed network, millions. */
+  mflops: ArrayLike<number>;
+  /** Executed ops per type [3×3 conv, 1×1 conv, pool, skip], one row per index (pruned network). */
+  opCounts: ArrayLike<ArrayLike<number>>;
+}
+
+export interface MeasuredCell {
+  index: number;
+  ms: number;
+}
+
+export interface CandidateReport {
+  method: CalibrationMethod;
+  /** Leave-one-out mean |ln(predicted / measured)| on the reference cells (≈ relative error). */
+  looError: number;
+  /** Leave-one-out share of reference cells whose measurement lies within ±10 % of the prediction. */
+  looWithin10: number;
+  /** Ridge strength used (relative), where the method has one. */
+  lambda?: number;
+  /** `nearest` only: the device used. */
+  device?: string;
+}
+
+export interface Calibration {
+  method: CalibrationMethod;
+  /** Predicted ms by NB201 index; NaN for cells not predicted (disconnected). */
+  predictions: Float64Array;
+  /** Every candidate, the chosen one included, best first. */
+  candidates: CandidateReport[];
+  /** Predictions of the two baselines by NB201 index (for the comparison in the UI). */
+  baselines: { flops: Float64Array; nearest: Float64Array; nearestDevice: string };
+  /** Known devices used as the basis, and those left out with why. */
+  basis: { key: string; label: string; weight: number }[];
+  leftOut: { key: string; label: string; reason: string }[];
+  /** Fitted on these cells. */
+  reference: MeasuredCell[];
+}
+
+export interface CalibrateOptions {
+  /** Use only these methods as candidates (default: all). Baselines are always computed. */
+  methods?: readonly CalibrationMethod[];
+}
+
+/* ------------------------------------------------------------------ linear algebra */
+
+/** Solves the symmetric positive-definite system A·x = b (A row-major p×p) by Cholesky; A is not modified. */
+export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Array {
+  const l = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = a[i * p + j];
+      for (let k = 0; k < j; k++) sum -= l[i * p + k] * l[j * p + k];
+      if (i === j) {
+        if (!(sum > 0)) throw new Error('ridge system is not positive definite');
+        l[i * p + i] = Math.sqrt(sum);
+      } else l[i * p + j] = sum / l[j * p + j];
+    }
+  }
+  const y = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let sum = b[i];
+    for (let k = 0; k < i; k++) sum -= l[i * p + k] * y[k];
+    y[i] = sum / l[i * p + i];
+  }
+  const x = new Float64Array(p);
+  for (let i = p - 1; i >= 0; i--) {
+    let sum = y[i];
+    for (let k = i + 1; k < p; k++) sum -= l[k * p + i] * x[k];
+    x[i] = sum / l[i * p + i];
+  }
+  return x;
+}
+
+export interface RidgeFit {
+  intercept: number;
+  weights: Float64Array;
+}
+
+/**
+ * Ridge regression with an unpenalised intercept: minimises Σ (y − a − x·w)² + λ·n·|w|² over the
+ * given rows (features are centred on those rows, so the intercept is their mean residual).
+ */
+export function fitRidge(rows: readonly ArrayLike<number>[], y: readonly number[], lambda: number): RidgeFit {
+  const n = rows.length;
+  const p = n ? rows[0].length : 0;
+  if (n < 2 || y.length !== n) throw new Error('ridge regression needs at least 2 rows and one target per row');
+  const mean = new Float64Array(p);
+  for (const row of rows) for (let j = 0; j < p; j++) mean[j] += row[j] / n;
+  const yMean = y.reduce((s, v) => s + v, 0) / n;
+  const gram = new Float64Array(p * p);
+  const rhs = new Float64Array(p);
+  const centred = new Float64Array(p);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < p; j++) centred[j] = rows[r][j] - mean[j];
+    const dy = y[r] - yMean;
+    for (let i = 0; i < p; i++) {
+      rhs[i] += centred[i] * dy;
+      for (let j = 0; j <= i; j++) gram[i * p + j] += centred[i] * centred[j];
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < i; j++) gram[j * p + i] = gram[i * p + j];
+    gram[i * p + i] += lambda * n + 1e-12;
+  }
+  const weights = p ? solveSpd(gram, rhs, p) : new Float64Array(0);
+  let intercept = yMean;
+  for (let j = 0; j < p; j++) intercept -= mean[j] * weights[j];
+  return { intercept, weights };
+}
+
+export function predictRidge(fit: RidgeFit, row: ArrayLike<number>): number {
+  let value = fit.intercept;
+  for (let j = 0; j < fit.weights.length; j++) value += fit.weights[j] * row[j];
+  return value;
+}
+
+/* ------------------------------------------------------------------ features */
+
+/** Devices usable as a basis: measured on every connected cell; the others with the reason. */
+export function usableBasis(devices: readonly BasisDevice[], connected: ArrayLike<number>): { usable: BasisDevice[]; leftOut: { key: string; label: string; reason: string }[] } {
+  const usable: BasisDevice[] = [];
+  const leftOut: { key: string; label: string; reason: string }[] = [];
+  for (const device of devices) {
+    let missing = 0;
+    for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1 && !(device.values[i] > 0)) missing++;
+    if (missing) leftOut.push({ key: device.key, label: device.label, reason: `misses ${missing} connected cell${missing === 1 ? '' : 's'}` });
+    else usable.push(device);
+  }
+  return { usable, leftOut };
+}
+
+/** Log latency standardised over the connected cells, by index (NaN elsewhere). */
+function standardisedLog(values: ArrayLike<number>, connected: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
+  let n = 0, sum = 0, sumSq = 0;
+  for (let i = 0; i < NB201_NUM_CELLS; i++) {
+    if (connected[i] !== 1) continue;
+    const v = Math.log(values[i]);
+    out[i] = v;
+    n++;
+    sum += v;
+    sumSq += v * v;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(sumSq / n - mean * mean, 1e-24));
+  for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1) out[i] = (out[i] - mean) / sd;
+  return out;
+}
+
+/** Op counts standardised over the connected cells, one Float64Array per op type. */
+function standardisedCounts(features: CellFeatures): Float64Array[] {
+  const types = features.opCounts[0]?.length ?? 0;
+  return Array.from({ length: types }, (_, t) => {
+    const column = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
+    let n = 0, sum = 0, sumSq = 0;
+    for (let i = 0; i < NB201_NUM_CELLS; i++) {
+      if (features.connected[i] !== 1) continue;
+      const v = features.opCounts[i][t];
+      column[i] = v;
+      n++;
+      sum += v;
+      sumSq += v * v;
+    }
+    const mean = sum / n;
+    const sd = Math.sqrt(Math.max(sumSq / n - mean * mean, 1e-24));
+    for (let i = 0; i < NB201_NUM_CELLS; i++) if (features.connected[i] === 1) column[i] = (column[i] - mean) / sd;
+    return column;
+  });
+}
+
+/* ------------------------------------------------------------------ candidates */
+
+/** A fitted model: predicts the measured quantity of a cell by index, in ms. */
+type Model = (index: number) => number;
+/** Fits a model on the given measured cells. */
+type Fitter = (cells: readonly MeasuredCell[]) => Model;
+
+interface RidgeSpec {
+  columns: readonly Float64Array[];
+  /** Fit ln(ms) (true) or ms (false). */
+  logTarget: boolean;
+}
+
+function ridgeFitter(spec: RidgeSpec, lambda: number): Fitter {
+  return (cells) => {
+    const rows = cells.map((c) => spec.columns.map((col) => col[c.index]));
+    const fit = fitRidge(rows, cells.map((c) => (spec.logTarget ? Math.log(c.ms) : c.ms)), lambda);
+    return (index) => {
+      let value = fit.intercept;
+      for (let j = 0; j < spec.columns.length; j++) value += fit.weights[j] * spec.columns[j][index];
+      return spec.logTarget ? Math.exp(value) : value;
+    };
+  };
+}
+
+/** Smallest positive prediction kept: a linear model can go ≤ 0 far from its data. */
+function positive(value: number, floor: number): number {
+  return value > floor ? value : floor;
+}
+
+interface LooScore {
+  error: number;
+  within10: number;
+}
+
+/** Leave-one-out over the cells: mean |ln(pred/measured)| and the eagle ±10 % share. */
+function leaveOneOut(fitter: Fitter, cells: readonly MeasuredCell[], floor: number): LooScore {
+  let error = 0;
+  let hits = 0;
+  for (let k = 0; k < cells.length; k++) {
+    const model = fitter(cells.filter((_, j) => j !== k));
+    const predicted = positive(model(cells[k].index), floor);
+    error += Math.abs(Math.log(predicted / cells[k].ms));
+    if (cells[k].ms >= 0.9 * predicted && cells[k].ms <= 1.1 * predicted) hits++;
+  }
+  return { error: error / cells.length, within10: hits / cells.length };
+}
+
+/** The ridge strength with the lowest leave-one-out error, with its score. */
+function tuneRidge(spec: RidgeSpec, cells: readonly MeasuredCell[], floor: number): { lambda: number; score: LooScore } {
+  let best: { lambda: number; score: LooScore } | null = null;
+  for (const lambda of RIDGE_GRID) {
+    const score = leaveOneOut(ridgeFitter(spec, lambda), cells, floor);
+    if (!best || score.error < best.score.error - 1e-12) best = { lambda, score };
+  }
+  return best!;
+}
+
+/** The known device whose latencies rank the cells most like the measurements (ties: the first). */
+function nearestDevice(devices: readonly BasisDevice[], cells: readonly MeasuredCell[]): number {
+  let best = -1;
+  let bestRho = -Infinity;
+  const measured = cells.map((c) => c.ms);
+  devices.forEach((device, d) => {
+    const rho = spearman(cells.map((c) => device.values[c.index]), measured);
+    if (Number.isFinite(rho) && rho > bestRho) {
+      bestRho = rho;
+      best = d;
+    }
+  });
+  return best;
+}
+
+function nearestFitter(devices: readonly BasisDevice[]): Fitter {
+  return (cells) => {
+    const d = Math.max(0, nearestDevice(devices, cells));
+    const column = Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => Math.log(devices[d].values[i]));
+    const fit = fitRidge(cells.map((c) => [column[c.index]]), cells.map((c) => Math.log(c.ms)), 0);
+    return (index) => Math.exp(fit.intercept + fit.weights[0] * column[index]);
+  };
+}
+
+function flopsFitter(mflops: ArrayLike<number>): Fitter {
+  return (cells) => {
+    const fit = fitRidge(cells.map((c) => [mflops[c.index]]), cells.map((c) => c.ms), 0);
+    return (index) => fit.intercept + fit.weights[0] * mflops[index];
+  };
+}
+
+function predictAll(model: Model, connected: ArrayLike<number>, floor: number): Float64Array {
+  const out = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
+  for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1) out[i] = positive(model(i), floor);
+  return out;
+}
+
+/**
+ * Calibrates a latency predictor for a device from its measured reference cells (see the file
+ * comment). Throws a sentence when the input cannot give one.
+ */
+export function calibrate(devices: readonly BasisDevice[], features: CellFeatures, reference: readonly MeasuredCell[], options: CalibrateOptions = {}): Calibration {
+  const cells = dedupeCells(reference);
+  if (cells.length < 5) throw new Error(`calibration needs at least 5 measured connected cells, got ${cells.length}`);
+  for (const c of cells) {
+    if (features.connected[c.index] !== 1) throw new Error(`cell #${c.index} is not connected; only connected cells can calibrate`);
+    if (!(c.ms > 0) || !Number.isFinite(c.ms)) throw new Error(`cell #${c.index}: a latency must be a positive number of ms, got ${c.ms}`);
+  }
+  const { usable, leftOut } = usableBasis(devices, features.connected);
+  if (usable.length === 0) throw new Error('calibration needs at least one known device measured on every connected cell (load LatBench, HELP or HW-NAS-Bench)');
+  // Predictions are floored at a tenth of the fastest measurement: a line may cross zero far out.
+  const floor = Math.min(...cells.map((c) => c.ms)) / 10;
+  const basisColumns = usable.map((d) => standardisedLog(d.values, features.connected));
+  const countColumns = standardisedCounts(features);
+  const specs: Partial<Record<CalibrationMethod, RidgeSpec>> = {
+    basis: { columns: basisColumns, logTarget: true },
+    ops: { columns: countColumns, logTarget: false },
+    'basis+ops': { columns: [...basisColumns, ...countColumns], logTarget: true },
+  };
+  const wanted = new Set(options.methods ?? CALIBRATION_METHODS);
+  const candidates: (CandidateReport & { fitter: Fitter })[] = [];
+  for (const method of ['basis', 'ops', 'basis+ops'] as const) {
+    if (!wanted.has(method) || specs[method]!.columns.length === 0) continue;
+    const { lambda, score } = tuneRidge(specs[method]!, cells, floor);
+    candidates.push({ method, looError: score.error, looWithin10: score.within10, lambda, fitter: ridgeFitter(specs[method]!, lambda) });
+  }
+  const nearest = nearestFitter(usable);
+  const flops = flopsFitter(features.mflops);
+  const nearestIndex = nearestDevice(usable, cells);
+  const nearestName = usable[Math.max(0, nearestIndex)].label;
+  for (const [method, fitter] of [['nearest', nearest], ['flops', flops]] as const) {
+    const score = leaveOneOut(fitter, cells, floor);
+    candidates.push({ method, looError: score.error, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
+  }
+  candidates.sort((a, b) => a.looError - b.looError);
+  const eligible = candidates.filter((c) => wanted.has(c.method));
+  const chosen = eligible[0] ?? candidates[0];
+  const predictions = predictAll(chosen.fitter(cells), features.connected, floor);
+
+  // Weights of the basis devices in the chosen model's log-space fit (for "which devices is it like").
+  let basisWeights: { key: string; label: string; weight: number }[] = [];
+  if (chosen.method === 'basis' || chosen.method === 'basis+ops') {
+    const spec = specs[chosen.method]!;
+    const fit = fitRidge(cells.map((c) => spec.columns.map((col) => col[c.index])), cells.map((c) => Math.log(c.ms)), chosen.lambda!);
+    basisWeights = usable.map((d, k) => ({ key: d.key, label: d.label, weight: fit.weights[k] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  }
+  return {
+    method: chosen.method,
+    predictions,
+    candidates: candidates.map(({ fitter: _fitter, ...report }) => report),
+    baselines: { flops: predictAll(flops(cells), features.connected, floor), nearest: predictAll(nearest(cells), features.connected, floor), nearestDevice: nearestName },
+    basis: basisWeights.length ? basisWeights : usable.map((d) => ({ key: d.key, label: d.label, weight: 0 })),
+    leftOut,
+    reference: cells,
+  };
+}
+
+/** One entry per cell (the last one given wins), connected or not. */
+function dedupeCells(cells: readonly MeasuredCell[]): MeasuredCell[] {
+  const byIndex = new Map<number, MeasuredCell>();
+  for (const c of cells) byIndex.set(c.index, { index: c.index, ms: c.ms });
+  return [...byIndex.values()];
+}
+
+/* ------------------------------------------------------------------ validation */
+
+export interface HeldOutScore {
+  cells: number;
+  spearman: number;
+  /** Share of held-out cells whose measurement lies within ±10 % of the prediction (eagle's convention). */
+  within10: number;
+}
+
+/** Predictions against measured cells not used for fitting. */
+export function scoreHeldOut(predictions: ArrayLike<number>, heldOut: readonly MeasuredCell[]): HeldOutScore {
+  const usable = heldOut.filter((c) => Number.isFinite(predictions[c.index]) && c.ms > 0);
+  if (usable.length < 3) return { cells: usable.length, spearman: Number.NaN, within10: Number.NaN };
+  const predicted = usable.map((c) => predictions[c.index]);
+  const measured = usable.map((c) => c.ms);
+  return { cells: usable.length, spearman: spearman(predicted, measured), within10: withinPct(predicted, measured, 10, 'eagle') };
+}
+
+/* ------------------------------------------------------------------ inputs from the tables */
+
+/** Op types counted by the op-cost model, in `CellFeatures.opCounts` order. */
+export const COUNTED_OPS = ['nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3', 'skip_connect'] as const;
+
+/**
+ * Executed edges per counted op type in one (pruned) cell; zeros for a disconnected cell. (Adding
+ * the number of additions and the cell depth as features was tried on the 13 LatBench devices,
+ * leave-one-device-out: mean Spearman 0.943 either way, ±10 % 0.713 against 0.728 without.)
+ */
+export function executedOpCounts(ops: Parameters<typeof planCell>[0]): number[] {
+  const counts = COUNTED_OPS.map(() => 0);
+  let edges;
+  try {
+    edges = planCell(ops, true).edges;
+  } catch {
+    return counts;
+  }
+  for (const edge of edges) counts[COUNTED_OPS.indexOf(edge.op as (typeof COUNTED_OPS)[number])]++;
+  return counts;
+}
+
+/**
+ * Calibration features of every NB201 index from the nb201 table's `ops_code` and `connected`
+ * columns (by index), for the network the profiler times (`classes`, `inputSize`, pruned).
+ */
+export function cellFeatures(opsCode: ArrayLike<number>, connected: ArrayLike<number>, classes = 10, inputSize = 32): CellFeatures {
+  const mflops = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
+  const opCounts: number[][] = [];
+  const flags = new Uint8Array(NB201_NUM_CELLS);
+  for (let i = 0; i < NB201_NUM_CELLS; i++) {
+    const ops = codeToOps(opsCode[i]);
+    flags[i] = connected[i] === 1 ? 1 : 0;
+    opCounts.push(executedOpCounts(ops));
+    if (flags[i]) mflops[i] = countFlops(ops, classes, inputSize, { prune: true }) / 1e6;
+  }
+  return { connected: flags, mflops, opCounts };
+}
+
+/* ------------------------------------------------------------------ leave-one-device-out */
+
+/** Spearman's ρ at or above which two table columns are treated as one device (LatBench's GTX 1080 Ti copy of the i7). */
+export const SAME_DEVICE_RHO = 0.995;
+
+/**
+ * Keys of the devices that are the same device as `key` (ρ ≥ SAME_DEVICE_RHO over the connected
+ * cells both have), `key` included: when a device is held out, its copies must be held out too.
+ */
+export function sameDevice(devices: readonly BasisDevice[], key: string, connected: ArrayLike<number>): string[] {
+  const target = devices.find((d) => d.key === key);
+  if (!target) throw new Error(`unknown device ${key}`);
+  const same = [key];
+  for (const other of devices) {
+    if (other.key === key) continue;
+    const shared: number[] = [];
+    for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1 && target.values[i] > 0 && other.values[i] > 0) shared.push(i);
+    if (shared.length < 10) continue;
+    const rho = spearman(shared.map((i) => target.values[i]), shared.map((i) => other.values[i]));
+    if (rho >= SAME_DEVICE_RHO) same.push(other.key);
+  }
+  return same;
+}
+
+export interface HeldOutDeviceResult {
+  device: string;
+  label: string;
+  /** Devices held out with it (its copies). */
+  heldOutWith: string[];
+  method: CalibrationMethod;
+  /** The few-shot predictor on every connected cell of the device except the reference cells. */
+  fewShot: HeldOutScore;
+  flops: HeldOutScore;
+  nearest: HeldOutScore & { device: string };
+  candidates: CandidateReport[];
+}
+
+/**
+ * Treats a known device as new: calibrates from `referenceCells` of it with every other device
+ * (its copies excluded) as the basis, and scores on all its other connected cells.
+ */
+export function fewShotOnKnownDevice(
+  devices: readonly BasisDevice[], features: CellFeatures, key: string, referenceCells: readonly number[],
+  options: CalibrateOptions & { /** Score on these cells only (default: every other connected cell). */ scoreOn?: readonly number[] } = {},
+): HeldOutDeviceResult {
+  const target = devices.find((d) => d.key === key);
+  if (!target) throw new Error(`unknown device ${key}`);
+  const heldOut = sameDevice(devices, key, features.connected);
+  const others = devices.filter((d) => !heldOut.includes(d.key));
+  const reference = referenceCells.filter((i) => target.values[i] > 0).map((index) => ({ index, ms: target.values[index] }));
+  const calibration = calibrate(others, features, reference, options);
+  const used = new Set(reference.map((c) => c.index));
+  const rest: MeasuredCell[] = [];
+  const candidates = options.scoreOn ?? Array.from({ length: NB201_NUM_CELLS }, (_, i) => i);
+  for (const i of candidates) if (features.connected[i] === 1 && target.values[i] > 0 && !used.has(i)) rest.push({ index: i, ms: target.values[i] });
+  return {
+    device: key,
+    label: target.label,
+    heldOutWith: heldOut.filter((k) => k !== key),
+    method: calibration.method,
+    fewShot: scoreHeldOut(calibration.predictions, rest),
+    flops: scoreHeldOut(calibration.baselines.flops, rest),
+    nearest: { ...scoreHeldOut(calibration.baselines.nearest, rest), device: calibration.baselines.nearestDevice },
+    candidates: calibration.candidates,
+  };
+}
