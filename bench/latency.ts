@@ -36,6 +36,9 @@ const COMPARE_SEED = 7;
 const TARGETS = { repeatabilitySpearman: 0.95, secondsPerCell: 1.5, fewShotSpearman: 0.9 };
 const LOO_GCN = process.env.BENCH_LOO_GCN !== '0';
 const LOO_SEED = 0;
+/** `BENCH_LOO_EPOCHS` shortens the GCN-900 runs (smoke tests only; the report says so). */
+const LOO_CONFIG = { ...LATENCY_FAST_PRESET, seed: LOO_SEED, ...(process.env.BENCH_LOO_EPOCHS ? { epochs: Number(process.env.BENCH_LOO_EPOCHS) } : {}) };
+const REPORT = process.env.BENCH_REPORT ?? 'latency';
 const pctOf = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
 const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
 
@@ -122,7 +125,7 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
       await page.goto(`${server.url}predictor.html`);
       await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
       const options: BenchOptions = {
-        latency: { devices: wanted, seeds: [LOO_SEED], trainSize: 900, valSize: 100, config: { ...LATENCY_FAST_PRESET }, configName: 'fast' },
+        latency: { devices: wanted, seeds: [LOO_SEED], trainSize: 900, valSize: 100, config: LOO_CONFIG, configName: 'fast' },
         accuracy: { target: 'nb201:c100_valid', seeds: [], trainSize: 100, predictors: [], regression: { ...LATENCY_FAST_PRESET }, brp: { ...LATENCY_FAST_PRESET } },
         throughput: null,
         stepTimings: [],
@@ -238,7 +241,7 @@ async function main() {
       workerVsMain,
       fewShot,
       leaveOneDeviceOut,
-      looGcnConfig: LOO_GCN ? { ...LATENCY_FAST_PRESET, seed: LOO_SEED } : null,
+      looGcnConfig: LOO_GCN ? LOO_CONFIG : null,
       targets: TARGETS,
     };
     const ok = (pass: boolean) => (pass ? 'meets' : '**misses**');
@@ -280,7 +283,7 @@ Leave-one-out error on the reference cells (mean |ln(pred/measured)|): ${fewShot
 
 ## (d) Leave one LatBench device out
 
-Few-shot: the device's 20 reference cells (the set re-chosen without it), the other devices of LatBench, HELP and HW-NAS-Bench as the basis (its near-copies held out with it). GCN-900: ${LOO_GCN ? `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize}, ${LATENCY_FAST_PRESET.epochs} epochs, ${LATENCY_FAST_PRESET.targetScale} targets), seed ${LOO_SEED}, 900 train / 100 validation cells of the device` : 'not run (BENCH_LOO_GCN=0)'}. Both scored on the GCN's test cells (reference cells excluded from the few-shot score). ±10 %: eagle's convention.
+Few-shot: the device's 20 reference cells (the set re-chosen without it), the other devices of LatBench, HELP and HW-NAS-Bench as the basis (its near-copies held out with it). GCN-900: ${LOO_GCN ? `LATENCY_FAST_PRESET (batch ${LOO_CONFIG.batchSize}, ${LOO_CONFIG.epochs} epochs${LOO_CONFIG.epochs !== LATENCY_FAST_PRESET.epochs ? ' — SHORTENED by BENCH_LOO_EPOCHS, not the protocol' : ''}, ${LOO_CONFIG.targetScale} targets), seed ${LOO_SEED}, 900 train / 100 validation cells of the device` : 'not run (BENCH_LOO_GCN=0)'}. Both scored on the GCN's test cells (reference cells excluded from the few-shot score). ±10 %: eagle's convention.
 
 | device | few-shot method | few-shot Spearman | few-shot ±10 % | GCN-900 Spearman | GCN-900 ±10 % | FLOPs Spearman / ±10 % | nearest device Spearman / ±10 % | held out with it |
 |---|---|---|---|---|---|---|---|---|
@@ -288,7 +291,7 @@ ${leaveOneDeviceOut.map((r) => `| ${r.device} | ${r.method} | ${r.spearman.toFix
 | **mean** | | **${meanOf(leaveOneDeviceOut.map((r) => r.spearman)).toFixed(3)}** | ${pctOf(meanOf(leaveOneDeviceOut.map((r) => r.within10)))} | ${LOO_GCN ? meanOf(leaveOneDeviceOut.map((r) => r.full900Spearman ?? Number.NaN)).toFixed(3) : '—'} | ${LOO_GCN ? pctOf(meanOf(leaveOneDeviceOut.map((r) => r.full900Within10 ?? Number.NaN))) : '—'} | ${meanOf(leaveOneDeviceOut.map((r) => r.baselines.flops.spearman)).toFixed(3)} | ${meanOf(leaveOneDeviceOut.map((r) => r.baselines.nearestDevice.spearman)).toFixed(3)} | |
 `;
     console.log(md);
-    writeReport('latency', result, md);
+    writeReport(REPORT, result, md);
   } finally {
     await browser.close();
     await server.close();
