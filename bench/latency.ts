@@ -18,7 +18,7 @@
  */
 import type { Page } from '@playwright/test';
 import type { RunRecord, StoredMeasurement } from '../src/lib/db/measurements';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LATENCY_FAST_PRESET } from '../src/lib/predictor/config';
 import { kendallTauB, spearman } from '../src/lib/predictor/metrics';
@@ -34,7 +34,10 @@ const COMPARE_CELLS = Number(process.env.BENCH_LATENCY_COMPARE_CELLS ?? 5);
 const SEED = 2020;
 const COMPARE_SEED = 7;
 const TARGETS = { repeatabilitySpearman: 0.95, secondsPerCell: 1.5, fewShotSpearman: 0.9 };
-const LOO_GCN = process.env.BENCH_LOO_GCN !== '0';
+/** '1' (default) trains the GCN-900s, '0' skips them, 'reuse' takes them from the previous report (they do not depend on the few-shot code). */
+const LOO_GCN_MODE = process.env.BENCH_LOO_GCN ?? '1';
+if (!['0', '1', 'reuse'].includes(LOO_GCN_MODE)) throw new Error(`BENCH_LOO_GCN must be 0, 1 or reuse, got '${LOO_GCN_MODE}'`);
+const LOO_GCN = LOO_GCN_MODE !== '0';
 const LOO_SEED = 0;
 /** `BENCH_LOO_EPOCHS` shortens the GCN-900 runs (smoke tests only; the report says so). */
 const LOO_CONFIG = { ...LATENCY_FAST_PRESET, seed: LOO_SEED, ...(process.env.BENCH_LOO_EPOCHS ? { epochs: Number(process.env.BENCH_LOO_EPOCHS) } : {}) };
@@ -115,7 +118,13 @@ function byCell(measurements: readonly StoredMeasurement[], runId: string): Map<
 async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchChromium>>, world: FewShotWorld) {
   const wanted = process.env.BENCH_LOO_DEVICES?.split(',').map((d) => d.trim()).filter(Boolean) ?? latbenchDevices(world);
   let gcn: BenchPageResult | null = null;
-  if (LOO_GCN) {
+  let reused: { commit: string; date: string; runs: Map<string, { spearman: number; within10: number; trainWallS: number | null }> } | null = null;
+  if (LOO_GCN_MODE === 'reuse') {
+    const previous = JSON.parse(readFileSync(resolve(ROOT, 'bench-results', `${REPORT}.json`), 'utf8'));
+    const origin = previous.looGcnFrom ?? { commit: previous.commit, date: previous.date };
+    reused = { ...origin, runs: new Map(previous.leaveOneDeviceOut.filter((r: { full900Spearman: number | null }) => r.full900Spearman !== null).map((r: { device: string; full900Spearman: number; full900Within10: number; full900TrainWallS: number | null }) => [r.device, { spearman: r.full900Spearman, within10: r.full900Within10, trainWallS: r.full900TrainWallS }])) };
+    console.log(`(d) GCN-900 results reused from commit ${origin.commit} (${origin.date})`);
+  } else if (LOO_GCN) {
     if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
     const server = await serveDist(4183, 'dist-bench');
     try {
@@ -136,18 +145,19 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
       await server.close();
     }
   }
-  return wanted.map((column) => {
+  const rows = wanted.map((column) => {
     const values = columnByIndex(world.built.tables.latbench, column, NB201_NUM_CELLS);
     const split = randomSplit(indicesWithValues(values), 900, 100, LOO_SEED);
     const few = fewShotHeldOutDevice(world, column, split.test);
-    const run = gcn?.latency.find((r) => r.device === column);
-    console.log(`(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within.eagle['10'].toFixed(3)}` : 'not run'}`);
+    const trained = gcn?.latency.find((r) => r.device === column);
+    const run = trained ? { spearman: trained.spearman, within10: trained.within.eagle['10'], trainWallS: trained.trainWallS } : reused?.runs.get(column);
+    console.log(`(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within10.toFixed(3)}` : 'not run'}`);
     return {
       device: column,
       spearman: few.fewShot.spearman,
       within10: few.fewShot.within10,
       full900Spearman: run?.spearman ?? null,
-      full900Within10: run?.within.eagle['10'] ?? null,
+      full900Within10: run?.within10 ?? null,
       method: few.method,
       heldOutWith: few.heldOutWith,
       testCells: few.fewShot.cells,
@@ -155,6 +165,7 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
       full900TrainWallS: run?.trainWallS ?? null,
     };
   });
+  return { rows, gcnFrom: reused ? { commit: reused.commit, date: reused.date } : null };
 }
 
 async function main() {
@@ -218,7 +229,7 @@ async function main() {
       secondsPerCell: { main: Number((mainRun.elapsedMs / mainRun.measured / 1000).toFixed(3)), worker: Number((workerRun.elapsedMs / workerRun.measured / 1000).toFixed(3)) },
     };
 
-    const leaveOneDeviceOut = await leaveOneDeviceOutRuns(browser, world);
+    const { rows: leaveOneDeviceOut, gcnFrom } = await leaveOneDeviceOutRuns(browser, world);
 
     const result = {
       commit: commitId(),
@@ -242,6 +253,8 @@ async function main() {
       fewShot,
       leaveOneDeviceOut,
       looGcnConfig: LOO_GCN ? LOO_CONFIG : null,
+      /** Where the GCN-900 numbers were measured, when carried over from an earlier run (BENCH_LOO_GCN=reuse). */
+      looGcnFrom: gcnFrom,
       targets: TARGETS,
     };
     const ok = (pass: boolean) => (pass ? 'meets' : '**misses**');
@@ -283,7 +296,7 @@ Leave-one-out error on the reference cells (mean |ln(pred/measured)|): ${fewShot
 
 ## (d) Leave one LatBench device out
 
-Few-shot: the device's 20 reference cells (the set re-chosen without it), the other devices of LatBench, HELP and HW-NAS-Bench as the basis (its near-copies held out with it). GCN-900: ${LOO_GCN ? `LATENCY_FAST_PRESET (batch ${LOO_CONFIG.batchSize}, ${LOO_CONFIG.epochs} epochs${LOO_CONFIG.epochs !== LATENCY_FAST_PRESET.epochs ? ' — SHORTENED by BENCH_LOO_EPOCHS, not the protocol' : ''}, ${LOO_CONFIG.targetScale} targets), seed ${LOO_SEED}, 900 train / 100 validation cells of the device` : 'not run (BENCH_LOO_GCN=0)'}. Both scored on the GCN's test cells (reference cells excluded from the few-shot score). ±10 %: eagle's convention.
+Few-shot: the device's 20 reference cells (the set re-chosen without it), the other devices of LatBench, HELP and HW-NAS-Bench as the basis (its near-copies held out with it). GCN-900: ${LOO_GCN ? `LATENCY_FAST_PRESET (batch ${LOO_CONFIG.batchSize}, ${LOO_CONFIG.epochs} epochs${LOO_CONFIG.epochs !== LATENCY_FAST_PRESET.epochs ? ' — SHORTENED by BENCH_LOO_EPOCHS, not the protocol' : ''}, ${LOO_CONFIG.targetScale} targets), seed ${LOO_SEED}, 900 train / 100 validation cells of the device${gcnFrom ? ` — trained at commit ${gcnFrom.commit} (${gcnFrom.date}) and carried over: the GCN code has not changed since` : ''}` : 'not run (BENCH_LOO_GCN=0)'}. Both scored on the GCN's test cells (reference cells excluded from the few-shot score). ±10 %: eagle's convention.
 
 | device | few-shot method | few-shot Spearman | few-shot ±10 % | GCN-900 Spearman | GCN-900 ±10 % | FLOPs Spearman / ±10 % | nearest device Spearman / ±10 % | held out with it |
 |---|---|---|---|---|---|---|---|---|

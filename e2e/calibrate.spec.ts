@@ -1,27 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { CALIBRATED_FILE_FORMAT, parseCalibratedFile } from '../src/lib/latency/calibrated-predictor';
-import { openApp } from './helpers';
+import { onlyWasm, openApp, setFields } from './helpers';
 
 test('calibrates this device on WASM, saves the predictor, keeps it across a reload, exports it and refuses a corrupt import', async ({ page }) => {
   test.setTimeout(150_000);
   await openApp(page, '#view=profile');
-  const backends = page.getByTestId('backends');
-  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
-  // WASM only (the default may be another backend on a machine with a GPU).
-  for (const name of ['webgpu', 'webgl', 'cpu']) {
-    const box = backends.locator(`[data-backend=${name}] input`);
-    if (await box.isChecked()) await box.uncheck();
-  }
-  await backends.locator('[data-backend=wasm] input').check();
+  await onlyWasm(page);
   await expect(page.getByTestId('calibration-reason')).toContainText('Nothing measured yet');
 
   // A quick protocol: few samples, a short warm-up, 8 held-out cells (the app's defaults: 15 samples, 20 held-out cells).
   await page.getByText('Protocol settings').click();
-  for (const [id, value] of [['min-samples', '3'], ['warmup-runs', '2'], ['warmup-ms', '300'], ['held-out-count', '8'], ['seed', '3']]) {
-    await page.getByTestId(id).fill(value);
-    await page.getByTestId(id).dispatchEvent('change');
-  }
+  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['held-out-count', 8], ['seed', 3]]);
   await page.getByTestId('calibrate').click();
   // The second pass (the held-out cells again) follows the first without the run ending in between.
   await expect(page.getByTestId('progress')).toHaveAttribute('data-pass', '2', { timeout: 90_000 });

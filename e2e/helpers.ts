@@ -23,8 +23,32 @@ export async function openApp(page: Page, hash = ''): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
 }
 
+/**
+ * Every record (or only the keys) of one object store of the app's database, read in the page
+ * straight from IndexedDB; `prefix` limits string keys to those starting with it.
+ */
+export async function readStore<T>(page: Page, store: string, { keys = false, prefix }: { keys?: boolean; prefix?: string } = {}): Promise<T[]> {
+  return page.evaluate(async ({ store, keys, prefix }) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const request = indexedDB.open('brp-nas-lab');
+      request.onsuccess = () => res(request.result);
+      request.onerror = () => rej(request.error);
+    });
+    const range = prefix === undefined ? undefined : IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    const rows = await new Promise<unknown[]>((res, rej) => {
+      const objects = db.transaction(store).objectStore(store);
+      const request = keys ? objects.getAllKeys(range) : objects.getAll(range);
+      request.onsuccess = () => res(request.result);
+      request.onerror = () => rej(request.error);
+    });
+    db.close();
+    return rows;
+  }, { store, keys, prefix }) as Promise<T[]>;
+}
+
 /** Row counts of a dataset as stored in IndexedDB: the length of each stored column (not metadata). */
 export async function storedColumnLengths(page: Page, datasetId: string): Promise<number[]> {
+  // Counted in the page: only the lengths cross over, not megabytes of column values.
   return page.evaluate(async (id) => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const request = indexedDB.open('brp-nas-lab');
@@ -39,6 +63,25 @@ export async function storedColumnLengths(page: Page, datasetId: string): Promis
     db.close();
     return records.map((r) => r.values.length);
   }, datasetId);
+}
+
+/** Profile view: WASM as the only backend (the default may be another one on a machine with a GPU). */
+export async function onlyWasm(page: Page): Promise<void> {
+  const backends = page.getByTestId('backends');
+  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
+  for (const name of ['webgpu', 'webgl', 'cpu']) {
+    const box = backends.locator(`[data-backend=${name}] input`);
+    if (await box.isChecked()) await box.uncheck();
+  }
+  await backends.locator('[data-backend=wasm] input').check();
+}
+
+/** Types values into inputs by test id and fires their change events (the views read values on change). */
+export async function setFields(page: Page, fields: [testId: string, value: string | number][]): Promise<void> {
+  for (const [id, value] of fields) {
+    await page.getByTestId(id).fill(String(value));
+    await page.getByTestId(id).dispatchEvent('change');
+  }
 }
 
 export interface PlotGeometry {

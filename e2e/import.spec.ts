@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, readSourceCsv, storedColumnLengths } from './helpers';
+import { openApp, readSourceCsv, readStore, storedColumnLengths } from './helpers';
 
 const nb201 = readSourceCsv('nb201/nb201.csv');
 const arch = (index: number) => nb201.get(index)!.arch_str;
@@ -9,19 +9,7 @@ async function importFile(page: Page, name: string, content: string | Buffer) {
 }
 
 async function storedDatasetIds(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const request = indexedDB.open('brp-nas-lab');
-      request.onsuccess = () => res(request.result);
-      request.onerror = () => rej(request.error);
-    });
-    const keys = await new Promise<IDBValidKey[]>((res) => {
-      const request = db.transaction('datasets').objectStore('datasets').getAllKeys();
-      request.onsuccess = () => res(request.result);
-    });
-    db.close();
-    return keys.map(String).sort();
-  });
+  return (await readStore<IDBValidKey>(page, 'datasets', { keys: true })).map(String).sort();
 }
 
 test('a good table is imported and plotted; every bad table is refused with its message and nothing changes', async ({ page }) => {

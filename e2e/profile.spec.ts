@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { parseMeasurementsCsv } from '../src/lib/latency/measurements-csv';
 import { mulberry32, sampleWithoutReplacement } from '../src/lib/spaces/rng';
-import { openApp, readSourceCsv } from './helpers';
+import { onlyWasm, openApp, readSourceCsv, readStore, setFields } from './helpers';
 
 const nb201 = readSourceCsv('nb201/nb201.csv');
 
@@ -15,47 +15,19 @@ function expectedCells(seed: number, count: number): number[] {
 interface StoredRow { archIndex: number; backend: string; source: string; medianMs: number; samples: number[]; profileId: string }
 
 async function storedMeasurements(page: Page): Promise<StoredRow[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const request = indexedDB.open('brp-nas-lab');
-      request.onsuccess = () => res(request.result);
-      request.onerror = () => rej(request.error);
-    });
-    const rows = await new Promise<StoredRow[]>((res) => {
-      const request = db.transaction('measurements').objectStore('measurements').getAll();
-      request.onsuccess = () => res(request.result);
-    });
-    db.close();
-    return rows;
-  });
+  return readStore<StoredRow>(page, 'measurements');
 }
 
 test('profiles 5 cells on WASM in a worker, keeps them across a reload, and exports and re-imports the CSV', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page, '#view=profile');
-  const backends = page.getByTestId('backends');
-  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
+  await onlyWasm(page);
   await expect(page.getByTestId('reference-explanation')).toContainText('The reference set is 20 connected cells', { useInnerText: false });
-  // WASM only (the default may be another backend on a machine with a GPU).
-  for (const name of ['webgpu', 'webgl', 'cpu']) {
-    const box = backends.locator(`[data-backend=${name}] input`);
-    if (await box.isChecked()) await box.uncheck();
-  }
-  await backends.locator('[data-backend=wasm] input').check();
   await expect(page.getByTestId('timer')).toContainText('cross-origin isolated');
 
   // A quick protocol: few samples and a short warm-up (the app's defaults are 15 samples, 5 warm-up runs).
   await page.getByText('Protocol settings').click();
-  await page.getByTestId('min-samples').fill('3');
-  await page.getByTestId('min-samples').dispatchEvent('change');
-  await page.getByTestId('warmup-runs').fill('2');
-  await page.getByTestId('warmup-runs').dispatchEvent('change');
-  await page.getByTestId('warmup-ms').fill('300');
-  await page.getByTestId('warmup-ms').dispatchEvent('change');
-  await page.getByTestId('random-count').fill('5');
-  await page.getByTestId('random-count').dispatchEvent('change');
-  await page.getByTestId('seed').fill('7');
-  await page.getByTestId('seed').dispatchEvent('change');
+  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['random-count', 5], ['seed', 7]]);
 
   await page.getByTestId('measure-random').click();
   const table = page.getByTestId('cell-table');
@@ -114,13 +86,7 @@ test('profiles 5 cells on WASM in a worker, keeps them across a reload, and expo
 test('pause holds the worker between samples, resume continues, cancel keeps the finished cells and frees every tensor', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page, '#view=profile');
-  const backends = page.getByTestId('backends');
-  await expect(backends.locator('[data-backend=wasm] input')).toBeEnabled({ timeout: 30_000 });
-  for (const name of ['webgpu', 'webgl', 'cpu']) {
-    const box = backends.locator(`[data-backend=${name}] input`);
-    if (await box.isChecked()) await box.uncheck();
-  }
-  await backends.locator('[data-backend=wasm] input').check();
+  await onlyWasm(page);
   // The reference set with the app's default protocol: long enough to pause it.
   await page.getByTestId('measure-reference').click();
   const progress = page.getByTestId('progress');

@@ -114,8 +114,11 @@ export interface ChooseOptions {
 export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendReport> {
   const isolated = opts.isolated ?? Boolean(globalThis.crossOriginIsolated);
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
-  // tfjs defaults to half the logical cores (1 thread on a 2-core laptop); use them all when the
-  // page may spawn threads at all.
+  // tfjs defaults to half the logical cores (1 thread on a 2-core laptop); ask for them all when the
+  // page may spawn threads at all. In tfjs 4.22 the request has no effect: XNNPACK's pool stays at 1
+  // thread here whatever is asked (tensorflow/tfjs#8513, open; checked in the compute worker on
+  // 2026-11-28: isolated, hardwareConcurrency 2, setThreadsCount(2), getThreadsCount() = 1). The
+  // report shows the count tfjs actually uses.
   if (isolated) setThreadsCount(Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 1)));
   const attempts: BackendAttempt[] = [];
   const adapter = await probeWebGpuAdapter(opts.gpu ?? (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu);

@@ -177,6 +177,18 @@ function identity(entry: Pick<StoredMeasurement, 'profileId' | 'archStr' | 'medi
   return `${entry.profileId}\u0000${entry.archStr}\u0000${entry.environment.measuredAt}\u0000${Number(entry.medianMs.toPrecision(9))}`;
 }
 
+/** The records not already in `seen` (nor repeated within the batch), and how many were left out; `seen` gains the kept ones. */
+function withoutDuplicates(records: readonly StoredMeasurement[], seen: Set<string>): { fresh: StoredMeasurement[]; skipped: number } {
+  const fresh: StoredMeasurement[] = [];
+  for (const record of records) {
+    const key = identity(record);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fresh.push(record);
+  }
+  return { fresh, skipped: records.length - fresh.length };
+}
+
 /** The records to add (with their profile ids) and the profiles to create or touch. */
 function plan(entries: readonly NewMeasurement[], now: number) {
   entries.forEach((entry, i) => checkNewMeasurement(entry, `measurement ${i + 1} (${String(entry?.archStr).slice(0, 100)})`));
@@ -241,16 +253,8 @@ export class IdbMeasurementStore implements MeasurementStore {
         await profiles.put(row);
       }
       const ids: number[] = [];
-      let skipped = 0;
-      for (const record of records) {
-        const key = identity(record);
-        if (seen.has(key)) {
-          skipped++;
-          continue;
-        }
-        seen.add(key);
-        ids.push(await measurements.add(record));
-      }
+      const { fresh, skipped } = withoutDuplicates(records, seen);
+      for (const record of fresh) ids.push(await measurements.add(record));
       await tx.done;
       return { ids, skipped, profileIds: [...devices.keys()] };
     } catch (error) {
@@ -366,14 +370,8 @@ export class MemoryMeasurementStore implements MeasurementStore {
     const { records, devices } = plan(entries, this.#now());
     const seen = new Set(this.#measurements.filter((m) => devices.has(m.profileId)).map(identity));
     const ids: number[] = [];
-    let skipped = 0;
-    for (const record of records) {
-      const key = identity(record);
-      if (seen.has(key)) {
-        skipped++;
-        continue;
-      }
-      seen.add(key);
+    const { fresh, skipped } = withoutDuplicates(records, seen);
+    for (const record of fresh) {
       const id = this.#nextId++;
       this.#measurements.push({ ...record, id });
       ids.push(id);

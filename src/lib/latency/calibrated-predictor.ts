@@ -116,6 +116,7 @@ export function checkCalibratedHead(data: unknown, source: string): Omit<Calibra
   const candidates: CandidateReport[] = data.candidates.map((c, k) => {
     if (!isObject(c)) throw new Error(`${source}: candidates[${k}] must be an object`);
     const report: CandidateReport = { method: method(c.method, `${source}: candidates[${k}].method`), looError: finite(c.looError, `${source}: candidates[${k}].looError`), looWithin10: finite(c.looWithin10, `${source}: candidates[${k}].looWithin10`) };
+    if (c.looSe !== undefined) report.looSe = finite(c.looSe, `${source}: candidates[${k}].looSe`);
     if (c.lambda !== undefined) report.lambda = finite(c.lambda, `${source}: candidates[${k}].lambda`);
     if (c.device !== undefined) report.device = text(c.device, `${source}: candidates[${k}].device`);
     return report;

@@ -3,7 +3,7 @@ import { columnByIndex } from '../datasets/by-index';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
 import {
-  calibrate, cellFeatures, executedOpCounts, fewShotOnKnownDevice, fitRidge, sameDevice, scoreHeldOut, solveSpd,
+  calibrate, cellFeatures, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, sameDevice, scoreHeldOut, solveSpd,
   type BasisDevice, type CellFeatures, type MeasuredCell,
 } from './calibration';
 import { chooseReferenceSet } from './reference-set';
@@ -50,6 +50,60 @@ describe('linear algebra', () => {
     expect(fit.weights[1]).toBeCloseTo(-0.5, 8);
     const shrunk = fitRidge(rows, y, 10);
     expect(Math.abs(shrunk.weights[0])).toBeLessThan(1);
+  });
+});
+
+describe('ridge in the dual form (more features than rows)', () => {
+  it('gives the primal weights', () => {
+    const rng = mulberry32(9);
+    const rows = Array.from({ length: 6 }, () => Array.from({ length: 10 }, () => rng() - 0.5));
+    const y = rows.map((r) => 2 + r[0] - 3 * r[4] + 0.1 * rng());
+    const lambda = 0.05;
+    const dual = fitRidge(rows, y, lambda);
+    // The primal normal equations on the centred rows: (XᵀX + λnI)w = Xᵀy.
+    const n = rows.length, p = 10;
+    const mean = Array.from({ length: p }, (_, j) => rows.reduce((a, r) => a + r[j], 0) / n);
+    const yMean = y.reduce((a, v) => a + v, 0) / n;
+    const gram = new Float64Array(p * p);
+    const rhs = new Float64Array(p);
+    rows.forEach((r, k) => {
+      for (let i = 0; i < p; i++) {
+        rhs[i] += (r[i] - mean[i]) * (y[k] - yMean);
+        for (let j = 0; j < p; j++) gram[i * p + j] += (r[i] - mean[i]) * (r[j] - mean[j]);
+      }
+    });
+    for (let i = 0; i < p; i++) gram[i * p + i] += lambda * n + 1e-12;
+    const primal = solveSpd(gram, rhs, p);
+    primal.forEach((w, j) => expect(dual.weights[j]).toBeCloseTo(w, 9));
+    expect(dual.intercept).toBeCloseTo(yMean - mean.reduce((a, m, j) => a + m * primal[j], 0), 9);
+  });
+});
+
+describe('RidgeLoo (kernel form)', () => {
+  it('predicts a held-out cell as a ridge fitted on the others does, on both target scales', () => {
+    const rng = mulberry32(4);
+    const columns = Array.from({ length: 7 }, () => Float64Array.from({ length: NB201_NUM_CELLS }, () => rng() - 0.5));
+    const cells = Array.from({ length: 12 }, (_, k) => ({ index: 100 + 37 * k, ms: 1 + 5 * rng() }));
+    for (const logTarget of [true, false]) {
+      const loo = new RidgeLoo({ columns, logTarget }, cells, 0.01);
+      const fitOn = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+      const fit = fitRidge(fitOn.map((a) => columns.map((c) => c[cells[a].index])), fitOn.map((a) => (logTarget ? Math.log(cells[a].ms) : cells[a].ms)), 0.3);
+      const raw = fit.intercept + columns.reduce((sum, c, j) => sum + fit.weights[j] * c[cells[4].index], 0);
+      expect(loo.predict(fitOn, 4, 0.3)).toBeCloseTo(Math.max(logTarget ? Math.exp(raw) : raw, 0.01), 9);
+    }
+  });
+});
+
+describe('oneStandardError', () => {
+  it('takes the simplest candidate within one standard error of the best', () => {
+    const sorted = [
+      { method: 'basis+ops' as const, looError: 0.05, looSe: 0.01 },
+      { method: 'ops' as const, looError: 0.058, looSe: 0.01 },
+      { method: 'flops' as const, looError: 0.07, looSe: 0.01 },
+    ];
+    expect(oneStandardError(sorted).method).toBe('ops');
+    expect(oneStandardError([{ ...sorted[0], looSe: 0.001 }, ...sorted.slice(1)]).method).toBe('basis+ops');
+    expect(oneStandardError([sorted[0], { method: 'flops', looError: 0.055, looSe: 0.02 }]).method).toBe('flops');
   });
 });
 

@@ -17,9 +17,13 @@
  * - baselines: `flops` (a line latency ≈ a·FLOPs + b, as reference-numbers.md fits it) and
  *   `nearest` (the known device whose ranking of the reference cells agrees best with the
  *   measurements, scaled by a line in log space).
- * The candidate with the lowest leave-one-out error on the reference cells is used ("pick by
- * measurement"); the error of every candidate is reported. Disconnected cells (341) are not
- * predicted: they compute nothing (chance accuracy) and no table times them all.
+ * Pick by measurement: every candidate is scored by leave-one-out on the reference cells (nested:
+ * a ridge's strength is tuned without the cell being predicted, so a 40-feature fit is not
+ * flattered against a 2-parameter line), and the simplest candidate whose error is within one
+ * standard error of the best is used (the "one-standard-error rule": with 20 cells, a more
+ * complex model must be clearly better to be trusted). The error of every candidate is reported.
+ * Disconnected cells (341) are not predicted: they compute nothing (chance accuracy) and no table
+ * times them all.
  */
 import { codeToOps, NB201_NUM_CELLS } from '../spaces/nb201.ts';
 import { spearman, withinPct } from '../predictor/metrics.ts';
@@ -37,6 +41,9 @@ export const METHOD_LABELS: Record<CalibrationMethod, string> = {
   nearest: 'most similar known device (baseline)',
   flops: 'FLOPs line (baseline)',
 };
+
+/** Candidates from the simplest (fewest fitted parameters) to the most complex: the order of the one-standard-error rule. */
+export const SIMPLEST_FIRST: readonly CalibrationMethod[] = ['flops', 'nearest', 'ops', 'basis', 'basis+ops'];
 
 /** Ridge strengths tried (relative to the number of fitted cells), chosen by leave-one-out. */
 export const RIDGE_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100];
@@ -68,6 +75,8 @@ export interface CandidateReport {
   method: CalibrationMethod;
   /** Leave-one-out mean |ln(predicted / measured)| on the reference cells (≈ relative error). */
   looError: number;
+  /** Standard error of that mean (sd of the per-cell errors / √n); absent in files saved before it existed. */
+  looSe?: number;
   /** Leave-one-out share of reference cells whose measurement lies within ±10 % of the prediction. */
   looWithin10: number;
   /** Ridge strength used (relative), where the method has one. */
@@ -134,6 +143,8 @@ export interface RidgeFit {
 /**
  * Ridge regression with an unpenalised intercept: minimises Σ (y − a − x·w)² + λ·n·|w|² over the
  * given rows (features are centred on those rows, so the intercept is their mean residual).
+ * With more features than rows (40 known devices, 20 cells) it solves the n×n dual system
+ * (Z·Zᵀ + λ·n·I)·α = y, w = Zᵀ·α instead of the p×p primal one: the same weights, far less work.
  */
 export function fitRidge(rows: readonly ArrayLike<number>[], y: readonly number[], lambda: number): RidgeFit {
   const n = rows.length;
@@ -142,22 +153,40 @@ export function fitRidge(rows: readonly ArrayLike<number>[], y: readonly number[
   const mean = new Float64Array(p);
   for (const row of rows) for (let j = 0; j < p; j++) mean[j] += row[j] / n;
   const yMean = y.reduce((s, v) => s + v, 0) / n;
-  const gram = new Float64Array(p * p);
-  const rhs = new Float64Array(p);
-  const centred = new Float64Array(p);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < p; j++) centred[j] = rows[r][j] - mean[j];
-    const dy = y[r] - yMean;
-    for (let i = 0; i < p; i++) {
-      rhs[i] += centred[i] * dy;
-      for (let j = 0; j <= i; j++) gram[i * p + j] += centred[i] * centred[j];
+  const centred = rows.map((row) => Float64Array.from({ length: p }, (_, j) => row[j] - mean[j]));
+  const dy = Float64Array.from(y, (v) => v - yMean);
+  let weights: Float64Array;
+  if (p === 0) weights = new Float64Array(0);
+  else if (p > n) {
+    const kernel = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b <= a; b++) {
+        let dot = 0;
+        for (let j = 0; j < p; j++) dot += centred[a][j] * centred[b][j];
+        kernel[a * n + b] = dot;
+        kernel[b * n + a] = dot;
+      }
+      kernel[a * n + a] += lambda * n + 1e-12;
     }
+    const alpha = solveSpd(kernel, dy, n);
+    weights = new Float64Array(p);
+    for (let a = 0; a < n; a++) for (let j = 0; j < p; j++) weights[j] += alpha[a] * centred[a][j];
+  } else {
+    const gram = new Float64Array(p * p);
+    const rhs = new Float64Array(p);
+    for (let r = 0; r < n; r++) {
+      const c = centred[r];
+      for (let i = 0; i < p; i++) {
+        rhs[i] += c[i] * dy[r];
+        for (let j = 0; j <= i; j++) gram[i * p + j] += c[i] * c[j];
+      }
+    }
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < i; j++) gram[j * p + i] = gram[i * p + j];
+      gram[i * p + i] += lambda * n + 1e-12;
+    }
+    weights = solveSpd(gram, rhs, p);
   }
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j < i; j++) gram[j * p + i] = gram[i * p + j];
-    gram[i * p + i] += lambda * n + 1e-12;
-  }
-  const weights = p ? solveSpd(gram, rhs, p) : new Float64Array(0);
   let intercept = yMean;
   for (let j = 0; j < p; j++) intercept -= mean[j] * weights[j];
   return { intercept, weights };
@@ -184,8 +213,19 @@ export function usableBasis(devices: readonly BasisDevice[], connected: ArrayLik
   return { usable, leftOut };
 }
 
-/** Log latency standardised over the connected cells, by index (NaN elsewhere). */
+/** Standardised columns already computed, per table column (the same arrays come back on every calibration). */
+const standardisedCache = new WeakMap<object, { connected: ArrayLike<number>; column: Float64Array }>();
+
+/** Log latency standardised over the connected cells, by index (NaN elsewhere); cached per column. */
 function standardisedLog(values: ArrayLike<number>, connected: ArrayLike<number>): Float64Array {
+  const cached = standardisedCache.get(values as object);
+  if (cached?.connected === connected) return cached.column;
+  const column = computeStandardisedLog(values, connected);
+  standardisedCache.set(values as object, { connected, column });
+  return column;
+}
+
+function computeStandardisedLog(values: ArrayLike<number>, connected: ArrayLike<number>): Float64Array {
   const out = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
   let n = 0, sum = 0, sumSq = 0;
   for (let i = 0; i < NB201_NUM_CELLS; i++) {
@@ -230,7 +270,7 @@ type Model = (index: number) => number;
 /** Fits a model on the given measured cells. */
 type Fitter = (cells: readonly MeasuredCell[]) => Model;
 
-interface RidgeSpec {
+export interface RidgeSpec {
   columns: readonly Float64Array[];
   /** Fit ln(ms) (true) or ms (false). */
   logTarget: boolean;
@@ -255,30 +295,111 @@ function positive(value: number, floor: number): number {
 
 interface LooScore {
   error: number;
+  se: number;
   within10: number;
 }
 
-/** Leave-one-out over the cells: mean |ln(pred/measured)| and the eagle ±10 % share. */
-function leaveOneOut(fitter: Fitter, cells: readonly MeasuredCell[], floor: number): LooScore {
-  let error = 0;
-  let hits = 0;
-  for (let k = 0; k < cells.length; k++) {
-    const model = fitter(cells.filter((_, j) => j !== k));
-    const predicted = positive(model(cells[k].index), floor);
-    error += Math.abs(Math.log(predicted / cells[k].ms));
-    if (cells[k].ms >= 0.9 * predicted && cells[k].ms <= 1.1 * predicted) hits++;
-  }
-  return { error: error / cells.length, within10: hits / cells.length };
+/** Scores held-out predictions: mean |ln(pred/measured)|, its standard error, and the eagle ±10 % share. */
+function looScore(pairs: readonly { predicted: number; ms: number }[]): LooScore {
+  const errors = pairs.map(({ predicted, ms }) => Math.abs(Math.log(predicted / ms)));
+  const n = errors.length;
+  const error = errors.reduce((a, e) => a + e, 0) / n;
+  const sd = Math.sqrt(errors.reduce((a, e) => a + (e - error) ** 2, 0) / Math.max(1, n - 1));
+  const within10 = pairs.filter(({ predicted, ms }) => ms >= 0.9 * predicted && ms <= 1.1 * predicted).length / n;
+  return { error, se: sd / Math.sqrt(n), within10 };
 }
 
-/** The ridge strength with the lowest leave-one-out error, with its score. */
-function tuneRidge(spec: RidgeSpec, cells: readonly MeasuredCell[], floor: number): { lambda: number; score: LooScore } {
-  let best: { lambda: number; score: LooScore } | null = null;
-  for (const lambda of RIDGE_GRID) {
-    const score = leaveOneOut(ridgeFitter(spec, lambda), cells, floor);
-    if (!best || score.error < best.score.error - 1e-12) best = { lambda, score };
+/** Leave-one-out over the cells with a fixed fitter. */
+function leaveOneOut(fitter: Fitter, cells: readonly MeasuredCell[], floor: number): LooScore {
+  return looScore(cells.map((cell, k) => ({ predicted: positive(fitter(cells.filter((_, j) => j !== k))(cell.index), floor), ms: cell.ms })));
+}
+
+/**
+ * Leave-one-out of a ridge on the measured cells, in the kernel form: the Gram matrix of the cells'
+ * feature rows is computed once, and a fit on any subset of them only re-centres it and solves an
+ * m×m system (m ≤ 20), so the ~5,000 fits of a nested leave-one-out take milliseconds.
+ */
+export class RidgeLoo {
+  readonly #n: number;
+  readonly #gram: Float64Array;
+  readonly #targets: Float64Array;
+  readonly #logTarget: boolean;
+  readonly #ms: Float64Array;
+  readonly #floor: number;
+
+  constructor(spec: RidgeSpec, cells: readonly MeasuredCell[], floor: number) {
+    const n = cells.length;
+    const rows = cells.map((c) => Float64Array.from(spec.columns, (col) => col[c.index]));
+    this.#gram = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b <= a; b++) {
+        let dot = 0;
+        for (let j = 0; j < rows[a].length; j++) dot += rows[a][j] * rows[b][j];
+        this.#gram[a * n + b] = dot;
+        this.#gram[b * n + a] = dot;
+      }
+    }
+    this.#n = n;
+    this.#logTarget = spec.logTarget;
+    this.#ms = Float64Array.from(cells, (c) => c.ms);
+    this.#targets = Float64Array.from(cells, (c) => (spec.logTarget ? Math.log(c.ms) : c.ms));
+    this.#floor = floor;
   }
-  return best!;
+
+  /** Fits on the cells `fit` (positions) and predicts the cell at position `k`, in ms. */
+  predict(fit: readonly number[], k: number, lambda: number): number {
+    const n = this.#n;
+    const m = fit.length;
+    const g = this.#gram;
+    // Centring in feature space, written with kernel values: row means r and grand mean t.
+    const r = new Float64Array(m);
+    let t = 0;
+    for (let a = 0; a < m; a++) {
+      let sum = 0;
+      for (let b = 0; b < m; b++) sum += g[fit[a] * n + fit[b]];
+      r[a] = sum / m;
+      t += r[a] / m;
+    }
+    const kernel = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < m; b++) kernel[a * m + b] = g[fit[a] * n + fit[b]] - r[a] - r[b] + t;
+      kernel[a * m + a] += lambda * m + 1e-12;
+    }
+    let yMean = 0;
+    for (const a of fit) yMean += this.#targets[a] / m;
+    const alpha = solveSpd(kernel, Float64Array.from(fit, (a) => this.#targets[a] - yMean), m);
+    let rk = 0;
+    for (let b = 0; b < m; b++) rk += g[k * n + fit[b]] / m;
+    let value = yMean;
+    for (let a = 0; a < m; a++) value += alpha[a] * (g[k * n + fit[a]] - r[a] - rk + t);
+    return positive(this.#logTarget ? Math.exp(value) : value, this.#floor);
+  }
+
+  /** Leave-one-out over `within` (positions) at a fixed strength: mean |ln(pred/measured)|. */
+  looError(within: readonly number[], lambda: number): number {
+    let error = 0;
+    for (const k of within) error += Math.abs(Math.log(this.predict(within.filter((j) => j !== k), k, lambda) / this.#ms[k]));
+    return error / within.length;
+  }
+
+  /** The strength with the lowest leave-one-out error over `within`. */
+  tune(within: readonly number[]): number {
+    let best = { lambda: RIDGE_GRID[0], error: Infinity };
+    for (const lambda of RIDGE_GRID) {
+      const error = this.looError(within, lambda);
+      if (error < best.error - 1e-12) best = { lambda, error };
+    }
+    return best.lambda;
+  }
+
+  /** Nested leave-one-out over all cells: each one predicted by a ridge tuned and fitted without it. */
+  nested(): LooScore {
+    const all = Array.from({ length: this.#n }, (_, k) => k);
+    return looScore(all.map((k) => {
+      const rest = all.filter((j) => j !== k);
+      return { predicted: this.predict(rest, k, this.tune(rest)), ms: this.#ms[k] };
+    }));
+  }
 }
 
 /** The known device whose latencies rank the cells most like the measurements (ties: the first). */
@@ -297,9 +418,11 @@ function nearestDevice(devices: readonly BasisDevice[], cells: readonly Measured
 }
 
 function nearestFitter(devices: readonly BasisDevice[]): Fitter {
+  const logs = new Map<number, Float64Array>();
   return (cells) => {
     const d = Math.max(0, nearestDevice(devices, cells));
-    const column = Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => Math.log(devices[d].values[i]));
+    if (!logs.has(d)) logs.set(d, Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => Math.log(devices[d].values[i])));
+    const column = logs.get(d)!;
     const fit = fitRidge(cells.map((c) => [column[c.index]]), cells.map((c) => Math.log(c.ms)), 0);
     return (index) => Math.exp(fit.intercept + fit.weights[0] * column[index]);
   };
@@ -344,8 +467,10 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const candidates: (CandidateReport & { fitter: Fitter })[] = [];
   for (const method of ['basis', 'ops', 'basis+ops'] as const) {
     if (!wanted.has(method) || specs[method]!.columns.length === 0) continue;
-    const { lambda, score } = tuneRidge(specs[method]!, cells, floor);
-    candidates.push({ method, looError: score.error, looWithin10: score.within10, lambda, fitter: ridgeFitter(specs[method]!, lambda) });
+    const loo = new RidgeLoo(specs[method]!, cells, floor);
+    const score = loo.nested();
+    const lambda = loo.tune(cells.map((_, k) => k));
+    candidates.push({ method, looError: score.error, looSe: score.se, looWithin10: score.within10, lambda, fitter: ridgeFitter(specs[method]!, lambda) });
   }
   const nearest = nearestFitter(usable);
   const flops = flopsFitter(features.mflops);
@@ -353,11 +478,10 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const nearestName = usable[Math.max(0, nearestIndex)].label;
   for (const [method, fitter] of [['nearest', nearest], ['flops', flops]] as const) {
     const score = leaveOneOut(fitter, cells, floor);
-    candidates.push({ method, looError: score.error, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
+    candidates.push({ method, looError: score.error, looSe: score.se, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
   }
   candidates.sort((a, b) => a.looError - b.looError);
-  const eligible = candidates.filter((c) => wanted.has(c.method));
-  const chosen = eligible[0] ?? candidates[0];
+  const chosen = oneStandardError(candidates.filter((c) => wanted.has(c.method)).length ? candidates.filter((c) => wanted.has(c.method)) : candidates);
   const predictions = predictAll(chosen.fitter(cells), features.connected, floor);
 
   // Weights of the basis devices in the chosen model's log-space fit (for "which devices is it like").
@@ -376,6 +500,14 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
     leftOut,
     reference: cells,
   };
+}
+
+/** The simplest candidate whose error is within one standard error of the best one's (candidates sorted best first). */
+export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'looError' | 'looSe'>>(sorted: readonly C[]): C {
+  const best = sorted[0];
+  const limit = best.looError + (best.looSe ?? 0);
+  const near = sorted.filter((c) => c.looError <= limit);
+  return near.sort((a, b) => SIMPLEST_FIRST.indexOf(a.method) - SIMPLEST_FIRST.indexOf(b.method))[0];
 }
 
 /** One entry per cell (the last one given wins), connected or not. */

@@ -9,6 +9,7 @@ import type { StoredDataset } from '../db/schema';
 import type { UserImportResult } from '../db/user-import';
 import { USER_TABLE_MAX_BYTES } from '../datasets/user-table';
 import { printable } from '../datasets/validate';
+import { CalibratedState } from './calibrated.svelte';
 import { ComputeClient } from './compute.svelte';
 import type { IngestWorkerRequest, IngestWorkerResponse } from '../workers/ingest-messages';
 
@@ -30,6 +31,8 @@ export class DataState {
   notices = $state<string[]>([]);
   /** The compute worker (tfjs); started once the tables are loaded. */
   readonly compute = new ComputeClient();
+  /** The visitor's saved calibrated latency predictors (the Explorer plots them; the Profile view saves them). */
+  readonly calibrated = new CalibratedState();
   /** ms from navigation start until every NB201-space table was readable (for the ingest bench). */
   readyAtMs = $state<number | null>(null);
   importing = $state(false);
@@ -64,6 +67,8 @@ export class DataState {
     await this.reload();
     // Start tfjs only now: compiling its 2.5 MB bundle would compete with the ingest for the CPU.
     this.compute.start();
+    // The saved predictors are only plotted against the tables, so they are read after them.
+    void this.calibrated.refresh();
   }
 
   cancelIngest(): void {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Table } from '../datasets/columns';
 import type { DatasetColumnInfo, StoredDataset } from '../db/schema';
-import { axisOptions, ExplorerState } from './explorer.svelte';
+import { MemoryCalibratedStore } from '../db/calibrated';
+import { sampleCalibrated } from '../latency/calibrated-fixtures';
+import { CalibratedState } from './calibrated.svelte';
+import { axisOptions, CALIBRATED_GROUP, calibratedAxisOptions, ExplorerState, isCalibratedAxis } from './explorer.svelte';
 
 const N = 15625;
 function column(name: string, kind: DatasetColumnInfo['kind'], unit: string, extra: Partial<DatasetColumnInfo> = {}): DatasetColumnInfo {
@@ -10,6 +13,7 @@ function column(name: string, kind: DatasetColumnInfo['kind'], unit: string, ext
 function dataset(id: string, columns: DatasetColumnInfo[], rows = N): StoredDataset {
   return { id, title: id.toUpperCase(), space: 'nb201', version: 'v', sha256: 's', rows, columns, caveats: [], source: '', importedAt: 0, origin: 'bundled', bytes: 0 };
 }
+const none = { predictors: [] };
 const range = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
 
 const datasets = [
@@ -33,13 +37,13 @@ describe('axisOptions', () => {
 
 describe('ExplorerState', () => {
   it('reads its settings from the hash and falls back to available columns', () => {
-    const state = new ExplorerState({ datasets, tables }, '#x=latbench%3Amissing&y=nb201%3Ac100_test&pin=7');
+    const state = new ExplorerState({ datasets, tables, calibrated: none }, '#x=latbench%3Amissing&y=nb201%3Ac100_test&pin=7');
     expect(state.xAxis?.id).toBe('nb201:c10_flops');
     expect(state.pinned).toBe(7);
   });
 
   it('spreads a table over the NB201 indices and masks disconnected cells on request', () => {
-    const state = new ExplorerState({ datasets, tables }, '#x=latbench%3Acpu');
+    const state = new ExplorerState({ datasets, tables, calibrated: none }, '#x=latbench%3Acpu');
     expect(Array.from(state.xValues!.slice(0, 5))).toEqual([NaN, 5, 4, 3, NaN]);
     state.setCells('connected');
     expect(Array.from(state.xValues!.slice(0, 5))).toEqual([NaN, 5, NaN, 3, NaN]);
@@ -48,7 +52,7 @@ describe('ExplorerState', () => {
   });
 
   it('writes only non-default settings to the hash, and a new x resets the zoom', () => {
-    const state = new ExplorerState({ datasets, tables }, '');
+    const state = new ExplorerState({ datasets, tables, calibrated: none }, '');
     expect(state.hash).toBe('');
     state.setZoom([2, 0.1, 0.2]);
     state.setX('nb201:c10_flops');
@@ -58,5 +62,89 @@ describe('ExplorerState', () => {
     state.loadHash('#pin=3');
     expect(state.settings.x).toBe('latbench:desktop_cpu_i7_7820x_fp32');
     expect(state.pinned).toBe(3);
+  });
+});
+
+describe('calibratedAxisOptions', () => {
+  it('labels a predictor with its name and ms, says it predicts, and how it was calibrated and validated', () => {
+    const [option] = calibratedAxisOptions([sampleCalibrated('p1')]);
+    expect(option).toEqual({
+      id: 'calibrated:p1', predictorId: 'p1', name: 'calibrated p1', label: 'calibrated p1 (ms)',
+      title: 'calibrated p1 (ms), predicted on This laptop · WASM', unit: 'ms', deviceLabel: 'This laptop · WASM', group: CALIBRATED_GROUP,
+      caveat: 'Predicted latency, not measured: calibrated on This laptop · WASM from 2 measured cells; held-out Spearman ρ 0.930 on 20 more measured cells.',
+    });
+  });
+
+  it('says so when a predictor was not checked on held-out cells', () => {
+    const unchecked = sampleCalibrated('p2');
+    unchecked.validation = { ...unchecked.validation, heldOut: { cells: 0, spearman: NaN, within10: NaN } };
+    unchecked.reference = [{ index: 3, ms: 1.5 }];
+    expect(calibratedAxisOptions([unchecked])[0].caveat).toBe('Predicted latency, not measured: calibrated on This laptop · WASM from 1 measured cell; not checked on held-out cells.');
+  });
+});
+
+describe('ExplorerState with calibrated predictors', () => {
+  // sampleCalibrated predicts 1 + (i % 97) / 10 ms for cell i, NaN for every 50th cell.
+  const calibrated = { predictors: [sampleCalibrated('new', 2000), sampleCalibrated('old', 1000)] };
+
+  it('offers them after the tables\' columns, in their own group', () => {
+    const state = new ExplorerState({ datasets, tables, calibrated }, '');
+    expect(state.xOptions.map((o) => [o.id, o.group])).toEqual([
+      ['nb201:c10_flops', 'NB201'], ['latbench:cpu', 'LATBENCH'],
+      ['calibrated:new', CALIBRATED_GROUP], ['calibrated:old', CALIBRATED_GROUP],
+    ]);
+    // Only x: a prediction of latency is not an accuracy.
+    expect(state.yOptions.map((o) => o.id)).toEqual(['nb201:c100_test']);
+  });
+
+  it('plots the predictions as x: NaN cells are left out of the values and the front', () => {
+    const state = new ExplorerState({ datasets, tables, calibrated }, '#x=calibrated%3Aold');
+    expect(state.xAxis?.id).toBe('calibrated:old');
+    expect(state.xAxis && isCalibratedAxis(state.xAxis)).toBe(true);
+    expect(state.xTitle).toBe('calibrated old (ms), predicted on This laptop · WASM');
+    const x = state.xValues!;
+    expect(x).toHaveLength(N);
+    expect(x[0]).toBeNaN();
+    expect(x[50]).toBeNaN();
+    expect(x[1]).toBeCloseTo(1.1, 6);
+    expect(x[96]).toBeCloseTo(10.6, 5);
+    expect(x.filter(Number.isFinite)).toHaveLength(N - Math.ceil(N / 50));
+    // The fastest cells, 1.0 ms, are i ≡ 0 (mod 97); the most accurate of them is 15617, and
+    // each of the next seven (one 0.1 ms slower, a little more accurate) is on the front too.
+    expect(state.front).toEqual([15617, 15618, 15619, 15620, 15621, 15622, 15623, 15624]);
+    state.setCells('connected');
+    expect(state.xValues![2]).toBeNaN();
+    expect(state.xValues![3]).toBeCloseTo(1.3, 6);
+    expect(state.front).toEqual([15617, 15619, 15621, 15623]);
+    expect(state.hash).toBe('#x=calibrated%3Aold&cells=connected');
+  });
+
+  it('falls back like an unknown column when the hash names a predictor this browser lacks, and keeps the hash', () => {
+    const state = new ExplorerState({ datasets, tables, calibrated }, '#x=calibrated%3Agone');
+    expect(state.xAxis?.id).toBe('nb201:c10_flops');
+    expect(state.xTitle).toBe('FLOPs, CIFAR-10 (MFLOPs)');
+    expect(state.xValues![5]).toBe(N - 5);
+    expect(state.hash).toBe('#x=calibrated%3Agone');
+  });
+
+  it('follows the saved predictors: one saved later appears (and the hash picks it up), a deleted one falls back', async () => {
+    const store = new MemoryCalibratedStore();
+    const saved = new CalibratedState(async () => ({ store }));
+    const state = new ExplorerState({ datasets, tables, calibrated: saved }, '#x=calibrated%3Alater');
+    await saved.refresh();
+    expect(state.xOptions.filter(isCalibratedAxis)).toEqual([]);
+    expect(state.xAxis?.id).toBe('nb201:c10_flops');
+
+    await store.save(sampleCalibrated('later'));
+    await saved.refresh();
+    expect(state.xOptions.filter(isCalibratedAxis).map((o) => o.id)).toEqual(['calibrated:later']);
+    expect(state.xAxis?.id).toBe('calibrated:later');
+    expect(state.xValues![1]).toBeCloseTo(1.1, 6);
+
+    await store.delete('later');
+    await saved.refresh();
+    expect(state.xOptions.filter(isCalibratedAxis)).toEqual([]);
+    expect(state.xAxis?.id).toBe('nb201:c10_flops');
+    expect(state.xValues![5]).toBe(N - 5);
   });
 });

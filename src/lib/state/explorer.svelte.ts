@@ -5,12 +5,13 @@
 import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
+import type { CalibratedPredictor } from '../latency/calibrated-predictor';
 import { paretoFront } from '../search/pareto';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import { formatHash, parseHash, type PropSpec } from './url-hash';
 
 export const EXPLORER_PROPS = {
-  /** x axis: `<dataset id>:<column>`, a latency, FLOPs or params column. */
+  /** x axis: `<dataset id>:<column>`, a latency, FLOPs or params column, or `calibrated:<predictor id>`. */
   x: { type: 'string', default: 'latbench:desktop_cpu_i7_7820x_fp32' } as PropSpec<string>,
   /** y axis: `<dataset id>:<column>`, an accuracy column. */
   y: { type: 'string', default: 'nb201:c100_test' } as PropSpec<string>,
@@ -34,9 +35,41 @@ export interface AxisOption {
   caveat?: string;
 }
 
+/** What the Explorer needs of a saved calibrated predictor to plot it. */
+export type CalibratedAxisSource = Pick<CalibratedPredictor, 'id' | 'name' | 'device' | 'reference' | 'validation' | 'predictions'>;
+
+/** An x axis of predicted latency: a saved calibrated predictor of the visitor's device. */
+export interface CalibratedAxisOption {
+  /** `calibrated:<predictor id>` */
+  id: string;
+  predictorId: string;
+  /** The predictor's name, as the visitor gave it. */
+  name: string;
+  /** Shown in the picker: the predictor's name and unit. */
+  label: string;
+  /** The axis title: says these are predictions, and for which device. */
+  title: string;
+  unit: 'ms';
+  deviceLabel: string;
+  group: string;
+  /** How it was calibrated and validated, so nobody mistakes it for a measured table. */
+  caveat: string;
+}
+
+export type XAxisOption = AxisOption | CalibratedAxisOption;
+
 export interface ExplorerSource {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
+  /** The visitor's saved calibrated predictors (in the app: DataState's CalibratedState). */
+  readonly calibrated: { readonly predictors: readonly CalibratedAxisSource[] };
+}
+
+export const CALIBRATED_GROUP = 'Your devices (calibrated)';
+const CALIBRATED_PREFIX = 'calibrated:';
+
+export function isCalibratedAxis(axis: XAxisOption): axis is CalibratedAxisOption {
+  return 'predictorId' in axis;
 }
 
 const X_KINDS = new Set(['latency', 'flops', 'params']);
@@ -62,6 +95,28 @@ export function axisOptions(datasets: StoredDataset[], kinds: Set<string>): Axis
   return options;
 }
 
+/** One x option per saved calibrated predictor, in the order given (newest first). */
+export function calibratedAxisOptions(predictors: readonly CalibratedAxisSource[]): CalibratedAxisOption[] {
+  return predictors.map((p) => {
+    const { heldOut } = p.validation;
+    const measured = `${p.reference.length} measured cell${p.reference.length === 1 ? '' : 's'}`;
+    const validated = heldOut.cells > 0 && Number.isFinite(heldOut.spearman)
+      ? `held-out Spearman ρ ${heldOut.spearman.toFixed(3)} on ${heldOut.cells} more measured cells`
+      : 'not checked on held-out cells';
+    return {
+      id: CALIBRATED_PREFIX + p.id,
+      predictorId: p.id,
+      name: p.name,
+      label: `${p.name} (ms)`,
+      title: `${p.name} (ms), predicted on ${p.device.label}`,
+      unit: 'ms',
+      deviceLabel: p.device.label,
+      group: CALIBRATED_GROUP,
+      caveat: `Predicted latency, not measured: calibrated on ${p.device.label} from ${measured}; ${validated}.`,
+    };
+  });
+}
+
 export class ExplorerState {
   settings = $state(parseHash('', EXPLORER_PROPS));
   #source: ExplorerSource;
@@ -71,15 +126,18 @@ export class ExplorerState {
     this.settings = parseHash(hash, EXPLORER_PROPS);
   }
 
-  readonly xOptions = $derived.by(() => axisOptions(this.#source.datasets, X_KINDS));
+  /** The tables' columns first (an unknown x falls back to the first of them), then the visitor's calibrated predictors. */
+  readonly xOptions = $derived.by((): XAxisOption[] => [...axisOptions(this.#source.datasets, X_KINDS), ...calibratedAxisOptions(this.#source.calibrated.predictors)]);
   readonly yOptions = $derived.by(() => axisOptions(this.#source.datasets, new Set(['accuracy'])));
   /** The chosen options, or the first available one when the URL names a column we lack. */
   readonly xAxis = $derived(this.xOptions.find((o) => o.id === this.settings.x) ?? this.xOptions[0]);
   readonly yAxis = $derived(this.yOptions.find((o) => o.id === this.settings.y) ?? this.yOptions[0]);
 
   readonly connected = $derived(this.#values('nb201', 'connected'));
-  readonly xValues = $derived(this.#masked(this.xAxis));
-  readonly yValues = $derived(this.#masked(this.yAxis));
+  /** The x axis title: the option's label, or for a calibrated predictor, which device it predicts. */
+  readonly xTitle = $derived(this.xAxis ? (isCalibratedAxis(this.xAxis) ? this.xAxis.title : this.xAxis.label) : '');
+  readonly xValues = $derived(this.#masked(this.xAxis && this.#axisValues(this.xAxis)));
+  readonly yValues = $derived(this.#masked(this.yAxis && this.#axisValues(this.yAxis)));
   readonly front = $derived(this.xValues && this.yValues ? paretoFront(this.xValues, this.yValues) : []);
   readonly pinned = $derived(this.settings.pin >= 0 && this.settings.pin < NB201_NUM_CELLS ? this.settings.pin : null);
 
@@ -112,9 +170,14 @@ export class ExplorerState {
     return columnByIndex(table, column, NB201_NUM_CELLS);
   }
 
-  #masked(axis: AxisOption | undefined): Float64Array | undefined {
-    if (!axis) return undefined;
-    const values = this.#values(axis.datasetId, axis.column);
+  /** Values by NB201 index: a table column, or a predictor's predictions (NaN where it predicts nothing: not drawn). */
+  #axisValues(axis: XAxisOption): Float64Array | undefined {
+    if (!isCalibratedAxis(axis)) return this.#values(axis.datasetId, axis.column);
+    const predictor = this.#source.calibrated.predictors.find((p) => p.id === axis.predictorId);
+    return predictor && Float64Array.from(predictor.predictions);
+  }
+
+  #masked(values: Float64Array | undefined): Float64Array | undefined {
     if (!values || this.settings.cells === 'all' || !this.connected) return values;
     const connected = this.connected;
     return values.map((v, i) => (connected[i] === 1 ? v : NaN));

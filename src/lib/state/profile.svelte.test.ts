@@ -278,14 +278,16 @@ function source() {
 
 async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number, store = new MemoryMeasurementStore()) {
   let id = 0;
+  /** Calls of `onCalibratedChange`: each save, import or delete that changed the store. */
+  const calibratedChanges = { count: 0 };
   const state = new ProfileState(source(), {
     openStore: async () => ({ store }), createPort: fakePort(log, cancelAfterResults), newId: () => `id-${++id}`,
-    userAgent: environment('wasm').userAgent,
+    userAgent: environment('wasm').userAgent, onCalibratedChange: () => calibratedChanges.count++,
   });
   await state.start();
   await vi.waitFor(() => expect(state.detecting).toBe(false));
   state.settings = { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 20, minSampleMs: 0 };
-  return { state, store, log };
+  return { state, store, log, calibratedChanges };
 }
 
 async function finished(state: ProfileState) {
@@ -464,7 +466,7 @@ describe('ProfileState', () => {
   });
 
   it('saves, lists, exports, imports and deletes calibrated predictors; a bad file stores nothing', async () => {
-    const { state } = await started();
+    const { state, calibratedChanges } = await started();
     expect(await state.saveCalibration('anything')).toBe(false);
     expect(state.calibratedError).toBe('Nothing to save: Nothing measured yet: press "Calibrate this device".');
     state.heldOutCount = 4;
@@ -472,7 +474,9 @@ describe('ProfileState', () => {
     await finished(state);
     expect(await state.saveCalibration('   ')).toBe(false);
     expect(state.calibratedError).toBe('Give the calibrated predictor a name of 1-300 characters.');
+    expect(calibratedChanges.count).toBe(0);
     expect(await state.saveCalibration(' My laptop ')).toBe(true);
+    expect(calibratedChanges.count).toBe(1);
     expect(state.calibratedError).toBeNull();
     expect(state.calibratedStatus).toBe('Saved “My laptop”.');
     const [summary] = state.calibrated;
@@ -491,7 +495,7 @@ describe('ProfileState', () => {
     const back = parseCalibratedFile(file.text);
     expect(Array.from(back.predictions.slice(0, 50))).toEqual(Array.from(Float32Array.from(report.calibration.predictions.slice(0, 50))));
 
-    const other = (await started()).state;
+    const { state: other, calibratedChanges: otherChanges } = await started();
     const upload = (name: string, text: string) => ({ name, size: text.length, text: async () => text });
     await other.importCalibrated(upload('broken.json', file.text.replace('"calibrated-latency"', '"gcn"')));
     expect(other.calibratedError).toBe("broken.json: 'kind' must be 'calibrated-latency'. Nothing was stored.");
@@ -500,7 +504,9 @@ describe('ProfileState', () => {
     await other.importCalibrated({ name: 'huge.json', size: 5 * 1024 * 1024, text: async () => '' });
     expect(other.calibratedError).toBe('huge.json is 5.0 MB; a calibrated predictor file is at most 4 MB. Nothing was stored.');
     expect(other.calibrated).toEqual([]);
+    expect(otherChanges.count).toBe(0);
     await other.importCalibrated(upload(file.fileName, file.text));
+    expect(otherChanges.count).toBe(1);
     expect(other.calibratedError).toBeNull();
     expect(other.calibratedStatus).toBe('Imported “My laptop” from brp-nas-calibrated-my-laptop.json.');
     expect(other.calibrated.map((c) => c.id)).toEqual([summary.id]);
@@ -510,6 +516,10 @@ describe('ProfileState', () => {
 
     await state.deleteCalibrated(summary.id);
     expect(state.calibrated).toEqual([]);
+    expect(calibratedChanges.count).toBe(2);
+    // Deleting what is not stored changes nothing.
+    await state.deleteCalibrated(summary.id);
+    expect(calibratedChanges.count).toBe(2);
     expect(await state.exportCalibrated(summary.id)).toBeNull();
     expect(state.calibratedError).toBe(`Calibrated predictor ${summary.id} is not stored (any more).`);
   });

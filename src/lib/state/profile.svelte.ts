@@ -329,6 +329,8 @@ export interface ProfileDeps {
   openStore(): Promise<{ store: MeasurementStore; notice?: string }>;
   /** Where calibrated predictors are kept (default: in memory, for this state only). */
   openCalibratedStore?(): Promise<{ store: CalibratedStore; notice?: string }>;
+  /** Called after a calibrated predictor was saved, imported or deleted: other views list them too. */
+  onCalibratedChange?(): void;
   createPort(thread: Thread, onMessage: (message: ProfilerResponse) => void): Promise<ProfilerPort>;
   newId?(): string;
   now?(): number;
@@ -775,6 +777,7 @@ export class ProfileState {
     }
     this.calibratedStatus = `Saved “${trimmed}”.`;
     await this.refreshCalibrated();
+    this.#deps.onCalibratedChange?.();
     return true;
   }
 
@@ -782,7 +785,7 @@ export class ProfileState {
     this.calibratedError = null;
     this.calibratedStatus = null;
     try {
-      await this.#calibratedStore?.delete(id);
+      if (await this.#calibratedStore?.delete(id)) this.#deps.onCalibratedChange?.();
     } catch (error) {
       this.calibratedError = (error as Error).message;
     }
@@ -820,6 +823,7 @@ export class ProfileState {
       const replaced = this.calibrated.some((c) => c.id === predictor.id);
       await store.save(predictor);
       this.calibratedStatus = `Imported “${predictor.name}” from ${file.name}${replaced ? ' (replacing the stored copy with the same id)' : ''}.`;
+      this.#deps.onCalibratedChange?.();
     } catch (error) {
       const message = (error as Error).message;
       this.calibratedError = `${message}${message.endsWith('.') ? '' : '.'} Nothing was stored.`;
