@@ -107,8 +107,8 @@ export interface CalibrateOptions {
 
 /* ------------------------------------------------------------------ linear algebra */
 
-/** Solves the symmetric positive-definite system A·x = b (A row-major p×p) by Cholesky; A is not modified. */
-export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Array {
+/** Cholesky factor L (row-major, lower) of the symmetric positive-definite p×p matrix A; A is not modified. */
+export function cholesky(a: Float64Array, p: number): Float64Array {
   const l = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
@@ -120,6 +120,11 @@ export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Ar
       } else l[i * p + j] = sum / l[j * p + j];
     }
   }
+  return l;
+}
+
+/** Solves L·Lᵀ·x = b for a Cholesky factor L. */
+export function choleskySolve(l: Float64Array, b: ArrayLike<number>, p: number): Float64Array {
   const y = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     let sum = b[i];
@@ -133,6 +138,11 @@ export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Ar
     x[i] = sum / l[i * p + i];
   }
   return x;
+}
+
+/** Solves the symmetric positive-definite system A·x = b (A row-major p×p) by Cholesky; A is not modified. */
+export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Array {
+  return choleskySolve(cholesky(a, p), b, p);
 }
 
 export interface RidgeFit {
@@ -315,9 +325,12 @@ function leaveOneOut(fitter: Fitter, cells: readonly MeasuredCell[], floor: numb
 }
 
 /**
- * Leave-one-out of a ridge on the measured cells, in the kernel form: the Gram matrix of the cells'
- * feature rows is computed once, and a fit on any subset of them only re-centres it and solves an
- * m×m system (m ≤ 20), so the ~5,000 fits of a nested leave-one-out take milliseconds.
+ * Leave-one-out of a ridge on the measured cells, in the kernel form. The Gram matrix of the
+ * cells' feature rows is computed once; a fit on any subset of them only re-centres it and solves
+ * an m×m system (m ≤ 20). Leave-one-out over a subset at one strength needs no refits at all: for
+ * penalised least squares with a fixed penalty the left-out residual is r_i / (1 − H_ii), H the
+ * hat matrix (11ᵀ/m + K_c(K_c + μI)⁻¹ here, the intercept unpenalised). The penalty is
+ * μ = λ·m for the m cells a strength is tuned or fitted on, as in `fitRidge`.
  */
 export class RidgeLoo {
   readonly #n: number;
@@ -346,39 +359,69 @@ export class RidgeLoo {
     this.#floor = floor;
   }
 
-  /** Fits on the cells `fit` (positions) and predicts the cell at position `k`, in ms. */
-  predict(fit: readonly number[], k: number, lambda: number): number {
+  /** The kernel of the cells `fit` (positions) centred in feature space, plus μ on its diagonal; its row means and grand mean; the targets' mean. */
+  #system(fit: readonly number[], penalty: number) {
     const n = this.#n;
     const m = fit.length;
     const g = this.#gram;
-    // Centring in feature space, written with kernel values: row means r and grand mean t.
-    const r = new Float64Array(m);
-    let t = 0;
+    const rowMeans = new Float64Array(m);
+    let grand = 0;
     for (let a = 0; a < m; a++) {
       let sum = 0;
       for (let b = 0; b < m; b++) sum += g[fit[a] * n + fit[b]];
-      r[a] = sum / m;
-      t += r[a] / m;
+      rowMeans[a] = sum / m;
+      grand += rowMeans[a] / m;
     }
-    const kernel = new Float64Array(m * m);
+    const matrix = new Float64Array(m * m);
     for (let a = 0; a < m; a++) {
-      for (let b = 0; b < m; b++) kernel[a * m + b] = g[fit[a] * n + fit[b]] - r[a] - r[b] + t;
-      kernel[a * m + a] += lambda * m + 1e-12;
+      for (let b = 0; b < m; b++) matrix[a * m + b] = g[fit[a] * n + fit[b]] - rowMeans[a] - rowMeans[b] + grand;
+      matrix[a * m + a] += penalty + 1e-12;
     }
     let yMean = 0;
     for (const a of fit) yMean += this.#targets[a] / m;
-    const alpha = solveSpd(kernel, Float64Array.from(fit, (a) => this.#targets[a] - yMean), m);
-    let rk = 0;
-    for (let b = 0; b < m; b++) rk += g[k * n + fit[b]] / m;
-    let value = yMean;
-    for (let a = 0; a < m; a++) value += alpha[a] * (g[k * n + fit[a]] - r[a] - rk + t);
+    return { matrix, rowMeans, grand, yMean, centred: Float64Array.from(fit, (a) => this.#targets[a] - yMean) };
+  }
+
+  #toMs(value: number): number {
     return positive(this.#logTarget ? Math.exp(value) : value, this.#floor);
+  }
+
+  /** Fits on the cells `fit` (positions) with penalty λ·|fit| and predicts the cell at position `k`, in ms. */
+  predict(fit: readonly number[], k: number, lambda: number): number {
+    const n = this.#n;
+    const m = fit.length;
+    const { matrix, rowMeans, grand, yMean, centred } = this.#system(fit, lambda * m);
+    const alpha = solveSpd(matrix, centred, m);
+    let rk = 0;
+    for (let b = 0; b < m; b++) rk += this.#gram[k * n + fit[b]] / m;
+    let value = yMean;
+    for (let a = 0; a < m; a++) value += alpha[a] * (this.#gram[k * n + fit[a]] - rowMeans[a] - rk + grand);
+    return this.#toMs(value);
+  }
+
+  /** Leave-one-out over `within` (positions) at penalty λ·|within|, in closed form: each cell's prediction without it, in ms. */
+  looPredictions(within: readonly number[], lambda: number): Float64Array {
+    const m = within.length;
+    const penalty = lambda * m;
+    const { matrix, centred } = this.#system(within, penalty);
+    const factor = cholesky(matrix, m);
+    const alpha = choleskySolve(factor, centred, m);
+    const unit = new Float64Array(m);
+    return Float64Array.from(within, (cell, i) => {
+      unit.fill(0);
+      unit[i] = 1;
+      const inverseDiagonal = choleskySolve(factor, unit, m)[i];
+      // Residual of the full fit r_i = μ·α_i; 1 − H_ii = μ·(A⁻¹)_ii − 1/m.
+      const leftOut = this.#targets[cell] - (penalty * alpha[i]) / (penalty * inverseDiagonal - 1 / m);
+      return this.#toMs(leftOut);
+    });
   }
 
   /** Leave-one-out over `within` (positions) at a fixed strength: mean |ln(pred/measured)|. */
   looError(within: readonly number[], lambda: number): number {
+    const predicted = this.looPredictions(within, lambda);
     let error = 0;
-    for (const k of within) error += Math.abs(Math.log(this.predict(within.filter((j) => j !== k), k, lambda) / this.#ms[k]));
+    within.forEach((k, i) => (error += Math.abs(Math.log(predicted[i] / this.#ms[k]))));
     return error / within.length;
   }
 
