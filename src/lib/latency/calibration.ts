@@ -236,11 +236,22 @@ function standardisedLog(values: ArrayLike<number>, connected: ArrayLike<number>
 }
 
 function computeStandardisedLog(values: ArrayLike<number>, connected: ArrayLike<number>): Float64Array {
+  return standardised((i) => Math.log(values[i]), connected);
+}
+
+/** Op counts standardised over the connected cells, one Float64Array per op type. */
+function standardisedCounts(features: CellFeatures): Float64Array[] {
+  const types = features.opCounts[0]?.length ?? 0;
+  return Array.from({ length: types }, (_, t) => standardised((i) => features.opCounts[i][t], features.connected));
+}
+
+/** `value(i)` of every connected cell, scaled to mean 0 and standard deviation 1 over them; NaN elsewhere. */
+function standardised(value: (index: number) => number, connected: ArrayLike<number>): Float64Array {
   const out = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
   let n = 0, sum = 0, sumSq = 0;
   for (let i = 0; i < NB201_NUM_CELLS; i++) {
     if (connected[i] !== 1) continue;
-    const v = Math.log(values[i]);
+    const v = value(i);
     out[i] = v;
     n++;
     sum += v;
@@ -250,27 +261,6 @@ function computeStandardisedLog(values: ArrayLike<number>, connected: ArrayLike<
   const sd = Math.sqrt(Math.max(sumSq / n - mean * mean, 1e-24));
   for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1) out[i] = (out[i] - mean) / sd;
   return out;
-}
-
-/** Op counts standardised over the connected cells, one Float64Array per op type. */
-function standardisedCounts(features: CellFeatures): Float64Array[] {
-  const types = features.opCounts[0]?.length ?? 0;
-  return Array.from({ length: types }, (_, t) => {
-    const column = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
-    let n = 0, sum = 0, sumSq = 0;
-    for (let i = 0; i < NB201_NUM_CELLS; i++) {
-      if (features.connected[i] !== 1) continue;
-      const v = features.opCounts[i][t];
-      column[i] = v;
-      n++;
-      sum += v;
-      sumSq += v * v;
-    }
-    const mean = sum / n;
-    const sd = Math.sqrt(Math.max(sumSq / n - mean * mean, 1e-24));
-    for (let i = 0; i < NB201_NUM_CELLS; i++) if (features.connected[i] === 1) column[i] = (column[i] - mean) / sd;
-    return column;
-  });
 }
 
 /* ------------------------------------------------------------------ candidates */
