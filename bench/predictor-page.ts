@@ -21,7 +21,9 @@ export interface BenchOptions {
   accuracy: { target: string; seeds: number[]; trainSize: number; predictors: ('regression' | 'brp')[]; regression: PredictorConfig; brp: PredictorConfig };
   throughput: { config: PredictorConfig; steps: number } | null;
   /** Also time single steps of these configs (e.g. the paper's batch-1 latency config) to extrapolate epochs. */
-  stepTimings: { name: string; config: PredictorConfig; steps: number }[];
+  stepTimings: { name: string; config: PredictorConfig; steps: number; workers?: number }[];
+  /** Workers per training batch (TrainJob.workers); absent: the app's automatic choice. */
+  workers?: number;
 }
 
 export interface LatencyRun {
@@ -33,7 +35,7 @@ export interface LatencyRun {
   kendall: number;
   trainWallS: number;
   /** Extra detail for the markdown report (not in the JSON schema). */
-  detail: { epochsRun: number; bestEpoch: number; stoppedEarly: boolean; epochMs: number[]; testCells: number; mae: number };
+  detail: { epochsRun: number; bestEpoch: number; stoppedEarly: boolean; epochMs: number[]; testCells: number; mae: number; workers: number };
 }
 
 export interface AccuracyRun {
@@ -44,14 +46,15 @@ export interface AccuracyRun {
   kendall: number;
   precisionTop1pct: number;
   trainWallS: number;
-  detail: { epochsRun: number; epochMs: number[]; cells: number };
+  detail: { epochsRun: number; epochMs: number[]; cells: number; workers: number };
 }
 
 export interface BenchPageResult {
   backend: BackendReport;
   latency: LatencyRun[];
   accuracy: AccuracyRun[];
-  throughput: SpeedResult | null;
+  /** Single worker, then (when the automatic choice is more) the app's data-parallel default. */
+  throughput: SpeedResult[];
   stepTimings: { name: string; config: PredictorConfig; result: SpeedResult }[];
   ingestMs: number;
 }
@@ -147,8 +150,8 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
 
   const stepTimings: BenchPageResult['stepTimings'] = [];
   for (const timing of options.stepTimings) {
-    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps }, 'speed');
-    console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize}`);
+    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps, workers: timing.workers }, 'speed');
+    console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize} on ${result.workers} worker(s)`);
     stepTimings.push({ name: timing.name, config: timing.config, result });
   }
 
@@ -169,6 +172,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         valIndices: split.val,
         testIndices: split.test,
         config: { ...options.latency.config, seed },
+        workers: options.workers,
       };
       const { trained, epochMs } = await train(job, `latency ${device} seed ${seed}`);
       const test = trained.result.test;
@@ -179,7 +183,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         spearman: test.metrics.spearman,
         kendall: test.metrics.kendall,
         trainWallS: trained.result.wallMs / 1000,
-        detail: { epochsRun: trained.result.epochsRun, bestEpoch: trained.result.bestEpoch, stoppedEarly: trained.result.stoppedEarly, epochMs, testCells: test.indices.length, mae: test.metrics.mae },
+        detail: { epochsRun: trained.result.epochsRun, bestEpoch: trained.result.bestEpoch, stoppedEarly: trained.result.stoppedEarly, epochMs, testCells: test.indices.length, mae: test.metrics.mae, workers: trained.result.workers },
       });
       await release(trained.predictorId);
     }
@@ -202,6 +206,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         valIndices: [],
         testIndices: [],
         config: { ...(kind === 'brp' ? options.accuracy.brp : options.accuracy.regression), seed },
+        workers: options.workers,
       };
       const { trained, epochMs } = await train(job, `accuracy ${kind} seed ${seed}`);
       const { values: predicted } = await client.request({ type: 'predict-all', predictorId: trained.predictorId }, 'predictions');
@@ -213,15 +218,19 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         kendall: kendallTauB(p, t),
         precisionTop1pct: precisionAtK(p, t, Math.max(1, Math.round(cells.length / 100)), true),
         trainWallS: trained.result.wallMs / 1000,
-        detail: { epochsRun: trained.result.epochsRun, epochMs, cells: cells.length },
+        detail: { epochsRun: trained.result.epochsRun, epochMs, cells: cells.length, workers: trained.result.workers },
       });
       await release(trained.predictorId);
     }
   }
 
-  const throughput = options.throughput
-    ? (await client.request({ type: 'measure-speed', config: options.throughput.config, steps: options.throughput.steps }, 'speed')).result
-    : null;
+  const throughput: SpeedResult[] = [];
+  if (options.throughput) {
+    const speed = async (workers?: number) => (await client.request({ type: 'measure-speed', config: options.throughput!.config, steps: options.throughput!.steps, workers }, 'speed')).result;
+    throughput.push(await speed(1));
+    const parallel = await speed(options.workers);
+    if (parallel.workers > 1) throughput.push(parallel);
+  }
   return { backend, latency, accuracy, throughput, stepTimings, ingestMs };
 }
 

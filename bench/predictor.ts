@@ -13,7 +13,8 @@
  *
  * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast),
  * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
- * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT.
+ * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT,
+ * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice).
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -57,6 +58,7 @@ const latencyBase: PredictorConfig = {
 const seeds = list('BENCH_SEEDS', SMOKE ? ['0'] : ['0', '1', '2']).map(Number);
 const sections = new Set(list('BENCH_SECTIONS', ['latency', 'accuracy', 'throughput']));
 const accuracyEpochs = integer('BENCH_ACCURACY_EPOCHS', SMOKE ? 1 : undefined);
+const workers = integer('BENCH_WORKERS', undefined);
 
 const options: BenchOptions = {
   backend: process.env.BENCH_BACKEND as BenchOptions['backend'],
@@ -79,8 +81,11 @@ const options: BenchOptions = {
   throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
   stepTimings: !sections.has('throughput') ? [] : [
     { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
-    { name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20 },
+    ...[1, workers].map((w) => ({ name: 'latency, batch 16', config: { ...LATENCY_FAST_PRESET, batchSize: 16 }, steps: SMOKE ? 5 : 30, workers: w })),
+    ...[1, workers].map((w) => ({ name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20, workers: w })),
+    ...[1, workers].map((w) => ({ name: 'BRP_PRESET-sized regression step (batch 64)', config: { ...ACCURACY_PRESET, batchSize: 64 }, steps: SMOKE ? 3 : 10, workers: w })),
   ],
+  workers,
 };
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -101,10 +106,10 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     `Config: ${options.latency.configName === 'fast' ? '`LATENCY_FAST_PRESET`' : 'paper (`LATENCY_PRESET`)'}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
     'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
     '',
-    '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | train wall | s/epoch |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...page.latency.map((r) =>
-      `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+      `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
     '',
   ];
   const devices = [...new Set(page.latency.map((r) => r.device))];
@@ -119,26 +124,26 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
   lines.push(
     `## Accuracy predictors (${options.accuracy.target}, ${options.accuracy.trainSize} training models, validated on them; metrics over all cells)`,
     '',
-    '| predictor | seed | Kendall τ | precision@top-1 % | epochs | train wall | s/epoch |',
-    '|---|---|---|---|---|---|---|',
-    ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+    '| predictor | seed | Kendall τ | precision@top-1 % | epochs | workers | train wall | s/epoch |',
+    '|---|---|---|---|---|---|---|---|',
+    ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
     '',
     '## Throughput',
     '',
   );
-  if (page.throughput) {
-    const t = page.throughput;
+  for (const t of page.throughput) {
     lines.push(
-      `Regression GCN ${ACCURACY_PRESET.layers}×${ACCURACY_PRESET.hidden}, batch ${t.batchSize} (accuracy preset), steady-state step ${t.stepMs.toFixed(1)} ms:`,
+      `Regression GCN ${ACCURACY_PRESET.layers}×${ACCURACY_PRESET.hidden}, batch ${t.batchSize} (accuracy preset), **${t.workers} worker${t.workers > 1 ? 's' : ''}**, steady-state step ${t.stepMs.toFixed(1)} ms:`,
       `**${t.graphsPerS.toFixed(1)} graphs/s**, **${t.gflops.toFixed(2)} GFLOP/s** (analytic matmul FLOPs: ${(t.stepFlops / 1e9).toFixed(3)} GFLOP per step = forward + 2× backward),`,
-      `against a plain 1024×${ACCURACY_PRESET.hidden}·${ACCURACY_PRESET.hidden}×${ACCURACY_PRESET.hidden} matmul at **${t.matmulPeakGflops.toFixed(2)} GFLOP/s** on the same backend.`,
+      `against a plain 1024×${ACCURACY_PRESET.hidden}·${ACCURACY_PRESET.hidden}×${ACCURACY_PRESET.hidden} matmul at **${t.matmulPeakGflops.toFixed(2)} GFLOP/s** in one worker on the same backend` +
+        (t.workers > 1 ? ` (×${t.workers} workers = ${(t.workers * t.matmulPeakGflops).toFixed(2)} GFLOP/s if every worker had a core to itself: ${pct(t.gflops / (t.workers * t.matmulPeakGflops))} % of that).` : ` (${pct(t.gflops / t.matmulPeakGflops)} % of it).`),
       '',
     );
   }
-  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|');
+  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | workers | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|---|');
   for (const { name, config, result: t } of page.stepTimings) {
     const epochMs = t.stepMs * Math.ceil(900 / t.batchSize);
-    lines.push(`| ${name} | ${t.batchSize} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${config.epochs} | ${minutes(epochMs * config.epochs)} |`);
+    lines.push(`| ${name} | ${t.batchSize} | ${t.workers} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${config.epochs} | ${minutes(epochMs * config.epochs)} |`);
   }
   const measured = page.latency.filter((r) => r.detail.epochMs.length > 0);
   if (measured.length > 0) {
@@ -157,8 +162,14 @@ function toJson(page: BenchPageResult) {
     backend: page.backend.name,
     latency: page.latency.map(({ detail: _detail, ...run }) => run),
     accuracy: page.accuracy.map(({ detail: _detail, ...run }) => run),
-    throughput: page.throughput
-      ? { graphsPerS: page.throughput.graphsPerS, gflops: page.throughput.gflops, matmulPeakGflops: page.throughput.matmulPeakGflops }
+    // The issue's schema: one worker; `parallel` adds the data-parallel default where it differs.
+    throughput: page.throughput.length > 0
+      ? {
+          graphsPerS: page.throughput[0].graphsPerS,
+          gflops: page.throughput[0].gflops,
+          matmulPeakGflops: page.throughput[0].matmulPeakGflops,
+          ...(page.throughput[1] ? { parallel: { workers: page.throughput[1].workers, graphsPerS: page.throughput[1].graphsPerS, gflops: page.throughput[1].gflops } } : {}),
+        }
       : null,
   };
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createGcn, embedBatch, gcnVariables, type Gcn } from './gcn.ts';
 import { batchTensors, disposeBatch } from './batch.ts';
 import { packGraphs, type GraphEncoding } from './graphs.ts';
-import { dense } from './ops.ts';
+import { dense, denseWeightLeft, denseWeightRight } from './ops.ts';
 import { SeededRandom } from './rng.ts';
 import { maxAbsDiff, randomGraphs, useCpuBackend } from './test-helpers.ts';
 
@@ -85,6 +85,23 @@ describe('first layer: (A·X)·W equals A·(X·W)', () => {
     const gradFast = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(fast(wt), upstream)))(w);
     expect(maxAbsDiff(gradFast.dataSync(), gradNaive.dataSync())).toBeLessThan(1e-5);
     disposeBatch(batch);
+  });
+});
+
+describe('dense: weight as left or right matMul operand (WASM uses the left form)', () => {
+  test('same value and gradients for x and w', () => {
+    const rng = new SeededRandom(21);
+    const x = tf.tensor2d(Float32Array.from({ length: 13 * 5 }, () => rng.uniform(-1, 1)), [13, 5]);
+    const w = tf.tensor2d(Float32Array.from({ length: 5 * 7 }, () => rng.uniform(-1, 1)), [5, 7]);
+    const upstream = tf.tensor2d(Float32Array.from({ length: 13 * 7 }, () => rng.uniform(-1, 1)), [13, 7]);
+    const reference = tf.matMul(x, w);
+    for (const form of [denseWeightLeft, denseWeightRight]) {
+      expect(maxAbsDiff(form(x, w).dataSync(), reference.dataSync())).toBeLessThan(1e-6);
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(form(a as tf.Tensor2D, b as tf.Tensor2D), upstream)))([x, w]);
+      // d/dx Σ(u ∘ xw) = u·wᵀ, d/dw = xᵀ·u.
+      expect(maxAbsDiff(gx.dataSync(), tf.matMul(upstream, w, false, true).dataSync())).toBeLessThan(1e-5);
+      expect(maxAbsDiff(gw.dataSync(), tf.matMul(x, upstream, true, false).dataSync())).toBeLessThan(1e-5);
+    }
   });
 });
 

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.ts';
 import { type PredictorConfig, type RestoreBest } from './config.ts';
+import { addFlatGradient, flatten, shardDropoutSeed, splitBatch, type GradientPeers } from './parallel.ts';
 import { deriveSeed, STREAM } from './rng.ts';
 import { EarlyStopping, ReduceLrOnPlateau, cosineAnnealingLr } from './schedules.ts';
 
@@ -53,24 +54,67 @@ export interface TrainingHooks {
    * cancel messages get through (tfjs reads on WASM/cpu resolve as microtasks, never a task).
    */
   beforeStep?: () => void | Promise<void>;
+  /**
+   * Other workers that take a share of every batch (data-parallel, see parallel.ts); absent: this
+   * thread computes whole batches. The trainer prepares them before the first step.
+   */
+  peers?: GradientPeers;
 }
 
-/** What a trainer supplies to the loop. */
-export interface TrainingTask<Batch> {
+/** What a trainer supplies to the loop. A batch is a list of item indices (graphs or pair codes). */
+export interface TrainingTask {
   variables: tf.Variable[];
   /** The batches of one epoch, already shuffled. */
-  batches(epoch: number): Batch[];
+  batches(epoch: number): Uint32Array[];
   /** The summed loss of one batch in training mode; runs inside `tf.variableGrads`. */
-  loss(batch: Batch, dropoutSeed: number): tf.Scalar;
+  loss(batch: Uint32Array, dropoutSeed: number): tf.Scalar;
   /** The eval-mode validation sum. */
   validationLoss(): number;
+}
+
+/** One optimizer step on this thread; returns the batch loss. */
+async function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number): Promise<number> {
+  const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), task.variables);
+  optimizer.apply(grads, lr);
+  tf.dispose(grads);
+  const loss = (await value.data())[0];
+  value.dispose();
+  return loss;
+}
+
+/**
+ * One optimizer step with the batch cut into shards: the peers get the current weights and
+ * shards 1.., this thread computes shard 0 meanwhile; the summed gradient takes one step.
+ */
+async function shardedStep(task: TrainingTask, peers: GradientPeers, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number): Promise<number> {
+  const shards = splitBatch(batch, 1 + peers.count);
+  const remote = shards.length > 1
+    ? peers.gradients(flatten(task.variables), shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })))
+    : null;
+  const { value, grads } = tf.variableGrads(() => task.loss(shards[0], dropoutSeed), task.variables);
+  let loss: number;
+  try {
+    loss = (await value.data())[0];
+    const other = remote ? await remote : null;
+    if (other) {
+      const summed = addFlatGradient(task.variables, grads, other.gradient);
+      optimizer.apply(summed, lr);
+      tf.dispose(summed);
+      loss += other.loss;
+    } else {
+      optimizer.apply(grads, lr);
+    }
+  } finally {
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  return loss;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('training aborted', 'AbortError');
 }
 
-export async function runTraining<Batch>(task: TrainingTask<Batch>, config: PredictorConfig, hooks: TrainingHooks = {}): Promise<TrainingSummary> {
+export async function runTraining(task: TrainingTask, config: PredictorConfig, hooks: TrainingHooks = {}): Promise<TrainingSummary> {
   const optimizer = new AdamW(task.variables, { weightDecay: config.weightDecay });
   const plateau = new ReduceLrOnPlateau(config.lr, { patience: config.lrPatience });
   const earlyStopping = new EarlyStopping(config.esPatience);
@@ -93,11 +137,7 @@ export async function runTraining<Batch>(task: TrainingTask<Batch>, config: Pred
         if (gate) await gate;
         throwIfAborted(hooks.signal);
         const dropoutSeed = deriveSeed(config.seed, STREAM.dropout, globalStep);
-        const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), task.variables);
-        optimizer.apply(grads, lr);
-        tf.dispose(grads);
-        trainLoss += (await value.data())[0];
-        value.dispose();
+        trainLoss += await (hooks.peers ? shardedStep(task, hooks.peers, optimizer, batch, dropoutSeed, lr) : localStep(task, optimizer, batch, dropoutSeed, lr));
         steps += 1;
         globalStep += 1;
       }

@@ -45,6 +45,8 @@ export interface PredictorProvenance {
   seed: number;
   /** tfjs backend it was trained on. */
   backend: string;
+  /** Workers that computed each batch (data-parallel training); absent in files from before it existed (1). */
+  workers?: number;
   /** Training wall time without pauses (ms). */
   wallMs: number;
   epochsRun: number;
@@ -162,6 +164,7 @@ export function checkProvenance(data: unknown, source = 'provenance'): Predictor
     config,
     seed: config.seed,
     backend: checkText(source, 'backend', p.backend),
+    ...(p.workers === undefined ? {} : { workers: checkCount(source, 'workers', p.workers, 1) }),
     wallMs: p.wallMs as number,
     epochsRun: checkCount(source, 'epochsRun', p.epochsRun, 0),
     bestEpoch: checkCount(source, 'bestEpoch', p.bestEpoch, -1),

@@ -14,6 +14,7 @@ import { runTraining, type TrainingHooks } from './loop.ts';
 import { createModel, disposeModel, inferPacked, loadWeights, namedVariables, modelVariables, type PredictorKind, type PredictorModel } from './model.ts';
 import { modelOf, restorePredictor, wrapModel, type BrpPredictor, type Normalisation, type Predictor, type RegressionPredictor, type SerializedPredictor } from './predictor.ts';
 import { SeededRandom, STREAM, deriveSeed, shuffleInPlace } from './rng.ts';
+import type { BatchLoss, ShardSetup } from './parallel.ts';
 
 interface CommonInput extends TrainingHooks {
   graphs: readonly GraphEncoding[];
@@ -108,6 +109,53 @@ function resolveNormalisation(normalise: RegressorInput['normalise'], targets: F
   return { min: normalise.min, max: normalise.max };
 }
 
+/**
+ * The summed training-mode loss of one batch for `model`: graph indices → L1 sum (regression),
+ * pair codes i·n + j → KL sum (BRP). Shared by the trainers and by data-parallel helpers
+ * (parallel.ts), which rebuild it from the same setup.
+ */
+export function batchLossFor(model: PredictorModel, setup: ShardSetup): BatchLoss {
+  const { config, train } = setup;
+  if (setup.kind === 'regression') {
+    const targets = setup.targets;
+    return (indices, seed) => {
+      const batch = batchTensors(selectGraphs(train, indices));
+      const predictions = regressionOutput(model.head, embedBatch(model.gcn, batch, { rate: config.dropout, seed }));
+      return l1SumLoss(predictions, tf.tensor1d(Float32Array.from(indices, (i) => targets[i])));
+    };
+  }
+  const metric = setup.metric;
+  const n = train.count;
+  return (pairs, seed) => {
+    const first = Array.from(pairs, (code) => Math.floor(code / n));
+    const second = Array.from(pairs, (code) => code % n);
+    const targets = Float64Array.from(pairs, (_, p) => softTarget(metric[first[p]], metric[second[p]]));
+    const dropout = { rate: config.dropout, seed };
+    if (config.pairMode === 'per-pair') {
+      const embeddings = embedBatch(model.gcn, batchTensors(selectGraphs(train, [...first, ...second])), dropout);
+      const p = pairs.length;
+      const e1 = tf.slice(embeddings, [0, 0], [p, config.hidden]);
+      const e2 = tf.slice(embeddings, [p, 0], [p, config.hidden]);
+      return brpLossPerPair(model.head, e1, e2, targets);
+    }
+    const local = new Map<number, number>();
+    const distinct: number[] = [];
+    const slot = (g: number) => {
+      let k = local.get(g);
+      if (k === undefined) {
+        k = distinct.length;
+        local.set(g, k);
+        distinct.push(g);
+      }
+      return k;
+    };
+    const firstLocal = first.map(slot);
+    const secondLocal = second.map(slot);
+    const embeddings = embedBatch(model.gcn, batchTensors(selectGraphs(train, distinct)), dropout);
+    return brpLossEmbedOnce(model.head, embeddings, firstLocal, secondLocal, targets);
+  };
+}
+
 export async function trainRegressor(input: RegressorInput): Promise<RegressionPredictor> {
   const config = validateConfig(input.config);
   const train = packGraphs(input.graphs, 'graphs');
@@ -123,17 +171,15 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
   const targets = Float32Array.from(rawTargets, scale);
   const valTargets = Float64Array.from(rawValTargets, scale);
 
+  const setup: ShardSetup = { kind: 'regression', features: train.features, config, train, targets };
   const model = initialModel('regression', train.features, config, input.init);
   try {
-    const training = await runTraining<Uint32Array>(
+    await input.peers?.prepare(setup);
+    const training = await runTraining(
       {
         variables: modelVariables(model),
         batches: (epoch) => chunk(shuffledOrder(train.count, config.seed, epoch), config.batchSize),
-        loss: (indices, seed) => {
-          const batch = batchTensors(selectGraphs(train, indices));
-          const predictions = regressionOutput(model.head, embedBatch(model.gcn, batch, { rate: config.dropout, seed }));
-          return l1SumLoss(predictions, tf.tensor1d(Float32Array.from(indices, (i) => targets[i])));
-        },
+        loss: batchLossFor(model, setup),
         validationLoss: () => {
           const predictions = inferPacked(model, val, 1, (e) => regressionOutput(model.head, e));
           let sum = 0;
@@ -173,9 +219,11 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
   if (n < 2) throw new Error('graphs: a binary relation predictor needs at least 2 models');
   const target0 = (i: number, j: number) => softTarget(metric[i], metric[j]);
 
+  const setup: ShardSetup = { kind: 'brp', features: train.features, config, train, metric };
   const model = initialModel('brp', train.features, config, input.init);
   try {
-    const training = await runTraining<Uint32Array>(
+    await input.peers?.prepare(setup);
+    const training = await runTraining(
       {
         variables: modelVariables(model),
         // A pair (i, j) is coded as i·n + j; all n(n−1) ordered pairs, shuffled per epoch.
@@ -188,34 +236,7 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
           }
           return chunk(order, config.batchSize);
         },
-        loss: (pairs, seed) => {
-          const first = Array.from(pairs, (code) => Math.floor(code / n));
-          const second = Array.from(pairs, (code) => code % n);
-          const targets = Float64Array.from(pairs, (code, p) => target0(first[p], second[p]));
-          const dropout = { rate: config.dropout, seed };
-          if (config.pairMode === 'per-pair') {
-            const embeddings = embedBatch(model.gcn, batchTensors(selectGraphs(train, [...first, ...second])), dropout);
-            const p = pairs.length;
-            const e1 = tf.slice(embeddings, [0, 0], [p, config.hidden]);
-            const e2 = tf.slice(embeddings, [p, 0], [p, config.hidden]);
-            return brpLossPerPair(model.head, e1, e2, targets);
-          }
-          const local = new Map<number, number>();
-          const distinct: number[] = [];
-          const slot = (g: number) => {
-            let k = local.get(g);
-            if (k === undefined) {
-              k = distinct.length;
-              local.set(g, k);
-              distinct.push(g);
-            }
-            return k;
-          };
-          const firstLocal = first.map(slot);
-          const secondLocal = second.map(slot);
-          const embeddings = embedBatch(model.gcn, batchTensors(selectGraphs(train, distinct)), dropout);
-          return brpLossEmbedOnce(model.head, embeddings, firstLocal, secondLocal, targets);
-        },
+        loss: batchLossFor(model, setup),
         validationLoss: () => brpLossSum(model, train, target0, config.hidden),
       },
       config,

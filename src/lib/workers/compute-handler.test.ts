@@ -13,7 +13,10 @@ import { float32ToBase64, MAX_PREDICTOR_FILE_CHARS } from '../predictor/persist'
 import { useCpuBackend } from '../predictor/test-helpers';
 import { codeToOps, distinctEncodings, NB201_NUM_CELLS } from '../spaces/nb201';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
-import { checkOpsCode, createComputeHandler, nb201PredictionInputs, TRAINING_ALREADY_RUNNING } from './compute-handler';
+import { autoTrainingWorkers, checkOpsCode, createComputeHandler, nb201PredictionInputs, PARALLEL_MIN_BATCH, TRAINING_ALREADY_RUNNING } from './compute-handler';
+import { createGradientHelperHandler } from './gradient-helper-handler';
+import type { GradientRequest, GradientResponse } from './gradient-messages';
+import type { HelperPort } from './gradient-pool';
 import type { ComputeRequest, ComputeResponse, TrainJob } from './compute-messages';
 
 const CPU_REPORT: BackendReport = { name: 'cpu', reason: 'tests run on the cpu backend', tfjsVersion: tf.version_core, crossOriginIsolated: false, attempts: [] };
@@ -45,7 +48,40 @@ function job(overrides: Partial<TrainJob> = {}): TrainJob {
   };
 }
 
-function harness({ memoryStore = false } = {}) {
+/**
+ * A gradient helper in this thread behind a worker-like port: messages go through structured
+ * clone (as postMessage does) and are answered in later tasks, one at a time.
+ */
+type HelperEvent = GradientRequest['type'] | 'terminated';
+
+function inProcessHelper(log: HelperEvent[], crashOn?: GradientRequest['type']): HelperPort {
+  let queue = Promise.resolve();
+  const port: HelperPort = {
+    onmessage: null,
+    onerror: null,
+    postMessage(message: GradientRequest) {
+      const copy = structuredClone(message);
+      log.push(copy.type);
+      if (copy.type === crashOn) {
+        setTimeout(() => port.onerror?.({ message: 'simulated crash' } as ErrorEvent), 0);
+        return;
+      }
+      queue = queue.then(() => new Promise((resolve) => setTimeout(resolve, 0))).then(() => handler(copy));
+    },
+    terminate() {
+      log.push('terminated');
+    },
+  };
+  const handler = createGradientHelperHandler({
+    post: (response: GradientResponse) => port.onmessage?.({ data: structuredClone(response) } as MessageEvent<GradientResponse>),
+    useBackend: async (name) => {
+      if (name !== 'cpu') throw new Error(`tests only have cpu, not ${name}`);
+    },
+  });
+  return port;
+}
+
+function harness({ memoryStore = false, helpers = undefined as undefined | { log: HelperEvent[]; crashOn?: GradientRequest['type'] }, cores = 1 } = {}) {
   const messages: ComputeResponse[] = [];
   let onPost: ((message: ComputeResponse) => void) | undefined;
   let ids = 0;
@@ -63,6 +99,7 @@ function harness({ memoryStore = false } = {}) {
     }),
     newId: () => `p${++ids}`,
     now: () => 1_700_000_000_000 + ids,
+    ...(helpers ? { spawnGradientHelper: () => inProcessHelper(helpers.log, helpers.crashOn), cores } : {}),
   });
   /** Sends a request and returns what was posted for it (requests resolve after their answer). */
   const send = async (request: ComputeRequest): Promise<ComputeResponse[]> => {
@@ -309,6 +346,62 @@ describe('saving, loading, export and import', SLOW, () => {
     // The unedited file still imports.
     expect((await h.answer({ type: 'import-predictor', requestId: 6, text }, 'imported')).summary.kind).toBe('regression');
   });
+});
+
+describe('data-parallel training', SLOW, () => {
+  test('2 workers train the same model as 1 (no dropout), helpers are reused and freed', async () => {
+    const log: HelperEvent[] = [];
+    const h = harness({ helpers: { log }, cores: 2 });
+    const config = { ...tiny, epochs: 4 };
+    const single = await h.answer({ type: 'train', requestId: 1, job: job({ config, workers: 1 }) }, 'trained');
+    expect(log).toEqual([]);
+    expect(single.result.workers).toBe(1);
+    const parallel = await h.answer({ type: 'train', requestId: 2, job: job({ config, workers: 2 }) }, 'trained');
+    expect(parallel.result.workers).toBe(2);
+    expect(parallel.summary.provenance.workers).toBe(2);
+    const steps = 4 * Math.ceil(trainIndices.length / tiny.batchSize);
+    expect(log.filter((t) => t === 'init')).toHaveLength(1);
+    expect(log.filter((t) => t === 'shards')).toHaveLength(steps);
+    expect(log.at(-1)).toBe('release');
+    const [a, b] = [single.result.test!, parallel.result.test!];
+    if (a.kind !== 'regression' || b.kind !== 'regression') throw new Error('expected regression metrics');
+    const scale = Math.max(...a.predicted);
+    for (let i = 0; i < a.predicted.length; i++) expect(Math.abs(a.predicted[i] - b.predicted[i])).toBeLessThan(1e-3 * scale);
+    // A second parallel run reuses the started helper.
+    await h.answer({ type: 'train', requestId: 3, job: job({ config: { ...config, epochs: 1 }, workers: 2 }) }, 'trained');
+    expect(log.filter((t) => t === 'init')).toHaveLength(1);
+    // BRP shards its pairs too.
+    const brp = await h.answer({ type: 'train', requestId: 4, job: job({ kind: 'brp', valIndices: [], trainIndices: picked.slice(0, 12), config: { ...BRP_PRESET, layers: 2, hidden: 16, batchSize: 40, epochs: 2, seed: 5 }, workers: 2 }) }, 'trained');
+    expect(brp.result.workers).toBe(2);
+  });
+
+  test('a helper that crashes fails the run with its message; the next run starts new helpers', async () => {
+    const log: HelperEvent[] = [];
+    const h = harness({ helpers: { log, crashOn: 'shards' }, cores: 2 });
+    expect(await h.failure({ type: 'train', requestId: 1, job: job({ workers: 2 }) })).toBe('gradient helper 1: simulated crash');
+    expect(await h.failure({ type: 'train', requestId: 2, job: job({ workers: 2 }) })).toBe('gradient helper 1: simulated crash');
+    // The broken pool was stopped and a new helper started for the second run.
+    expect(log.filter((t) => t === 'terminated')).toHaveLength(1);
+    expect(log.filter((t) => t === 'init')).toHaveLength(2);
+    expect(await h.failure({ type: 'train', requestId: 3, job: job({ workers: 5 }) })).toMatch(/^job.workers: must be an integer 1..4/);
+  });
+
+  test('the automatic worker count: one per core on WASM/cpu for batches ≥ PARALLEL_MIN_BATCH, else 1', () => {
+    const wasm = { ...CPU_REPORT, name: 'wasm' as const, wasmThreads: 1 };
+    expect(autoTrainingWorkers(wasm, 2, PARALLEL_MIN_BATCH)).toBe(2);
+    expect(autoTrainingWorkers(wasm, 8, 64)).toBe(4);
+    expect(autoTrainingWorkers(wasm, 2, PARALLEL_MIN_BATCH - 1)).toBe(1);
+    expect(autoTrainingWorkers({ ...wasm, wasmThreads: 2 }, 2, 64)).toBe(1);
+    expect(autoTrainingWorkers({ ...CPU_REPORT, name: 'webgpu' }, 8, 64)).toBe(1);
+    expect(autoTrainingWorkers(CPU_REPORT, 1, 64)).toBe(1);
+  });
+
+  test('without a way to start helpers every run uses this worker alone', async () => {
+    const h = harness();
+    const trained = await h.answer({ type: 'train', requestId: 1, job: job({ config: { ...tiny, epochs: 1 }, workers: 2 }) }, 'trained');
+    expect(trained.result.workers).toBe(1);
+  });
+
 });
 
 describe('measure-speed', SLOW, () => {

@@ -18,6 +18,7 @@ import { checkIndices, packPredictor, readPredictorFile, restorePacked, writePre
 import type { Predictor } from '../predictor/predictor';
 import { trainBrp, trainRegressor } from '../predictor/train';
 import { allCells, codeToOps, distinctEncodings, eagleEncoding, EAGLE_NB201_FEATURES, NB201_NUM_CELLS } from '../spaces/nb201';
+import { WorkerPeers, type HelperPort } from './gradient-pool';
 import type { BrpTestMetrics, ComputeRequest, ComputeResponse, RegressionTestMetrics, SpeedResult, TrainJob, TrainResult, WithinBands } from './compute-messages';
 
 export interface ComputeHandlerDeps {
@@ -32,6 +33,37 @@ export interface ComputeHandlerDeps {
   now?(): number;
   /** Lets queued messages (pause, cancel) run; default: one macrotask. */
   yieldToEvents?(): Promise<void>;
+  /**
+   * Starts one gradient helper (the worker: a `gradient-helper.worker.ts` Worker). Absent: every
+   * run uses this worker alone.
+   */
+  spawnGradientHelper?(): HelperPort;
+  /** Logical cores the browser reports (`navigator.hardwareConcurrency`); default 1. */
+  cores?: number;
+}
+
+/** Most workers one run spreads its batches over (this one included). */
+export const MAX_TRAINING_WORKERS = 4;
+
+/**
+ * Smallest batch the automatic choice splits. Measured with bench:predictor (headless Chromium,
+ * WASM, 2 cores, 4×600 GCN, 2026-11-29), ms per step with one worker → two: batch 16: 96 → 95;
+ * batch 32: 145 → 122; batch 50: 221 → 160; batch 64: 210 → 164. Below 32 graphs the per-step
+ * costs every worker pays anyway (AdamW, messages, weight upload) eat the gain.
+ */
+export const PARALLEL_MIN_BATCH = 32;
+
+/**
+ * How many workers (this one included) compute each batch when a job does not say. Splitting a
+ * batch only pays where each worker has a core of its own: on WASM and the plain CPU backend,
+ * one per core not already taken by WASM threads; WebGPU and WebGL share one device, so 1. Small
+ * batches stay on one worker (PARALLEL_MIN_BATCH).
+ */
+export function autoTrainingWorkers(backend: BackendReport, cores: number, batchSize: number): number {
+  if (backend.name !== 'wasm' && backend.name !== 'cpu') return 1;
+  if (batchSize < PARALLEL_MIN_BATCH) return 1;
+  const threadsPerWorker = backend.name === 'wasm' ? Math.max(1, backend.wasmThreads ?? 1) : 1;
+  return Math.max(1, Math.min(MAX_TRAINING_WORKERS, batchSize, Math.floor(cores / threadsPerWorker)));
 }
 
 export const TRAINING_ALREADY_RUNNING = 'A predictor is already training; wait for it, or cancel it first';
@@ -119,6 +151,9 @@ export function checkTrainJob(job: TrainJob): CheckedJob {
   }
   if (lists.trainIndices.length < (job.kind === 'brp' ? 2 : 1)) throw new Error(`job.trainIndices: a ${job.kind} predictor needs at least ${job.kind === 'brp' ? 2 : 1} training cells`);
   if (job.kind === 'brp' && lists.valIndices.length > 0) throw new Error('job.valIndices: must be empty for a binary relation predictor (it validates on its training pairs)');
+  if (job.workers !== undefined && (!Number.isInteger(job.workers) || job.workers < 1 || job.workers > MAX_TRAINING_WORKERS)) {
+    throw new Error(`job.workers: must be an integer 1..${MAX_TRAINING_WORKERS} (or absent: chosen from the backend and the cores), got ${JSON.stringify(job.workers)?.slice(0, 20)}`);
+  }
   const seen = new Set([...lists.trainIndices, ...lists.valIndices]);
   const leak = lists.testIndices.find((index) => seen.has(index));
   if (leak !== undefined) throw new Error(`job.testIndices: NB201 cell ${leak} is also a training or validation cell`);
@@ -204,6 +239,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   let opened: Promise<{ store: PredictorStore; notice?: string }> | undefined;
   let running: RunningJob | undefined;
   let lastOpsCode: Float64Array | undefined;
+  let pool: WorkerPeers | undefined;
 
   const ensureBackend = () => (backend ??= deps.chooseBackend());
   const predictorStore = () => (opened ??= deps.openPredictorStore());
@@ -229,6 +265,21 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     return summary;
   };
 
+  /**
+   * The worker count a run uses, and its helpers (`workers − 1` of them, kept between runs and
+   * restarted when the count or the backend changes, or one crashed).
+   */
+  async function trainingPeers(requested: number | undefined, report: BackendReport, batchSize: number): Promise<{ workers: number; peers?: WorkerPeers }> {
+    const workers = deps.spawnGradientHelper ? Math.min(requested ?? autoTrainingWorkers(report, deps.cores ?? 1, batchSize), Math.max(1, batchSize)) : 1;
+    if (workers === 1) return { workers };
+    if (!pool || pool.count !== workers - 1 || pool.backend !== report.name || pool.broken) {
+      pool?.terminate();
+      pool = undefined;
+      pool = await WorkerPeers.start(workers - 1, deps.spawnGradientHelper!, report.name);
+    }
+    return { workers, peers: pool };
+  }
+
   async function train(requestId: number, rawJob: TrainJob): Promise<void> {
     if (running) throw new Error(TRAINING_ALREADY_RUNNING);
     const { job, config, opsCode } = checkTrainJob(rawJob);
@@ -237,8 +288,11 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     // "paused" is answered once training actually holds (the step in flight has finished).
     gate.onHold = () => deps.post({ type: 'paused', requestId });
     running = { requestId, controller, gate };
+    let helpersInUse: WorkerPeers | undefined;
     try {
       const report = await ensureBackend();
+      const { workers, peers } = await trainingPeers(job.workers, report, config.batchSize);
+      helpersInUse = peers;
       lastOpsCode = opsCode;
       const trainGraphs = encodeCells(opsCode, job.trainIndices);
       const trainTargets = Float64Array.from(job.trainIndices, (index) => job.values[index]);
@@ -271,8 +325,9 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
               ? { valGraphs: encodeCells(opsCode, job.valIndices), valTargets: Float64Array.from(job.valIndices, (index) => job.values[index]) }
               : {}),
             ...hooks,
+            peers,
           })
-        : await trainBrp({ graphs: trainGraphs, targets: trainTargets, config, ...hooks });
+        : await trainBrp({ graphs: trainGraphs, targets: trainTargets, config, ...hooks, peers });
       const wallMs = elapsed();
       const training = predictor.training!;
       let test: TrainResult['test'] = null;
@@ -297,11 +352,11 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
         space: 'nb201', name: job.name, kind: job.kind,
         target: { datasetId: job.target.datasetId, column: job.target.column, label: job.target.label, unit: job.target.unit },
         datasetVersion: job.target.datasetVersion, trainIndices: job.trainIndices, valIndices: job.valIndices,
-        config, seed: config.seed, backend: report.name, wallMs, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, createdAt: now(),
+        config, seed: config.seed, backend: report.name, workers, wallMs, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, createdAt: now(),
       };
       const predictorId = newId();
       const summary = hold(predictorId, predictor, provenance);
-      const result: TrainResult = { wallMs, backend: report.name, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, stoppedEarly: training.stoppedEarly, test };
+      const result: TrainResult = { wallMs, backend: report.name, workers, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, stoppedEarly: training.stoppedEarly, test };
       const transfer = test ? [test.indices.buffer, test.truth.buffer, (test.kind === 'regression' ? test.predicted : test.scores).buffer] : [];
       deps.post({ type: 'trained', requestId, predictorId, summary, result }, transfer);
     } catch (error) {
@@ -312,6 +367,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       throw error;
     } finally {
       running = undefined;
+      // Frees the helpers' copy of the model; they stay started for the next run.
+      await helpersInUse?.release().catch(() => undefined);
     }
   }
 
@@ -325,7 +382,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     deps.post({ type: 'predictions', requestId, predictorId, kind: predictor.kind, values }, [values.buffer]);
   }
 
-  async function measureSpeed(requestId: number, rawConfig: PredictorConfig, steps = 8): Promise<void> {
+  async function measureSpeed(requestId: number, rawConfig: PredictorConfig, steps = 8, requestedWorkers?: number): Promise<void> {
     if (running) throw new Error(TRAINING_ALREADY_RUNNING);
     if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`measure-speed: steps must be an integer 1..1000, got ${steps}`);
     const report = await ensureBackend();
@@ -337,15 +394,24 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     const codes = Array.from({ length: count }, (_, k) => (k * 7919) % NB201_NUM_CELLS);
     const graphs = codes.map((code) => eagleEncoding(cells[code]));
     const targets = codes.map((code) => cells[code].filter((op) => op >= 2).length + code / NB201_NUM_CELLS);
+    if (requestedWorkers !== undefined && (!Number.isInteger(requestedWorkers) || requestedWorkers < 1 || requestedWorkers > MAX_TRAINING_WORKERS)) {
+      throw new Error(`measure-speed: workers must be an integer 1..${MAX_TRAINING_WORKERS}, got ${requestedWorkers}`);
+    }
+    const { workers, peers } = await trainingPeers(requestedWorkers, report, config.batchSize);
     const epochMs: number[] = [];
-    const predictor = await trainRegressor({ graphs, targets, valGraphs: graphs.slice(0, 1), valTargets: targets.slice(0, 1), config, onEpoch: (r) => void epochMs.push(r.ms) });
-    predictor.dispose();
+    try {
+      const predictor = await trainRegressor({ graphs, targets, valGraphs: graphs.slice(0, 1), valTargets: targets.slice(0, 1), config, peers, onEpoch: (r) => void epochMs.push(r.ms) });
+      predictor.dispose();
+    } finally {
+      await peers?.release().catch(() => undefined);
+    }
     const stepMs = epochMs[1] / steps;
     const stepFlops = regressionStepFlops({ layers: config.layers, hidden: config.hidden, nodes: graphs[0].nodes, features: EAGLE_NB201_FEATURES.length, batchSize: config.batchSize });
     const matmulRows = 1024;
     const matmulMs = await medianMatmulMs(matmulRows, config.hidden, 10);
     const result: SpeedResult = {
       backend: report.name,
+      workers,
       graphsPerS: (config.batchSize * 1000) / stepMs,
       gflops: stepFlops / stepMs / 1e6,
       matmulPeakGflops: (2 * matmulRows * config.hidden * config.hidden) / matmulMs / 1e6,
@@ -468,7 +534,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
           deps.post({ type: 'released', requestId: request.requestId, predictorId: request.predictorId, released: release(request.predictorId) });
           return;
         case 'measure-speed':
-          await measureSpeed(request.requestId, request.config, request.steps);
+          await measureSpeed(request.requestId, request.config, request.steps, request.workers);
           return;
         default:
           throw new Error(`Unknown request ${JSON.stringify((request as { type?: unknown }).type)}`);

@@ -41,6 +41,12 @@ export interface TrainJob {
   testIndices: number[];
   /** Architecture and optimisation; `config.seed` seeds weights, shuffling and dropout. */
   config: PredictorConfig;
+  /**
+   * Workers that compute each batch, the compute worker included (1..4; data-parallel training,
+   * see predictor/parallel.ts). Absent: chosen from the backend and the cores
+   * (`autoTrainingWorkers`). Results are reproducible for a given seed and worker count.
+   */
+  workers?: number;
 }
 
 /** The ±X % bands of latency papers, fractions 0–1, in both conventions (see metrics.withinPct). */
@@ -72,6 +78,8 @@ export interface TrainResult {
   /** Training wall time without pauses (ms), encoding and test scoring excluded. */
   wallMs: number;
   backend: BackendName;
+  /** Workers that computed each batch (1 = the compute worker alone). */
+  workers: number;
   epochsRun: number;
   bestEpoch: number;
   stoppedEarly: boolean;
@@ -85,6 +93,8 @@ export interface TrainResult {
 /** What `measure-speed` found on the active backend. */
 export interface SpeedResult {
   backend: BackendName;
+  /** Workers that computed each batch (1 = the compute worker alone). */
+  workers: number;
   /** Training graphs per second of the regression GCN at `batchSize` (steady state: the second epoch). */
   graphsPerS: number;
   /** Analytic matmul FLOPs of those training steps per second, 10⁹/s. */
@@ -126,7 +136,7 @@ export type ComputeRequest =
   /** Free the worker's copy of a predictor (a saved one stays saved); answered by `released`. */
   | { type: 'release-predictor'; requestId: number; predictorId: string }
   /** Time a few regression training steps and a plain matmul on the active backend; answered by `speed`. */
-  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number };
+  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number; /** As TrainJob.workers. */ workers?: number };
 
 /** Compute worker → page. */
 export type ComputeResponse =

@@ -17,6 +17,8 @@ const handle = createComputeHandler({
   post: (message: ComputeResponse, transfer: Transferable[] = []) => scope.postMessage(message, transfer),
   chooseBackend: (override) => chooseBackend({ override, wasmPaths: WASM_PATHS }),
   openPredictorStore: () => openPredictorStore(),
+  spawnGradientHelper: () => new Worker(new URL('./gradient-helper.worker.ts', import.meta.url), { type: 'module', name: 'gradient-helper' }),
+  cores: scope.navigator.hardwareConcurrency,
 });
 
 scope.addEventListener('message', (event: MessageEvent<ComputeRequest>) => {
