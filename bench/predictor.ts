@@ -14,7 +14,7 @@
  * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast),
  * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
  * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT,
- * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice).
+ * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice), BENCH_BRP_EPOCHS (BRP only).
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -76,7 +76,8 @@ const options: BenchOptions = {
     trainSize: integer('BENCH_ACCURACY_TRAIN', SMOKE ? 20 : 100)!,
     predictors: sections.has('accuracy') ? (list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[]) : [],
     regression: withEpochs(ACCURACY_PRESET, accuracyEpochs),
-    brp: withEpochs(BRP_PRESET, accuracyEpochs),
+    // BRP at the paper's 250 epochs takes hours here (9,900 pairs per epoch); BENCH_BRP_EPOCHS cuts it alone.
+    brp: withEpochs(BRP_PRESET, integer('BENCH_BRP_EPOCHS', accuracyEpochs)),
   },
   throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
   stepTimings: !sections.has('throughput') ? [] : [
