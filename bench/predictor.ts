@@ -11,7 +11,7 @@
  * (one device, one seed, one epoch each) into bench-results/predictor-smoke.{json,md}, to prove the
  * machinery and time one epoch of the paper's latency config.
  *
- * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast),
+ * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast | thorough),
  * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
  * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT,
  * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice), BENCH_BRP_EPOCHS (BRP only).
@@ -19,7 +19,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, type PredictorConfig } from '../src/lib/predictor/config';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../src/lib/predictor/config';
 import { commitId, launchChromium, machine, ROOT, serveDist, writeReport } from './common';
 import type { BenchOptions, BenchPageResult } from './predictor-page';
 
@@ -44,8 +44,9 @@ function withEpochs(config: PredictorConfig, epochs: number | undefined): Predic
 }
 
 const latencyConfigName = process.env.BENCH_LATENCY_CONFIG ?? 'paper';
-if (latencyConfigName !== 'paper' && latencyConfigName !== 'fast') throw new Error(`BENCH_LATENCY_CONFIG must be 'paper' or 'fast', got '${latencyConfigName}'`);
-const latencyPreset = latencyConfigName === 'fast' ? LATENCY_FAST_PRESET : LATENCY_PRESET;
+const LATENCY_PRESETS: Record<string, PredictorConfig> = { paper: LATENCY_PRESET, fast: LATENCY_FAST_PRESET, thorough: LATENCY_THOROUGH_PRESET };
+const latencyPreset = LATENCY_PRESETS[latencyConfigName];
+if (!latencyPreset) throw new Error(`BENCH_LATENCY_CONFIG must be one of ${Object.keys(LATENCY_PRESETS).join(', ')}, got '${latencyConfigName}'`);
 const latencyBatch = integer('BENCH_LATENCY_BATCH', undefined);
 /** BENCH_LATENCY_BATCH rescales the paper's lr by √batch, the rule LATENCY_FAST_PRESET uses. */
 const latencyScale = process.env.BENCH_LATENCY_SCALE ?? latencyPreset.targetScale;
@@ -104,14 +105,16 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     '',
     `## Latency GCN (LatBench, ${options.latency.trainSize} train / ${options.latency.valSize} validation / rest test per seed)`,
     '',
-    `Config: ${options.latency.configName === 'fast' ? '`LATENCY_FAST_PRESET`' : 'paper (`LATENCY_PRESET`)'}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
-    'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
-    '',
-    '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...page.latency.map((r) =>
-      `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
-    '',
+    ...(!sections.has('latency') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).', ''] : [
+      `Config: ${{ fast: '`LATENCY_FAST_PRESET`', thorough: '`LATENCY_THOROUGH_PRESET`' }[options.latency.configName] ?? 'paper (`LATENCY_PRESET`)'}${latencyBatch !== undefined || process.env.BENCH_LATENCY_EPOCHS ? ' with BENCH_LATENCY_BATCH/EPOCHS overrides' : ''}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
+      'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
+      '',
+      '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...page.latency.map((r) =>
+        `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+      '',
+    ]),
   ];
   const devices = [...new Set(page.latency.map((r) => r.device))];
   if (page.latency.length > devices.length) {
@@ -125,9 +128,11 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
   lines.push(
     `## Accuracy predictors (${options.accuracy.target}, ${options.accuracy.trainSize} training models, validated on them; metrics over all cells)`,
     '',
-    '| predictor | seed | Kendall τ | precision@top-1 % | epochs | workers | train wall | s/epoch |',
-    '|---|---|---|---|---|---|---|---|',
-    ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+    ...(!sections.has('accuracy') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).'] : [
+      '| predictor | seed | Kendall τ | precision@top-1 % | epochs | workers | train wall | s/epoch |',
+      '|---|---|---|---|---|---|---|---|',
+      ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
+    ]),
     '',
     '## Throughput',
     '',

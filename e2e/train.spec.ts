@@ -4,13 +4,16 @@ import { openApp } from './helpers';
 
 // Small configs keep the suite fast; full-size numbers belong to `npm run bench:predictor`.
 const LATENCY = '#view=train&preset=small&train=100&val=20&seed=3';
-const BRP = '#view=train&target=nb201%3Ac100_valid&kind=brp&preset=small&train=30&seed=1';
+// Two workers: the batch of pairs is split with a gradient helper (a worker started by the compute worker).
+const BRP = '#view=train&target=nb201%3Ac100_valid&kind=brp&preset=small&train=30&seed=1&workers=2';
 
 test('train a small latency predictor, save it, reload, load it: same predictions', async ({ page }) => {
   test.setTimeout(240_000);
   await openApp(page, LATENCY);
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toBeVisible();
+  // After each epoch: validation Spearman and ±10 % in target units.
+  await expect(page.getByTestId('train-val-metrics')).toContainText(/validation: Spearman -?\d\.\d{3}, \d+ % within ±10 %/, { timeout: 60_000 });
   const evaluation = page.getByTestId('evaluation');
   await expect(evaluation).toBeVisible({ timeout: 180_000 });
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', /^[1-9]\d*$/);
@@ -59,4 +62,5 @@ test('train a small binary relation predictor and rank the held-out cells', asyn
   await expect(page.getByTestId('pred-vs-true')).toHaveAttribute('data-points', String(15625 - 30));
   const kendall = Number(await evaluation.locator('tr[data-row=gcn] [data-metric=kendall]').textContent());
   expect(kendall).toBeGreaterThan(0.3);
+  await expect(evaluation).toContainText('with 2 workers');
 });

@@ -3,7 +3,7 @@
  * predictor, trained in tfjs on any backend, plus the metrics used to judge them.
  * Pure TypeScript: no DOM, no Svelte. The caller picks the tfjs backend.
  */
-export { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, validateConfig } from './config.ts';
+export { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, validateConfig } from './config.ts';
 export type { LrSchedule, PairMode, PredictorConfig, RestoreBest } from './config.ts';
 export type { GraphEncoding } from './graphs.ts';
 export type { EpochRecord, TrainingHooks, TrainingSummary } from './loop.ts';

@@ -24,6 +24,8 @@ export interface EpochRecord {
   lr: number;
   /** Optimizer steps taken in this epoch (count). */
   steps: number;
+  /** Readable quality of this epoch's model (see ValidationMetrics); absent when the trainer gives none. */
+  valMetrics?: ValidationMetrics;
   /** True when valLoss is the lowest so far. */
   best: boolean;
   /** Wall-clock time of the epoch, validation included (ms). */
@@ -61,6 +63,16 @@ export interface TrainingHooks {
   peers?: GradientPeers;
 }
 
+/** What the validation pass says besides its loss sum, for people watching training. */
+export interface ValidationMetrics {
+  /** Regression: Spearman ρ of the validation predictions against their targets. */
+  spearman?: number;
+  /** Regression: share (0–1) of validation cells whose truth lies within ±10 % of the prediction (eagle's convention). */
+  within10?: number;
+  /** BRP: share (0–1) of the training pairs with different values whose order the predictor gets right. */
+  pairAccuracy?: number;
+}
+
 /** What a trainer supplies to the loop. A batch is a list of item indices (graphs or pair codes). */
 export interface TrainingTask {
   variables: tf.Variable[];
@@ -68,8 +80,8 @@ export interface TrainingTask {
   batches(epoch: number): Uint32Array[];
   /** The summed loss of one batch in training mode; runs inside `tf.variableGrads`. */
   loss(batch: Uint32Array, dropoutSeed: number): tf.Scalar;
-  /** The eval-mode validation sum. */
-  validationLoss(): number;
+  /** The eval-mode validation sum, and optionally readable metrics from the same pass. */
+  validate(): { loss: number; metrics?: ValidationMetrics };
 }
 
 /** One optimizer step on this thread; returns the batch loss. */
@@ -141,7 +153,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
         steps += 1;
         globalStep += 1;
       }
-      const valLoss = task.validationLoss();
+      const { loss: valLoss, metrics: valMetrics } = task.validate();
       const best = valLoss < bestValLoss;
       if (best) {
         bestValLoss = valLoss;
@@ -151,7 +163,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
           snapshot = task.variables.map((variable) => tf.clone(variable));
         }
       }
-      const record: EpochRecord = { epoch, trainLoss, valLoss, lr, steps, best, ms: performance.now() - started };
+      const record: EpochRecord = { epoch, trainLoss, valLoss, ...(valMetrics ? { valMetrics } : {}), lr, steps, best, ms: performance.now() - started };
       history.push(record);
       await hooks.onEpoch?.(record);
       if (epoch > SCHEDULE_WARMUP_EPOCHS) {

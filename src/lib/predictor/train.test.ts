@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { BRP_PRESET, type PredictorConfig } from './config.ts';
 import { pairKl, softTarget } from './heads.ts';
-import { kendallTauB, spearman } from './metrics.ts';
+import { kendallTauB, spearman, withinPct } from './metrics.ts';
 import { restorePredictor, type BrpPredictor, type RegressionPredictor } from './predictor.ts';
 import { randomGraphs, synthesiseTarget, useCpuBackend } from './test-helpers.ts';
 import { trainBrp, trainRegressor } from './train.ts';
@@ -45,6 +45,12 @@ describe('trainRegressor', () => {
     const predicted = predictor.predict(valGraphs);
     expect(spearman(predicted, valTargets)).toBeGreaterThan(0.8);
     expect(Math.max(...predicted)).toBeGreaterThan(1); // original units, not [0, 1]
+    // Each epoch reports validation metrics in target units; the best epoch's (best-copy restores
+    // its weights) match the finished predictor's.
+    const best = history[predictor.training!.bestEpoch];
+    expect(best.valMetrics!.spearman).toBeCloseTo(spearman(predicted, valTargets), 4);
+    expect(best.valMetrics!.within10).toBeCloseTo(withinPct(predicted, valTargets, 10, 'eagle'), 6);
+    expect(history[0].valMetrics!.spearman).toBeLessThan(best.valMetrics!.spearman!);
     expect(predictor.embed(valGraphs.slice(0, 2))).toHaveLength(2 * 24);
     predictor.serialize();
     predictor.dispose();
@@ -164,6 +170,9 @@ describe('trainBrp', () => {
     expect(summary.history[0].steps).toBe(Math.ceil((12 * 11) / 16));
     expect(summary.history.at(-1)!.valLoss).toBeLessThan(summary.history[0].valLoss);
     expect(pairAccuracy(predictor)).toBeGreaterThan(0.85);
+    // The epoch's pair accuracy is counted on the same ordered pairs as pairAccuracy() below.
+    const bestRecord = summary.history[summary.bestEpoch];
+    expect(bestRecord.valMetrics!.pairAccuracy).toBeCloseTo(pairAccuracy(predictor), 6);
     const scores = predictor.scoreBrp(brpGraphs);
     expect(kendallTauB(scores.r, accuracy)).toBeGreaterThan(0.6);
     // The loop's validation sum equals KL over all ordered pairs from the public scores.

@@ -14,6 +14,7 @@ import { runTraining, type TrainingHooks } from './loop.ts';
 import { createModel, disposeModel, inferPacked, loadWeights, namedVariables, modelVariables, type PredictorKind, type PredictorModel } from './model.ts';
 import { modelOf, restorePredictor, wrapModel, type BrpPredictor, type Normalisation, type Predictor, type RegressionPredictor, type SerializedPredictor } from './predictor.ts';
 import { SeededRandom, STREAM, deriveSeed, shuffleInPlace } from './rng.ts';
+import { spearman, withinPct } from './metrics.ts';
 import type { BatchLoss, ShardSetup } from './parallel.ts';
 
 interface CommonInput extends TrainingHooks {
@@ -170,6 +171,11 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
   const scale = (v: number) => (normalisation ? (toScale(v) - normalisation.min) / (normalisation.max - normalisation.min) : toScale(v));
   const targets = Float32Array.from(rawTargets, scale);
   const valTargets = Float64Array.from(rawValTargets, scale);
+  // Model output → target units, as the finished predictor's predict() does.
+  const unscale = (v: number) => {
+    const scaled = normalisation ? v * (normalisation.max - normalisation.min) + normalisation.min : v;
+    return config.targetScale === 'log' ? Math.exp(scaled) : scaled;
+  };
 
   const setup: ShardSetup = { kind: 'regression', features: train.features, config, train, targets };
   const model = initialModel('regression', train.features, config, input.init);
@@ -180,11 +186,13 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
         variables: modelVariables(model),
         batches: (epoch) => chunk(shuffledOrder(train.count, config.seed, epoch), config.batchSize),
         loss: batchLossFor(model, setup),
-        validationLoss: () => {
+        validate: () => {
           const predictions = inferPacked(model, val, 1, (e) => regressionOutput(model.head, e));
           let sum = 0;
           predictions.forEach((p, i) => (sum += Math.abs(p - valTargets[i])));
-          return sum;
+          const predicted = Float64Array.from(predictions, unscale);
+          const metrics = val.count >= 2 ? { spearman: spearman(predicted, rawValTargets), within10: withinPct(predicted, rawValTargets, 10, 'eagle') } : undefined;
+          return { loss: sum, metrics };
         },
       },
       config,
@@ -197,18 +205,32 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
   }
 }
 
-/** Eval-mode KL sum over all ordered pairs of the training models (eagle's BRP "validation loss"). */
-function brpLossSum(model: PredictorModel, packed: PackedGraphs, target0: (i: number, j: number) => number, hidden: number): number {
+/**
+ * Eval-mode KL sum over all ordered pairs of the training models (eagle's BRP "validation loss"),
+ * and the share of pairs with different values that the predictor orders right.
+ */
+function brpValidation(model: PredictorModel, packed: PackedGraphs, metric: Float64Array, target0: (i: number, j: number) => number, hidden: number) {
   const st = inferPacked(model, packed, 2, (e) => {
     const { u, v } = brpDifferenceHead(model.head, hidden);
     return tf.concat([tf.matMul(e, u), tf.matMul(e, v)], 1);
   });
   const c = tf.tidy(() => brpDifferenceHead(model.head, hidden).c.dataSync()[0]);
   let sum = 0;
+  let right = 0;
+  let ordered = 0;
   for (let i = 0; i < packed.count; i++) {
-    for (let j = 0; j < packed.count; j++) if (i !== j) sum += pairKl(st[2 * i] + st[2 * j + 1] + c, target0(i, j));
+    for (let j = 0; j < packed.count; j++) {
+      if (i === j) continue;
+      // logit difference > 0 ⇔ P(model i is better) > ½.
+      const difference = st[2 * i] + st[2 * j + 1] + c;
+      sum += pairKl(difference, target0(i, j));
+      if (metric[i] !== metric[j]) {
+        ordered++;
+        if (difference > 0 === metric[i] > metric[j]) right++;
+      }
+    }
   }
-  return sum;
+  return { loss: sum, metrics: ordered > 0 ? { pairAccuracy: right / ordered } : undefined };
 }
 
 export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
@@ -237,7 +259,7 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
           return chunk(order, config.batchSize);
         },
         loss: batchLossFor(model, setup),
-        validationLoss: () => brpLossSum(model, train, target0, config.hidden),
+        validate: () => brpValidation(model, train, metric, target0, config.hidden),
       },
       config,
       input,

@@ -5,10 +5,11 @@
  */
 import { columnByIndex } from '../datasets/by-index';
 import { fitLine, predictLine } from '../predictor/baselines';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, type PredictorConfig } from '../predictor/config';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
 import { kendallTauB, mae, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
 import { indicesWithValues, randomSplit } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
+import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictorSummary, TrainJob, TrainResult } from '../workers/compute-messages';
 import type { ComputeClient } from './compute.svelte';
 import type { DataState } from './data.svelte';
@@ -25,13 +26,16 @@ export const TRAIN_PROPS = {
   val: { type: 'int', default: -1 } as PropSpec<number>,
   seed: { type: 'int', default: 0 } as PropSpec<number>,
   /** 'paper' = the official config; 'fast' = latency stand-in (see config.ts); 'small' = a 2×64 GCN for demos. */
-  preset: { type: 'string', default: 'auto', oneOf: ['auto', 'paper', 'fast', 'small'] } as PropSpec<string>,
+  preset: { type: 'string', default: 'auto', oneOf: ['auto', 'paper', 'fast', 'thorough', 'small'] } as PropSpec<string>,
+  /** Workers per batch (data-parallel training); 'auto' = the compute worker's choice from backend, cores and batch. */
+  workers: { type: 'string', default: 'auto', oneOf: ['auto', '1', '2', '3', '4'] } as PropSpec<string>,
 };
 
-export type Preset = 'paper' | 'fast' | 'small';
+export type Preset = 'paper' | 'fast' | 'thorough' | 'small';
 export const PRESET_LABELS: Record<Preset, string> = {
   paper: "paper config (eagle's YAML)",
   fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
+  thorough: 'thorough latency config (batch 8, 120 epochs, ≈ 12 min on 2 cores: not the paper\'s)',
   small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
 };
 
@@ -90,6 +94,8 @@ export class TrainState {
   status = $state<'idle' | 'running' | 'paused' | 'evaluating'>('idle');
   epochs = $state.raw<EpochPoint[]>([]);
   epochsTotal = $state(0);
+  /** The validation metrics of the last epoch (see ValidationMetrics). */
+  valMetrics = $state.raw<ValidationMetrics | null>(null);
   elapsedMs = $state(0);
   message = $state<string | null>(null);
   result = $state.raw<TrainResult | null>(null);
@@ -118,7 +124,7 @@ export class TrainState {
   /** BRP learns "which is better"; it is offered for accuracy targets (higher = better). */
   readonly kind = $derived<'regression' | 'brp'>(this.isLatency ? 'regression' : (this.settings.kind as 'regression' | 'brp'));
   readonly preset = $derived<Preset>(
-    this.settings.preset === 'fast' && !this.isLatency ? 'paper' : this.settings.preset === 'auto' ? (this.isLatency ? 'fast' : 'paper') : (this.settings.preset as Preset),
+    (this.settings.preset === 'fast' || this.settings.preset === 'thorough') && !this.isLatency ? 'paper' : this.settings.preset === 'auto' ? (this.isLatency ? 'fast' : 'paper') : (this.settings.preset as Preset),
   );
   readonly trainSize = $derived(this.settings.train > 0 ? this.settings.train : this.isLatency ? 900 : 100);
   readonly valSize = $derived(this.kind === 'brp' ? 0 : this.settings.val >= 0 ? this.settings.val : 100);
@@ -136,6 +142,7 @@ export class TrainState {
     const seed = this.settings.seed >>> 0;
     const paper = this.kind === 'brp' ? BRP_PRESET : this.isLatency ? LATENCY_PRESET : ACCURACY_PRESET;
     if (this.preset === 'fast') return { ...LATENCY_FAST_PRESET, seed };
+    if (this.preset === 'thorough') return { ...LATENCY_THOROUGH_PRESET, seed };
     if (this.preset === 'small') return { ...paper, layers: 2, hidden: 64, epochs: 30, esPatience: 0, batchSize: this.kind === 'brp' ? 64 : 16, schedule: 'cosine', lr: 1e-3, seed };
     return { ...paper, seed };
   }
@@ -172,6 +179,7 @@ export class TrainState {
         valIndices: split.val,
         testIndices: split.test,
         config: this.config,
+        ...(this.settings.workers === 'auto' ? {} : { workers: Number(this.settings.workers) }),
       };
     } catch (err) {
       this.message = err instanceof Error ? err.message : String(err);
@@ -179,6 +187,7 @@ export class TrainState {
     }
     this.status = 'running';
     this.epochs = [];
+    this.valMetrics = null;
     this.epochsTotal = job.config.epochs;
     this.result = null;
     this.evaluation = null;
@@ -190,6 +199,7 @@ export class TrainState {
           points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
           this.epochs = [...points];
           this.elapsedMs = event.elapsedMs;
+          this.valMetrics = event.valMetrics ?? null;
         } else if (event.type === 'paused') this.status = 'paused';
         else if (event.type === 'resumed') this.status = 'running';
       },
@@ -282,6 +292,7 @@ export class TrainState {
       this.currentSaved = true;
       this.result = null;
       this.epochs = [];
+      this.valMetrics = null;
       this.evaluation = this.#evaluate(summary.id, summary, test, Float32Array.from(test, (i) => answer.values[i]), values);
     } catch (err) {
       this.message = `Could not load the predictor: ${err instanceof Error ? err.message : String(err)}`;

@@ -47,11 +47,12 @@ export const MAX_TRAINING_WORKERS = 4;
 
 /**
  * Smallest batch the automatic choice splits. Measured with bench:predictor (headless Chromium,
- * WASM, 2 cores, 4×600 GCN, 2026-11-29), ms per step with one worker → two: batch 16: 96 → 95;
- * batch 32: 145 → 122; batch 50: 221 → 160; batch 64: 210 → 164. Below 32 graphs the per-step
- * costs every worker pays anyway (AdamW, messages, weight upload) eat the gain.
+ * WASM, 2 cores, 4×600 GCN, 2026-11-29), ms per step with one worker → two, two runs:
+ * batch 16: 96 → 95; batch 32: 145 → 122, then 135 → 145; batch 50: 221 → 160, then 214 → 161;
+ * batch 64: 210 → 164, then 276 → 204. Around 32 graphs the per-step costs every worker pays
+ * anyway (AdamW, messages, weight upload) eat the gain; from about 50 it is a steady 25 %.
  */
-export const PARALLEL_MIN_BATCH = 32;
+export const PARALLEL_MIN_BATCH = 48;
 
 /**
  * How many workers (this one included) compute each batch when a job does not say. Splitting a
@@ -312,7 +313,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
         onEpoch: (record: EpochRecord) => {
           deps.post({
             type: 'epoch', requestId, epoch: record.epoch, epochs: config.epochs, trainLoss: record.trainLoss,
-            valLoss: record.valLoss, lr: record.lr, best: record.best, epochMs: record.ms, elapsedMs: elapsed(),
+            valLoss: record.valLoss, ...(record.valMetrics ? { valMetrics: record.valMetrics } : {}), lr: record.lr, best: record.best, epochMs: record.ms, elapsedMs: elapsed(),
           });
         },
       };

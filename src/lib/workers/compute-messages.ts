@@ -12,6 +12,7 @@
 import type { BackendName, BackendReport } from '../compute/backend';
 import type { PredictorSummary } from '../db/predictors';
 import type { PredictorConfig } from '../predictor/config';
+import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictionTarget } from '../predictor/persist';
 
 export type { PredictorSummary } from '../db/predictors';
@@ -150,6 +151,8 @@ export type ComputeResponse =
       epochs: number;
       trainLoss: number;
       valLoss: number;
+      /** Regression: Spearman and ±10 % (eagle) on the validation cells; BRP: pair accuracy on the training pairs. */
+      valMetrics?: ValidationMetrics;
       lr: number;
       /** True when valLoss is the lowest so far. */
       best: boolean;
