@@ -109,10 +109,12 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = Object.freeze({
 
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
- * with cosine annealing. Measured (bench:predictor, desktop CPU, seed 0, WASM on this 2-core
- * machine, 2026-11-29): eagle ±1/5/10/20 % 0.374/0.864/0.970/0.998, Spearman 0.993, Kendall 0.934
- * in 12.2 min, against the official code's 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the
- * same machine. More, smaller steps are what closes the gap {@link LATENCY_FAST_PRESET} leaves.
+ * with cosine annealing. Measured (bench-results/predictor-thorough.md, seed 0, WASM on this
+ * 2-core machine, 2026-11-29), eagle ±1/5/10/20 %, Spearman, Kendall, ≈ 12 min each:
+ * desktop CPU 0.374/0.864/0.970/0.998, 0.993, 0.934 (official code: 0.364/0.843/0.958/0.997,
+ * 0.990, 0.926 in 74 min on the same machine); EdgeTPU 0.196/0.695/0.895/0.973, 0.979, 0.881
+ * (official: 0.191/0.665/0.872/0.971, 0.975, 0.869). More, smaller steps are what closes the gap
+ * {@link LATENCY_FAST_PRESET} leaves.
  */
 export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = Object.freeze({
   ...COMMON,
