@@ -23,39 +23,19 @@ import { type Aggregation } from './batch.ts';
  * z = (wᵀ·xᵀ)ᵀ, dx = (w·dyᵀ)ᵀ, where only the small activation matrices are packed. The
  * products are the same; only the float32 summation order may differ.
  */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return tf.getBackend() === 'wasm' ? denseWeightLeft(x, w) : denseWeightRight(x, w);
-}
-
-export function denseWeightRight(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, weightLeft = tf.getBackend() === 'wasm'): tf.Tensor2D {
   const op = tf.customGrad((a, b, save) => {
     const x2 = a as tf.Tensor2D;
     const w2 = b as tf.Tensor2D;
     (save as tf.GradSaveFunc)([x2, w2]);
     return {
-      value: tf.matMul(x2, w2),
+      value: weightLeft ? tf.transpose(tf.matMul(tf.transpose(w2), tf.transpose(x2))) : tf.matMul(x2, w2),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
         const dy2 = dy as tf.Tensor2D;
-        return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
-      },
-    };
-  });
-  return op(x, w) as tf.Tensor2D;
-}
-
-export function denseWeightLeft(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const op = tf.customGrad((a, b, save) => {
-    const x2 = a as tf.Tensor2D;
-    const w2 = b as tf.Tensor2D;
-    (save as tf.GradSaveFunc)([x2, w2]);
-    return {
-      value: tf.transpose(tf.matMul(tf.transpose(w2), tf.transpose(x2))),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as tf.Tensor2D[];
-        const dy2 = dy as tf.Tensor2D;
-        // dw = xᵀ·dy: its right operand dy is small (m rows) and new anyway.
-        return [tf.transpose(tf.matMul(ws, tf.transpose(dy2))), tf.matMul(tf.transpose(xs), dy2)];
+        const dx = weightLeft ? tf.transpose(tf.matMul(ws, tf.transpose(dy2))) : tf.matMul(dy2, tf.transpose(ws));
+        // dw = xᵀ·dy in both forms: its right operand dy is small (m rows) and new anyway.
+        return [dx, tf.matMul(tf.transpose(xs), dy2)];
       },
     };
   });
