@@ -103,6 +103,8 @@ async function shardedStep(task: TrainingTask, peers: GradientPeers, optimizer: 
   const remote = shards.length > 1
     ? peers.gradients(flatten(task.variables), shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })))
     : null;
+  // If this thread's shard throws first, the peers' answer is never awaited: keep its failure handled.
+  remote?.catch(() => undefined);
   const { value, grads } = tf.variableGrads(() => task.loss(shards[0], dropoutSeed), task.variables);
   let loss: number;
   try {
