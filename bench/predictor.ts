@@ -19,7 +19,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../src/lib/predictor/config';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, latencyWithBatch, type PredictorConfig } from '../src/lib/predictor/config';
 import { commitId, launchChromium, machine, ROOT, serveDist, writeReport } from './common';
 import type { BenchOptions, BenchPageResult } from './predictor-page';
 
@@ -53,7 +53,7 @@ const latencyScale = process.env.BENCH_LATENCY_SCALE ?? latencyPreset.targetScal
 if (latencyScale !== 'linear' && latencyScale !== 'log') throw new Error(`BENCH_LATENCY_SCALE must be 'linear' or 'log', got '${latencyScale}'`);
 const latencyBase: PredictorConfig = {
   ...latencyPreset,
-  ...(latencyBatch === undefined ? {} : { batchSize: latencyBatch, lr: LATENCY_PRESET.lr * Math.sqrt(latencyBatch) }),
+  ...(latencyBatch === undefined ? {} : { batchSize: latencyBatch, lr: latencyWithBatch(latencyBatch, latencyPreset.epochs).lr }),
   targetScale: latencyScale,
 };
 const seeds = list('BENCH_SEEDS', SMOKE ? ['0'] : ['0', '1', '2']).map(Number);

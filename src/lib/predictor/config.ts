@@ -91,6 +91,15 @@ export const LATENCY_PRESET: Readonly<PredictorConfig> = Object.freeze({
 });
 
 /**
+ * The paper's latency config with `batchSize` graphs per step, the learning rate scaled by
+ * √batchSize (the usual rule for Adam-type optimizers) and `epochs` epochs of cosine annealing.
+ * NOT a paper config; the named presets below and BENCH_LATENCY_BATCH use it.
+ */
+export function latencyWithBatch(batchSize: number, epochs: number): Readonly<PredictorConfig> {
+  return Object.freeze({ ...LATENCY_PRESET, lr: LATENCY_PRESET.lr * Math.sqrt(batchSize), batchSize, epochs, schedule: 'cosine' as const });
+}
+
+/**
  * NOT a paper config: a faster stand-in for {@link LATENCY_PRESET}, whose batch size 1 means
  * 900 optimizer steps per epoch (≈ 250 × 900 steps per run, far above the ≤ 5 min a browser run
  * should take on WASM). Here: batch 32 (29 steps per epoch), the learning rate scaled by √32 (the
@@ -98,14 +107,7 @@ export const LATENCY_PRESET: Readonly<PredictorConfig> = Object.freeze({
  * instead of the plateau schedule (a plateau schedule needs many epochs to act). Whether it
  * reaches the paper config's accuracy must be measured (`BENCH_LATENCY_CONFIG=fast npm run bench:predictor`).
  */
-export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = Object.freeze({
-  ...COMMON,
-  dropout: 0.002,
-  lr: 4e-4 * Math.sqrt(32),
-  batchSize: 32,
-  epochs: 60,
-  schedule: 'cosine',
-});
+export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(32, 60);
 
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
@@ -116,14 +118,7 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = Object.freeze({
  * (official: 0.191/0.665/0.872/0.971, 0.975, 0.869). More, smaller steps are what closes the gap
  * {@link LATENCY_FAST_PRESET} leaves.
  */
-export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = Object.freeze({
-  ...COMMON,
-  dropout: 0.002,
-  lr: 4e-4 * Math.sqrt(8),
-  batchSize: 8,
-  epochs: 120,
-  schedule: 'cosine',
-});
+export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = latencyWithBatch(8, 120);
 
 /** `acc_gcn_nasbench201.yaml`: accuracy regressor. */
 export const ACCURACY_PRESET: Readonly<PredictorConfig> = Object.freeze({
