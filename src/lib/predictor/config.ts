@@ -111,12 +111,14 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(3
 
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
- * with cosine annealing. Measured (bench-results/predictor-thorough.md, seed 0, WASM on this
- * 2-core machine, 2026-11-29), eagle ±1/5/10/20 %, Spearman, Kendall, ≈ 12 min each:
- * desktop CPU 0.374/0.864/0.970/0.998, 0.993, 0.934 (official code: 0.364/0.843/0.958/0.997,
- * 0.990, 0.926 in 74 min on the same machine); EdgeTPU 0.196/0.695/0.895/0.973, 0.979, 0.881
- * (official: 0.191/0.665/0.872/0.971, 0.975, 0.869). More, smaller steps are what closes the gap
- * {@link LATENCY_FAST_PRESET} leaves.
+ * with cosine annealing. Measured (bench-results/predictor.md, seeds 0-2, WASM on this 2-core
+ * machine, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman, Kendall, 7-12 min per run:
+ * desktop CPU 0.337/0.857/0.966/0.998, 0.992, 0.930 (official code, seed 0:
+ * 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine; our seed 0 has ±1 % 0.374,
+ * seed 2 0.278); EdgeTPU 0.220/0.701/0.895/0.974, 0.979, 0.882 (official:
+ * 0.191/0.665/0.872/0.971, 0.975, 0.869); Adreno 640 0.227/0.776/0.939/0.989, 0.982, 0.897.
+ * More, smaller steps are what closes the gap {@link LATENCY_FAST_PRESET} leaves
+ * (bench-results/latency-budget.md).
  */
 export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = latencyWithBatch(8, 120);
 
