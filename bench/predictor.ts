@@ -136,6 +136,7 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     '',
     '## Throughput',
     '',
+    ...(!sections.has('throughput') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).', ''] : []),
   );
   for (const t of page.throughput) {
     lines.push(
@@ -146,7 +147,7 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
       '',
     );
   }
-  lines.push('## Step timings and full-run extrapolations', '', '| config | batch | workers | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|---|');
+  if (page.stepTimings.length > 0) lines.push('## Step timings and full-run extrapolations', '', '| config | batch | workers | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|---|');
   for (const { name, config, result: t } of page.stepTimings) {
     const epochMs = t.stepMs * Math.ceil(900 / t.batchSize);
     lines.push(`| ${name} | ${t.batchSize} | ${t.workers} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${config.epochs} | ${minutes(epochMs * config.epochs)} |`);

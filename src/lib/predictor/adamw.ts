@@ -10,6 +10,25 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/**
+ * Variables of at most this many values get their update from one JS loop instead of tfjs
+ * kernels, on backends whose tensors live in JS or WASM memory.
+ *
+ * Why: the update takes 14 element-wise kernels per variable, and a kernel has a fixed cost
+ * (dispatch, a new buffer) of tens of µs on WASM. The 4×600 GCN has 3 big weight matrices
+ * (360,000 values each) and 15 small tensors (biases, LayerNorm, the first layer, the head):
+ * 210 of its 252 kernels per step moved a few hundred values. A JS loop over the small ones costs
+ * about 0.1 ms. The big ones stay on kernels: moving them to JS too was measured slower
+ * (bench:predictor step timings, WASM, batch 1, 2026-11-29: 40.5 ms against 26.0 ms per step).
+ */
+export const SMALL_VARIABLE_VALUES = 65_536;
+
+/** {@link SMALL_VARIABLE_VALUES} on WASM and cpu; 0 (kernels only) on GPU backends, where a read would cost a round trip. */
+export function defaultJsUpdateLimit(): number {
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu' ? SMALL_VARIABLE_VALUES : 0;
+}
+
 export interface AdamWOptions {
   /** Decoupled weight decay coefficient (dimensionless). */
   weightDecay: number;
@@ -19,12 +38,43 @@ export interface AdamWOptions {
   beta2?: number;
   /** Added to the denominator (default 1e-8). */
   epsilon?: number;
+  /**
+   * Variables of at most this many values are updated in JS (count; default
+   * {@link defaultJsUpdateLimit} on the backend active at construction; 0: none).
+   */
+  jsUpdateLimit?: number;
 }
 
-interface Slot {
-  variable: tf.Variable;
-  m: tf.Variable;
-  v: tf.Variable;
+type Slot =
+  | { kind: 'kernels'; variable: tf.Variable; m: tf.Variable; v: tf.Variable }
+  | { kind: 'js'; variable: tf.Variable; m: Float32Array; v: Float32Array };
+
+/**
+ * The JS update of one variable; m and v are updated in place, the new weights returned in a
+ * new array (on cpu, dataSync returns the tensor's own buffer, which clones share).
+ */
+function updateInJs(
+  weights: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  stepSize: number,
+  secondMomentScale: number,
+  decay: number,
+): Float32Array {
+  const next = new Float32Array(weights.length);
+  for (let i = 0; i < weights.length; i++) {
+    const gi = g[i];
+    const mi = beta1 * m[i] + (1 - beta1) * gi;
+    const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    next[i] = weights[i] * decay - (stepSize * mi) / (Math.sqrt(vi) * secondMomentScale + epsilon);
+  }
+  return next;
 }
 
 export class AdamW {
@@ -41,12 +91,23 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay;
-    this.slots = variables.map((variable) => ({
-      variable,
-      // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
-      m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-      v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-    }));
+    const jsUpdateLimit = options.jsUpdateLimit ?? defaultJsUpdateLimit();
+    this.slots = variables.map((variable): Slot =>
+      variable.size <= jsUpdateLimit
+        ? { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) }
+        : {
+            kind: 'kernels',
+            variable,
+            // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
+            m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+            v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+          },
+    );
+  }
+
+  /** How many variables are updated in JS (the rest by kernels). */
+  get jsUpdated(): number {
+    return this.slots.filter((slot) => slot.kind === 'js').length;
   }
 
   /**
@@ -56,16 +117,22 @@ export class AdamW {
   apply(gradients: tf.NamedTensorMap, lr: number): void {
     this.step += 1;
     const t = this.step;
-    const stepSize = lr / (1 - this.beta1 ** t);
-    const secondMomentScale = 1 / Math.sqrt(1 - this.beta2 ** t);
+    const { beta1, beta2, epsilon } = this;
+    const stepSize = lr / (1 - beta1 ** t);
+    const secondMomentScale = 1 / Math.sqrt(1 - beta2 ** t);
     const decay = 1 - lr * this.weightDecay;
     tf.tidy(() => {
       for (const slot of this.slots) {
         const g = gradients[slot.variable.name];
         if (!g) continue;
-        const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        const denominator = tf.add(tf.mul(tf.sqrt(v), secondMomentScale), this.epsilon);
+        if (slot.kind === 'js') {
+          const next = updateInJs(slot.variable.dataSync() as Float32Array, g.dataSync() as Float32Array, slot.m, slot.v, beta1, beta2, epsilon, stepSize, secondMomentScale, decay);
+          slot.variable.assign(tf.tensor(next, slot.variable.shape, 'float32'));
+          continue;
+        }
+        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const denominator = tf.add(tf.mul(tf.sqrt(v), secondMomentScale), epsilon);
         const decayed = decay === 1 ? slot.variable : tf.mul(slot.variable, decay);
         slot.variable.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
         slot.m.assign(m);
@@ -76,6 +143,8 @@ export class AdamW {
 
   /** Frees the moment estimates (not the optimised variables). */
   dispose(): void {
-    for (const slot of this.slots) tf.dispose([slot.m, slot.v]);
+    for (const slot of this.slots) {
+      if (slot.kind === 'kernels') tf.dispose([slot.m, slot.v]);
+    }
   }
 }
