@@ -12,6 +12,7 @@
  * machinery and time one epoch of the paper's latency config.
  *
  * Env vars (comma lists): BENCH_LATENCY_DEVICES, BENCH_SEEDS, BENCH_LATENCY_CONFIG (paper | fast | thorough),
+ * BENCH_LATENCY_RESTORE (best-copy | last-epoch: which weights a run keeps),
  * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
  * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT,
  * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice), BENCH_BRP_EPOCHS (BRP only).
@@ -51,8 +52,11 @@ const latencyBatch = integer('BENCH_LATENCY_BATCH', undefined);
 /** BENCH_LATENCY_BATCH rescales the paper's lr by √batch, the rule LATENCY_FAST_PRESET uses. */
 const latencyScale = process.env.BENCH_LATENCY_SCALE ?? latencyPreset.targetScale;
 if (latencyScale !== 'linear' && latencyScale !== 'log') throw new Error(`BENCH_LATENCY_SCALE must be 'linear' or 'log', got '${latencyScale}'`);
+const latencyRestore = process.env.BENCH_LATENCY_RESTORE ?? latencyPreset.restoreBest;
+if (latencyRestore !== 'best-copy' && latencyRestore !== 'last-epoch') throw new Error(`BENCH_LATENCY_RESTORE must be 'best-copy' or 'last-epoch', got '${latencyRestore}'`);
 const latencyBase: PredictorConfig = {
   ...latencyPreset,
+  restoreBest: latencyRestore,
   ...(latencyBatch === undefined ? {} : { batchSize: latencyBatch, lr: latencyWithBatch(latencyBatch, latencyPreset.epochs).lr }),
   targetScale: latencyScale,
 };
@@ -106,7 +110,7 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     `## Latency GCN (LatBench, ${options.latency.trainSize} train / ${options.latency.valSize} validation / rest test per seed)`,
     '',
     ...(!sections.has('latency') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).', ''] : [
-      `Config: ${{ fast: '`LATENCY_FAST_PRESET`', thorough: '`LATENCY_THOROUGH_PRESET`' }[options.latency.configName] ?? 'paper (`LATENCY_PRESET`)'}${latencyBatch !== undefined || process.env.BENCH_LATENCY_EPOCHS ? ' with BENCH_LATENCY_BATCH/EPOCHS overrides' : ''}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
+      `Config: ${{ fast: '`LATENCY_FAST_PRESET`', thorough: '`LATENCY_THOROUGH_PRESET`' }[options.latency.configName] ?? 'paper (`LATENCY_PRESET`)'}${latencyBatch !== undefined || process.env.BENCH_LATENCY_EPOCHS ? ' with BENCH_LATENCY_BATCH/EPOCHS overrides' : ''}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, keeps the ${latencyConfig.restoreBest === 'best-copy' ? 'best validation epoch' : 'last epoch'}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
       'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
       '',
       '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
