@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, validateConfig } from './config.ts';
+import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, validateConfig } from './config.ts';
 
 describe('presets (eagle configs/predictors)', () => {
   test('latency: 4×600, dropout 0.002, lr 4e-4, wd 5e-4, batch 1, 250 epochs, plateau 10 / ES 35', () => {
@@ -16,6 +16,13 @@ describe('presets (eagle configs/predictors)', () => {
     expect(LATENCY_FAST_PRESET).toMatchObject({ layers: 4, hidden: 600, dropout: 0.002, weightDecay: 5e-4, batchSize: 32, epochs: 60, schedule: 'cosine' });
     expect(LATENCY_FAST_PRESET.lr).toBeCloseTo(LATENCY_PRESET.lr * Math.sqrt(32), 12);
     expect(Object.isFrozen(LATENCY_FAST_PRESET)).toBe(true);
+  });
+
+  test('the thorough latency stand-in: batch 8, lr 4e-4·√8, 120 cosine epochs, keeps the last epoch', () => {
+    expect(validateConfig(LATENCY_THOROUGH_PRESET)).toEqual(LATENCY_THOROUGH_PRESET);
+    expect(LATENCY_THOROUGH_PRESET).toMatchObject({ layers: 4, hidden: 600, dropout: 0.002, weightDecay: 5e-4, batchSize: 8, epochs: 120, schedule: 'cosine', restoreBest: 'last-epoch' });
+    expect(LATENCY_THOROUGH_PRESET.lr).toBeCloseTo(LATENCY_PRESET.lr * Math.sqrt(8), 12);
+    expect(Object.isFrozen(LATENCY_THOROUGH_PRESET)).toBe(true);
   });
 
   test("default to the real best copy and the fast pair mode; presets are frozen", () => {
