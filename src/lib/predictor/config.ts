@@ -111,19 +111,20 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(3
 
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
- * with cosine annealing. Measured (bench-results/predictor.md, seeds 0-2, WASM on this 2-core
- * machine, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman, Kendall, 7-12 min per run:
- * desktop CPU 0.337/0.857/0.966/0.998, 0.992, 0.930 (official code, seed 0:
- * 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine; our seed 0 has ±1 % 0.374,
- * seed 2 0.278); EdgeTPU 0.220/0.701/0.895/0.974, 0.979, 0.882 (official:
- * 0.191/0.665/0.872/0.971, 0.975, 0.869); Adreno 640 0.227/0.776/0.939/0.989, 0.982, 0.897.
- * More, smaller steps are what closes the gap {@link LATENCY_FAST_PRESET} leaves
- * (bench-results/latency-budget.md).
+ * with cosine annealing, keeping the last epoch. Measured (bench-results/predictor.md, seeds 0-2,
+ * WASM on this 2-core machine, commit d11596d, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman,
+ * Kendall, 9-11 min per run: desktop CPU 0.383/0.863/0.968/0.998, 0.992, 0.932 (official code,
+ * seed 0: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine; every seed is at
+ * least that on every column); EdgeTPU 0.228/0.700/0.900/0.974, 0.979, 0.882 (official:
+ * 0.191/0.665/0.872/0.971, 0.975, 0.869; every seed beats it); Adreno 640
+ * 0.231/0.778/0.938/0.989, 0.982, 0.896. More, smaller steps are what closes the gap
+ * {@link LATENCY_FAST_PRESET} leaves (bench-results/latency-budget.md).
  *
  * It keeps the last epoch's weights (`restoreBest: 'last-epoch'`, what eagle's in-memory restore
  * amounts to): once cosine annealing has brought the learning rate to zero, the last epoch is
  * the settled model, while the epoch with the lowest loss on 100 validation cells is partly
- * chance (desktop seed 2 kept epoch 83 of 119, ±1 % 0.278; the last epoch gave 0.384).
+ * chance. With 'best-copy' (commit 300b367) desktop seed 2 kept epoch 83 of 119 and reached
+ * ±1 % 0.278; the mean ±1 % was 0.337 on desktop and 0.220 on EdgeTPU.
  */
 export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = Object.freeze({ ...latencyWithBatch(8, 120), restoreBest: 'last-epoch' as const });
 
