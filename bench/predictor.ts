@@ -87,6 +87,7 @@ const options: BenchOptions = {
   throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
   stepTimings: !sections.has('throughput') ? [] : [
     { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
+    { name: `LATENCY_THOROUGH_PRESET (batch ${LATENCY_THOROUGH_PRESET.batchSize})`, config: LATENCY_THOROUGH_PRESET, steps: SMOKE ? 5 : 40 },
     ...[1, workers].map((w) => ({ name: 'latency, batch 16', config: { ...LATENCY_FAST_PRESET, batchSize: 16 }, steps: SMOKE ? 5 : 30, workers: w })),
     ...[1, workers].map((w) => ({ name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20, workers: w })),
     ...[1, workers].map((w) => ({ name: 'BRP_PRESET-sized regression step (batch 64)', config: { ...ACCURACY_PRESET, batchSize: 64 }, steps: SMOKE ? 3 : 10, workers: w })),
