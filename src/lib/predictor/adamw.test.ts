@@ -1,18 +1,20 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, SMALL_VARIABLE_VALUES } from './adamw.ts';
+import { AdamW, type AdamWOptions } from './adamw.ts';
+import { adamwModuleBytes, simdSupported } from './adamw-simd.ts';
 import { SeededRandom } from './rng.ts';
 import { maxAbsDiff, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);
 
-describe.each([
-  ['kernels', 0],
-  ['JS', Infinity],
-])('AdamW (torch.optim.AdamW semantics), updates by %s', (label, jsUpdateLimit) => {
+describe.each<[string, Pick<AdamWOptions, 'hostUpdateLimit' | 'hostUpdate'>]>([
+  ['kernels', { hostUpdateLimit: 0 }],
+  ['JS', { hostUpdateLimit: Infinity, hostUpdate: 'js' }],
+  ['WebAssembly SIMD', { hostUpdateLimit: Infinity, hostUpdate: 'simd' }],
+])('AdamW (torch.optim.AdamW semantics), updates by %s', (label, paths) => {
   test('two steps match the hand-computed values', () => {
     const p = tf.variable(tf.tensor1d([1, -2]), true, `adamw-test-p-${label}`);
-    const optimizer = new AdamW([p], { weightDecay: 0.01, jsUpdateLimit });
+    const optimizer = new AdamW([p], { weightDecay: 0.01, ...paths });
     // Step 1, lr 0.1, g = 0.5: p ← 1·(1 − 0.001) = 0.999; m = 0.05, v = 0.00025;
     // m̂/(√v̂ + ε) = 0.5/0.5 = 1 → p = 0.999 − 0.1 = 0.899.
     optimizer.apply({ [p.name]: tf.tensor1d([0.5, 0]) }, 0.1);
@@ -32,7 +34,7 @@ describe.each([
   test('a variable without a gradient is left untouched, decay included', () => {
     const a = tf.variable(tf.scalar(3), true, `adamw-test-a-${label}`);
     const b = tf.variable(tf.scalar(3), true, `adamw-test-b-${label}`);
-    const optimizer = new AdamW([a, b], { weightDecay: 0.1, jsUpdateLimit });
+    const optimizer = new AdamW([a, b], { weightDecay: 0.1, ...paths });
     optimizer.apply({ [a.name]: tf.scalar(1) }, 0.01);
     expect(a.dataSync()[0]).toBeCloseTo(3 * (1 - 0.001) - 0.01, 6);
     expect(b.dataSync()[0]).toBe(3);
@@ -43,7 +45,7 @@ describe.each([
   test('frees its moment estimates', () => {
     const v = tf.variable(tf.zeros([4, 4]), true, `adamw-test-v-${label}`);
     const before = tf.memory().numTensors;
-    const optimizer = new AdamW([v], { weightDecay: 0, jsUpdateLimit });
+    const optimizer = new AdamW([v], { weightDecay: 0, ...paths });
     tf.tidy(() => optimizer.apply({ [v.name]: tf.ones([4, 4]) }, 0.1));
     optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -53,7 +55,7 @@ describe.each([
   test('a clone taken before a step keeps its values', () => {
     const p = tf.variable(tf.tensor1d([1, 2, 3]), true, `adamw-clone-${label}`);
     const snapshot = tf.clone(p);
-    const optimizer = new AdamW([p], { weightDecay: 0.01, jsUpdateLimit });
+    const optimizer = new AdamW([p], { weightDecay: 0.01, ...paths });
     optimizer.apply({ [p.name]: tf.tensor1d([1, 1, 1]) }, 0.1);
     expect(Array.from(snapshot.dataSync())).toEqual([1, 2, 3]);
     expect(p.dataSync()[0]).toBeCloseTo(0.899, 6);
@@ -63,40 +65,71 @@ describe.each([
 });
 
 describe('AdamW update paths', () => {
-  test('JS updates follow the kernels over 20 steps with decay and a changing learning rate', () => {
-    const rng = new SeededRandom(3);
-    const shapes = [[5, 4], [4], [1]];
-    const sizes = shapes.map((shape) => shape.reduce((x, y) => x * y, 1));
-    const initial = sizes.map((size) => Float32Array.from({ length: size }, () => rng.uniform(-1, 1)));
-    const make = (label: string) => initial.map((values, i) => tf.variable(tf.tensor(values, shapes[i]), true, `adamw-paths-${label}-${i}`));
-    const byKernels = make('kernels');
-    const mixed = make('mixed');
-    const kernelOptimizer = new AdamW(byKernels, { weightDecay: 5e-4, jsUpdateLimit: 0 });
-    // Limit 4: the [4] and [1] tensors in JS, the [5, 4] one by kernels.
-    const mixedOptimizer = new AdamW(mixed, { weightDecay: 5e-4, jsUpdateLimit: 4 });
-    expect(kernelOptimizer.jsUpdated).toBe(0);
-    expect(mixedOptimizer.jsUpdated).toBe(2);
-    for (let step = 0; step < 20; step++) {
-      const lr = 0.01 * (1 - step / 20);
-      const grads = sizes.map((size) => Float32Array.from({ length: size }, () => rng.uniform(-2, 2)));
-      const named = (vars: tf.Variable[]) => Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]));
-      tf.tidy(() => kernelOptimizer.apply(named(byKernels), lr));
-      tf.tidy(() => mixedOptimizer.apply(named(mixed), lr));
-    }
-    byKernels.forEach((v, i) => expect(maxAbsDiff(v.dataSync(), mixed[i].dataSync())).toBeLessThan(1e-6));
+  const rng = new SeededRandom(3);
+  // Sizes 20, 4, 1 and 7: the SIMD loop pads to whole 4-lane groups.
+  const shapes = [[5, 4], [4], [1], [7]];
+  const sizes = shapes.map((shape) => shape.reduce((x, y) => x * y, 1));
+  const initial = sizes.map((size) => Float32Array.from({ length: size }, () => rng.uniform(-1, 1)));
+  const gradients = Array.from({ length: 20 }, () => sizes.map((size) => Float32Array.from({ length: size }, () => rng.uniform(-2, 2))));
+
+  /** The variables after 20 steps with decay and a falling learning rate; `meddle` may act before a step. */
+  function train(label: string, options: Partial<AdamWOptions>, meddle?: (step: number, vars: tf.Variable[]) => void) {
+    const vars = initial.map((values, i) => tf.variable(tf.tensor(values, shapes[i]), true, `adamw-paths-${label}-${i}`));
+    const optimizer = new AdamW(vars, { weightDecay: 5e-4, ...options });
+    gradients.forEach((grads, step) => {
+      meddle?.(step, vars);
+      tf.tidy(() => optimizer.apply(Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])), 0.01 * (1 - step / 20)));
+    });
+    const values = vars.map((v) => Float32Array.from(v.dataSync()));
+    const hostUpdated = optimizer.hostUpdated;
+    optimizer.dispose();
+    tf.dispose(vars);
+    return { values, hostUpdated };
+  }
+
+  const kernels = () => train('kernels', { hostUpdateLimit: 0 });
+
+  test('JS updates follow the kernels over 20 steps', () => {
+    const reference = kernels();
+    // Limit 7: every tensor but the [5, 4] one in JS.
+    const mixed = train('mixed', { hostUpdateLimit: 7, hostUpdate: 'js' });
+    expect(reference.hostUpdated).toBe(0);
+    expect(mixed.hostUpdated).toBe(3);
+    reference.values.forEach((values, i) => expect(maxAbsDiff(values, mixed.values[i])).toBeLessThan(1e-6));
     // Not trivially equal: every tensor moved.
-    mixed.forEach((v, i) => expect(maxAbsDiff(v.dataSync(), initial[i])).toBeGreaterThan(0.01));
-    kernelOptimizer.dispose();
-    mixedOptimizer.dispose();
-    tf.dispose([...byKernels, ...mixed]);
+    mixed.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
   });
 
-  test('on the cpu backend, tensors up to SMALL_VARIABLE_VALUES values are updated in JS by default', () => {
-    const small = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES]), true, 'adamw-default-small');
-    const big = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES + 1]), true, 'adamw-default-big');
+  test('WebAssembly SIMD updates equal the kernels bit for bit (same float32 operations, same order)', () => {
+    expect(simdSupported()).toBe(true);
+    const reference = kernels();
+    const simd = train('simd', { hostUpdateLimit: Infinity, hostUpdate: 'simd' });
+    expect(simd.hostUpdated).toBe(4);
+    simd.values.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference.values[i])));
+    simd.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
+  });
+
+  test('SIMD: weights assigned from outside between steps are picked up', () => {
+    const reset = (step: number, vars: tf.Variable[]) => {
+      if (step === 10) vars.forEach((v, i) => v.assign(tf.tensor(initial[i], shapes[i])));
+    };
+    const reference = train('reset-kernels', { hostUpdateLimit: 0 }, reset);
+    const simd = train('reset-simd', { hostUpdateLimit: Infinity, hostUpdate: 'simd' }, reset);
+    simd.values.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference.values[i])));
+  });
+
+  test('on the cpu backend every tensor is updated on the host by default (SIMD runs here)', () => {
+    const small = tf.variable(tf.zeros([3]), true, 'adamw-default-small');
+    const big = tf.variable(tf.zeros([700, 700]), true, 'adamw-default-big');
     const optimizer = new AdamW([small, big], { weightDecay: 0 });
-    expect(optimizer.jsUpdated).toBe(1);
+    expect(optimizer.hostUpdated).toBe(2);
     optimizer.dispose();
     tf.dispose([small, big]);
+  });
+
+  test('the SIMD module validates and is small', () => {
+    const bytes = adamwModuleBytes();
+    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);
+    expect(bytes.length).toBeLessThan(400);
   });
 });

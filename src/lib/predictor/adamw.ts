@@ -7,29 +7,43 @@
  *
  * The learning rate is passed to every step, so schedules stay outside (schedules.ts). ε is
  * explicit (1e-8): tfjs's own optimizers default to 1e-4 on WebGL, which would drift.
+ *
+ * Three ways to run the same update: tfjs kernels (GPU backends, where the weights live on the
+ * GPU), one WebAssembly SIMD loop per variable (adamw-simd.ts; WASM and cpu, bit-identical to
+ * the kernels), and a JS loop for small variables where SIMD is missing.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SimdAdamW, simdSupported, type StepScalars } from './adamw-simd.ts';
 
 /**
- * Variables of at most this many values get their update from one JS loop instead of tfjs
- * kernels, on backends whose tensors live in JS or WASM memory.
+ * Without WebAssembly SIMD, variables of at most this many values get their update from one JS
+ * loop instead of tfjs kernels, on backends whose tensors live in JS or WASM memory.
  *
  * Why: the update takes 14 element-wise kernels per variable, and a kernel has a fixed cost
  * (dispatch, a new buffer) of tens of µs on WASM. The 4×600 GCN has 3 big weight matrices
  * (360,000 values each) and 15 small tensors (biases, LayerNorm, the first layer, the head):
  * 210 of its 252 kernels per step moved a few hundred values. A JS loop over the small ones costs
- * about 0.1 ms. The big ones stay on kernels: moving them to JS too was measured slower
+ * about 0.1 ms. Without SIMD the big ones stay on kernels: a JS loop over them was measured slower
  * (bench:predictor step timings, WASM, batch 1, 2026-11-29: 40.5 ms against 26.0 ms per step).
  * Measured against kernels only (two alternating runs each, medians): batch 1 21.5 → 16.9 ms
  * per step, batch 16 54.0 → 52.0 ms, batch 32 94.7 → 93.3 ms.
  */
 export const SMALL_VARIABLE_VALUES = 65_536;
 
-/** {@link SMALL_VARIABLE_VALUES} on WASM and cpu; 0 (kernels only) on GPU backends, where a read would cost a round trip. */
-export function defaultJsUpdateLimit(): number {
+/**
+ * How many values a variable may have to be updated on the host (not by kernels) by default:
+ * all of them on WASM and cpu when WebAssembly SIMD runs (adamw-simd.ts is faster than the
+ * kernels at every size), {@link SMALL_VARIABLE_VALUES} there without it, and 0 (kernels only)
+ * on GPU backends, where a read would cost a round trip.
+ */
+export function defaultHostUpdateLimit(): number {
   const backend = tf.getBackend();
-  return backend === 'wasm' || backend === 'cpu' ? SMALL_VARIABLE_VALUES : 0;
+  if (backend !== 'wasm' && backend !== 'cpu') return 0;
+  return simdSupported() ? Number.POSITIVE_INFINITY : SMALL_VARIABLE_VALUES;
 }
+
+/** How host updates run: one WebAssembly SIMD loop, or a plain JS loop. */
+export type HostUpdate = 'simd' | 'js';
 
 export interface AdamWOptions {
   /** Decoupled weight decay coefficient (dimensionless). */
@@ -41,32 +55,26 @@ export interface AdamWOptions {
   /** Added to the denominator (default 1e-8). */
   epsilon?: number;
   /**
-   * Variables of at most this many values are updated in JS (count; default
-   * {@link defaultJsUpdateLimit} on the backend active at construction; 0: none).
+   * Variables of at most this many values are updated on the host instead of by kernels (count;
+   * default {@link defaultHostUpdateLimit} on the backend active at construction; 0: none).
    */
-  jsUpdateLimit?: number;
+  hostUpdateLimit?: number;
+  /** How host updates run (default 'simd' where WebAssembly SIMD runs, else 'js'). */
+  hostUpdate?: HostUpdate;
 }
 
 type Slot =
   | { kind: 'kernels'; variable: tf.Variable; m: tf.Variable; v: tf.Variable }
-  | { kind: 'js'; variable: tf.Variable; m: Float32Array; v: Float32Array };
+  | { kind: 'js'; variable: tf.Variable; m: Float32Array; v: Float32Array }
+  /** `index` into the SIMD state; `synced`: the variable's data the module's copy of the weights equals. */
+  | { kind: 'simd'; variable: tf.Variable; index: number; synced: tf.DataId | null };
 
 /**
  * The JS update of one variable; m and v are updated in place, the new weights returned in a
  * new array (on cpu, dataSync returns the tensor's own buffer, which clones share).
  */
-function updateInJs(
-  weights: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  beta1: number,
-  beta2: number,
-  epsilon: number,
-  stepSize: number,
-  secondMomentScale: number,
-  decay: number,
-): Float32Array {
+function updateInJs(weights: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: StepScalars): Float32Array {
+  const { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } = step;
   const next = new Float32Array(weights.length);
   for (let i = 0; i < weights.length; i++) {
     const gi = g[i];
@@ -85,6 +93,8 @@ export class AdamW {
   private readonly beta2: number;
   private readonly epsilon: number;
   private readonly weightDecay: number;
+  private readonly simd: SimdAdamW | null;
+  private readonly copyBeforeTensor: boolean;
   /** Steps taken so far. */
   step = 0;
 
@@ -93,23 +103,32 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay;
-    const jsUpdateLimit = options.jsUpdateLimit ?? defaultJsUpdateLimit();
-    this.slots = variables.map((variable): Slot =>
-      variable.size <= jsUpdateLimit
-        ? { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) }
-        : {
-            kind: 'kernels',
-            variable,
-            // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
-            m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-            v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-          },
-    );
+    const hostUpdateLimit = options.hostUpdateLimit ?? defaultHostUpdateLimit();
+    const hostUpdate = options.hostUpdate ?? (simdSupported() ? 'simd' : 'js');
+    if (hostUpdate === 'simd' && !simdSupported()) throw new Error("AdamW: hostUpdate 'simd' needs WebAssembly SIMD, which this engine lacks");
+    const simdSizes: number[] = [];
+    this.slots = variables.map((variable): Slot => {
+      if (variable.size > hostUpdateLimit) {
+        return {
+          kind: 'kernels',
+          variable,
+          // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
+          m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+          v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+        };
+      }
+      if (hostUpdate === 'js') return { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+      simdSizes.push(variable.size);
+      return { kind: 'simd', variable, index: simdSizes.length - 1, synced: null };
+    });
+    this.simd = simdSizes.length > 0 ? new SimdAdamW(simdSizes) : null;
+    // The wasm backend copies a new tensor's values into its own memory; cpu keeps the array.
+    this.copyBeforeTensor = tf.getBackend() !== 'wasm';
   }
 
-  /** How many variables are updated in JS (the rest by kernels). */
-  get jsUpdated(): number {
-    return this.slots.filter((slot) => slot.kind === 'js').length;
+  /** How many variables are updated on the host (the rest by kernels). */
+  get hostUpdated(): number {
+    return this.slots.filter((slot) => slot.kind !== 'kernels').length;
   }
 
   /**
@@ -123,13 +142,24 @@ export class AdamW {
     const stepSize = lr / (1 - beta1 ** t);
     const secondMomentScale = 1 / Math.sqrt(1 - beta2 ** t);
     const decay = 1 - lr * this.weightDecay;
+    const scalars: StepScalars = { beta1, beta2, epsilon, stepSize, secondMomentScale, decay };
     tf.tidy(() => {
       for (const slot of this.slots) {
         const g = gradients[slot.variable.name];
         if (!g) continue;
         if (slot.kind === 'js') {
-          const next = updateInJs(slot.variable.dataSync() as Float32Array, g.dataSync() as Float32Array, slot.m, slot.v, beta1, beta2, epsilon, stepSize, secondMomentScale, decay);
+          const next = updateInJs(slot.variable.dataSync() as Float32Array, g.dataSync() as Float32Array, slot.m, slot.v, scalars);
           slot.variable.assign(tf.tensor(next, slot.variable.shape, 'float32'));
+          continue;
+        }
+        if (slot.kind === 'simd') {
+          const simd = this.simd!;
+          // The module keeps the weights between steps; re-read them when someone else assigned the variable.
+          if (slot.variable.dataId !== slot.synced) simd.setWeights(slot.index, slot.variable.dataSync() as Float32Array);
+          simd.update(slot.index, g.dataSync() as Float32Array, scalars);
+          const weights = simd.weights(slot.index);
+          slot.variable.assign(tf.tensor(this.copyBeforeTensor ? weights.slice() : weights, slot.variable.shape, 'float32'));
+          slot.synced = slot.variable.dataId;
           continue;
         }
         const m = tf.add(tf.mul(slot.m, beta1), tf.mul(g, 1 - beta1));

@@ -16,6 +16,8 @@ import { createModel, disposeModel, modelVariables } from './model.ts';
 import { kendallTauB } from './metrics.ts';
 import { maxAbsDiff, randomGraphs, synthesiseTarget, useCpuBackend } from './test-helpers.ts';
 import { trainBrp } from './train.ts';
+import { AdamW, type AdamWOptions } from './adamw.ts';
+import { SeededRandom } from './rng.ts';
 
 const graphs = randomGraphs(7, 10, 9, 6);
 
@@ -55,6 +57,28 @@ describe('on the WASM backend', () => {
     const wasmStep = oneStep();
     expect(wasmStep.loss).toBeCloseTo(cpuStep.loss, 4);
     wasmStep.grads.forEach((g, i) => expect(maxAbsDiff(g, cpuStep.grads[i])).toBeLessThan(1e-4));
+  });
+
+  test('AdamW: the SIMD update equals the wasm kernels bit for bit, and is the default here', () => {
+    const rng = new SeededRandom(11);
+    const shapes = [[600, 600], [600], [1]];
+    const initial = shapes.map((shape) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-0.05, 0.05)));
+    const gradients = Array.from({ length: 5 }, () => initial.map((values) => Float32Array.from(values, () => rng.uniform(-1, 1))));
+    const run = (options: Partial<AdamWOptions>) => {
+      const vars = initial.map((values, i) => tf.variable(tf.tensor(values, shapes[i]), true));
+      const optimizer = new AdamW(vars, { weightDecay: 5e-4, ...options });
+      gradients.forEach((grads, step) => tf.tidy(() => optimizer.apply(Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])), 1e-3 / (1 + step))));
+      const hostUpdated = optimizer.hostUpdated;
+      const values = vars.map((v) => Array.from(v.dataSync()));
+      optimizer.dispose();
+      tf.dispose(vars);
+      return { values, hostUpdated };
+    };
+    const kernels = run({ hostUpdateLimit: 0 });
+    const simd = run({});
+    expect(simd.hostUpdated).toBe(3);
+    expect(simd.values).toEqual(kernels.values);
+    expect(maxAbsDiff(simd.values[0], initial[0])).toBeGreaterThan(1e-3);
   });
 
   test('a BRP trains, ranks, and frees every tensor', async () => {
