@@ -122,10 +122,10 @@ function adamwBody(): number[] {
 }
 
 /** The module's bytes. */
-export function adamwModuleBytes(): Uint8Array {
+export function adamwModuleBytes(): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...leb(13), I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0];
   const body = adamwBody();
-  return Uint8Array.from([
+  return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, [1, ...type]), // types
     ...section(3, [1, 0]), // functions: one, of type 0
@@ -169,7 +169,7 @@ export class SimdAdamW {
   private readonly regions: Region[];
 
   constructor(sizes: readonly number[]) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamwModuleBytes() as BufferSource), {});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamwModuleBytes()), {});
     this.exports = instance.exports as unknown as SimdExports;
     let next = 0;
     this.regions = sizes.map((values) => {

@@ -129,7 +129,7 @@ describe('AdamW update paths', () => {
 
   test('the SIMD module validates and is small', () => {
     const bytes = adamwModuleBytes();
-    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);
+    expect(WebAssembly.validate(bytes)).toBe(true);
     expect(bytes.length).toBeLessThan(400);
   });
 });
