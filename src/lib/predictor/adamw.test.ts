@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, type AdamWOptions } from './adamw.ts';
+import { AdamW, SMALL_VARIABLE_VALUES, type AdamWOptions } from './adamw.ts';
 import { adamwModuleBytes, simdSupported } from './adamw-simd.ts';
 import { SeededRandom } from './rng.ts';
 import { maxAbsDiff, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);
 
-describe.each<[string, Pick<AdamWOptions, 'hostUpdateLimit' | 'hostUpdate'>]>([
-  ['kernels', { hostUpdateLimit: 0 }],
-  ['JS', { hostUpdateLimit: Infinity, hostUpdate: 'js' }],
-  ['WebAssembly SIMD', { hostUpdateLimit: Infinity, hostUpdate: 'simd' }],
+describe.each<[string, Pick<AdamWOptions, 'jsUpdateLimit' | 'simdUpdate'>]>([
+  ['kernels', { jsUpdateLimit: 0, simdUpdate: false }],
+  ['JS', { jsUpdateLimit: Infinity }],
+  ['WebAssembly SIMD', { jsUpdateLimit: 0, simdUpdate: true }],
 ])('AdamW (torch.optim.AdamW semantics), updates by %s', (label, paths) => {
   test('two steps match the hand-computed values', () => {
     const p = tf.variable(tf.tensor1d([1, -2]), true, `adamw-test-p-${label}`);
@@ -81,20 +81,20 @@ describe('AdamW update paths', () => {
       tf.tidy(() => optimizer.apply(Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])), 0.01 * (1 - step / 20)));
     });
     const values = vars.map((v) => Float32Array.from(v.dataSync()));
-    const hostUpdated = optimizer.hostUpdated;
+    const paths = optimizer.paths;
     optimizer.dispose();
     tf.dispose(vars);
-    return { values, hostUpdated };
+    return { values, paths };
   }
 
-  const kernels = () => train('kernels', { hostUpdateLimit: 0 });
+  const kernels = () => train('kernels', { jsUpdateLimit: 0, simdUpdate: false });
 
   test('JS updates follow the kernels over 20 steps', () => {
     const reference = kernels();
     // Limit 7: every tensor but the [5, 4] one in JS.
-    const mixed = train('mixed', { hostUpdateLimit: 7, hostUpdate: 'js' });
-    expect(reference.hostUpdated).toBe(0);
-    expect(mixed.hostUpdated).toBe(3);
+    const mixed = train('mixed', { jsUpdateLimit: 7, simdUpdate: false });
+    expect(reference.paths).toEqual({ js: 0, simd: 0, kernels: 4 });
+    expect(mixed.paths).toEqual({ js: 3, simd: 0, kernels: 1 });
     reference.values.forEach((values, i) => expect(maxAbsDiff(values, mixed.values[i])).toBeLessThan(1e-6));
     // Not trivially equal: every tensor moved.
     mixed.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
@@ -103,8 +103,8 @@ describe('AdamW update paths', () => {
   test('WebAssembly SIMD updates equal the kernels bit for bit (same float32 operations, same order)', () => {
     expect(simdSupported()).toBe(true);
     const reference = kernels();
-    const simd = train('simd', { hostUpdateLimit: Infinity, hostUpdate: 'simd' });
-    expect(simd.hostUpdated).toBe(4);
+    const simd = train('simd', { jsUpdateLimit: 0, simdUpdate: true });
+    expect(simd.paths).toEqual({ js: 0, simd: 4, kernels: 0 });
     simd.values.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference.values[i])));
     simd.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
   });
@@ -113,16 +113,16 @@ describe('AdamW update paths', () => {
     const reset = (step: number, vars: tf.Variable[]) => {
       if (step === 10) vars.forEach((v, i) => v.assign(tf.tensor(initial[i], shapes[i])));
     };
-    const reference = train('reset-kernels', { hostUpdateLimit: 0 }, reset);
-    const simd = train('reset-simd', { hostUpdateLimit: Infinity, hostUpdate: 'simd' }, reset);
+    const reference = train('reset-kernels', { jsUpdateLimit: 0, simdUpdate: false }, reset);
+    const simd = train('reset-simd', { jsUpdateLimit: 0, simdUpdate: true }, reset);
     simd.values.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference.values[i])));
   });
 
-  test('on the cpu backend every tensor is updated on the host by default (SIMD runs here)', () => {
-    const small = tf.variable(tf.zeros([3]), true, 'adamw-default-small');
-    const big = tf.variable(tf.zeros([700, 700]), true, 'adamw-default-big');
+  test('on the cpu backend: small tensors in JS, bigger ones by SIMD, by default', () => {
+    const small = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES]), true, 'adamw-default-small');
+    const big = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES + 1]), true, 'adamw-default-big');
     const optimizer = new AdamW([small, big], { weightDecay: 0 });
-    expect(optimizer.hostUpdated).toBe(2);
+    expect(optimizer.paths).toEqual({ js: 1, simd: 1, kernels: 0 });
     optimizer.dispose();
     tf.dispose([small, big]);
   });

@@ -9,41 +9,45 @@
  * explicit (1e-8): tfjs's own optimizers default to 1e-4 on WebGL, which would drift.
  *
  * Three ways to run the same update: tfjs kernels (GPU backends, where the weights live on the
- * GPU), one WebAssembly SIMD loop per variable (adamw-simd.ts; WASM and cpu, bit-identical to
- * the kernels), and a JS loop for small variables where SIMD is missing.
+ * GPU), a JS loop for small variables and one WebAssembly SIMD loop for big ones (WASM and cpu;
+ * adamw-simd.ts, bit-identical to the kernels).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SimdAdamW, simdSupported, type StepScalars } from './adamw-simd.ts';
 
 /**
- * Without WebAssembly SIMD, variables of at most this many values get their update from one JS
- * loop instead of tfjs kernels, on backends whose tensors live in JS or WASM memory.
+ * Variables of at most this many values get their update from one JS loop instead of tfjs
+ * kernels, on backends whose tensors live in JS or WASM memory.
  *
  * Why: the update takes 14 element-wise kernels per variable, and a kernel has a fixed cost
  * (dispatch, a new buffer) of tens of µs on WASM. The 4×600 GCN has 3 big weight matrices
  * (360,000 values each) and 15 small tensors (biases, LayerNorm, the first layer, the head):
  * 210 of its 252 kernels per step moved a few hundred values. A JS loop over the small ones costs
- * about 0.1 ms. Without SIMD the big ones stay on kernels: a JS loop over them was measured slower
- * (bench:predictor step timings, WASM, batch 1, 2026-11-29: 40.5 ms against 26.0 ms per step).
- * Measured against kernels only (two alternating runs each, medians): batch 1 21.5 → 16.9 ms
- * per step, batch 16 54.0 → 52.0 ms, batch 32 94.7 → 93.3 ms.
+ * about 0.1 ms. The big ones do not go to JS: a JS loop over them was measured slower than
+ * kernels (bench:predictor step timings, WASM, batch 1, 2026-11-29: 40.5 ms against 26.0 ms per
+ * step; ≈ 11 ns per value, the divide and square root do not vectorise). They go to the SIMD
+ * loop where it runs (see {@link defaultSimdUpdate}). Measured against kernels only (two
+ * alternating runs each, medians): batch 1 21.5 → 16.9 ms per step, batch 16 54.0 → 52.0 ms,
+ * batch 32 94.7 → 93.3 ms.
  */
 export const SMALL_VARIABLE_VALUES = 65_536;
 
-/**
- * How many values a variable may have to be updated on the host (not by kernels) by default:
- * all of them on WASM and cpu when WebAssembly SIMD runs (adamw-simd.ts is faster than the
- * kernels at every size), {@link SMALL_VARIABLE_VALUES} there without it, and 0 (kernels only)
- * on GPU backends, where a read would cost a round trip.
- */
-export function defaultHostUpdateLimit(): number {
+/** {@link SMALL_VARIABLE_VALUES} on WASM and cpu; 0 (kernels only) on GPU backends, where a read would cost a round trip. */
+export function defaultJsUpdateLimit(): number {
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return 0;
-  return simdSupported() ? Number.POSITIVE_INFINITY : SMALL_VARIABLE_VALUES;
+  return backend === 'wasm' || backend === 'cpu' ? SMALL_VARIABLE_VALUES : 0;
 }
 
-/** How host updates run: one WebAssembly SIMD loop, or a plain JS loop. */
-export type HostUpdate = 'simd' | 'js';
+/**
+ * Whether variables above the JS limit are updated by the WebAssembly SIMD loop (adamw-simd.ts)
+ * instead of kernels: on WASM and cpu where the engine runs SIMD. Same float32 results as the
+ * kernels, bit for bit. Measured on WASM in node (4×600 GCN, alternating runs, median of 5,
+ * 2026-11-29): a whole training step at batch 1 33.4 → 23.8 ms, at batch 8 52.3 → 43.3 ms.
+ */
+export function defaultSimdUpdate(): boolean {
+  const backend = tf.getBackend();
+  return (backend === 'wasm' || backend === 'cpu') && simdSupported();
+}
 
 export interface AdamWOptions {
   /** Decoupled weight decay coefficient (dimensionless). */
@@ -55,12 +59,12 @@ export interface AdamWOptions {
   /** Added to the denominator (default 1e-8). */
   epsilon?: number;
   /**
-   * Variables of at most this many values are updated on the host instead of by kernels (count;
-   * default {@link defaultHostUpdateLimit} on the backend active at construction; 0: none).
+   * Variables of at most this many values are updated in a JS loop (count; default
+   * {@link defaultJsUpdateLimit} on the backend active at construction; 0: none).
    */
-  hostUpdateLimit?: number;
-  /** How host updates run (default 'simd' where WebAssembly SIMD runs, else 'js'). */
-  hostUpdate?: HostUpdate;
+  jsUpdateLimit?: number;
+  /** Bigger variables by the SIMD loop (true) or by kernels (default {@link defaultSimdUpdate}). */
+  simdUpdate?: boolean;
 }
 
 type Slot =
@@ -103,32 +107,33 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay;
-    const hostUpdateLimit = options.hostUpdateLimit ?? defaultHostUpdateLimit();
-    const hostUpdate = options.hostUpdate ?? (simdSupported() ? 'simd' : 'js');
-    if (hostUpdate === 'simd' && !simdSupported()) throw new Error("AdamW: hostUpdate 'simd' needs WebAssembly SIMD, which this engine lacks");
+    const jsUpdateLimit = options.jsUpdateLimit ?? defaultJsUpdateLimit();
+    const simdUpdate = options.simdUpdate ?? defaultSimdUpdate();
+    if (simdUpdate && !simdSupported()) throw new Error('AdamW: simdUpdate needs WebAssembly SIMD, which this engine lacks');
     const simdSizes: number[] = [];
     this.slots = variables.map((variable): Slot => {
-      if (variable.size > hostUpdateLimit) {
-        return {
-          kind: 'kernels',
-          variable,
-          // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
-          m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-          v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
-        };
+      if (variable.size <= jsUpdateLimit) return { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+      if (simdUpdate) {
+        simdSizes.push(variable.size);
+        return { kind: 'simd', variable, index: simdSizes.length - 1, synced: null };
       }
-      if (hostUpdate === 'js') return { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
-      simdSizes.push(variable.size);
-      return { kind: 'simd', variable, index: simdSizes.length - 1, synced: null };
+      return {
+        kind: 'kernels',
+        variable,
+        // In a tidy: tf.variable copies its initial tensor, which would otherwise leak.
+        m: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+        v: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+      };
     });
     this.simd = simdSizes.length > 0 ? new SimdAdamW(simdSizes) : null;
     // The wasm backend copies a new tensor's values into its own memory; cpu keeps the array.
     this.copyBeforeTensor = tf.getBackend() !== 'wasm';
   }
 
-  /** How many variables are updated on the host (the rest by kernels). */
-  get hostUpdated(): number {
-    return this.slots.filter((slot) => slot.kind !== 'kernels').length;
+  /** How many variables each path updates. */
+  get paths(): { js: number; simd: number; kernels: number } {
+    const count = (kind: Slot['kind']) => this.slots.filter((slot) => slot.kind === kind).length;
+    return { js: count('js'), simd: count('simd'), kernels: count('kernels') };
   }
 
   /**
