@@ -41,8 +41,10 @@ export function defaultJsUpdateLimit(): number {
 /**
  * Whether variables above the JS limit are updated by the WebAssembly SIMD loop (adamw-simd.ts)
  * instead of kernels: on WASM and cpu where the engine runs SIMD. Same float32 results as the
- * kernels, bit for bit. Measured on WASM in node (4×600 GCN, alternating runs, median of 5,
- * 2026-11-29): a whole training step at batch 1 33.4 → 23.8 ms, at batch 8 52.3 → 43.3 ms.
+ * kernels, bit for bit. Measured against kernels (bench-results/adamw-simd.md: bench:predictor
+ * step timings, Chromium, WASM, 3 alternating runs each, medians, 2026-11-29): a whole training
+ * step at batch 1 25.4 → 21.7 ms, batch 8 49.2 → 44.6 ms, batch 16 80.2 → 69.8 ms; batches of
+ * 32 and 64 within the run-to-run noise.
  */
 export function defaultSimdUpdate(): boolean {
   const backend = tf.getBackend();
