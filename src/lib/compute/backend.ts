@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useSharedIdentityOnWasm } from './wasm-kernels.ts';
 
 export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -114,6 +115,7 @@ export interface ChooseOptions {
 export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendReport> {
   const isolated = opts.isolated ?? Boolean(globalThis.crossOriginIsolated);
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
+  useSharedIdentityOnWasm();
   // tfjs defaults to half the logical cores (1 thread on a 2-core laptop); ask for them all when the
   // page may spawn threads at all. In tfjs 4.22 the request has no effect: XNNPACK's pool stays at 1
   // thread here whatever is asked (tensorflow/tfjs#8513, open; checked in the compute worker on

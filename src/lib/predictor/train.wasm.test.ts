@@ -11,13 +11,14 @@ import { batchTensors, defaultAggregationMode } from './batch.ts';
 import { BRP_PRESET } from './config.ts';
 import { embedBatch } from './gcn.ts';
 import { packGraphs } from './graphs.ts';
-import { brpLossEmbedOnce, softTarget } from './heads.ts';
+import { brpLossEmbedOnce, l1SumLoss, regressionOutput, softTarget } from './heads.ts';
 import { createModel, disposeModel, modelVariables } from './model.ts';
 import { kendallTauB } from './metrics.ts';
 import { maxAbsDiff, randomGraphs, synthesiseTarget, useCpuBackend } from './test-helpers.ts';
 import { trainBrp } from './train.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { SeededRandom } from './rng.ts';
+import { useSharedIdentityOnWasm } from '../compute/wasm-kernels.ts';
 
 const graphs = randomGraphs(7, 10, 9, 6);
 
@@ -90,5 +91,57 @@ describe('on the WASM backend', () => {
     expect(kendallTauB(predictor.scoreBrp(graphs).r, accuracy)).toBeGreaterThan(0.6);
     predictor.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
+  });
+});
+
+describe('the zero-copy Identity kernel on WASM', () => {
+  afterAll(() => useSharedIdentityOnWasm());
+
+  test('a clone shares its buffer and outlives the original', () => {
+    useSharedIdentityOnWasm();
+    const before = tf.memory().numTensors;
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    useSharedIdentityOnWasm(false);
+    const a = tf.tensor1d([5, 6]);
+    const b = tf.clone(a);
+    expect(b.dataId).not.toBe(a.dataId);
+    tf.dispose([a, b]);
+  });
+
+  test('training steps give bit-identical weights with the copying and the sharing Identity', () => {
+    const train = (shared: boolean) => {
+      useSharedIdentityOnWasm(shared);
+      const model = createModel('regression', 6, 3, 32, 4);
+      const variables = modelVariables(model);
+      // Every variable through the SIMD path, which reads gradients straight from the wasm heap.
+      const optimizer = new AdamW(variables, { weightDecay: 5e-4, jsUpdateLimit: 0 });
+      const packed = packGraphs(graphs);
+      const targets = tf.tensor1d(graphs.map(synthesiseTarget));
+      expect(optimizer.paths.simd).toBe(variables.length);
+      for (let step = 0; step < 3; step++) {
+        const { value, grads } = tf.variableGrads(() => {
+          const embeddings = embedBatch(model.gcn, batchTensors(packed), { rate: 0.2, seed: step });
+          return l1SumLoss(regressionOutput(model.head, embeddings), targets);
+        }, variables);
+        optimizer.apply(grads, 1e-2);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      const values = variables.map((v) => Array.from(v.dataSync()));
+      optimizer.dispose();
+      targets.dispose();
+      disposeModel(model);
+      return values;
+    };
+    const before = tf.memory().numTensors;
+    const copying = train(false);
+    const sharing = train(true);
+    expect(sharing).toEqual(copying);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
