@@ -20,7 +20,7 @@ let original: KernelFunc | null = null;
 const sharedIdentity: KernelFunc = (args) => {
   const x = args.inputs.x as tf.TensorInfo;
   if (x.dtype === 'string') return original!(args);
-  args.backend.incRef(x.dataId);
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
