@@ -15,6 +15,7 @@
  * The module is assembled here from its bytes (listing below) rather than shipped as a file:
  * 279 bytes, no toolchain, and nothing fetched.
  */
+import { F32, I32, V128, add, div, get, leb, load, mul, name, section, set, splat, sqrt, store, sub } from './wasm-asm.ts';
 
 /** The scalars of one AdamW step (adamw.ts): moment decays, ε, and the step's bias-corrected factors. */
 export interface StepScalars {
@@ -38,44 +39,6 @@ interface SimdExports {
     epsilon: number, stepSize: number, secondMomentScale: number, decay: number,
   ) => void;
 }
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-/** Unsigned LEB128, the encoding of every size and index in a module. */
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-function section(id: number, contents: number[]): number[] {
-  return [id, ...leb(contents.length), ...contents];
-}
-
-function name(text: string): number[] {
-  return [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
-}
-
-// Instructions used by the body.
-const get = (local: number) => [0x20, local];
-const set = (local: number) => [0x21, local];
-const simd = (op: number) => [0xfd, ...leb(op)];
-const NATURAL_16 = [0x04, 0x00]; // memarg: align 2⁴ bytes, offset 0
-const load = [...simd(0x00), ...NATURAL_16];
-const store = [...simd(0x0b), ...NATURAL_16];
-const splat = simd(0x13);
-const sqrt = simd(0xe3);
-const add = simd(0xe4);
-const sub = simd(0xe5);
-const mul = simd(0xe6);
-const div = simd(0xe7);
 
 // Parameters 0-12, then locals.
 const [W, G, M, V, BYTES, BETA1, ONE_MINUS_BETA1, BETA2, ONE_MINUS_BETA2, EPSILON, STEP_SIZE, SECOND_MOMENT_SCALE, DECAY] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SimdAdamW, simdSupported, type StepScalars } from './adamw-simd.ts';
+import { hostValues, tensorFromView } from './host-values.ts';
 
 /**
  * Variables of at most this many values get their update from one JS loop instead of tfjs
@@ -100,7 +101,6 @@ export class AdamW {
   private readonly epsilon: number;
   private readonly weightDecay: number;
   private readonly simd: SimdAdamW | null;
-  private readonly copyBeforeTensor: boolean;
   /** Steps taken so far. */
   step = 0;
 
@@ -128,21 +128,6 @@ export class AdamW {
       };
     });
     this.simd = simdSizes.length > 0 ? new SimdAdamW(simdSizes) : null;
-    // The wasm backend copies a new tensor's values into its own memory; cpu keeps the array.
-    this.copyBeforeTensor = tf.getBackend() !== 'wasm';
-  }
-
-  /**
-   * A gradient's values for the SIMD path, which copies them into its own memory at once. On
-   * wasm: a view of the backend's heap, not `dataSync`'s copy (3 × 1.4 MB per step saved). The
-   * view is only valid until tfjs next allocates, so it must not be kept.
-   */
-  private readGradient(g: tf.Tensor): Float32Array {
-    const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-    if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function' && g.dtype === 'float32') {
-      return backend.typedArrayFromHeap(g);
-    }
-    return g.dataSync() as Float32Array;
   }
 
   /** How many variables each path updates. */
@@ -176,9 +161,10 @@ export class AdamW {
           const simd = this.simd!;
           // The module keeps the weights between steps; re-read them when someone else assigned the variable.
           if (slot.variable.dataId !== slot.synced) simd.setWeights(slot.index, slot.variable.dataSync() as Float32Array);
-          simd.update(slot.index, this.readGradient(g), scalars);
+          // A heap view on wasm: update() copies it into the module before anything allocates.
+          simd.update(slot.index, hostValues(g), scalars);
           const weights = simd.weights(slot.index);
-          slot.variable.assign(tf.tensor(this.copyBeforeTensor ? weights.slice() : weights, slot.variable.shape, 'float32'));
+          slot.variable.assign(tensorFromView(weights, slot.variable.shape));
           slot.synced = slot.variable.dataId;
           continue;
         }

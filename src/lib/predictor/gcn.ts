@@ -21,7 +21,8 @@
  * straightforward formulation (toolchain notes).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { aggregate, dense, layerNorm } from './ops.ts';
+import { aggregate, dense } from './ops.ts';
+import { defaultLayerPath, dropoutMask, normReluDropout, normReluDropoutKernels, type LayerPath } from './fused.ts';
 import { type BatchTensors } from './batch.ts';
 import { deriveSeed, type SeededRandom } from './rng.ts';
 
@@ -92,16 +93,18 @@ export interface DropoutSpec {
 
 /**
  * Global-node embeddings [B, H] of a batch. Pass `dropout` only in training mode; without it
- * the pass is deterministic (eval mode).
+ * the pass is deterministic (eval mode). `layerPath` picks how each layer's bias, LayerNorm, ReLU
+ * and dropout run (fused.ts): the same function and masks, other float rounding.
  */
-export function embedBatch(gcn: Gcn, batch: BatchTensors, dropout?: DropoutSpec): tf.Tensor2D {
+export function embedBatch(gcn: Gcn, batch: BatchTensors, dropout?: DropoutSpec, layerPath: LayerPath = defaultLayerPath(gcn.hidden)): tf.Tensor2D {
   const last = gcn.layers.length - 1;
+  const activate = layerPath === 'fused' ? normReluDropout : normReluDropoutKernels;
   let h: tf.Tensor2D = last === 0 ? batch.readoutFeatures : batch.aggregatedFeatures;
   gcn.layers.forEach((layer, l) => {
     if (l > 0) h = aggregate(h, l === last ? batch.readout : batch.neighbours);
-    const z = tf.add(dense(h, layer.weight as tf.Tensor2D), layer.bias) as tf.Tensor2D;
-    h = tf.relu(layerNorm(z, layer.normGain as tf.Tensor1D, layer.normBias as tf.Tensor1D));
-    if (dropout && dropout.rate > 0) h = tf.dropout(h, dropout.rate, undefined, deriveSeed(dropout.seed, l)) as tf.Tensor2D;
+    const xw = dense(h, layer.weight as tf.Tensor2D);
+    const mask = dropout && dropout.rate > 0 ? dropoutMask(xw.size, dropout.rate, deriveSeed(dropout.seed, l)) : null;
+    h = activate(xw, layer.bias as tf.Tensor1D, layer.normGain as tf.Tensor1D, layer.normBias as tf.Tensor1D, mask);
   });
   return h;
 }

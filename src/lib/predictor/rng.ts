@@ -1,7 +1,7 @@
 /**
- * Seeded randomness for the predictors. Weight init and shuffling draw from a JS generator (not
- * tfjs) so the same seed gives the same numbers on every backend; dropout masks use tfjs's own
- * seeded `randomUniform`, which is also computed in JS, with a seed derived per step and layer.
+ * Seeded randomness for the predictors. Weight init, shuffling and dropout masks (fused.ts, a
+ * seed derived per step and layer) draw from a JS generator, not tfjs, so the same seed gives the
+ * same numbers on every backend.
  */
 
 /** Mixes a 32-bit state (the murmur3 finaliser): consecutive inputs give unrelated outputs. */

@@ -1,0 +1,42 @@
+/**
+ * The few WebAssembly encodings our hand-assembled SIMD modules (adamw-simd.ts, layer-simd.ts)
+ * need: module framing and the instructions they use. Opcodes from the WebAssembly core spec
+ * (1.0 + fixed-width SIMD); nothing is fetched and no toolchain is involved.
+ */
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** Unsigned LEB128, the encoding of every size and index in a module. */
+export function leb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+export function section(id: number, contents: number[]): number[] {
+  return [id, ...leb(contents.length), ...contents];
+}
+
+export function name(text: string): number[] {
+  return [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+}
+
+export const get = (local: number) => [0x20, ...leb(local)];
+export const set = (local: number) => [0x21, ...leb(local)];
+export const simd = (op: number) => [0xfd, ...leb(op)];
+const NATURAL_16 = [0x04, 0x00]; // memarg: align 2⁴ bytes, offset 0
+export const load = [...simd(0x00), ...NATURAL_16];
+export const store = [...simd(0x0b), ...NATURAL_16];
+export const splat = simd(0x13);
+export const sqrt = simd(0xe3);
+export const add = simd(0xe4);
+export const sub = simd(0xe5);
+export const mul = simd(0xe6);
+export const div = simd(0xe7);
