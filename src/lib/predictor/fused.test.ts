@@ -20,7 +20,7 @@ describe('droppedIndices', () => {
     expect(a[a.length - 1]).toBeLessThan(50_000);
   });
 
-  test.each([0.002, 0.2, 0.5])('drops a share close to rate %f, independently of the previous element', (rate) => {
+  test.each([0.002, 0.2, 0.5])('drops a share close to rate %f, and after a drop again with probability rate', (rate) => {
     const size = 1_000_000;
     const dropped = droppedIndices(size, rate, 3);
     const sd = Math.sqrt(size * rate * (1 - rate));
@@ -30,6 +30,13 @@ describe('droppedIndices', () => {
     for (let i = 1; i < dropped.length; i++) if (dropped[i] === dropped[i - 1] + 1) pairs++;
     const pairSd = Math.sqrt(dropped.length * rate * (1 - rate));
     expect(Math.abs(pairs - dropped.length * rate)).toBeLessThan(5 * pairSd + 1);
+  });
+
+  test('the first element is dropped with probability rate, like every other', () => {
+    const seeds = 2000;
+    let first = 0;
+    for (let seed = 0; seed < seeds; seed++) if (droppedIndices(10, 0.2, seed)[0] === 0) first++;
+    expect(Math.abs(first - seeds * 0.2)).toBeLessThan(5 * Math.sqrt(seeds * 0.2 * 0.8));
   });
 
   test('rate 0 drops nothing; a rate outside [0, 1) is refused', () => {
@@ -157,5 +164,30 @@ describe('the SIMD layer module', () => {
       });
     }
     expect(worst).toBeLessThan(2e-5);
+  });
+
+  test('at the GCN size (72 × 600) with dropout, the gradients equal the kernel path', () => {
+    const rows = 72;
+    const width = 600;
+    const rng = new SeededRandom(12);
+    const xw = tf.tensor2d(Float32Array.from({ length: rows * width }, () => rng.uniform(-3, 3)), [rows, width]);
+    const vector = (low: number, high: number) => tf.tensor1d(Float32Array.from({ length: width }, () => rng.uniform(low, high)));
+    const [bias, gain, shift] = [vector(-0.5, 0.5), vector(0.5, 1.5), vector(-0.3, 0.3)];
+    const dy = tf.tensor2d(Float32Array.from({ length: rows * width }, () => rng.uniform(-1, 1)), [rows, width]);
+    const mask = dropoutMask(rows * width, 0.2, 3);
+    const gradients = (path: typeof normReluDropout) => {
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) =>
+        tf.sum(tf.mul(path(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), dy)),
+      )([xw, bias, gain, shift]);
+      const values = grads.map((t) => t.dataSync().slice());
+      tf.dispose(grads);
+      return values;
+    };
+    const fused = gradients(normReluDropout);
+    const kernels = gradients(normReluDropoutKernels);
+    // Column sums over 72 rows (bias, gain, shift) collect more rounding than the per-element input gradient.
+    fused.forEach((g, i) => expect(maxAbsDiff(g, kernels[i])).toBeLessThan(i === 0 ? 1e-5 : 1e-4));
+    expect(fused[0].some((v) => v !== 0)).toBe(true);
+    tf.dispose([xw, bias, gain, shift, dy]);
   });
 });

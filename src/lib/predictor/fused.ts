@@ -85,7 +85,8 @@ let simdLayer: SimdLayer | null = null;
  * `Dropout(ReLU(LayerNorm(xw + b)))` as one custom op (layer-simd.ts), LayerNorm as PyTorch's
  * (biased variance, ε inside the square root, gain and shift). Gradients to xw, b, gain and shift;
  * the ReLU's gradient at exactly 0 is 0, as tfjs's and PyTorch's. Needs WebAssembly SIMD and a
- * width that is a multiple of 4 (`defaultLayerPath` checks both).
+ * width that is a multiple of 4 (`defaultLayerPath` checks both). One difference from the kernel
+ * path: where the input is NaN, the gradient is 0 here (the loss is NaN in both).
  */
 export function normReluDropout(
   xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5,
@@ -95,11 +96,13 @@ export function normReluDropout(
   const op = tf.customGrad((xwIn, biasIn, gainIn, shiftIn) => {
     const scale = mask ? 1 / (1 - mask.rate) : 1;
     const dropped = mask ? mask.dropped : NO_DROPS;
-    // Each read is copied into the module before the next tfjs allocation (hostValues' rule).
-    const { output, saved } = kernels.forward(
-      hostValues(xwIn as tf.Tensor), hostValues(biasIn as tf.Tensor), hostValues(gainIn as tf.Tensor), hostValues(shiftIn as tf.Tensor),
-      rows, width, scale, epsilon, dropped,
-    );
+    // The small vectors are copied first: reading a tensor may move it from another backend,
+    // which allocates and would detach a heap view taken earlier. The matrix view is taken last
+    // and copied into the module at once (hostValues' rule).
+    const b = (biasIn as tf.Tensor).dataSync() as Float32Array;
+    const g = (gainIn as tf.Tensor).dataSync() as Float32Array;
+    const s = (shiftIn as tf.Tensor).dataSync() as Float32Array;
+    const { output, saved } = kernels.forward(hostValues(xwIn as tf.Tensor), b, g, s, rows, width, scale, epsilon, dropped);
     return {
       value: tensorFromView(output, [rows, width]) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor) => {

@@ -10,7 +10,8 @@ interface HeapBackend {
 
 /**
  * A float32 tensor's values for reading at once. On wasm a view of the backend's heap (no copy),
- * valid only until tfjs next allocates, so copy it before creating or freeing any tensor; on other
+ * valid only until tfjs next allocates, so copy it before creating, freeing or reading any other
+ * tensor (reading one held by another backend moves it into the heap, which allocates); on other
  * backends `dataSync`.
  */
 export function hostValues(t: tf.Tensor): Float32Array {

@@ -18,6 +18,7 @@ import { maxAbsDiff, randomGraphs, synthesiseTarget, useCpuBackend } from './tes
 import { trainBrp } from './train.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { SeededRandom } from './rng.ts';
+import { normReluDropout, normReluDropoutKernels } from './fused.ts';
 import { useSharedIdentityOnWasm } from '../compute/wasm-kernels.ts';
 
 const graphs = randomGraphs(7, 10, 9, 6);
@@ -82,6 +83,19 @@ describe('on the WASM backend', () => {
     expect(run({}).paths).toEqual({ js: 2, simd: 1, kernels: 0 });
     expect(simd.values).toEqual(kernels.values);
     expect(maxAbsDiff(simd.values[0], initial[0])).toBeGreaterThan(1e-3);
+  });
+
+  test('the fused layer op reads inputs that still live on the cpu backend (after a backend switch)', async () => {
+    await tf.setBackend('cpu');
+    const rng = new SeededRandom(6);
+    const values = (n: number, low: number, high: number) => Float32Array.from({ length: n }, () => rng.uniform(low, high));
+    const xw = tf.tensor2d(values(16 * 600, -2, 2), [16, 600]);
+    const [bias, gain, shift] = [tf.tensor1d(values(600, -0.2, 0.2)), tf.tensor1d(values(600, 0.5, 1.5)), tf.tensor1d(values(600, -0.2, 0.2))];
+    const expected = tf.tidy(() => normReluDropoutKernels(xw, bias, gain, shift, null).dataSync().slice());
+    await tf.setBackend('wasm');
+    const fused = normReluDropout(xw, bias, gain, shift, null);
+    expect(maxAbsDiff(fused.dataSync(), expected)).toBeLessThan(1e-5);
+    tf.dispose([xw, bias, gain, shift, fused]);
   });
 
   test('a BRP trains, ranks, and frees every tensor', async () => {
