@@ -98,16 +98,6 @@ export function adamwModuleBytes(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-let support: boolean | undefined;
-
-/** Whether this engine runs WebAssembly SIMD (every current browser and node ≥ 16 do). */
-export function simdSupported(): boolean {
-  if (support === undefined) {
-    support = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(adamwModuleBytes());
-  }
-  return support;
-}
-
 const LANE_BYTES = 16;
 const PAGE_BYTES = 65_536;
 

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, SMALL_VARIABLE_VALUES, type AdamWOptions } from './adamw.ts';
-import { adamwModuleBytes, simdSupported } from './adamw-simd.ts';
+import { adamwModuleBytes } from './adamw-simd.ts';
+import { simdSupported } from './wasm-asm.ts';
 import { SeededRandom } from './rng.ts';
 import { maxAbsDiff, useCpuBackend } from './test-helpers.ts';
 

@@ -13,8 +13,9 @@
  * adamw-simd.ts, bit-identical to the kernels).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SimdAdamW, simdSupported, type StepScalars } from './adamw-simd.ts';
-import { hostValues, tensorFromView } from './host-values.ts';
+import { SimdAdamW, type StepScalars } from './adamw-simd.ts';
+import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
+import { simdSupported } from './wasm-asm.ts';
 
 /**
  * Variables of at most this many values get their update from one JS loop instead of tfjs
@@ -48,8 +49,7 @@ export function defaultJsUpdateLimit(): number {
  * 32 and 64 within the run-to-run noise.
  */
 export function defaultSimdUpdate(): boolean {
-  const backend = tf.getBackend();
-  return (backend === 'wasm' || backend === 'cpu') && simdSupported();
+  return hostSimdAvailable();
 }
 
 export interface AdamWOptions {

@@ -19,8 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNorm } from './ops.ts';
 import { SeededRandom } from './rng.ts';
-import { simdSupported } from './adamw-simd.ts';
-import { hostValues, tensorFromView } from './host-values.ts';
+import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
 import { SimdLayer } from './layer-simd.ts';
 
 /** How a layer's bias, LayerNorm, ReLU and dropout are computed (same function, other rounding). */
@@ -30,8 +29,7 @@ const NO_DROPS = new Int32Array(0);
 
 /** The faster path for the active backend and a layer `width` (see the module comment). */
 export function defaultLayerPath(width: number): LayerPath {
-  const backend = tf.getBackend();
-  return (backend === 'wasm' || backend === 'cpu') && width % 4 === 0 && simdSupported() ? 'fused' : 'kernels';
+  return hostSimdAvailable() && width % 4 === 0 ? 'fused' : 'kernels';
 }
 
 /**

@@ -3,6 +3,7 @@
  * tensors live in host memory (wasm, cpu), with as few copies as tfjs allows.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { simdSupported } from './wasm-asm.ts';
 
 interface HeapBackend {
   typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array;
@@ -28,4 +29,10 @@ export function hostValues(t: tf.Tensor): Float32Array {
  */
 export function tensorFromView(view: Float32Array, shape: number[]): tf.Tensor {
   return tf.tensor(tf.getBackend() === 'wasm' ? view : view.slice(), shape, 'float32');
+}
+
+/** Whether our SIMD modules can run on the active backend: tensors in host memory (wasm, cpu) and SIMD. */
+export function hostSimdAvailable(): boolean {
+  const backend = tf.getBackend();
+  return (backend === 'wasm' || backend === 'cpu') && simdSupported();
 }

@@ -40,3 +40,24 @@ export const add = simd(0xe4);
 export const sub = simd(0xe5);
 export const mul = simd(0xe6);
 export const div = simd(0xe7);
+
+let support: boolean | undefined;
+
+/**
+ * Whether this engine runs WebAssembly SIMD (every current browser and node ≥ 16 do): validates
+ * the smallest module using it, one function returning `f32x4.splat(0)`.
+ */
+export function simdSupported(): boolean {
+  if (support === undefined) {
+    const type = [0x60, 0, 1, V128];
+    const body = [0x00, 0x43, 0, 0, 0, 0, ...splat, 0x0b]; // no locals; f32.const 0; f32x4.splat; end
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      ...section(1, [1, ...type]),
+      ...section(3, [1, 0]),
+      ...section(10, [1, ...leb(body.length), ...body]),
+    ]);
+    support = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(bytes);
+  }
+  return support;
+}
