@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { spawnSync } from 'node:child_process';
+
+// Node 20's V8 runs WebAssembly relaxed SIMD (which Chromium ships, and gemm-simd.ts uses) only
+// behind a flag; pass it to the test workers where this node accepts it.
+const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+const nodeTakesRelaxedSimdFlag = spawnSync(process.execPath, [RELAXED_SIMD_FLAG, '-e', '0']).status === 0;
 
 // COOP/COEP make the page crossOriginIsolated: SharedArrayBuffer for tfjs WASM threads and
 // 5 µs timers instead of 100 µs. A static host must send the same two headers (see README).
@@ -27,5 +33,6 @@ export default defineConfig({
     environment: 'node',
     // Training tests take seconds each on this 2-core machine and more under load.
     testTimeout: 60_000,
+    execArgv: nodeTakesRelaxedSimdFlag ? [RELAXED_SIMD_FLAG] : [],
   },
 });

@@ -10,20 +10,33 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aggregation } from './batch.ts';
+import { denseOnHeap, heapGemmApplies } from './heap-gemm.ts';
 
 /**
- * x·w for x [m, k], w [k, n].
- *
- * On WASM the weight goes in as the LEFT operand. tfjs-wasm runs matMul through XNNPACK's
- * fully-connected operator, which re-packs its right operand whenever that tensor is new, and
- * caches the packing per tensor. A weight is a new tensor after every optimizer step, so
- * x·w re-packs a 600×600 matrix in the forward pass and its transpose in the backward pass, for
- * every layer and step: measured in node (4×600 GCN, one step, WASM), 35–48 ms for a batch of
- * one graph and 77–90 ms for 16 graphs, against 13–16 ms and 66–70 ms with
- * z = (wᵀ·xᵀ)ᵀ, dx = (w·dyᵀ)ᵀ, where only the small activation matrices are packed. The
- * products are the same; only the float32 summation order may differ.
+ * How dense() multiplies:
+ * - 'heap' (WASM with SIMD, out width a multiple of 8): heap-gemm.ts's kernels on the backend's
+ *   heap, no copies and no transposes; the fastest form on WASM.
+ * - 'weight-left' (other WASM widths): the weight goes in as the LEFT operand. tfjs-wasm runs
+ *   matMul through XNNPACK's fully-connected operator, which re-packs its right operand whenever
+ *   that tensor is new, and caches the packing per tensor. A weight is a new tensor after every
+ *   optimizer step, so x·w re-packs a 600×600 matrix in the forward pass and its transpose in the
+ *   backward pass, for every layer and step: measured in node (4×600 GCN, one step, WASM), 35–48 ms
+ *   for a batch of one graph and 77–90 ms for 16 graphs, against 13–16 ms and 66–70 ms with
+ *   z = (wᵀ·xᵀ)ᵀ, dx = (w·dyᵀ)ᵀ, where only the small activation matrices are packed.
+ * - 'weight-right' (cpu, WebGL, WebGPU): z = x·w, dx = dy·wᵀ.
+ * The products are the same; only the float32 summation order differs.
  */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, weightLeft = tf.getBackend() === 'wasm'): tf.Tensor2D {
+export type DenseForm = 'heap' | 'weight-left' | 'weight-right';
+
+export function defaultDenseForm(inWidth: number, outWidth: number): DenseForm {
+  if (heapGemmApplies(inWidth, outWidth)) return 'heap';
+  return tf.getBackend() === 'wasm' ? 'weight-left' : 'weight-right';
+}
+
+/** x·w for x [m, k], w [k, n]. */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, form: DenseForm = defaultDenseForm(w.shape[0], w.shape[1])): tf.Tensor2D {
+  if (form === 'heap') return denseOnHeap(x, w);
+  const weightLeft = form === 'weight-left';
   const op = tf.customGrad((a, b, save) => {
     const x2 = a as tf.Tensor2D;
     const w2 = b as tf.Tensor2D;

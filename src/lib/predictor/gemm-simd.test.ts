@@ -1,0 +1,188 @@
+/**
+ * The hand-assembled GEMM kernels (gemm-simd.ts) against float64 products, in both flavours, and
+ * the tfjs kernels built on them (heap-gemm.ts) on the WASM backend.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { gemmKernels, gemmModuleBytes, gemmShapeSupported, inputGradSupported, relaxedSimdSupported } from './gemm-simd.ts';
+import { heapGemmApplies, useHeapGemmOnWasm } from './heap-gemm.ts';
+import { dense } from './ops.ts';
+import { SeededRandom } from './rng.ts';
+import { useCpuBackend } from './test-helpers.ts';
+
+function randomMatrix(rng: SeededRandom, rows: number, cols: number): Float32Array {
+  return Float32Array.from({ length: rows * cols }, () => rng.uniform(-1, 1));
+}
+
+/** float64 a·b for row-major a [m×k], b [k×n]; `transposeA`: a is stored [k×m]; `transposeB`: b is [n×k]. */
+function product(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false, transposeB = false): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** Largest |got − want| relative to the largest |want|. */
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let error = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    error = Math.max(error, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return error / scale;
+}
+
+/** A scratch memory laid out as consecutive float32 arrays; returns their byte offsets. */
+function layout(memory: WebAssembly.Memory, arrays: (Float32Array | number)[]): number[] {
+  const offsets: number[] = [];
+  let offset = 64; // not 0, so an address bug reading from 0 shows
+  const bytes = arrays.reduce<number>((sum, a) => sum + 4 * (typeof a === 'number' ? a : a.length) + 64, offset);
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+  for (const a of arrays) {
+    offsets.push(offset);
+    const length = typeof a === 'number' ? a : a.length;
+    const view = new Float32Array(memory.buffer, offset, length);
+    if (typeof a === 'number') view.fill(Number.NaN); // outputs must be fully written
+    else view.set(a);
+    offset += 4 * length + 64;
+  }
+  return offsets;
+}
+
+const flavours = relaxedSimdSupported() ? [false, true] : [false];
+
+describe('gemm-simd kernels', () => {
+  test('the engine running the tests has relaxed SIMD (vite.config.ts passes the flag), so both flavours are checked', () => {
+    expect(flavours).toEqual([false, true]);
+  });
+
+  test('shape support: out width a multiple of 8; the input gradient needs both widths multiples of 4', () => {
+    expect(gemmShapeSupported(600, 600)).toBe(true);
+    expect(gemmShapeSupported(6, 600)).toBe(true);
+    expect(gemmShapeSupported(600, 1)).toBe(false);
+    expect(gemmShapeSupported(600, 12)).toBe(false);
+    expect(inputGradSupported(600, 600)).toBe(true);
+    expect(inputGradSupported(6, 600)).toBe(false);
+    expect(() => gemmModuleBytes(600, 2, false)).toThrow(/multiple of 8/);
+    expect(WebAssembly.validate(gemmModuleBytes(6, 600, false))).toBe(true);
+  });
+
+  // Row counts cover the 4-row (2-row) blocks and every remainder; widths cover layer 1 (k = 6).
+  describe.each(flavours)('relaxed SIMD %s', (relaxed) => {
+    test.each([
+      [1, 8, 8],
+      [3, 6, 16],
+      [7, 12, 24],
+      [9, 20, 40],
+      [72, 64, 600],
+    ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products', (m, k, n) => {
+      const rng = new SeededRandom(m * 1000 + k * 10 + n);
+      const x = randomMatrix(rng, m, k);
+      const w = randomMatrix(rng, k, n);
+      const dz = randomMatrix(rng, m, n);
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const [xo, wo, dzo, zo, dwo, dxo] = layout(memory, [x, w, dz, m * n, k * n, m * k]);
+      const kernels = gemmKernels(memory, k, n, relaxed);
+      kernels.forward(xo, wo, zo, m, k);
+      kernels.weightGrad(xo, dzo, dwo, k, m);
+      const view = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
+      expect(relativeError(view(zo, m * n), product(x, w, m, k, n))).toBeLessThan(1e-6);
+      expect(relativeError(view(dwo, k * n), product(x, dz, k, m, n, true))).toBeLessThan(1e-6);
+      if (inputGradSupported(k, n)) {
+        kernels.inputGrad!(dzo, wo, dxo, m);
+        expect(relativeError(view(dxo, m * k), product(dz, w, m, n, k, false, true))).toBeLessThan(1e-6);
+      } else {
+        expect(kernels.inputGrad).toBeUndefined();
+      }
+      // The inputs are read only.
+      expect(Array.from(view(xo, x.length))).toEqual(Array.from(x));
+      expect(Array.from(view(wo, w.length))).toEqual(Array.from(w));
+    });
+  });
+
+  test('one compiled module per memory, widths and flavour', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    expect(gemmKernels(memory, 8, 8, false)).toBe(gemmKernels(memory, 8, 8, false));
+    expect(gemmKernels(memory, 8, 8, false)).not.toBe(gemmKernels(memory, 8, 16, false));
+    expect(gemmKernels(memory, 8, 8, false)).not.toBe(gemmKernels(new WebAssembly.Memory({ initial: 1 }), 8, 8, false));
+  });
+});
+
+describe('heap kernels on the WASM backend', () => {
+  beforeAll(async () => {
+    const wasmDist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    setWasmPaths(`${wasmDist}${path.sep}`);
+    if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not initialise');
+  });
+  afterAll(async () => {
+    useHeapGemmOnWasm(true);
+    await useCpuBackend();
+  });
+
+  test('apply to widths the kernels support, and can be turned off', () => {
+    expect(heapGemmApplies(600, 600)).toBe(true);
+    expect(heapGemmApplies(6, 600)).toBe(true);
+    expect(heapGemmApplies(600, 1)).toBe(false);
+    useHeapGemmOnWasm(false);
+    expect(heapGemmApplies(600, 600)).toBe(false);
+    useHeapGemmOnWasm(true);
+  });
+
+  test.each([
+    [9, 12, 16],
+    [13, 6, 8],
+    [72, 600, 600],
+  ])('dense on the heap, m=%i k=%i n=%i: value and both gradients as the transpose form, no leaked tensors', (m, k, n) => {
+    const rng = new SeededRandom(m + k + n);
+    const x = tf.tensor2d(randomMatrix(rng, m, k), [m, k]);
+    const w = tf.tensor2d(randomMatrix(rng, k, n), [k, n]);
+    const upstream = tf.tensor2d(randomMatrix(rng, m, n), [m, n]);
+    const before = tf.memory().numTensors;
+    const run = (form: 'heap' | 'weight-left') => {
+      const value = dense(x, w, form);
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(dense(a as tf.Tensor2D, b as tf.Tensor2D, form), upstream)))([x, w]);
+      const out = [value, gx, gw].map((t) => t.dataSync().slice());
+      tf.dispose([value, gx, gw]);
+      return out;
+    };
+    const heap = run('heap');
+    const reference = run('weight-left');
+    expect(tf.memory().numTensors).toBe(before);
+    const want = [product(x.dataSync() as Float32Array, w.dataSync() as Float32Array, m, k, n)];
+    expect(relativeError(heap[0], want[0])).toBeLessThan(1e-6);
+    for (let i = 0; i < 3; i++) expect(relativeError(heap[i], reference[i])).toBeLessThan(1e-5);
+    tf.dispose([x, w, upstream]);
+  });
+
+  test('an input still held by the cpu backend is moved into the heap first', async () => {
+    await useCpuBackend();
+    const rng = new SeededRandom(5);
+    const x = tf.tensor2d(randomMatrix(rng, 5, 8), [5, 8]);
+    const w = tf.tensor2d(randomMatrix(rng, 8, 16), [8, 16]);
+    const want = product(x.dataSync() as Float32Array, w.dataSync() as Float32Array, 5, 8, 16);
+    await tf.setBackend('wasm');
+    const z = dense(x, w, 'heap');
+    expect(relativeError(z.dataSync(), want)).toBeLessThan(1e-6);
+    tf.dispose([x, w, z]);
+  });
+
+  test('zero rows give an empty product and a zero weight gradient', () => {
+    const x = tf.zeros([0, 8]) as tf.Tensor2D;
+    const w = tf.ones([8, 8]) as tf.Tensor2D;
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(dense(a as tf.Tensor2D, b as tf.Tensor2D, 'heap')))([x, w]);
+    expect(gx.shape).toEqual([0, 8]);
+    expect(Array.from(gw.dataSync())).toEqual(new Array(64).fill(0));
+    tf.dispose([x, w, gx, gw]);
+  });
+});
