@@ -86,12 +86,15 @@ describe('gemm-simd kernels', () => {
       [7, 12, 24],
       [9, 20, 40],
       [72, 64, 600],
-    ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products', (m, k, n) => {
+    ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products, on plain and shared memory', (m, k, n) => {
+     for (const shared of [false, true]) {
       const rng = new SeededRandom(m * 1000 + k * 10 + n);
       const x = randomMatrix(rng, m, k);
       const w = randomMatrix(rng, k, n);
       const dz = randomMatrix(rng, m, n);
-      const memory = new WebAssembly.Memory({ initial: 1 });
+      // tfjs's threaded build (cross-origin isolated pages) keeps its heap in a shared memory
+      const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }) : new WebAssembly.Memory({ initial: 1 });
+      expect(memory.buffer instanceof SharedArrayBuffer).toBe(shared);
       const [xo, wo, dzo, zo, dwo, dxo] = layout(memory, [x, w, dz, m * n, k * n, m * k]);
       const kernels = gemmKernels(memory, k, n, relaxed);
       kernels.forward(xo, wo, zo, m, k);
@@ -108,6 +111,7 @@ describe('gemm-simd kernels', () => {
       // The inputs are read only.
       expect(Array.from(view(xo, x.length))).toEqual(Array.from(x));
       expect(Array.from(view(wo, w.length))).toEqual(Array.from(w));
+     }
     });
   });
 

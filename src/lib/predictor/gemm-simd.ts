@@ -183,11 +183,15 @@ export function inputGradSupported(inWidth: number, outWidth: number): boolean {
   return inWidth % 4 === 0 && outWidth % 4 === 0;
 }
 
+/** The largest memory a 32-bit module can address, in 64 KiB pages. */
+const MAX_PAGES = 65536;
+
 /**
  * The module for a dense layer [k → n], importing `env.memory`. inputGrad is exported only when
- * inputGradSupported(k, n).
+ * inputGradSupported(k, n). `sharedMemory`: the import is a shared memory (tfjs's threaded
+ * build, used when the page is cross-origin isolated), which must declare a maximum.
  */
-export function gemmModuleBytes(inWidth: number, outWidth: number, relaxed: boolean): Uint8Array<ArrayBuffer> {
+export function gemmModuleBytes(inWidth: number, outWidth: number, relaxed: boolean, sharedMemory = false): Uint8Array<ArrayBuffer> {
   if (!gemmShapeSupported(inWidth, outWidth)) throw new Error(`gemm kernels need an out width that is a multiple of 8, got ${inWidth}→${outWidth}`);
   const k = inWidth;
   const n = outWidth;
@@ -207,7 +211,8 @@ export function gemmModuleBytes(inWidth: number, outWidth: number, relaxed: bool
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [2, ...fiveI32, ...fourI32]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]), // memory, min 0, no max
+    // a memory of at least 0 pages; shared ones with the largest maximum, so any tfjs maximum fits
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(sharedMemory ? [0x03, 0x00, ...leb(MAX_PAGES)] : [0x00, 0x00])]),
     ...section(3, [count, 0, 0, ...(withInputGrad ? [1] : [])]),
     ...section(7, [count, ...exportsList]),
     ...section(10, [count, ...bodies.flatMap((body) => [...leb(body.length), ...body])]),
@@ -242,14 +247,18 @@ export interface GemmKernels {
 
 const instances = new WeakMap<WebAssembly.Memory, Map<string, GemmKernels>>();
 
-/** The kernels for [k → n] on `memory`, compiled once per memory, widths and flavour. */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The kernels for [k → n] on `memory` (plain or shared), compiled once per memory, widths and flavour. */
 export function gemmKernels(memory: WebAssembly.Memory, inWidth: number, outWidth: number, relaxed = relaxedSimdSupported()): GemmKernels {
   let cache = instances.get(memory);
   if (!cache) instances.set(memory, (cache = new Map()));
   const key = `${inWidth}x${outWidth}${relaxed ? 'r' : ''}`;
   let kernels = cache.get(key);
   if (!kernels) {
-    const module = new WebAssembly.Module(gemmModuleBytes(inWidth, outWidth, relaxed));
+    const module = new WebAssembly.Module(gemmModuleBytes(inWidth, outWidth, relaxed, isShared(memory)));
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmKernels;
     cache.set(key, kernels);
   }

@@ -13,7 +13,8 @@ import { simdSupported } from './wasm-asm.ts';
 
 /** The parts of tfjs-backend-wasm 4.22's BackendWasm these kernels use. */
 interface HeapBackend {
-  wasm?: { asm?: { memory?: WebAssembly.Memory } };
+  // asm.memory: the plain build exports its memory; the threaded build creates a shared one in JS
+  wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
@@ -30,7 +31,8 @@ export function useHeapGemmOnWasm(on: boolean): void {
 }
 
 function heapMemory(backend: unknown): WebAssembly.Memory | null {
-  const memory = (backend as HeapBackend).wasm?.asm?.memory;
+  const wasm = (backend as HeapBackend).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
