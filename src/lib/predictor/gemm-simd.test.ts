@@ -78,7 +78,7 @@ describe('gemm-simd kernels', () => {
     expect(WebAssembly.validate(gemmModuleBytes(6, 600, false))).toBe(true);
   });
 
-  // Row counts cover the 4-row (2-row) blocks and every remainder; widths cover layer 1 (k = 6).
+  // Row counts cover the 4-row (2-row) blocks, every remainder and the 64-row chunks; widths cover layer 1 (k = 6).
   describe.each(flavours)('relaxed SIMD %s', (relaxed) => {
     test.each([
       [1, 8, 8],
@@ -86,6 +86,7 @@ describe('gemm-simd kernels', () => {
       [7, 12, 24],
       [9, 20, 40],
       [72, 64, 600],
+      [131, 70, 16], // rows in chunks of 64 with remainders, for every kernel
     ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products, on plain and shared memory', (m, k, n) => {
      for (const shared of [false, true]) {
       const rng = new SeededRandom(m * 1000 + k * 10 + n);

@@ -40,6 +40,8 @@ const I32_MUL = 0x6c;
 const I32_AND = 0x71;
 const I32_NE = 0x47;
 const I32_GE_U = 0x4f;
+const I32_LT_U = 0x49;
+const I32_SUB = 0x6b;
 const END = 0x0b;
 const loadV = (offset: number) => [...simd(0x00), 4, ...leb(offset)];
 const storeV = (offset: number) => [...simd(0x0b), 4, ...leb(offset)];
@@ -73,6 +75,20 @@ const doWhile = (pointer: number, end: number, body: number[]) => [0x03, 0x40, .
 const multiplyAdd = (relaxed: boolean, a: number[], b: number[], acc: number) =>
   relaxed ? [...a, ...b, ...get(acc), ...RELAXED_MADD, ...set(acc)] : [...a, ...b, ...F32X4_MUL, ...get(acc), ...F32X4_ADD, ...set(acc)];
 
+/**
+ * Rows go in chunks of ROW_CHUNK so that a chunk's share of the row-side operand stays in L2 while
+ * every column panel passes over it: without chunks a 576-row product re-read its 1.4 MB row-side
+ * matrix from L3 once per 8-column panel.
+ */
+const ROW_CHUNK = 64;
+
+/** end = min(chunk + ROW_CHUNK, rows); main = chunk + ((end − chunk) & blockMask) */
+const chunkBounds = (chunk: number, rows: number, end: number, main: number, blockMask: number) => [
+  ...get(chunk), ...i32Const(ROW_CHUNK), I32_ADD, ...get(rows),
+  ...get(chunk), ...i32Const(ROW_CHUNK), I32_ADD, ...get(rows), I32_LT_U, 0x1b, ...set(end), // select
+  ...get(chunk), ...get(end), ...get(chunk), I32_SUB, ...i32Const(blockMask), I32_AND, I32_ADD, ...set(main),
+];
+
 function localDecls(i32s: number, v128s: number): number[] {
   return [2, ...leb(i32s), I32, ...leb(v128s), V128];
 }
@@ -85,9 +101,9 @@ function localDecls(i32s: number, v128s: number): number[] {
  */
 function broadcastKernel(relaxed: boolean, aRow: number, aStep: number, bStep: number, cRow: number, cols: number): number[] {
   const [A, B, C, ROWS, TRIP] = [0, 1, 2, 3, 4];
-  const [I, J, PA, PB, PEND, MAIN] = [5, 6, 7, 8, 9, 10];
-  const ACC = 11; // 8 accumulators: 11..18
-  const [B0, B1, X] = [19, 20, 21];
+  const [I, J, PA, PB, PEND, MAIN, CHUNK, CHUNK_END] = [5, 6, 7, 8, 9, 10, 11, 12];
+  const ACC = 13; // 8 accumulators: 13..20
+  const [B0, B1, X] = [21, 22, 23];
 
   const block = (rows: number): number[] => {
     const out: number[] = [
@@ -114,14 +130,16 @@ function broadcastKernel(relaxed: boolean, aRow: number, aStep: number, bStep: n
   };
 
   const body = [
-    ...get(ROWS), ...i32Const(-4), I32_AND, ...set(MAIN),
-    ...loop(J, i32Const(0), i32Const(cols * 4), 32, [
-      ...loop(I, i32Const(0), get(MAIN), 4, block(4)),
-      ...loop(I, get(MAIN), get(ROWS), 1, block(1)),
+    ...loop(CHUNK, i32Const(0), get(ROWS), ROW_CHUNK, [
+      ...chunkBounds(CHUNK, ROWS, CHUNK_END, MAIN, -4),
+      ...loop(J, i32Const(0), i32Const(cols * 4), 32, [
+        ...loop(I, get(CHUNK), get(MAIN), 4, block(4)),
+        ...loop(I, get(MAIN), get(CHUNK_END), 1, block(1)),
+      ]),
     ]),
     END,
   ];
-  return [...localDecls(6, 11), ...body];
+  return [...localDecls(8, 11), ...body];
 }
 
 /**
@@ -131,9 +149,9 @@ function broadcastKernel(relaxed: boolean, aRow: number, aStep: number, bStep: n
  */
 function dotKernel(relaxed: boolean, aRow: number, bRow: number, cRow: number, len: number, cols: number): number[] {
   const [A, B, C, ROWS] = [0, 1, 2, 3];
-  const [Q, I, PA, PB, PEND, MAIN, CADDR] = [4, 5, 6, 7, 8, 9, 10];
-  const ACC = 11; // 8 accumulators: 11..18, acc[r][s] = ACC + 4r + s
-  const [AV, BV, T0, T1] = [19, 21, 22, 23]; // AV: 19, 20
+  const [Q, I, PA, PB, PEND, MAIN, CADDR, CHUNK, CHUNK_END] = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const ACC = 13; // 8 accumulators: 13..20, acc[r][s] = ACC + 4r + s
+  const [AV, BV, T0, T1] = [21, 23, 24, 25]; // AV: 21, 22
 
   /** [Σ v0, Σ v1, Σ v2, Σ v3] of four accumulators, left on the stack. */
   const reduce = (v: number) => [
@@ -163,14 +181,16 @@ function dotKernel(relaxed: boolean, aRow: number, bRow: number, cRow: number, l
   };
 
   const body = [
-    ...get(ROWS), ...i32Const(-2), I32_AND, ...set(MAIN),
-    ...loop(Q, i32Const(0), i32Const(cols), 4, [
-      ...loop(I, i32Const(0), get(MAIN), 2, block(2)),
-      ...loop(I, get(MAIN), get(ROWS), 1, block(1)),
+    ...loop(CHUNK, i32Const(0), get(ROWS), ROW_CHUNK, [
+      ...chunkBounds(CHUNK, ROWS, CHUNK_END, MAIN, -2),
+      ...loop(Q, i32Const(0), i32Const(cols), 4, [
+        ...loop(I, get(CHUNK), get(MAIN), 2, block(2)),
+        ...loop(I, get(MAIN), get(CHUNK_END), 1, block(1)),
+      ]),
     ]),
     END,
   ];
-  return [...localDecls(7, 13), ...body];
+  return [...localDecls(9, 13), ...body];
 }
 
 /** Whether a dense layer of these widths can use the kernels: out width a multiple of 8. */
