@@ -31,35 +31,35 @@ export interface StepScalars {
 }
 
 /** The module's one function and its memory. */
-interface SimdExports {
+export interface SimdExports {
   memory: WebAssembly.Memory;
   adamw: (
     w: number, g: number, m: number, v: number, bytes: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    epsilon: number, stepSize: number, secondMomentScale: number, decay: number,
+    epsilon: number, stepSize: number, secondMomentScale: number, decay: number, wOut: number,
   ) => void;
 }
 
-// Parameters 0-12, then locals.
-const [W, G, M, V, BYTES, BETA1, ONE_MINUS_BETA1, BETA2, ONE_MINUS_BETA2, EPSILON, STEP_SIZE, SECOND_MOMENT_SCALE, DECAY] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-const I = 13; // byte offset of the current 4 lanes
-const SPLAT_FIRST = 14; // locals 14-21: the 8 scalar parameters broadcast to 4 lanes
-const GI = 22;
-const MI = 23;
-const VI = 24;
+// Parameters 0-13, then locals.
+const [W, G, M, V, BYTES, BETA1, ONE_MINUS_BETA1, BETA2, ONE_MINUS_BETA2, EPSILON, STEP_SIZE, SECOND_MOMENT_SCALE, DECAY, W_OUT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+const I = 14; // byte offset of the current 4 lanes
+const SPLAT_FIRST = 15; // locals 15-22: the 8 scalar parameters broadcast to 4 lanes
+const GI = 23;
+const MI = 24;
+const VI = 25;
 const lanes = (param: number) => SPLAT_FIRST + (param - BETA1);
 /** address = base + i */
 const at = (base: number) => [...get(base), ...get(I), 0x6a /* i32.add */];
 
 /**
- * (func $adamw (param w g m v bytes i32) (param β₁ 1−β₁ β₂ 1−β₂ ε stepSize s decay f32)
+ * (func $adamw (param w g m v bytes i32) (param β₁ 1−β₁ β₂ 1−β₂ ε stepSize s decay f32) (param wOut i32)
  *   broadcast the 8 scalars
  *   (block (loop
  *     (br_if 1 (i >= bytes))
  *     gi = load(g+i)
  *     mi = load(m+i)·β₁ + gi·(1−β₁)          ;; store at m+i
  *     vi = load(v+i)·β₂ + (gi·gi)·(1−β₂)      ;; store at v+i
- *     store(w+i, load(w+i)·decay − (mi / (√vi·s + ε))·stepSize)
+ *     store(wOut+i, load(w+i)·decay − (mi / (√vi·s + ε))·stepSize)      ;; wOut = w: in place
  *     i += 16
  *     (br 0))))
  */
@@ -73,7 +73,7 @@ function adamwBody(): number[] {
   code.push(...at(V), ...load, ...get(lanes(BETA2)), ...mul, ...get(GI), ...get(GI), ...mul, ...get(lanes(ONE_MINUS_BETA2)), ...mul, ...add, ...set(VI));
   code.push(...at(M), ...get(MI), ...store);
   code.push(...at(V), ...get(VI), ...store);
-  code.push(...at(W));
+  code.push(...at(W_OUT));
   code.push(...at(W), ...load, ...get(lanes(DECAY)), ...mul);
   code.push(...get(MI), ...get(VI), ...sqrt, ...get(lanes(SECOND_MOMENT_SCALE)), ...mul, ...get(lanes(EPSILON)), ...add, ...div);
   code.push(...get(lanes(STEP_SIZE)), ...mul, ...sub, ...store);
@@ -84,16 +84,23 @@ function adamwBody(): number[] {
   return [...locals, ...code];
 }
 
-/** The module's bytes. */
-export function adamwModuleBytes(): Uint8Array<ArrayBuffer> {
-  const type = [0x60, ...leb(13), I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0];
+/**
+ * The module's bytes. `memory`: 'own' defines and exports its memory; 'import' and
+ * 'import-shared' import `env.memory` (tfjs-backend-wasm's heap, plain or, in the threaded
+ * build, shared), so the loop runs on tensors where tfjs keeps them (heap-adamw.ts).
+ */
+export function adamwModuleBytes(memory: 'own' | 'import' | 'import-shared' = 'own'): Uint8Array<ArrayBuffer> {
+  const type = [0x60, ...leb(14), I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, I32, 0];
   const body = adamwBody();
+  const own = memory === 'own';
+  const memoryLimits = memory === 'import-shared' ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00]; // shared ones need a maximum
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, [1, ...type]), // types
+    ...(own ? [] : section(2, [1, ...name('env'), ...name('memory'), 0x02, ...memoryLimits])), // imports
     ...section(3, [1, 0]), // functions: one, of type 0
-    ...section(5, [1, 0x00, ...leb(1)]), // memory: one, at least 1 page, no maximum
-    ...section(7, [2, ...name('memory'), 0x02, 0, ...name('adamw'), 0x00, 0]), // exports
+    ...(own ? section(5, [1, 0x00, ...leb(1)]) : []), // memory: one, at least 1 page, no maximum
+    ...section(7, own ? [2, ...name('memory'), 0x02, 0, ...name('adamw'), 0x00, 0] : [1, ...name('adamw'), 0x00, 0]), // exports
     ...section(10, [1, ...leb(body.length), ...body]), // code
   ]);
 }
@@ -156,6 +163,6 @@ export class SimdAdamW {
     const r = this.regions[k];
     this.view(r.g, r.values).set(gradient);
     const { beta1, beta2 } = step;
-    this.exports.adamw(r.w, r.g, r.m, r.v, r.bytes, beta1, 1 - beta1, beta2, 1 - beta2, step.epsilon, step.stepSize, step.secondMomentScale, step.decay);
+    this.exports.adamw(r.w, r.g, r.m, r.v, r.bytes, beta1, 1 - beta1, beta2, 1 - beta2, step.epsilon, step.stepSize, step.secondMomentScale, step.decay, r.w);
   }
 }

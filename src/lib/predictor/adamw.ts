@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SimdAdamW, type StepScalars } from './adamw-simd.ts';
+import { createHeapMoments, heapAdamWApplies, heapAdamWStep, type HeapMoments } from './heap-adamw.ts';
 import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
 import { simdSupported } from './wasm-asm.ts';
 
@@ -73,8 +74,11 @@ export interface AdamWOptions {
 type Slot =
   | { kind: 'kernels'; variable: tf.Variable; m: tf.Variable; v: tf.Variable }
   | { kind: 'js'; variable: tf.Variable; m: Float32Array; v: Float32Array }
-  /** `index` into the SIMD state; `synced`: the variable's data the module's copy of the weights equals. */
-  | { kind: 'simd'; variable: tf.Variable; index: number; synced: tf.DataId | null };
+  /**
+   * `heap`: the moments in the wasm heap (heap-adamw.ts); otherwise `index` into the own-memory
+   * SIMD state, and `synced`: the variable's data the module's copy of the weights equals.
+   */
+  | { kind: 'simd'; variable: tf.Variable; heap: HeapMoments | null; index: number; synced: tf.DataId | null };
 
 /**
  * The JS update of one variable; m and v are updated in place, the new weights returned in a
@@ -116,8 +120,9 @@ export class AdamW {
     this.slots = variables.map((variable): Slot => {
       if (variable.size <= jsUpdateLimit) return { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
       if (simdUpdate) {
+        if (heapAdamWApplies(variable.size)) return { kind: 'simd', variable, heap: createHeapMoments(variable.shape), index: -1, synced: null };
         simdSizes.push(variable.size);
-        return { kind: 'simd', variable, index: simdSizes.length - 1, synced: null };
+        return { kind: 'simd', variable, heap: null, index: simdSizes.length - 1, synced: null };
       }
       return {
         kind: 'kernels',
@@ -157,6 +162,10 @@ export class AdamW {
           slot.variable.assign(tf.tensor(next, slot.variable.shape, 'float32'));
           continue;
         }
+        if (slot.kind === 'simd' && slot.heap) {
+          slot.variable.assign(heapAdamWStep(slot.variable, g, slot.heap, scalars));
+          continue;
+        }
         if (slot.kind === 'simd') {
           const simd = this.simd!;
           // The module keeps the weights between steps; re-read them when someone else assigned the variable.
@@ -183,6 +192,7 @@ export class AdamW {
   dispose(): void {
     for (const slot of this.slots) {
       if (slot.kind === 'kernels') tf.dispose([slot.m, slot.v]);
+      if (slot.kind === 'simd' && slot.heap) tf.dispose([slot.heap.m, slot.heap.v]);
     }
   }
 }

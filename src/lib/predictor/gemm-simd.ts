@@ -21,6 +21,7 @@
  * differ from tf.matMul in the last bits; gemm-simd.test.ts compares with float64 products.
  */
 import { I32, V128, get, leb, name, section, set, simd } from './wasm-asm.ts';
+import { isSharedMemory } from './host-values.ts';
 
 /** Signed LEB128 (i32.const immediates). */
 function sleb(value: number): number[] {
@@ -267,10 +268,6 @@ export interface GemmKernels {
 
 const instances = new WeakMap<WebAssembly.Memory, Map<string, GemmKernels>>();
 
-function isShared(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
-}
-
 /** The kernels for [k → n] on `memory` (plain or shared), compiled once per memory, widths and flavour. */
 export function gemmKernels(memory: WebAssembly.Memory, inWidth: number, outWidth: number, relaxed = relaxedSimdSupported()): GemmKernels {
   let cache = instances.get(memory);
@@ -278,7 +275,7 @@ export function gemmKernels(memory: WebAssembly.Memory, inWidth: number, outWidt
   const key = `${inWidth}x${outWidth}${relaxed ? 'r' : ''}`;
   let kernels = cache.get(key);
   if (!kernels) {
-    const module = new WebAssembly.Module(gemmModuleBytes(inWidth, outWidth, relaxed, isShared(memory)));
+    const module = new WebAssembly.Module(gemmModuleBytes(inWidth, outWidth, relaxed, isSharedMemory(memory)));
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmKernels;
     cache.set(key, kernels);
   }

@@ -10,14 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from './gemm-simd.ts';
 import { simdSupported } from './wasm-asm.ts';
-
-/** The parts of tfjs-backend-wasm 4.22's BackendWasm these kernels use. */
-interface HeapBackend {
-  // asm.memory: the plain build exports its memory; the threaded build creates a shared one in JS
-  wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
+import { heapOffset, wasmHeapMemory, type WasmHeapBackend } from './host-values.ts';
 
 const FORWARD = 'BrpNasDenseForward';
 const INPUT_GRAD = 'BrpNasDenseInputGrad';
@@ -30,25 +23,9 @@ export function useHeapGemmOnWasm(on: boolean): void {
   enabled = on;
 }
 
-function heapMemory(backend: unknown): WebAssembly.Memory | null {
-  const wasm = (backend as HeapBackend).wasm;
-  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
-
-function offsetOf(backend: HeapBackend, t: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId); // moves a tensor held by another backend into the heap
-  if (!data) throw new Error('heap-gemm: a tensor has no data on the wasm backend');
-  return data.memoryOffset;
-}
-
 type Run = (kernels: GemmKernels, inputs: number[], out: number, rows: number, inWidth: number) => void;
 
-/**
- * A kernel computing an [outRows × outCols] float32 result from two 2-D inputs. Offsets are read
- * before the output is allocated: reading may move an input into the heap, and allocation never
- * moves existing buffers (the memory only grows), so the offsets stay valid.
- */
+/** A kernel computing an [outRows × outCols] float32 result from two 2-D inputs. */
 function heapKernel(
   names: [string, string],
   shapeOf: (a: number[], b: number[]) => { rows: number; inWidth: number; outWidth: number; out: [number, number] },
@@ -56,13 +33,14 @@ function heapKernel(
 ): tf.KernelConfig['kernelFunc'] {
   return ({ inputs, backend }) => {
     const [a, b] = names.map((input) => inputs[input] as tf.TensorInfo);
-    const heap = backend as unknown as HeapBackend;
-    const memory = heapMemory(backend);
+    const heap = backend as unknown as WasmHeapBackend;
+    const memory = wasmHeapMemory(backend);
     if (!memory) throw new Error('heap-gemm: the wasm backend exposes no memory');
+    // Offsets before the output is allocated (heapOffset's rule).
     const { rows, inWidth, outWidth, out: outShape } = shapeOf(a.shape, b.shape);
-    const offsets = [offsetOf(heap, a), offsetOf(heap, b)];
+    const offsets = [heapOffset(heap, a), heapOffset(heap, b)];
     const out = heap.makeOutput(outShape, 'float32');
-    const outOffset = offsetOf(heap, out);
+    const outOffset = heapOffset(heap, out);
     if (rows === 0) new Float32Array(memory.buffer, outOffset, outShape[0] * outShape[1]).fill(0);
     else run(gemmKernels(memory, inWidth, outWidth), offsets, outOffset, rows, inWidth);
     return out;
@@ -96,7 +74,7 @@ function registerKernels(): void {
 
 /** Whether x [·×inWidth]·w [inWidth×outWidth] runs on the heap kernels on the active backend. */
 export function heapGemmApplies(inWidth: number, outWidth: number): boolean {
-  return enabled && tf.getBackend() === 'wasm' && simdSupported() && gemmShapeSupported(inWidth, outWidth) && heapMemory(tf.backend()) !== null;
+  return enabled && tf.getBackend() === 'wasm' && simdSupported() && gemmShapeSupported(inWidth, outWidth) && wasmHeapMemory(tf.backend()) !== null;
 }
 
 const runKernel = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs, {}) as tf.Tensor2D;

@@ -36,3 +36,34 @@ export function hostSimdAvailable(): boolean {
   const backend = tf.getBackend();
   return (backend === 'wasm' || backend === 'cpu') && simdSupported();
 }
+
+/** The parts of tfjs-backend-wasm 4.22's BackendWasm that kernels on its heap use. */
+export interface WasmHeapBackend {
+  // asm.memory: the plain build exports its memory; the threaded build creates a shared one in JS
+  wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** The wasm backend's heap memory (plain or shared), or null for any other backend. */
+export function wasmHeapMemory(backend: unknown): WebAssembly.Memory | null {
+  const wasm = (backend as WasmHeapBackend | null)?.wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** Whether `memory` is a shared one (tfjs's threaded build, on cross-origin isolated pages). */
+export function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Byte offset of a tensor's values in the wasm heap. Reading it moves a tensor held by another
+ * backend into the heap, which allocates: read every input's offset before using any of them.
+ * Allocation never moves existing buffers (the memory only grows), so offsets stay valid.
+ */
+export function heapOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('a tensor has no data on the wasm backend');
+  return data.memoryOffset;
+}

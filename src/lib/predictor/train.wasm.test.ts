@@ -17,6 +17,7 @@ import { kendallTauB } from './metrics.ts';
 import { maxAbsDiff, randomGraphs, synthesiseTarget, useCpuBackend } from './test-helpers.ts';
 import { trainBrp } from './train.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
+import { heapAdamWApplies } from './heap-adamw.ts';
 import { SeededRandom } from './rng.ts';
 import { normReluDropout, normReluDropoutKernels } from './fused.ts';
 import { useSharedIdentityOnWasm } from '../compute/wasm-kernels.ts';
@@ -67,7 +68,8 @@ describe('on the WASM backend', () => {
     const initial = shapes.map((shape) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-0.05, 0.05)));
     const gradients = Array.from({ length: 5 }, () => initial.map((values) => Float32Array.from(values, () => rng.uniform(-1, 1))));
     const run = (options: Partial<AdamWOptions>) => {
-      const vars = initial.map((values, i) => tf.variable(tf.tensor(values, shapes[i]), true));
+      // In a tidy: tf.variable copies its initial tensor.
+      const vars = initial.map((values, i) => tf.tidy(() => tf.variable(tf.tensor(values, shapes[i]), true)));
       const optimizer = new AdamW(vars, { weightDecay: 5e-4, ...options });
       gradients.forEach((grads, step) => tf.tidy(() => optimizer.apply(Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])), 1e-3 / (1 + step))));
       const paths = optimizer.paths;
@@ -76,6 +78,9 @@ describe('on the WASM backend', () => {
       tf.dispose(vars);
       return { values, paths };
     };
+    // [600, 600] and [600] run on the wasm heap (heap-adamw.ts), [1] in the module's own memory.
+    expect([360_000, 600, 1].map(heapAdamWApplies)).toEqual([true, true, false]);
+    const before = tf.memory().numTensors;
     // The JS loop (small tensors by default) rounds in float64, so both runs use one path each.
     const kernels = run({ jsUpdateLimit: 0, simdUpdate: false });
     const simd = run({ jsUpdateLimit: 0 });
@@ -83,6 +88,7 @@ describe('on the WASM backend', () => {
     expect(run({}).paths).toEqual({ js: 2, simd: 1, kernels: 0 });
     expect(simd.values).toEqual(kernels.values);
     expect(maxAbsDiff(simd.values[0], initial[0])).toBeGreaterThan(1e-3);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('the fused layer op reads inputs that still live on the cpu backend (after a backend switch)', async () => {
