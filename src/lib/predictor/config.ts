@@ -112,12 +112,13 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(3
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
  * with cosine annealing, keeping the last epoch. Measured (bench-results/predictor.md, seeds 0-2,
- * WASM on this 2-core machine, commit fc9b1a3, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman,
- * Kendall, 6.6-8.2 min per run: desktop CPU 0.375/0.859/0.967/0.998, 0.992, 0.931 (official code,
- * seed 0: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine; every seed is at
- * least that on every column at its three decimals); EdgeTPU 0.243/0.703/0.897/0.974, 0.979, 0.882
- * (official: 0.191/0.665/0.872/0.971, 0.975, 0.869; every seed beats it); Adreno 640
- * 0.232/0.782/0.941/0.989, 0.982, 0.897. More, smaller steps are what closes the gap
+ * WASM on this 2-core machine, commit e4507e9, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman,
+ * Kendall, 4.5-5.0 min per run (272-302 s): desktop CPU 0.383/0.864/0.968/0.998, 0.992, 0.931
+ * (official code, seed 0: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine;
+ * every seed is at least that on every column at its three decimals); EdgeTPU
+ * 0.239/0.697/0.899/0.974, 0.979, 0.881 (official: 0.191/0.665/0.872/0.971, 0.975, 0.869; every
+ * seed beats it); Adreno 640 0.232/0.781/0.940/0.989, 0.982, 0.897.
+ * More, smaller steps are what closes the gap
  * {@link LATENCY_FAST_PRESET} leaves (bench-results/latency-budget.md).
  *
  * It keeps the last epoch's weights (`restoreBest: 'last-epoch'`, what eagle's in-memory restore

@@ -5,8 +5,9 @@
  * (`matMul(dy, b, false, true)`, `matMul(a, dy, true, false)`). On the WASM backend those take a
  * slow path: measured in node for [1152×600]·[600×600], 39 ms plain vs 590 ms transposed-A and
  * 630 ms transposed-B, while an explicit `tf.transpose` (5 ms) + plain matMul costs 50–70 ms. So
- * every backward product here transposes explicitly. On cpu/WebGL/WebGPU the extra transpose is
- * a cheap copy, so one code path serves all backends.
+ * every backward product of the tfjs forms here transposes explicitly. On cpu/WebGL/WebGPU the
+ * extra transpose is a cheap copy. On WASM with SIMD, dense() runs neither form but heap-gemm.ts's
+ * kernels, which read transposed operands in place (DenseForm below).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Aggregation } from './batch.ts';

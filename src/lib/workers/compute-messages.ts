@@ -100,8 +100,15 @@ export interface SpeedResult {
   graphsPerS: number;
   /** Analytic matmul FLOPs of those training steps per second, 10⁹/s. */
   gflops: number;
-  /** A plain [1024, H]·[H, H] matmul (H = config.hidden; 1024×600·600×600 for the presets) on the same backend, 10⁹ FLOP/s (median of 10). */
+  /**
+   * The achievable peak: the faster of the two plain [1024, H]·[H, H] products below (H =
+   * config.hidden; 1024×600·600×600 for the presets) on the same backend, 10⁹ FLOP/s.
+   */
   matmulPeakGflops: number;
+  /** That product by tfjs's own matMul, 10⁹ FLOP/s (median of 10). */
+  tfjsMatmulGflops: number;
+  /** That product by dense() as the GCN runs it (on WASM the heap GEMM kernels), 10⁹ FLOP/s (median of 10). */
+  denseMatmulGflops: number;
   /** Wall time of one training step (ms). */
   stepMs: number;
   batchSize: number;
