@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gemmKernels, gemmModuleBytes, gemmShapeSupported, inputGradSupported, relaxedSimdSupported } from './gemm-simd.ts';
 import { heapGemmApplies, useHeapGemmOnWasm } from './heap-gemm.ts';
+import { createHeapMoments, heapAdamWStep } from './heap-adamw.ts';
 import { dense } from './ops.ts';
 import { SeededRandom } from './rng.ts';
 import { useCpuBackend } from './test-helpers.ts';
@@ -78,7 +79,8 @@ describe('gemm-simd kernels', () => {
     expect(WebAssembly.validate(gemmModuleBytes(6, 600, false))).toBe(true);
   });
 
-  // Row counts cover the 4-row (2-row) blocks, every remainder and the 64-row chunks; widths cover layer 1 (k = 6).
+  // Row counts cover the 4-row (2-row) blocks, the remainders 1-3 (1) of both block sizes and the
+  // 64-row chunks; widths cover layer 1 (k = 6).
   describe.each(flavours)('relaxed SIMD %s', (relaxed) => {
     test.each([
       [1, 8, 8],
@@ -87,6 +89,8 @@ describe('gemm-simd kernels', () => {
       [9, 20, 40],
       [72, 64, 600],
       [131, 70, 16], // rows in chunks of 64 with remainders, for every kernel
+      [6, 7, 8], // forward rows 4 + 2, weightGrad rows 4 + 3
+      [130, 65, 16], // forward rows 64 + 64 + 2, weightGrad rows 64 + 1
     ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products, on plain and shared memory', (m, k, n) => {
      for (const shared of [false, true]) {
       const rng = new SeededRandom(m * 1000 + k * 10 + n);
@@ -180,6 +184,18 @@ describe('heap kernels on the WASM backend', () => {
     const z = dense(x, w, 'heap');
     expect(relativeError(z.dataSync(), want)).toBeLessThan(1e-6);
     tf.dispose([x, w, z]);
+  });
+
+  test('shapes that do not fit are refused, not read past', () => {
+    const x = tf.ones([3, 8]) as tf.Tensor2D;
+    const w = tf.ones([9, 8]) as tf.Tensor2D;
+    expect(() => dense(x, w, 'heap')).toThrow(/do not fit together/);
+    const weights = tf.ones([8]);
+    const moments = createHeapMoments([8]);
+    const step = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3, secondMomentScale: 1, decay: 1 };
+    const gradient = tf.ones([4]);
+    expect(() => heapAdamWStep(weights, gradient, moments, step)).toThrow(/of one size/);
+    tf.dispose([x, w, weights, gradient, moments.m, moments.v]);
   });
 
   test('zero rows give an empty product and a zero weight gradient', () => {

@@ -38,6 +38,11 @@ function registerKernel(): void {
       const memory = wasmHeapMemory(backend);
       if (!memory) throw new Error('heap-adamw: the wasm backend exposes no memory');
       const [w, g, m, v] = (['w', 'g', 'm', 'v'] as const).map((name) => inputs[name] as tf.TensorInfo);
+      // The loop trusts its sizes: a mismatch would read or write other heap data, not fail.
+      const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+      if ([w, g, m, v].some((t) => t.dtype !== 'float32' || size(t) !== size(w)) || size(w) % 4 !== 0) {
+        throw new Error(`heap-adamw: float32 weights, gradient and moments of one size (a multiple of 4) expected, got [${w.shape}], [${g.shape}], [${m.shape}], [${v.shape}]`);
+      }
       const offsets = [w, g, m, v].map((t) => heapOffset(heap, t)); // before allocating (heapOffset's rule)
       const out = heap.makeOutput(w.shape, 'float32');
       const s = attrs as unknown as StepScalars;

@@ -3,9 +3,9 @@
  * on the backend's own heap: inputs are read where tfjs keeps them and the output is written
  * into a buffer the backend allocates, so there are no copies and no transposes.
  *
- * Measured in node (tfjs 4.22 WASM, one [72×600]·[600×600] product, scratch benchmark in the
- * commit message): 1.2-1.5 ms with relaxed SIMD and 1.6-2.6 ms without, against 3.7-7.4 ms for
- * the transpose + XNNPACK forms ops.ts used before.
+ * Measured in node (tfjs 4.22 WASM, one [72×600]·[600×600] product, bench-results/gemm.md):
+ * 1.2-2.2 ms with relaxed SIMD and 1.6-2.6 ms without, against 3.7-7.4 ms for the transpose +
+ * XNNPACK forms ops.ts used before.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from './gemm-simd.ts';
@@ -28,16 +28,21 @@ type Run = (kernels: GemmKernels, inputs: number[], out: number, rows: number, i
 /** A kernel computing an [outRows × outCols] float32 result from two 2-D inputs. */
 function heapKernel(
   names: [string, string],
-  shapeOf: (a: number[], b: number[]) => { rows: number; inWidth: number; outWidth: number; out: [number, number] },
+  shapeOf: (a: number[], b: number[]) => { rows: number; inWidth: number; outWidth: number; out: [number, number]; agree: boolean },
   run: Run,
 ): tf.KernelConfig['kernelFunc'] {
   return ({ inputs, backend }) => {
     const [a, b] = names.map((input) => inputs[input] as tf.TensorInfo);
+    // The kernels trust their shapes: a mismatch would read other heap data, not fail.
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 2 || b.shape.length !== 2) {
+      throw new Error(`heap-gemm: 2-D float32 inputs expected, got ${a.dtype} [${a.shape}] and ${b.dtype} [${b.shape}]`);
+    }
     const heap = backend as unknown as WasmHeapBackend;
     const memory = wasmHeapMemory(backend);
     if (!memory) throw new Error('heap-gemm: the wasm backend exposes no memory');
     // Offsets before the output is allocated (heapOffset's rule).
-    const { rows, inWidth, outWidth, out: outShape } = shapeOf(a.shape, b.shape);
+    const { rows, inWidth, outWidth, out: outShape, agree } = shapeOf(a.shape, b.shape);
+    if (!agree) throw new Error(`heap-gemm: the shapes [${a.shape}] and [${b.shape}] do not fit together`);
     const offsets = [heapOffset(heap, a), heapOffset(heap, b)];
     const out = heap.makeOutput(outShape, 'float32');
     const outOffset = heapOffset(heap, out);
@@ -56,19 +61,19 @@ function registerKernels(): void {
   tf.registerKernel({
     kernelName: FORWARD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['x', 'w'], (x, w) => ({ rows: x[0], inWidth: x[1], outWidth: w[1], out: [x[0], w[1]] }), (kernels, [x, w], z, m, k) => kernels.forward(x, w, z, m, k)),
+    kernelFunc: heapKernel(['x', 'w'], (x, w) => ({ rows: x[0], inWidth: x[1], outWidth: w[1], out: [x[0], w[1]], agree: x[1] === w[0] }), (kernels, [x, w], z, m, k) => kernels.forward(x, w, z, m, k)),
   });
   // input gradient {dz [m×n], w [k×n]} → [m×k]
   tf.registerKernel({
     kernelName: INPUT_GRAD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['dz', 'w'], (dz, w) => ({ rows: dz[0], inWidth: w[0], outWidth: w[1], out: [dz[0], w[0]] }), (kernels, [dz, w], dx, m) => kernels.inputGrad!(dz, w, dx, m)),
+    kernelFunc: heapKernel(['dz', 'w'], (dz, w) => ({ rows: dz[0], inWidth: w[0], outWidth: w[1], out: [dz[0], w[0]], agree: dz[1] === w[1] }), (kernels, [dz, w], dx, m) => kernels.inputGrad!(dz, w, dx, m)),
   });
   // weight gradient {x [m×k], dz [m×n]} → [k×n]; the m = 0 case is the zero fill above
   tf.registerKernel({
     kernelName: WEIGHT_GRAD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['x', 'dz'], (x, dz) => ({ rows: x[0], inWidth: x[1], outWidth: dz[1], out: [x[1], dz[1]] }), (kernels, [x, dz], dw, m, k) => kernels.weightGrad(x, dz, dw, k, m)),
+    kernelFunc: heapKernel(['x', 'dz'], (x, dz) => ({ rows: x[0], inWidth: x[1], outWidth: dz[1], out: [x[1], dz[1]], agree: x[0] === dz[0] }), (kernels, [x, dz], dw, m, k) => kernels.weightGrad(x, dz, dw, k, m)),
   });
 }
 
