@@ -20,30 +20,13 @@
  * Sums run in another order than XNNPACK's (and fused where relaxed SIMD fuses), so results
  * differ from tf.matMul in the last bits; gemm-simd.test.ts compares with float64 products.
  */
-import { I32, V128, get, leb, name, section, set, simd } from './wasm-asm.ts';
+import { END, I32, I32_ADD, I32_MUL, V128, forLoop, get, i32Const, leb, name, section, set, simd } from './wasm-asm.ts';
 import { isSharedMemory } from './host-values.ts';
 
-/** Signed LEB128 (i32.const immediates). */
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-const i32Const = (value: number) => [0x41, ...sleb(value)];
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
 const I32_AND = 0x71;
 const I32_NE = 0x47;
-const I32_GE_U = 0x4f;
 const I32_LT_U = 0x49;
 const I32_SUB = 0x6b;
-const END = 0x0b;
 const loadV = (offset: number) => [...simd(0x00), 4, ...leb(offset)];
 const storeV = (offset: number) => [...simd(0x0b), 4, ...leb(offset)];
 const loadSplat = (offset: number) => [...simd(0x09), 2, ...leb(offset)]; // v128.load32_splat
@@ -57,17 +40,7 @@ const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes.flatMap((lane) => 
 /** local = local + delta */
 const bump = (local: number, delta: number) => [...get(local), ...i32Const(delta), I32_ADD, ...set(local)];
 
-/** for (counter = start; counter < limit; counter += step) body — start and limit are instructions. */
-function loop(counter: number, start: number[], limit: number[], step: number, body: number[]): number[] {
-  return [
-    ...start, ...set(counter),
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(counter), ...limit, I32_GE_U, 0x0d, 1, // br_if 1: leave the block
-    ...body,
-    ...bump(counter, step),
-    0x0c, 0, END, END, // br 0, end loop, end block
-  ];
-}
+const loop = forLoop;
 
 /** do { body } while (pointer != end) */
 const doWhile = (pointer: number, end: number, body: number[]) => [0x03, 0x40, ...body, ...get(pointer), ...get(end), I32_NE, 0x0d, 0, END];

@@ -18,12 +18,8 @@
  *              d = dPre·gain;  dIn = rstd·(d − mean(d) − norm·mean(d·norm));  dBias += dIn
  * dBias, dGain and dShift accumulate over rows: the caller zeroes them first.
  */
-import { F32, I32, V128, add, get, leb, load, mul, name, section, set, simd, splat, store, sub } from './wasm-asm.ts';
+import { END, F32, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, leb, load, mul, name, section, set, simd, splat, store, sub } from './wasm-asm.ts';
 
-const i32Const = (value: number) => [0x41, ...leb(value)]; // valid for 0 ≤ value < 64 (signed LEB)
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_GE_U = 0x4f;
 const F32_ADD = 0x92;
 const F32_DIV = 0x95;
 const F32_SQRT = 0x91;
@@ -33,7 +29,6 @@ const extractLane = (lane: number) => [...simd(0x1f), lane];
 const greaterThan = simd(0x44); // f32x4.gt
 const and = simd(0x4e); // v128.and
 const max = simd(0xe9); // f32x4.max
-const END = 0x0b;
 
 /** address = base + offset (two i32 locals). */
 const at = (base: number, offset: number) => [...get(base), ...get(offset), I32_ADD];
@@ -41,17 +36,8 @@ const at = (base: number, offset: number) => [...get(base), ...get(offset), I32_
 /** local = base + r · rowBytes */
 const rowStart = (local: number, base: number, r: number, rowBytes: number) => [...get(base), ...get(r), ...get(rowBytes), I32_MUL, I32_ADD, ...set(local)];
 
-/** for (counter = 0; counter < limit; counter += step) body */
-function loop(counter: number, limit: number, step: number, body: number[]): number[] {
-  return [
-    ...i32Const(0), ...set(counter),
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(counter), ...get(limit), I32_GE_U, 0x0d, 1, // br_if 1: leave the block
-    ...body,
-    ...get(counter), ...i32Const(step), I32_ADD, ...set(counter),
-    0x0c, 0, END, END, // br 0 (next iteration), end loop, end block
-  ];
-}
+/** for (counter = 0; counter < limit; counter += step) body, with limit a local */
+const loop = (counter: number, limit: number, step: number, body: number[]) => forLoop(counter, i32Const(0), get(limit), step, body);
 
 /** f32: lane0 + lane1 + lane2 + lane3 of a v128 local. */
 const laneSum = (v: number) => [...get(v), ...extractLane(0), ...get(v), ...extractLane(1), F32_ADD, ...get(v), ...extractLane(2), F32_ADD, ...get(v), ...extractLane(3), F32_ADD];

@@ -20,6 +20,18 @@ export function leb(value: number): number[] {
   return out;
 }
 
+/** Signed LEB128 (i32.const immediates). */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
 export function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];
 }
@@ -28,6 +40,11 @@ export function name(text: string): number[] {
   return [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 }
 
+export const END = 0x0b;
+export const I32_ADD = 0x6a;
+export const I32_MUL = 0x6c;
+export const I32_GE_U = 0x4f;
+export const i32Const = (value: number) => [0x41, ...sleb(value)];
 export const get = (local: number) => [0x20, ...leb(local)];
 export const set = (local: number) => [0x21, ...leb(local)];
 export const simd = (op: number) => [0xfd, ...leb(op)];
@@ -60,4 +77,16 @@ export function simdSupported(): boolean {
     support = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(bytes);
   }
   return support;
+}
+
+/** for (counter = start; counter < limit; counter += step) body — start and limit are instructions. */
+export function forLoop(counter: number, start: number[], limit: number[], step: number, body: number[]): number[] {
+  return [
+    ...start, ...set(counter),
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    ...get(counter), ...limit, I32_GE_U, 0x0d, 1, // br_if 1: leave the block
+    ...body,
+    ...get(counter), ...i32Const(step), I32_ADD, ...set(counter),
+    0x0c, 0, END, END, // br 0 (next iteration), end loop, end block
+  ];
 }
