@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { layerNorm } from './ops.ts';
 import { SeededRandom } from './rng.ts';
 import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
+import { heapLayerApplies, normReluDropoutOnHeap } from './heap-layer.ts';
 import { SimdLayer } from './layer-simd.ts';
 
 /** How a layer's bias, LayerNorm, ReLU and dropout are computed (same function, other rounding). */
@@ -84,11 +85,13 @@ let simdLayer: SimdLayer | null = null;
  * (biased variance, ε inside the square root, gain and shift). Gradients to xw, b, gain and shift;
  * the ReLU's gradient at exactly 0 is 0, as tfjs's and PyTorch's. Needs WebAssembly SIMD and a
  * width that is a multiple of 4 (`defaultLayerPath` checks both). One difference from the kernel
- * path: where the input is NaN, the gradient is 0 here (the loss is NaN in both).
+ * path: where the input is NaN, the gradient is 0 here (the loss is NaN in both). On WASM the
+ * loops run on tfjs's heap (heap-layer.ts, no copies); elsewhere in the module's own memory.
  */
 export function normReluDropout(
   xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5,
 ): tf.Tensor2D {
+  if (heapLayerApplies()) return normReluDropoutOnHeap(xw, bias, gain, shift, mask ? mask.dropped : NO_DROPS, mask ? 1 / (1 - mask.rate) : 1, epsilon);
   const [rows, width] = xw.shape;
   const kernels = (simdLayer ??= new SimdLayer());
   const op = tf.customGrad((xwIn, biasIn, gainIn, shiftIn) => {

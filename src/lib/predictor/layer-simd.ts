@@ -114,21 +114,30 @@ function f32Bytes(value: number): number[] {
 }
 
 /** The module's bytes: memory, forward (type 0) and backward (type 1). */
-export function layerModuleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes. `memory`: 'own' defines and exports its memory; 'import' and
+ * 'import-shared' import `env.memory` (tfjs-backend-wasm's heap, plain or shared), for heap-layer.ts.
+ */
+export function layerModuleBytes(memory: 'own' | 'import' | 'import-shared' = 'own'): Uint8Array<ArrayBuffer> {
+  const own = memory === 'own';
+  const memoryLimits = memory === 'import-shared' ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00]; // shared ones need a maximum
   const forwardType = [0x60, ...leb(12), ...Array(9).fill(I32), F32, F32, F32, 0];
   const backwardType = [0x60, ...leb(13), ...Array(11).fill(I32), F32, F32, 0];
   const bodies = [forwardBody(), backwardBody()];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, [2, ...forwardType, ...backwardType]),
+    ...(own ? [] : section(2, [1, ...name('env'), ...name('memory'), 0x02, ...memoryLimits])),
     ...section(3, [2, 0, 1]),
-    ...section(5, [1, 0x00, ...leb(1)]), // one memory, at least 1 page, no maximum
-    ...section(7, [3, ...name('memory'), 0x02, 0, ...name('forward'), 0x00, 0, ...name('backward'), 0x00, 1]),
+    ...(own ? section(5, [1, 0x00, ...leb(1)]) : []), // one memory, at least 1 page, no maximum
+    ...section(7, own
+      ? [3, ...name('memory'), 0x02, 0, ...name('forward'), 0x00, 0, ...name('backward'), 0x00, 1]
+      : [2, ...name('forward'), 0x00, 0, ...name('backward'), 0x00, 1]),
     ...section(10, [2, ...bodies.flatMap((body) => [...leb(body.length), ...body])]),
   ]);
 }
 
-interface LayerExports {
+export interface LayerExports {
   memory: WebAssembly.Memory;
   forward: (...args: number[]) => void;
   backward: (...args: number[]) => void;

@@ -19,7 +19,8 @@ import { trainBrp } from './train.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { heapAdamWApplies } from './heap-adamw.ts';
 import { SeededRandom } from './rng.ts';
-import { normReluDropout, normReluDropoutKernels } from './fused.ts';
+import { dropoutMask, normReluDropout, normReluDropoutKernels } from './fused.ts';
+import { heapLayerApplies } from './heap-layer.ts';
 import { useSharedIdentityOnWasm } from '../compute/wasm-kernels.ts';
 
 const graphs = randomGraphs(7, 10, 9, 6);
@@ -102,6 +103,34 @@ describe('on the WASM backend', () => {
     const fused = normReluDropout(xw, bias, gain, shift, null);
     expect(maxAbsDiff(fused.dataSync(), expected)).toBeLessThan(1e-5);
     tf.dispose([xw, bias, gain, shift, fused]);
+  });
+
+  test('the fused layer op on the wasm heap equals the own-memory form on cpu bit for bit, value and 4 gradients, with dropout', async () => {
+    const rng = new SeededRandom(8);
+    const values = (n: number, low: number, high: number) => Float32Array.from({ length: n }, () => rng.uniform(low, high));
+    const inputs = [values(72 * 600, -2, 2), values(600, -0.2, 0.2), values(600, 0.5, 1.5), values(600, -0.2, 0.2)];
+    const upstream = values(72 * 600, -1, 1);
+    const mask = dropoutMask(72 * 600, 0.2, 5);
+    const run = () => {
+      const before = tf.memory().numTensors;
+      const [xw, bias, gain, shift] = [tf.tensor2d(inputs[0], [72, 600]), tf.tensor1d(inputs[1]), tf.tensor1d(inputs[2]), tf.tensor1d(inputs[3])];
+      const u = tf.tensor2d(upstream, [72, 600]);
+      const value = tf.tidy(() => normReluDropout(xw, bias, gain, shift, mask).dataSync().slice()); // no tape: nothing saved
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) =>
+        tf.sum(tf.mul(normReluDropout(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), u)))([xw, bias, gain, shift]);
+      const out = [value, ...grads.map((t) => t.dataSync().slice())];
+      tf.dispose([xw, bias, gain, shift, u, ...grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    await tf.setBackend('cpu');
+    expect(heapLayerApplies()).toBe(false);
+    const ownMemory = run();
+    await tf.setBackend('wasm');
+    expect(heapLayerApplies()).toBe(true);
+    const heap = run();
+    heap.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(ownMemory[i])));
+    expect(heap[0].filter((v) => v === 0).length).toBeGreaterThan(mask.dropped.length); // the mask and ReLU zeros
   });
 
   test('a BRP trains, ranks, and frees every tensor', async () => {
