@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwModuleBytes, type SimdExports, type StepScalars } from './adamw-simd.ts';
-import { heapOffset, isSharedMemory, wasmHeapMemory, type WasmHeapBackend } from './host-values.ts';
+import { heapOffset, isSharedMemory, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
 import { simdSupported } from './wasm-asm.ts';
 
 const KERNEL = 'BrpNasAdamW';
@@ -24,13 +24,10 @@ function adamwOn(memory: WebAssembly.Memory): SimdExports['adamw'] {
   return adamw;
 }
 
-let registered = false;
-
-function registerKernel(): void {
-  if (registered) return;
-  registered = true;
+/** This file's kernels of the wasm backend, registered at first use (registerMissingKernels). */
+const KERNELS: tf.KernelConfig[] = [
   // {w, g, m, v} → new weights; m and v are updated in place (they belong to the optimizer alone)
-  tf.registerKernel({
+  {
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -50,8 +47,8 @@ function registerKernel(): void {
       adamwOn(memory)(offsets[0], offsets[1], offsets[2], offsets[3], bytes, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.epsilon, s.stepSize, s.secondMomentScale, s.decay, heapOffset(heap, out));
       return out;
     },
-  });
-}
+  },
+];
 
 /**
  * Whether a variable of `size` values can be updated on the heap: the wasm backend with SIMD, and
@@ -75,7 +72,7 @@ export function createHeapMoments(shape: number[]): HeapMoments {
 /** One AdamW step of `weights` with `gradient`: the new weights (a new tensor); the moments change in place. */
 export function heapAdamWStep(weights: tf.Tensor, gradient: tf.Tensor, moments: HeapMoments, step: StepScalars): tf.Tensor {
   if (tf.getBackend() !== 'wasm') throw new Error(`heap-adamw: the optimizer was built on the wasm backend, the active one is ${tf.getBackend()}`);
-  registerKernel();
+  registerMissingKernels(KERNELS);
   const { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } = step;
   return tf.engine().runKernel(KERNEL, { w: weights, g: gradient, m: moments.m, v: moments.v }, { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

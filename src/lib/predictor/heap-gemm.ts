@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from './gemm-simd.ts';
 import { simdSupported } from './wasm-asm.ts';
-import { heapOffset, wasmHeapMemory, type WasmHeapBackend } from './host-values.ts';
+import { heapOffset, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
 
 const FORWARD = 'BrpNasDenseForward';
 const INPUT_GRAD = 'BrpNasDenseInputGrad';
@@ -52,30 +52,27 @@ function heapKernel(
   };
 }
 
-let registered = false;
-
-function registerKernels(): void {
-  if (registered) return;
-  registered = true;
+/** This file's kernels of the wasm backend, registered at first use (registerMissingKernels). */
+const KERNELS: tf.KernelConfig[] = [
   // forward {x [m×k], w [k×n]} → [m×n]
-  tf.registerKernel({
+  {
     kernelName: FORWARD,
     backendName: 'wasm',
     kernelFunc: heapKernel(['x', 'w'], (x, w) => ({ rows: x[0], inWidth: x[1], outWidth: w[1], out: [x[0], w[1]], agree: x[1] === w[0] }), (kernels, [x, w], z, m, k) => kernels.forward(x, w, z, m, k)),
-  });
+  },
   // input gradient {dz [m×n], w [k×n]} → [m×k]
-  tf.registerKernel({
+  {
     kernelName: INPUT_GRAD,
     backendName: 'wasm',
     kernelFunc: heapKernel(['dz', 'w'], (dz, w) => ({ rows: dz[0], inWidth: w[0], outWidth: w[1], out: [dz[0], w[0]], agree: dz[1] === w[1] }), (kernels, [dz, w], dx, m) => kernels.inputGrad!(dz, w, dx, m)),
-  });
+  },
   // weight gradient {x [m×k], dz [m×n]} → [k×n]; the m = 0 case is the zero fill above
-  tf.registerKernel({
+  {
     kernelName: WEIGHT_GRAD,
     backendName: 'wasm',
     kernelFunc: heapKernel(['x', 'dz'], (x, dz) => ({ rows: x[0], inWidth: x[1], outWidth: dz[1], out: [x[1], dz[1]], agree: x[0] === dz[0] }), (kernels, [x, dz], dw, m, k) => kernels.weightGrad(x, dz, dw, k, m)),
-  });
-}
+  },
+];
 
 /** Whether x [·×inWidth]·w [inWidth×outWidth] runs on the heap kernels on the active backend. */
 export function heapGemmApplies(inWidth: number, outWidth: number): boolean {
@@ -90,7 +87,7 @@ const runKernel = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKe
  * feature count); otherwise it is a tfjs matMul.
  */
 export function denseOnHeap(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  registerKernels();
+  registerMissingKernels(KERNELS);
   const op = tf.customGrad((a, b, save) => {
     const x2 = a as tf.Tensor2D;
     const w2 = b as tf.Tensor2D;

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerModuleBytes, type LayerExports } from './layer-simd.ts';
-import { heapOffset, isSharedMemory, wasmHeapMemory, type WasmHeapBackend } from './host-values.ts';
+import { heapOffset, isSharedMemory, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
 import { simdSupported } from './wasm-asm.ts';
 
 const FORWARD = 'BrpNasLayerForward';
@@ -44,13 +44,10 @@ function checkedShape(matrices: tf.TensorInfo[], vectors: tf.TensorInfo[]): [num
   return [rows, width];
 }
 
-let registered = false;
-
-function registerKernels(): void {
-  if (registered) return;
-  registered = true;
+/** This file's kernels of the wasm backend, registered at first use (registerMissingKernels). */
+const KERNELS: tf.KernelConfig[] = [
   // {xw, bias, gain, shift} → [out (dropped entries zeroed), norm, rstd]
-  tf.registerKernel({
+  {
     kernelName: FORWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -66,9 +63,9 @@ function registerKernels(): void {
       for (const i of dropped) values[i] = 0;
       return outputs;
     },
-  });
+  },
   // {dy, out, norm, rstd, gain} → [dxw, dbias, dgain, dshift]
-  tf.registerKernel({
+  {
     kernelName: BACKWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -85,8 +82,8 @@ function registerKernels(): void {
       layerOn(memory).backward(inOffsets[0], inOffsets[1], inOffsets[2], inOffsets[3], inOffsets[4], dIn, dBias, dGain, dShift, rows, width * 4, scale, width);
       return outputs;
     },
-  });
-}
+  },
+];
 
 /** Whether the layer op runs on the heap here: the wasm backend with SIMD. */
 export function heapLayerApplies(): boolean {
@@ -100,7 +97,7 @@ export function heapLayerApplies(): boolean {
 export function normReluDropoutOnHeap(
   xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, dropped: Int32Array, scale: number, epsilon: number,
 ): tf.Tensor2D {
-  registerKernels();
+  registerMissingKernels(KERNELS);
   const op = tf.customGrad((xwIn, biasIn, gainIn, shiftIn, save) => {
     const [out, norm, rstd] = tf.engine().runKernel(FORWARD, { xw: xwIn as tf.Tensor, bias: biasIn as tf.Tensor, gain: gainIn as tf.Tensor, shift: shiftIn as tf.Tensor }, { scale, epsilon, dropped } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     (save as tf.GradSaveFunc)([out, norm, rstd, gainIn as tf.Tensor]);

@@ -67,3 +67,8 @@ export function heapOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
   if (!data) throw new Error('a tensor has no data on the wasm backend');
   return data.memoryOffset;
 }
+
+/** Registers the kernels that are not registered yet (idempotent; a map lookup per kernel). */
+export function registerMissingKernels(configs: readonly tf.KernelConfig[]): void {
+  for (const config of configs) if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+}
