@@ -94,8 +94,8 @@ describe('AdamW update paths', () => {
     const reference = kernels();
     // Limit 7: every tensor but the [5, 4] one in JS.
     const mixed = train('mixed', { jsUpdateLimit: 7, simdUpdate: false });
-    expect(reference.paths).toEqual({ js: 0, simd: 0, kernels: 4 });
-    expect(mixed.paths).toEqual({ js: 3, simd: 0, kernels: 1 });
+    expect(reference.paths).toEqual({ js: 0, heap: 0, simd: 0, kernels: 4 });
+    expect(mixed.paths).toEqual({ js: 3, heap: 0, simd: 0, kernels: 1 });
     reference.values.forEach((values, i) => expect(maxAbsDiff(values, mixed.values[i])).toBeLessThan(1e-6));
     // Not trivially equal: every tensor moved.
     mixed.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
@@ -105,7 +105,7 @@ describe('AdamW update paths', () => {
     expect(simdSupported()).toBe(true);
     const reference = kernels();
     const simd = train('simd', { jsUpdateLimit: 0, simdUpdate: true });
-    expect(simd.paths).toEqual({ js: 0, simd: 4, kernels: 0 });
+    expect(simd.paths).toEqual({ js: 0, heap: 0, simd: 4, kernels: 0 });
     simd.values.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(reference.values[i])));
     simd.values.forEach((values, i) => expect(maxAbsDiff(values, initial[i])).toBeGreaterThan(0.01));
   });
@@ -123,7 +123,7 @@ describe('AdamW update paths', () => {
     const small = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES]), true, 'adamw-default-small');
     const big = tf.variable(tf.zeros([SMALL_VARIABLE_VALUES + 1]), true, 'adamw-default-big');
     const optimizer = new AdamW([small, big], { weightDecay: 0 });
-    expect(optimizer.paths).toEqual({ js: 1, simd: 1, kernels: 0 });
+    expect(optimizer.paths).toEqual({ js: 1, heap: 0, simd: 1, kernels: 0 });
     optimizer.dispose();
     tf.dispose([small, big]);
   });

@@ -74,11 +74,13 @@ export interface AdamWOptions {
 type Slot =
   | { kind: 'kernels'; variable: tf.Variable; m: tf.Variable; v: tf.Variable }
   | { kind: 'js'; variable: tf.Variable; m: Float32Array; v: Float32Array }
+  /** The SIMD loop on the wasm heap, the moments kept there (heap-adamw.ts). */
+  | { kind: 'heap'; variable: tf.Variable; moments: HeapMoments }
   /**
-   * `heap`: the moments in the wasm heap (heap-adamw.ts); otherwise `index` into the own-memory
-   * SIMD state, and `synced`: the variable's data the module's copy of the weights equals.
+   * The SIMD loop in its own memory (other backends, or sizes the heap loop does not take):
+   * `index` into its state, and `synced`: the variable's data the module's copy of the weights equals.
    */
-  | { kind: 'simd'; variable: tf.Variable; heap: HeapMoments | null; index: number; synced: tf.DataId | null };
+  | { kind: 'simd'; variable: tf.Variable; index: number; synced: tf.DataId | null };
 
 /**
  * The JS update of one variable; m and v are updated in place, the new weights returned in a
@@ -120,9 +122,9 @@ export class AdamW {
     this.slots = variables.map((variable): Slot => {
       if (variable.size <= jsUpdateLimit) return { kind: 'js', variable, m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
       if (simdUpdate) {
-        if (heapAdamWApplies(variable.size)) return { kind: 'simd', variable, heap: createHeapMoments(variable.shape), index: -1, synced: null };
+        if (heapAdamWApplies(variable.size)) return { kind: 'heap', variable, moments: createHeapMoments(variable.shape) };
         simdSizes.push(variable.size);
-        return { kind: 'simd', variable, heap: null, index: simdSizes.length - 1, synced: null };
+        return { kind: 'simd', variable, index: simdSizes.length - 1, synced: null };
       }
       return {
         kind: 'kernels',
@@ -135,10 +137,10 @@ export class AdamW {
     this.simd = simdSizes.length > 0 ? new SimdAdamW(simdSizes) : null;
   }
 
-  /** How many variables each path updates. */
-  get paths(): { js: number; simd: number; kernels: number } {
+  /** How many variables each path updates (`heap` and `simd`: the SIMD loop on the wasm heap or in its own memory). */
+  get paths(): { js: number; heap: number; simd: number; kernels: number } {
     const count = (kind: Slot['kind']) => this.slots.filter((slot) => slot.kind === kind).length;
-    return { js: count('js'), simd: count('simd'), kernels: count('kernels') };
+    return { js: count('js'), heap: count('heap'), simd: count('simd'), kernels: count('kernels') };
   }
 
   /**
@@ -162,8 +164,8 @@ export class AdamW {
           slot.variable.assign(tf.tensor(next, slot.variable.shape, 'float32'));
           continue;
         }
-        if (slot.kind === 'simd' && slot.heap) {
-          slot.variable.assign(heapAdamWStep(slot.variable, g, slot.heap, scalars));
+        if (slot.kind === 'heap') {
+          slot.variable.assign(heapAdamWStep(slot.variable, g, slot.moments, scalars));
           continue;
         }
         if (slot.kind === 'simd') {
@@ -192,7 +194,7 @@ export class AdamW {
   dispose(): void {
     for (const slot of this.slots) {
       if (slot.kind === 'kernels') tf.dispose([slot.m, slot.v]);
-      if (slot.kind === 'simd' && slot.heap) tf.dispose([slot.heap.m, slot.heap.v]);
+      if (slot.kind === 'heap') tf.dispose([slot.moments.m, slot.moments.v]);
     }
   }
 }
