@@ -81,7 +81,15 @@ const COMMON = {
   targetScale: 'linear',
 } as const satisfies Partial<PredictorConfig>;
 
-/** `lat_gcn_nasbench201_desktop.yaml`: latency regressor. */
+/**
+ * `lat_gcn_nasbench201_desktop.yaml`: latency regressor. Measured (bench-results/latency-budget.md,
+ * desktop CPU, seed 0, keeping the last epoch as eagle does, WASM on this 2-core machine, commit
+ * 963a282): eagle ±1/5/10/20 % 0.403/0.884/0.974/0.999, Spearman 0.993, Kendall 0.937, early stop
+ * at epoch 186, 20.9 min (the official code: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min);
+ * EdgeTPU 0.231/0.688/0.895/0.974, 0.979, 0.880, epoch 123, 13.5 min (official: 0.191/0.665/0.872/0.971,
+ * 0.975, 0.869 in 36 min). Batch 1 means 900 optimizer steps per epoch: no paper-config run fits in
+ * 5 min here, hence {@link LATENCY_THOROUGH_PRESET}.
+ */
 export const LATENCY_PRESET: Readonly<PredictorConfig> = Object.freeze({
   ...COMMON,
   dropout: 0.002,
@@ -112,8 +120,8 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(3
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
  * with cosine annealing, keeping the last epoch. Measured (bench-results/predictor.md, seeds 0-2,
- * WASM on this 2-core machine, commit e4507e9, 2026-11-29), mean eagle ±1/5/10/20 %, Spearman,
- * Kendall, 4.5-5.0 min per run (272-302 s): desktop CPU 0.383/0.864/0.968/0.998, 0.992, 0.931
+ * WASM on this 2-core machine, commit 963a282, 2026-11-29; the same metrics as at e4507e9), mean
+ * eagle ±1/5/10/20 %, Spearman, Kendall, 3.7-4.5 min per run (225-273 s): desktop CPU 0.383/0.864/0.968/0.998, 0.992, 0.931
  * (official code, seed 0: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine;
  * every seed is at least that on every column at its three decimals); EdgeTPU
  * 0.239/0.697/0.899/0.974, 0.979, 0.881 (official: 0.191/0.665/0.872/0.971, 0.975, 0.869; every

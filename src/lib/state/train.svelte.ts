@@ -35,7 +35,7 @@ export type Preset = 'paper' | 'fast' | 'thorough' | 'small';
 export const PRESET_LABELS: Record<Preset, string> = {
   paper: "paper config (eagle's YAML)",
   fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
-  thorough: 'thorough latency config (batch 8, 120 epochs, 4.5-5 min on 2 cores: not the paper\'s)',
+  thorough: 'thorough latency config (batch 8, 120 epochs, 4-5 min on 2 cores: not the paper\'s)',
   small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
 };
 
