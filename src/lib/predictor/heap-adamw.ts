@@ -8,8 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwModuleBytes, type SimdExports, type StepScalars } from './adamw-simd.ts';
-import { heapOffset, isSharedMemory, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
-import { simdSupported } from './wasm-asm.ts';
+import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const KERNEL = 'BrpNasAdamW';
 const instances = new WeakMap<WebAssembly.Memory, SimdExports['adamw']>();
@@ -31,9 +30,7 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const heap = backend as unknown as WasmHeapBackend;
-      const memory = wasmHeapMemory(backend);
-      if (!memory) throw new Error('heap-adamw: the wasm backend exposes no memory');
+      const { heap, memory } = wasmHeapOf(backend, 'heap-adamw');
       const [w, g, m, v] = (['w', 'g', 'm', 'v'] as const).map((name) => inputs[name] as tf.TensorInfo);
       // The loop trusts its sizes: a mismatch would read or write other heap data, not fail.
       const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
@@ -55,7 +52,7 @@ const KERNELS: tf.KernelConfig[] = [
  * a size in whole 4-lane groups (heap buffers are not padded, and the loop covers 4 values at once).
  */
 export function heapAdamWApplies(size: number): boolean {
-  return size > 0 && size % 4 === 0 && tf.getBackend() === 'wasm' && simdSupported() && wasmHeapMemory(tf.backend()) !== null;
+  return size > 0 && size % 4 === 0 && heapKernelsAvailable();
 }
 
 /** The two moment buffers of one variable, zero at first; updated in place by {@link heapAdamWStep}. */

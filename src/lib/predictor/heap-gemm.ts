@@ -9,8 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from './gemm-simd.ts';
-import { simdSupported } from './wasm-asm.ts';
-import { heapOffset, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
+import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const FORWARD = 'BrpNasDenseForward';
 const INPUT_GRAD = 'BrpNasDenseInputGrad';
@@ -37,9 +36,7 @@ function heapKernel(
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 2 || b.shape.length !== 2) {
       throw new Error(`heap-gemm: 2-D float32 inputs expected, got ${a.dtype} [${a.shape}] and ${b.dtype} [${b.shape}]`);
     }
-    const heap = backend as unknown as WasmHeapBackend;
-    const memory = wasmHeapMemory(backend);
-    if (!memory) throw new Error('heap-gemm: the wasm backend exposes no memory');
+    const { heap, memory } = wasmHeapOf(backend, 'heap-gemm');
     // Offsets before the output is allocated (heapOffset's rule).
     const { rows, inWidth, outWidth, out: outShape, agree } = shapeOf(a.shape, b.shape);
     if (!agree) throw new Error(`heap-gemm: the shapes [${a.shape}] and [${b.shape}] do not fit together`);
@@ -76,7 +73,7 @@ const KERNELS: tf.KernelConfig[] = [
 
 /** Whether x [·×inWidth]·w [inWidth×outWidth] runs on the heap kernels on the active backend. */
 export function heapGemmApplies(inWidth: number, outWidth: number): boolean {
-  return enabled && tf.getBackend() === 'wasm' && simdSupported() && gemmShapeSupported(inWidth, outWidth) && wasmHeapMemory(tf.backend()) !== null;
+  return enabled && gemmShapeSupported(inWidth, outWidth) && heapKernelsAvailable();
 }
 
 const runKernel = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs, {}) as tf.Tensor2D;

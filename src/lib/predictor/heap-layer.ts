@@ -9,8 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerModuleBytes, type LayerExports } from './layer-simd.ts';
-import { heapOffset, isSharedMemory, registerMissingKernels, type WasmHeapBackend, wasmHeapMemory } from './host-values.ts';
-import { simdSupported } from './wasm-asm.ts';
+import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const FORWARD = 'BrpNasLayerForward';
 const BACKWARD = 'BrpNasLayerBackward';
@@ -24,12 +23,6 @@ function layerOn(memory: WebAssembly.Memory): LayerExports {
     instances.set(memory, layer);
   }
   return layer;
-}
-
-function heapOf(backend: unknown): { heap: WasmHeapBackend; memory: WebAssembly.Memory } {
-  const memory = wasmHeapMemory(backend);
-  if (!memory) throw new Error('heap-layer: the wasm backend exposes no memory');
-  return { heap: backend as WasmHeapBackend, memory };
 }
 
 /** [rows, width] of a float32 matrix whose vectors (bias, gain, …) all have `width` values. */
@@ -51,7 +44,7 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: FORWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { heap, memory } = heapOf(backend);
+      const { heap, memory } = wasmHeapOf(backend, 'heap-layer');
       const [xw, bias, gain, shift] = (['xw', 'bias', 'gain', 'shift'] as const).map((name) => inputs[name] as tf.TensorInfo);
       const [rows, width] = checkedShape([xw], [bias, gain, shift]);
       const { scale, epsilon, dropped } = attrs as unknown as { scale: number; epsilon: number; dropped: Int32Array };
@@ -69,7 +62,7 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: BACKWARD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { heap, memory } = heapOf(backend);
+      const { heap, memory } = wasmHeapOf(backend, 'heap-layer');
       const [dy, out, norm, rstd, gain] = (['dy', 'out', 'norm', 'rstd', 'gain'] as const).map((name) => inputs[name] as tf.TensorInfo);
       const [rows, width] = checkedShape([dy, out, norm], [gain]);
       if (rstd.dtype !== 'float32' || rstd.shape.length !== 1 || rstd.shape[0] !== rows) throw new Error(`heap-layer: rstd [${rows}] expected, got [${rstd.shape}]`);
@@ -87,7 +80,7 @@ const KERNELS: tf.KernelConfig[] = [
 
 /** Whether the layer op runs on the heap here: the wasm backend with SIMD. */
 export function heapLayerApplies(): boolean {
-  return tf.getBackend() === 'wasm' && simdSupported() && wasmHeapMemory(tf.backend()) !== null;
+  return heapKernelsAvailable();
 }
 
 /**

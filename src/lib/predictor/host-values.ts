@@ -52,6 +52,18 @@ export function wasmHeapMemory(backend: unknown): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
+/** A kernel's backend as the heap it works on, and that heap's memory; throws, naming `who`, where there is none. */
+export function wasmHeapOf(backend: unknown, who: string): { heap: WasmHeapBackend; memory: WebAssembly.Memory } {
+  const memory = wasmHeapMemory(backend);
+  if (!memory) throw new Error(`${who}: the wasm backend exposes no memory`);
+  return { heap: backend as WasmHeapBackend, memory };
+}
+
+/** Whether our SIMD kernels can run on tfjs's heap here: the active backend is wasm, with SIMD and a reachable memory. */
+export function heapKernelsAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && simdSupported() && wasmHeapMemory(tf.backend()) !== null;
+}
+
 /** Whether `memory` is a shared one (tfjs's threaded build, on cross-origin isolated pages). */
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
