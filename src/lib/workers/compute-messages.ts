@@ -14,6 +14,7 @@ import type { PredictorSummary } from '../db/predictors';
 import type { PredictorConfig } from '../predictor/config';
 import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictionTarget } from '../predictor/persist';
+import type { SearchRequest, SearchResponse } from './search-messages';
 
 export type { PredictorSummary } from '../db/predictors';
 export type { PredictionTarget, PredictorProvenance } from '../predictor/persist';
@@ -144,7 +145,8 @@ export type ComputeRequest =
   /** Free the worker's copy of a predictor (a saved one stays saved); answered by `released`. */
   | { type: 'release-predictor'; requestId: number; predictorId: string }
   /** Time a few regression training steps and a plain matmul on the active backend; answered by `speed`. */
-  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number; /** As TrainJob.workers. */ workers?: number };
+  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number; /** As TrainJob.workers. */ workers?: number }
+  | SearchRequest;
 
 /** Compute worker → page. */
 export type ComputeResponse =
@@ -184,4 +186,5 @@ export type ComputeResponse =
   | { type: 'released'; requestId: number; predictorId: string; released: boolean }
   | { type: 'speed'; requestId: number; result: SpeedResult }
   /** A request failed (its other answer will not come); `init` failures carry no requestId. */
-  | { type: 'error'; requestId?: number; message: string };
+  | { type: 'error'; requestId?: number; message: string }
+  | SearchResponse;
