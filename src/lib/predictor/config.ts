@@ -23,8 +23,14 @@ export type RestoreBest = 'best-copy' | 'last-epoch';
  *   the batch (eagle draws one mask per pair occurrence).
  * - `per-pair`: the official behaviour, both models of every pair are embedded (duplicates
  *   included), concatenated and fed to the full 1200→2 head.
+ * - `model-groups` (NOT the paper's batching): an epoch shuffles the training *models* into
+ *   groups of `batchSize` models, and a step takes **all** ordered pairs of one group, each model
+ *   embedded once. A model is embedded once per epoch instead of ≈ 2(n−1)/batch times, so an
+ *   epoch costs n embeddings instead of ≈ 2n(n−1); the pairs seen per epoch are those within a
+ *   group (n(G−1) of the n(n−1)), a different draw each epoch. The loss of a step is the same
+ *   KL sum as `embed-once` on those pairs (tested).
  */
-export type PairMode = 'embed-once' | 'per-pair';
+export type PairMode = 'embed-once' | 'per-pair' | 'model-groups';
 
 /**
  * The scale a regressor's targets are min-max normalised and fitted on.
@@ -48,7 +54,7 @@ export interface PredictorConfig {
   lr: number;
   /** Decoupled weight decay of AdamW (fraction of the weights removed per step, scaled by lr). */
   weightDecay: number;
-  /** Mini-batch size: graphs for regression, ordered pairs for BRP (count). */
+  /** Mini-batch size: graphs for regression, ordered pairs for BRP (count); models per group for pair mode `model-groups`. */
   batchSize: number;
   /** Maximum number of epochs (passes over the training graphs or pairs). */
   epochs: number;
@@ -189,7 +195,8 @@ export function validateConfig(config: unknown, source = 'predictor config'): Pr
   if (!isNonNegativeInteger(c.esPatience)) fail('esPatience', 'a non-negative integer');
   if (c.restoreBest !== 'best-copy' && c.restoreBest !== 'last-epoch') fail('restoreBest', "'best-copy' or 'last-epoch'");
   if (!isNonNegativeInteger(c.seed) || (c.seed as number) > 0xffffffff) fail('seed', 'an integer in [0, 2^32)');
-  if (c.pairMode !== 'embed-once' && c.pairMode !== 'per-pair') fail('pairMode', "'embed-once' or 'per-pair'");
+  if (c.pairMode !== 'embed-once' && c.pairMode !== 'per-pair' && c.pairMode !== 'model-groups') fail('pairMode', "'embed-once', 'per-pair' or 'model-groups'");
+  if (c.pairMode === 'model-groups' && (c.batchSize as number) < 2) fail('batchSize', "at least 2 (models per group) with pairMode 'model-groups'");
   const targetScale = c.targetScale ?? 'linear';
   if (targetScale !== 'linear' && targetScale !== 'log') fail('targetScale', "'linear' or 'log'");
   return {

@@ -61,6 +61,12 @@ export interface TrainingHooks {
    * thread computes whole batches. The trainer prepares them before the first step.
    */
   peers?: GradientPeers;
+  /**
+   * `end`: run the validation pass only after the last epoch (other epochs report NaN). Only for
+   * runs that need no per-epoch validation: cosine schedule, no early stopping, last epoch kept.
+   * Default `epoch` (eagle).
+   */
+  validate?: 'epoch' | 'end';
 }
 
 /** What the validation pass says besides its loss sum, for people watching training. */
@@ -140,6 +146,10 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
   let bestEpoch = -1;
   let stoppedEarly = false;
   let globalStep = 0;
+  const validateAtEndOnly = hooks.validate === 'end';
+  if (validateAtEndOnly && (config.schedule !== 'cosine' || config.esPatience !== 0 || config.restoreBest !== 'last-epoch')) {
+    throw new Error("validate 'end' needs the cosine schedule, esPatience 0 and restoreBest 'last-epoch' (nothing else reads per-epoch validation)");
+  }
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const started = performance.now();
@@ -155,7 +165,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
         steps += 1;
         globalStep += 1;
       }
-      const { loss: valLoss, metrics: valMetrics } = task.validate();
+      const { loss: valLoss, metrics: valMetrics } = !validateAtEndOnly || epoch === config.epochs - 1 ? task.validate() : { loss: Number.NaN, metrics: undefined };
       const best = valLoss < bestValLoss;
       if (best) {
         bestValLoss = valLoss;

@@ -249,15 +249,7 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
       {
         variables: modelVariables(model),
         // A pair (i, j) is coded as i·n + j; all n(n−1) ordered pairs, shuffled per epoch.
-        batches: (epoch) => {
-          const order = shuffledOrder(n * (n - 1), config.seed, epoch);
-          for (let k = 0; k < order.length; k++) {
-            const i = Math.floor(order[k] / (n - 1));
-            const r = order[k] % (n - 1);
-            order[k] = i * n + (r >= i ? r + 1 : r);
-          }
-          return chunk(order, config.batchSize);
-        },
+        batches: (epoch) => config.pairMode === 'model-groups' ? modelGroupBatches(n, config.batchSize, config.seed, epoch) : allPairBatches(epoch),
         loss: batchLossFor(model, setup),
         validate: () => brpValidation(model, train, metric, target0, config.hidden),
       },
@@ -269,4 +261,31 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
     disposeModel(model);
     throw err;
   }
+
+  function allPairBatches(epoch: number): Uint32Array[] {
+    const order = shuffledOrder(n * (n - 1), config.seed, epoch);
+    for (let k = 0; k < order.length; k++) {
+      const i = Math.floor(order[k] / (n - 1));
+      const r = order[k] % (n - 1);
+      order[k] = i * n + (r >= i ? r + 1 : r);
+    }
+    return chunk(order, config.batchSize);
+  }
+}
+
+/**
+ * Pair mode `model-groups`: the models shuffled (per epoch) into groups of `groupSize` (the last
+ * group may be smaller; a group of one has no pair and is dropped), each batch all ordered pairs
+ * i·n + j of one group.
+ */
+export function modelGroupBatches(n: number, groupSize: number, seed: number, epoch: number): Uint32Array[] {
+  const batches: Uint32Array[] = [];
+  for (const group of chunk(shuffledOrder(n, seed, epoch), groupSize)) {
+    if (group.length < 2) continue;
+    const pairs = new Uint32Array(group.length * (group.length - 1));
+    let k = 0;
+    for (const i of group) for (const j of group) if (i !== j) pairs[k++] = i * n + j;
+    batches.push(pairs);
+  }
+  return batches;
 }
