@@ -188,3 +188,11 @@ export type ComputeResponse =
   /** A request failed (its other answer will not come); `init` failures carry no requestId. */
   | { type: 'error'; requestId?: number; message: string }
   | SearchResponse;
+
+/**
+ * The answers that are events of a request (it goes on); every other answer carrying the
+ * request's id ends it (rpc.ts). The search's `search-progress` and `search-iteration` are
+ * events; its `searched` ends it.
+ */
+export const COMPUTE_EVENTS = new Set(['epoch', 'paused', 'resumed', 'search-progress', 'search-iteration'] as const satisfies readonly ComputeResponse['type'][]);
+export type ComputeEventType = typeof COMPUTE_EVENTS extends Set<infer T> ? T : never;

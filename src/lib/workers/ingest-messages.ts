@@ -41,3 +41,7 @@ export type IngestWorkerResponse =
   | { type: 'deleted'; requestId: number; deleted: boolean }
   /** A request failed outright (its other answer will not come). */
   | { type: 'error'; requestId?: number; message: string };
+
+/** The answers that are events of a request (it goes on); every other answer carrying its id ends it (rpc.ts). */
+export const INGEST_EVENTS = new Set(['progress'] as const satisfies readonly IngestWorkerResponse['type'][]);
+export type IngestEventType = typeof INGEST_EVENTS extends Set<infer T> ? T : never;

@@ -126,3 +126,7 @@ export type ProfilerResponse =
  * the same options.
  */
 export const PROFILE_NETWORK = { classes: 10, inputSize: 32, prune: true } as const;
+
+/** The answers that are events of a request (it goes on); `detected`, `profiled` and `error` end it (rpc.ts). */
+export const PROFILER_EVENTS = new Set(['backend-started', 'progress', 'result', 'backend-finished', 'paused', 'resumed'] as const satisfies readonly ProfilerResponse['type'][]);
+export type ProfilerEventType = typeof PROFILER_EVENTS extends Set<infer T> ? T : never;
