@@ -5,7 +5,7 @@
  * The worker holds trained or loaded predictors in memory by id (tfjs variables on the active
  * backend) until they are released or deleted; saving writes a copy to the predictor store.
  */
-import { PauseGate } from './pause-gate';
+import { JobControl } from './job-control';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from '../compute/backend';
 import type { PredictorStore, PredictorSummary } from '../db/predictors';
@@ -32,7 +32,7 @@ export interface ComputeHandlerDeps {
   newId?(): string;
   /** Wall-clock time for `createdAt` (ms since 1970); default `Date.now()`. */
   now?(): number;
-  /** Lets queued messages (pause, cancel) run; default: one macrotask. */
+  /** Lets queued messages (pause, cancel) run; default: one macrotask (job-control.ts). */
   yieldToEvents?(): Promise<void>;
   /**
    * Starts one gradient helper (the worker: a `gradient-helper.worker.ts` Worker). Absent: every
@@ -71,36 +71,12 @@ export function autoTrainingWorkers(backend: BackendReport, cores: number, batch
 }
 
 export const TRAINING_ALREADY_RUNNING = 'A predictor is already training; wait for it, or cancel it first';
-/** How often a running job lets queued messages through (ms): pause and cancel answer within this. */
-const YIELD_EVERY_MS = 25;
 const LEEWAYS = [1, 5, 10, 20] as const;
 const MAX_NAME = 200;
 
 interface Held {
   predictor: Predictor;
   summary: PredictorSummary;
-}
-
-interface RunningJob {
-  requestId: number;
-  controller: AbortController;
-  gate: PauseGate;
-}
-
-function defaultYield(): () => Promise<void> {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  if (immediate) return () => new Promise((resolve) => immediate(resolve));
-  // Browsers: a MessageChannel task is not clamped to 4 ms as nested setTimeouts are.
-  if (typeof MessageChannel === 'function') {
-    const channel = new MessageChannel();
-    const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
-    return () => new Promise((resolve) => {
-      waiting.push(resolve);
-      channel.port2.postMessage(null);
-    });
-  }
-  return () => new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Throws one message naming the field when `opsCode` is not the nb201 table's ops_code by index. */
@@ -240,11 +216,11 @@ function summaryOf(id: string, predictor: Predictor, provenance: PredictorProven
 export function createComputeHandler(deps: ComputeHandlerDeps): (request: ComputeRequest) => Promise<void> {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const now = deps.now ?? (() => Date.now());
-  const yieldToEvents = deps.yieldToEvents ?? defaultYield();
   const held = new Map<string, Held>();
   let backend: Promise<BackendReport> | undefined;
   let opened: Promise<{ store: PredictorStore; notice?: string }> | undefined;
-  let running: RunningJob | undefined;
+  // The one long job (training; a search shares it): pause, resume, cancel and step act on it.
+  const jobs = new JobControl({ post: deps.post, busy: TRAINING_ALREADY_RUNNING, yieldToEvents: deps.yieldToEvents });
   let lastOpsCode: Float64Array | undefined;
   let pool: WorkerPeers | undefined;
 
@@ -288,13 +264,11 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   }
 
   async function train(requestId: number, rawJob: TrainJob): Promise<void> {
-    if (running) throw new Error(TRAINING_ALREADY_RUNNING);
+    if (jobs.running) throw new Error(TRAINING_ALREADY_RUNNING);
     const { job, config, opsCode } = checkTrainJob(rawJob);
-    const controller = new AbortController();
-    const gate = new PauseGate();
     // "paused" is answered once training actually holds (the step in flight has finished).
-    gate.onHold = () => deps.post({ type: 'paused', requestId });
-    running = { requestId, controller, gate };
+    const running = jobs.begin(requestId);
+    const { signal, gate } = running;
     let helpersInUse: WorkerPeers | undefined;
     try {
       const report = await ensureBackend();
@@ -305,17 +279,9 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       const trainTargets = Float64Array.from(job.trainIndices, (index) => job.values[index]);
       const started = performance.now();
       const elapsed = () => performance.now() - started - gate.pausedMs();
-      let lastYield = performance.now();
       const hooks: TrainingHooks = {
-        signal: controller.signal,
-        beforeStep: () => {
-          if (!gate.paused && performance.now() - lastYield < YIELD_EVERY_MS) return;
-          return (async () => {
-            await yieldToEvents();
-            while (gate.paused) await gate.wait();
-            lastYield = performance.now();
-          })();
-        },
+        signal,
+        beforeStep: running.beforeStep,
         onEpoch: (record: EpochRecord) => {
           deps.post({
             type: 'epoch', requestId, epoch: record.epoch, epochs: config.epochs, trainLoss: record.trainLoss,
@@ -367,13 +333,13 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       const transfer = test ? [test.indices.buffer, test.truth.buffer, (test.kind === 'regression' ? test.predicted : test.scores).buffer] : [];
       deps.post({ type: 'trained', requestId, predictorId, summary, result }, transfer);
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (signal.aborted) {
         deps.post({ type: 'cancelled', requestId });
         return;
       }
       throw error;
     } finally {
-      running = undefined;
+      running.end();
       // Frees the helpers' copy of the model; they stay started for the next run.
       await helpersInUse?.release().catch(() => undefined);
     }
@@ -390,7 +356,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   }
 
   async function measureSpeed(requestId: number, rawConfig: PredictorConfig, steps = 8, requestedWorkers?: number): Promise<void> {
-    if (running) throw new Error(TRAINING_ALREADY_RUNNING);
+    if (jobs.running) throw new Error(TRAINING_ALREADY_RUNNING);
     if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`measure-speed: steps must be an integer 1..1000, got ${steps}`);
     const report = await ensureBackend();
     // Two epochs of `steps` steps; the second is timed (the first pays for kernel compilation).
@@ -484,7 +450,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       if (NEEDS_TFJS.has(request.type)) await ensureBackend();
       switch (request.type) {
         case 'init':
-          if (running) throw new Error('The backend cannot change while a predictor is training');
+          if (jobs.running) throw new Error('The backend cannot change while a predictor is training');
           try {
             // Without an override, reuse a choice already under way (a request may have needed tfjs first).
             backend = request.override ? deps.chooseBackend(request.override) : ensureBackend();
@@ -499,19 +465,9 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
           return;
         case 'pause':
         case 'resume':
-        case 'cancel': {
-          if (running?.requestId !== request.requestId) return; // finished meanwhile: nothing to do
-          if (request.type === 'cancel') {
-            running.controller.abort();
-            running.gate.resume();
-          } else if (request.type === 'pause') {
-            running.gate.pause(); // answered with "paused" by the gate's onHold
-          } else {
-            running.gate.resume();
-            deps.post({ type: 'resumed', requestId: request.requestId });
-          }
+        case 'cancel':
+          jobs.control(request); // ignored when that job finished meanwhile
           return;
-        }
         case 'predict-all':
           await predictAll(request.requestId, request.predictorId, request.opsCode);
           return;

@@ -12,7 +12,7 @@
  * idle page gives the main thread nothing to interleave), so neither is "truer" on an idle page;
  * on a page in use only the worker stays undisturbed, hence the default.
  */
-import { PauseGate } from './pause-gate';
+import { JobControl, yieldToEvents } from './job-control';
 import { deviceProfile, isMeasurementBackend, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
 import { profileCells } from '../latency/profiler';
 import type { ModelRunner, ProfilerClock, ProfileProgress } from '../latency/profiler-types';
@@ -95,25 +95,24 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
   let hidden = false;
   let visibilityChanges = 0;
   let resolution: number | undefined;
-  let running: { requestId: number; controller: AbortController; gate: PauseGate } | undefined;
+  const jobs = new JobControl({ post: deps.post, busy: PROFILE_ALREADY_RUNNING });
   const timerResolution = () => (resolution ??= deps.timerResolutionMs());
   const clock: ProfilerClock = { now: deps.now, isHidden: () => hidden, visibilityChanges: () => visibilityChanges, sleep: deps.sleep };
 
   async function profile(request: Extract<ProfilerRequest, { type: 'profile' }>): Promise<void> {
-    if (running) throw new Error(PROFILE_ALREADY_RUNNING);
+    if (jobs.running) throw new Error(PROFILE_ALREADY_RUNNING);
     checkProfileRequest(request);
     const { requestId, backends, cells, referenceCell, settings } = request;
-    const controller = new AbortController();
-    const gate = new PauseGate();
-    running = { requestId, controller, gate };
     // The latest progress held back by the throttle: sent before "paused", so the page shows every
     // step that was timed before the pause took hold.
     let heldBack: Extract<ProfilerResponse, { type: 'progress' }> | null = null;
-    gate.onHold = () => {
-      if (heldBack) deps.post(heldBack);
-      heldBack = null;
-      deps.post({ type: 'paused', requestId });
-    };
+    const job = jobs.begin(requestId, {
+      beforeHold: () => {
+        if (heldBack) deps.post(heldBack);
+        heldBack = null;
+      },
+    });
+    const { signal, gate } = job;
     hidden = request.hidden;
     const indexOf = new Map(cells.map((cell) => [opsToArchStr(cell.ops), cell.index]));
     const runs: BackendRunSummary[] = [];
@@ -121,7 +120,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
       for (const [backendIndex, backend] of backends.entries()) {
         await deps.useBackend(backend);
         if (deps.runner.backend !== backend) throw new Error(`tfjs runs on ${deps.runner.backend}, not on ${backend} as asked`);
-        if (controller.signal.aborted) break;
+        if (signal.aborted) break;
         const environment = await deps.environment({ backend, hidden, timerResolutionMs: timerResolution() });
         const profile = deviceProfile(environment);
         deps.post({ type: 'backend-started', requestId, backend, backendIndex, environment, profile });
@@ -152,7 +151,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           },
           onProgress,
           onResult: (result) => deps.post({ type: 'result', requestId, backend, profileId: profile.id, index: indexOf.get(result.archStr)!, result }),
-          signal: controller.signal,
+          signal,
           pauseGate: gate.wait,
           numTensors: deps.runner.numTensors,
         });
@@ -165,9 +164,9 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
         deps.post({ type: 'backend-finished', requestId, summary });
         if (outcome.cancelled) break;
       }
-      deps.post({ type: 'profiled', requestId, cancelled: controller.signal.aborted, runs });
+      deps.post({ type: 'profiled', requestId, cancelled: signal.aborted, runs });
     } finally {
-      running = undefined;
+      job.end();
     }
   }
 
@@ -183,7 +182,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           return;
         case 'detect': {
           // Detection activates tfjs's default backend: not while a run is timing another one.
-          if (running) throw new Error(PROFILE_ALREADY_RUNNING);
+          if (jobs.running) throw new Error(PROFILE_ALREADY_RUNNING);
           const timerResolutionMs = timerResolution();
           // Default first: once its backend runs, detection can report what it really got (WASM threads).
           const chosen = await deps.chooseDefault();
@@ -196,19 +195,9 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           return;
         case 'pause':
         case 'resume':
-        case 'cancel': {
-          if (running?.requestId !== request.requestId) return; // finished meanwhile: nothing to do
-          if (request.type === 'cancel') {
-            running.controller.abort();
-            running.gate.resume();
-          } else if (request.type === 'pause') {
-            running.gate.pause(); // answered with "paused" once the step in flight is done
-          } else {
-            running.gate.resume();
-            deps.post({ type: 'resumed', requestId: request.requestId });
-          }
+        case 'cancel':
+          jobs.control(request); // ignored when that run finished meanwhile
           return;
-        }
         default:
           throw new Error(`Unknown request ${JSON.stringify((request as { type?: unknown }).type)}`);
       }
@@ -302,16 +291,4 @@ function webglAvailability(): BackendAvailability {
   } catch (error) {
     return { name: 'webgl', available: false, detail: `WebGL failed: ${(error as Error).message}` };
   }
-}
-
-/** One macrotask; a MessageChannel task is not clamped to 4 ms as nested timeouts are. */
-function yieldToEvents(): Promise<void> {
-  const channel = new MessageChannel();
-  return new Promise((resolve) => {
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
