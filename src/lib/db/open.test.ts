@@ -3,8 +3,16 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it, vi } from 'vitest';
 import { MEMORY_ONLY, UPGRADED_ELSEWHERE } from './errors';
 import { BLOCKED_BY_OLDER_TAB, openDatabase, openStore } from './open';
-import { DB_NAME, DB_VERSION, MIGRATIONS, type Migration } from './schema';
+import type { StoreNames } from 'idb';
+import { DB_NAME, DB_VERSION, MIGRATIONS, type BrpNasLabDB, type LabDatabase, type Migration } from './schema';
 import { fixtureDataset } from './test-fixtures';
+
+/** Every record of each store, in key order. */
+async function dump(db: LabDatabase, stores: StoreNames<BrpNasLabDB>[]): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const store of stores) out[store] = await db.getAll(store);
+  return out;
+}
 
 /** Opens the database without our code, as another tab would (it ignores versionchange). */
 function rawOpen(factory: IDBFactory, version: number): Promise<IDBDatabase> {
@@ -15,14 +23,14 @@ function rawOpen(factory: IDBFactory, version: number): Promise<IDBDatabase> {
   });
 }
 
-describe('schema v1', () => {
+describe('schema v2', () => {
   it('creates every store with its key and indexes', async () => {
     const factory = new IDBFactory();
     const db = await openDatabase(factory, MIGRATIONS, 5000);
     expect(db.version).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(1);
-    expect([...db.objectStoreNames].sort()).toEqual(['columns', 'datasets', 'measurements', 'predictors', 'profiles', 'searchRuns']);
-    const tx = db.transaction(['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles']);
+    expect(DB_VERSION).toBe(2);
+    expect([...db.objectStoreNames].sort()).toEqual(['columns', 'datasets', 'measurements', 'predictors', 'profiles', 'searchCheckpoints', 'searchRuns']);
+    const tx = db.transaction(['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles', 'searchCheckpoints']);
     expect(tx.objectStore('datasets').keyPath).toBe('id');
     expect(tx.objectStore('columns').keyPath).toEqual(['datasetId', 'name']);
     const measurements = tx.objectStore('measurements');
@@ -30,7 +38,28 @@ describe('schema v1', () => {
     expect(measurements.autoIncrement).toBe(true);
     expect(measurements.index('byProfile').keyPath).toBe('profileId');
     expect(measurements.index('byArch').keyPath).toBe('archIndex');
-    for (const name of ['predictors', 'searchRuns', 'profiles'] as const) expect(tx.objectStore(name).keyPath).toBe('id');
+    for (const name of ['predictors', 'searchRuns', 'profiles', 'searchCheckpoints'] as const) expect(tx.objectStore(name).keyPath).toBe('id');
+    db.close();
+  });
+
+  it('upgrades a v1 database to v2 without losing a record of any store', async () => {
+    const factory = new IDBFactory();
+    const v1db = await openDatabase(factory, MIGRATIONS.slice(0, 1), 5000);
+    expect(v1db.version).toBe(1);
+    const dataset = fixtureDataset('nb201', 1);
+    await v1db.put('datasets', dataset.meta);
+    for (const [name, values] of Object.entries(dataset.columns)) await v1db.put('columns', { datasetId: 'nb201', name, values });
+    await v1db.add('measurements', { profileId: 'p', archIndex: 7 });
+    await v1db.put('predictors', { id: 'calibrated:x', predictor: { weights: new Float32Array([1, 2]) } } as never);
+    await v1db.put('searchRuns', { id: 'old-run', note: 'kept' } as never);
+    await v1db.put('profiles', { id: 'device:p' });
+    const before = await dump(v1db, ['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles']);
+    v1db.close();
+
+    const db = await openDatabase(factory, MIGRATIONS, 5000);
+    expect(db.version).toBe(2);
+    expect(await dump(db, ['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles'])).toEqual(before);
+    expect(await db.count('searchCheckpoints')).toBe(0);
     db.close();
   });
 
@@ -41,17 +70,17 @@ describe('schema v1', () => {
     await first.store.putDataset(v1.meta, v1.columns);
     first.store.close();
 
-    const initial = vi.fn(MIGRATIONS[0]);
+    const shipped = MIGRATIONS.map((step) => vi.fn(step));
     const addNotes: Migration = vi.fn((db) => {
       (db as unknown as IDBDatabase).createObjectStore('notes', { keyPath: 'id' });
     });
-    const upgraded = await openStore(factory, { migrations: [initial, addNotes] });
+    const upgraded = await openStore(factory, { migrations: [...shipped, addNotes] });
     expect(upgraded.mode).toBe('indexeddb');
-    expect(initial).not.toHaveBeenCalled();
+    for (const step of shipped) expect(step).not.toHaveBeenCalled();
     expect(addNotes).toHaveBeenCalledTimes(1);
     expect((await upgraded.store.loadTable('nb201'))?.columns).toEqual(v1.columns);
     upgraded.store.close();
-    const db = await rawOpen(factory, 2);
+    const db = await rawOpen(factory, DB_VERSION + 1);
     expect([...db.objectStoreNames]).toContain('notes');
     db.close();
   });
@@ -60,13 +89,13 @@ describe('schema v1', () => {
     const factory = new IDBFactory();
     (await openStore(factory)).store.close();
     const broken: Migration = () => {
-      throw new Error('step 2 is broken');
+      throw new Error(`step ${DB_VERSION + 1} is broken`);
     };
-    const opened = await openStore(factory, { migrations: [MIGRATIONS[0], broken] });
+    const opened = await openStore(factory, { migrations: [...MIGRATIONS, broken] });
     expect(opened.mode).toBe('memory');
-    expect(opened.notice).toBe(`IndexedDB is unavailable (Error: step 2 is broken); ${MEMORY_ONLY}`);
-    const db = await rawOpen(factory, 1);
-    expect(db.version).toBe(1);
+    expect(opened.notice).toBe(`IndexedDB is unavailable (Error: step ${DB_VERSION + 1} is broken); ${MEMORY_ONLY}`);
+    const db = await rawOpen(factory, DB_VERSION);
+    expect(db.version).toBe(DB_VERSION);
     db.close();
   });
 });

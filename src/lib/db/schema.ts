@@ -78,6 +78,8 @@ export interface BrpNasLabDB extends DBSchema {
   predictors: { key: string; value: KeyedRecord };
   searchRuns: { key: string; value: KeyedRecord };
   profiles: { key: string; value: KeyedRecord };
+  /** v2: the latest checkpoint of each search run, keyed by the run's id (kept apart: a predictor is megabytes). */
+  searchCheckpoints: { key: string; value: KeyedRecord };
 }
 
 export type LabDatabase = IDBPDatabase<BrpNasLabDB>;
@@ -97,7 +99,15 @@ function createInitialStores(db: LabDatabase): void {
   db.createObjectStore('profiles', { keyPath: 'id' });
 }
 
-export const MIGRATIONS: readonly Migration[] = [createInitialStores];
+/**
+ * v1 → v2: search checkpoints get a store of their own, so that listing the runs (in `searchRuns`)
+ * never reads the megabytes of predictor weights a checkpoint holds. Existing data is untouched.
+ */
+function addSearchCheckpoints(db: LabDatabase): void {
+  db.createObjectStore('searchCheckpoints', { keyPath: 'id' });
+}
+
+export const MIGRATIONS: readonly Migration[] = [createInitialStores, addSearchCheckpoints];
 
 export const DB_VERSION = MIGRATIONS.length;
 
