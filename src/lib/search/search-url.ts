@@ -1,0 +1,119 @@
+/**
+ * The Search view's shareable settings (one property table serialised to the URL hash, as the
+ * other views do) and the checks the page makes before anything runs that need the tables: the
+ * latency device must exist and a limit must admit at least one cell. Keys carry an `s.` prefix
+ * so they never collide with the other views' keys in the joined hash.
+ */
+import type { PropSpec } from '../state/url-hash';
+import { NB201_NUM_CELLS } from '../spaces/nb201';
+import type { SearchSettings } from '../workers/search-messages';
+import { METHOD_PRESETS } from './presets';
+import type { SearchDataset, SearchMethod } from './types';
+
+export const SEARCH_METHODS = Object.keys(METHOD_PRESETS) as SearchMethod[];
+export const SEARCH_DATASETS: SearchDataset[] = ['cifar100', 'cifar10', 'imagenet16-120'];
+
+export const SEARCH_PROPS = {
+  /** The search method (types.ts SearchMethod). */
+  's.method': { type: 'string', default: 'brp-nas', oneOf: SEARCH_METHODS } as PropSpec<string>,
+  /** The method's preset (presets.ts); '' = the method's default (its first). */
+  's.preset': { type: 'string', default: '' } as PropSpec<string>,
+  's.dataset': { type: 'string', default: 'cifar100', oneOf: SEARCH_DATASETS } as PropSpec<string>,
+  /** Queries (unique cells read from the benchmark); checked before a run, not here, so a bad one gets its message. */
+  's.budget': { type: 'int', default: 100 } as PropSpec<number>,
+  's.seed': { type: 'int', default: 0 } as PropSpec<number>,
+  /** The latency device: `<dataset>:<column>` of a latency table, or `calibrated:<id>`; '' = none. */
+  's.device': { type: 'string', default: '' } as PropSpec<string>,
+  /** The latency limit (ms) on that device; '' = no limit. Text, so that 2.5 survives and a bad value gets a message. */
+  's.ms': { type: 'string', default: '' } as PropSpec<string>,
+  /** 1 = Pareto mode (accuracy against the device's latency, no limit). */
+  's.pareto': { type: 'int', default: 0 } as PropSpec<number>,
+};
+
+export interface SearchProps {
+  's.method': string;
+  's.preset': string;
+  's.dataset': string;
+  's.budget': number;
+  's.seed': number;
+  's.device': string;
+  's.ms': string;
+  's.pareto': number;
+}
+
+/** The preset a run uses: the one named, or the method's default when none is. */
+export function presetOf(props: SearchProps): string {
+  return props['s.preset'] || METHOD_PRESETS[props['s.method'] as SearchMethod]?.[0] || 'default';
+}
+
+/** The limit in ms, NaN when the text is not a number; null when there is none. */
+export function limitOf(props: SearchProps): number | null {
+  const text = props['s.ms'].trim();
+  return text === '' ? null : Number(text);
+}
+
+/**
+ * The settings the worker receives. `deviceLabel` is what the constraint says it is (the device
+ * as the user sees it). The values are passed through unchecked: `checkSearchSettings` names a bad one.
+ */
+export function settingsOf(props: SearchProps, deviceLabel: string): SearchSettings {
+  const ms = limitOf(props);
+  const pareto = props['s.pareto'] === 1;
+  return {
+    method: props['s.method'] as SearchMethod,
+    config: presetOf(props),
+    dataset: props['s.dataset'] as SearchDataset,
+    budget: props['s.budget'],
+    seed: props['s.seed'],
+    constraint: ms === null || pareto ? null : { device: deviceLabel, ms },
+    pareto,
+  };
+}
+
+/** The URL properties that give back a stored run's settings (to resume or show it). */
+export function propsOf(settings: SearchSettings, deviceId: string | null): SearchProps {
+  return {
+    's.method': settings.method,
+    's.preset': settings.config === METHOD_PRESETS[settings.method]?.[0] ? '' : settings.config,
+    's.dataset': settings.dataset,
+    's.budget': settings.budget,
+    's.seed': settings.seed,
+    's.device': deviceId ?? '',
+    's.ms': settings.constraint ? String(settings.constraint.ms) : '',
+    's.pareto': settings.pareto ? 1 : 0,
+  };
+}
+
+/** Whether these props need a latency device (a limit or Pareto mode). */
+export function needsDevice(props: SearchProps): boolean {
+  return props['s.pareto'] === 1 || limitOf(props) !== null;
+}
+
+/** The fastest cell of a latency column (ms by NB201 index, NaN = unknown); null when none is known. */
+export function fastestCell(latency: ArrayLike<number>): { index: number; ms: number } | null {
+  let best: { index: number; ms: number } | null = null;
+  for (let i = 0; i < latency.length; i++) {
+    const v = latency[i];
+    if (Number.isFinite(v) && (best === null || v < best.ms)) best = { index: i, ms: v };
+  }
+  return best;
+}
+
+/** A latency in ms the way messages print it: 3 significant digits, no trailing zeros. */
+export function formatMs(ms: number): string {
+  return `${Number(ms.toPrecision(3))} ms`;
+}
+
+/**
+ * Throws one sentence when the limit cannot be used on this device: not a positive number, or
+ * below its fastest cell (`latency`: what the device says per cell, truth or prediction).
+ */
+export function checkLimit(ms: number, latency: ArrayLike<number>, deviceLabel: string): void {
+  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`Latency limit: a number of ms above 0, e.g. 5 (got "${String(ms).slice(0, 20)}")`);
+  const fastest = fastestCell(latency);
+  if (!fastest) throw new Error(`Latency: ${deviceLabel} has no latency for any cell`);
+  if (ms < fastest.ms) throw new Error(`The fastest cell takes ${formatMs(fastest.ms)} on ${deviceLabel}; a limit of ${formatMs(ms)} admits none`);
+}
+
+/** Cells in the space (for the budget's upper end in messages and inputs). */
+export const SPACE_SIZE = NB201_NUM_CELLS;
