@@ -1,73 +1,71 @@
 /**
  * The page's side of the compute worker (tfjs: backend choice, training, prediction, stored
- * predictors). One worker for the whole page; requests are matched to answers by `requestId`.
+ * predictors, search): the runes bridge over the worker client (workers/rpc.ts). One worker for
+ * the whole page. When it crashes every pending request rejects, `crashed` says why, and
+ * `restart()` starts a fresh one.
  */
 import type { BackendName, BackendReport } from '../compute/backend';
-import type { ComputeRequest, ComputeResponse } from '../workers/compute-messages';
+import { COMPUTE_EVENTS, type ComputeEventType, type ComputeRequest, type ComputeResponse } from '../workers/compute-messages';
+import { RpcClient, type RpcAnswer, type RpcEvent } from '../workers/rpc';
 
-export type ComputeAnswer = Exclude<ComputeResponse, { type: 'backend' }>;
-type Answer = ComputeAnswer;
-/** Answers that end a request; every other answer (epoch, paused, resumed) is an event of it. */
-const FINAL = new Set<Answer['type']>([
-  'trained', 'cancelled', 'predictions', 'saved', 'predictor-list', 'loaded', 'deleted', 'exported', 'imported', 'released', 'speed', 'error',
-]);
+/** An answer that ends a compute request (an `error` answer rejects instead). */
+export type ComputeAnswer = RpcAnswer<ComputeResponse, ComputeEventType>;
+/** An answer in between (epoch, paused, resumed, search progress). */
+export type ComputeEvent = RpcEvent<ComputeResponse, ComputeEventType>;
 
 export class ComputeClient {
   backend = $state.raw<BackendReport | null>(null);
+  /** The last failure that belongs to no request (backend choice, crash), for the status bar. */
   error = $state<string | null>(null);
-  #worker: Worker | null = null;
-  #nextId = 1;
-  #pending = new Map<number, { resolve(answer: Answer): void; onEvent?(answer: Answer): void }>();
+  /** Why the worker stopped (a sentence for the page), or null while it runs. */
+  crashed = $state<string | null>(null);
+  #override: BackendName | undefined;
+
+  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(
+    () => new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' }),
+    {
+      name: 'compute worker',
+      events: COMPUTE_EVENTS,
+      onUnsolicited: (message) => {
+        if (message.type === 'backend') this.backend = message.report;
+        else if (message.type === 'error') this.error = message.message;
+      },
+      onCrash: (error) => {
+        this.crashed = error.message;
+        this.error = error.message;
+        this.backend = null;
+      },
+    },
+  );
+
+  /**
+   * Sends a request; resolves with the answer that ends it, rejects on an `error` answer or a
+   * crash. `onEvent` receives the answers in between; `expect` narrows (and checks) the answer.
+   */
+  readonly request = this.#rpc.request.bind(this.#rpc);
 
   /** Starts the worker (once) and lets it choose the backend, or the user's `override`. */
   start(override?: BackendName): void {
-    if (!this.#worker) {
-      this.#worker = new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' });
-      this.#worker.onmessage = (event: MessageEvent<ComputeResponse>) => this.#receive(event.data);
-      this.#worker.onerror = (event) => (this.error = `The compute worker failed: ${event.message}`);
-    }
-    this.#worker.postMessage({ type: 'init', override } satisfies ComputeRequest);
+    this.#override = override;
+    this.#rpc.post({ type: 'init', override });
   }
 
-  /**
-   * Sends a request and resolves with its final answer (`error` included); `onEvent` receives the
-   * answers in between (epochs, paused, resumed).
-   */
-  request(message: Exclude<ComputeRequest, { type: 'init' }>, options: { transfer?: Transferable[]; onEvent?(answer: Answer): void } = {}): Promise<Answer> {
-    if (!this.#worker) this.start();
-    const requestId = 'requestId' in message && message.requestId > 0 ? message.requestId : this.#nextId++;
-    return new Promise((resolve) => {
-      this.#pending.set(requestId, { resolve, onEvent: options.onEvent });
-      this.#worker!.postMessage({ ...message, requestId }, options.transfer ?? []);
-    });
+  /** Starts a fresh worker after a crash (with the backend choice of the last `start`). */
+  restart(): void {
+    this.crashed = null;
+    this.error = null;
+    this.backend = null;
+    this.#rpc.restart();
+    this.start(this.#override);
   }
 
-  /** A fresh id, for requests that other messages (pause/resume/cancel) refer to. */
+  /** A fresh id, for requests that other messages (pause/resume/cancel/step) refer to. */
   newRequestId(): number {
-    return this.#nextId++;
+    return this.#rpc.newRequestId();
   }
 
-  /** Sends a message that gets no answer of its own (pause, resume, cancel). */
-  post(message: Extract<ComputeRequest, { type: 'pause' | 'resume' | 'cancel' }>): void {
-    this.#worker?.postMessage(message);
-  }
-
-  #receive(message: ComputeResponse): void {
-    if (message.type === 'backend') {
-      this.backend = message.report;
-      return;
-    }
-    if (message.requestId === undefined) {
-      if (message.type === 'error') this.error = message.message;
-      return;
-    }
-    const pending = this.#pending.get(message.requestId);
-    if (!pending) return;
-    if (FINAL.has(message.type)) {
-      this.#pending.delete(message.requestId);
-      pending.resolve(message as Answer);
-    } else {
-      pending.onEvent?.(message as Answer);
-    }
+  /** Sends a message that gets no answer of its own (pause, resume, cancel, step); dropped after a crash. */
+  post(message: Extract<ComputeRequest, { type: 'pause' | 'resume' | 'cancel' | 'step' }>): void {
+    this.#rpc.post(message);
   }
 }

@@ -11,6 +11,7 @@ import { indicesWithValues, randomSplit } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictorSummary, TrainJob, TrainResult } from '../workers/compute-messages';
+import { WorkerStoppedError } from '../workers/rpc';
 import type { ComputeClient } from './compute.svelte';
 import type { DataState } from './data.svelte';
 import { axisOptions, type AxisOption } from './explorer.svelte';
@@ -118,6 +119,11 @@ export class TrainState {
     return this.#data.compute;
   }
 
+  /** Why the compute worker stopped, or null while it runs (the view then offers `restart`). */
+  get crashed(): string | null {
+    return this.#compute.crashed;
+  }
+
   readonly targets = $derived.by<AxisOption[]>(() => axisOptions(this.#data.datasets, new Set(['latency', 'accuracy'])));
   readonly target = $derived(this.targets.find((t) => t.id === this.settings.target) ?? this.targets[0]);
   readonly isLatency = $derived(this.target?.unit === 'ms');
@@ -193,19 +199,23 @@ export class TrainState {
     this.evaluation = null;
     this.#requestId = this.#compute.newRequestId();
     const points: EpochPoint[] = [];
-    const answer = await this.#compute.request({ type: 'train', requestId: this.#requestId, job }, {
-      onEvent: (event) => {
-        if (event.type === 'epoch') {
-          points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
-          this.epochs = [...points];
-          this.elapsedMs = event.elapsedMs;
-          this.valMetrics = event.valMetrics ?? null;
-        } else if (event.type === 'paused') this.status = 'paused';
-        else if (event.type === 'resumed') this.status = 'running';
-      },
-    });
-    this.status = 'idle';
-    if (answer.type === 'trained') {
+    try {
+      const answer = await this.#compute.request({ type: 'train', requestId: this.#requestId, job }, {
+        expect: ['trained', 'cancelled'],
+        onEvent: (event) => {
+          if (event.type === 'epoch') {
+            points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
+            this.epochs = [...points];
+            this.elapsedMs = event.elapsedMs;
+            this.valMetrics = event.valMetrics ?? null;
+          } else if (event.type === 'paused') this.status = 'paused';
+          else if (event.type === 'resumed') this.status = 'running';
+        },
+      });
+      if (answer.type === 'cancelled') {
+        this.message = 'Training cancelled; nothing was kept.';
+        return;
+      }
       this.result = answer.result;
       this.current = answer.summary;
       this.currentSaved = false;
@@ -213,11 +223,23 @@ export class TrainState {
         const t = answer.result.test;
         this.evaluation = this.#evaluate(answer.predictorId, answer.summary, t.indices, t.kind === 'regression' ? t.predicted : t.scores, job.values);
       }
-    } else if (answer.type === 'cancelled') {
-      this.message = 'Training cancelled; nothing was kept.';
-    } else if (answer.type === 'error') {
-      this.message = answer.message;
+    } catch (err) {
+      // An error answer, or the worker crashed (then the view offers to restart it).
+      this.message = messageOf(err);
+    } finally {
+      this.status = 'idle';
     }
+  }
+
+  /**
+   * Starts a fresh compute worker after a crash. Predictors it held and had not saved are gone
+   * with the old one; the saved ones are listed again.
+   */
+  restart(): void {
+    this.#compute.restart();
+    this.message = null;
+    if (!this.currentSaved) this.current = null;
+    void this.refreshSaved();
   }
 
   pause() {
@@ -256,19 +278,24 @@ export class TrainState {
 
   async save(): Promise<void> {
     if (!this.current) return;
-    const answer = await this.#compute.request({ type: 'save', requestId: 0, predictorId: this.current.id });
-    if (answer.type === 'saved') {
-      this.currentSaved = true;
-      await this.refreshSaved();
-    } else if (answer.type === 'error') this.message = answer.message;
+    try {
+      await this.#compute.request({ type: 'save', predictorId: this.current.id }, { expect: 'saved' });
+    } catch (err) {
+      this.message = messageOf(err);
+      return;
+    }
+    this.currentSaved = true;
+    await this.refreshSaved();
   }
 
   async refreshSaved(): Promise<void> {
-    const answer = await this.#compute.request({ type: 'list-predictors', requestId: 0 });
-    if (answer.type === 'predictor-list') {
+    try {
+      const answer = await this.#compute.request({ type: 'list-predictors' }, { expect: 'predictor-list' });
       this.saved = answer.predictors;
       this.storageNotice = [answer.notice, ...answer.problems].filter(Boolean).join(' ') || null;
-    } else if (answer.type === 'error') this.message = answer.message;
+    } catch (err) {
+      this.message = messageOf(err);
+    }
   }
 
   /** Loads a saved predictor and evaluates it on the cells it was not trained or validated on. */
@@ -276,15 +303,13 @@ export class TrainState {
     this.status = 'evaluating';
     this.message = null;
     try {
-      const loaded = await this.#compute.request({ type: 'load-predictor', requestId: 0, id });
-      if (loaded.type !== 'loaded') throw new Error(loaded.type === 'error' ? loaded.message : 'the predictor did not load');
+      const loaded = await this.#compute.request({ type: 'load-predictor', id }, { expect: 'loaded' });
       const summary = loaded.summary;
       const nb201 = this.#data.tables.nb201;
       const table = this.#data.tables[summary.provenance.target.datasetId];
       if (!table) throw new Error(`its target table ${summary.provenance.target.datasetId} is not loaded`);
       const values = columnByIndex(table, summary.provenance.target.column, NB201_NUM_CELLS);
-      const answer = await this.#compute.request({ type: 'predict-all', requestId: 0, predictorId: summary.id, opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS) });
-      if (answer.type !== 'predictions') throw new Error(answer.type === 'error' ? answer.message : 'no predictions came back');
+      const answer = await this.#compute.request({ type: 'predict-all', predictorId: summary.id, opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS) }, { expect: 'predictions' });
       const used = new Set([...summary.provenance.trainIndices, ...summary.provenance.valIndices]);
       const connected = summary.provenance.target.unit === 'ms' ? columnByIndex(nb201, 'connected', NB201_NUM_CELLS) : undefined;
       const test = Int32Array.from(indicesWithValues(values, connected).filter((i) => !used.has(i)));
@@ -295,24 +320,30 @@ export class TrainState {
       this.valMetrics = null;
       this.evaluation = this.#evaluate(summary.id, summary, test, Float32Array.from(test, (i) => answer.values[i]), values);
     } catch (err) {
-      this.message = `Could not load the predictor: ${err instanceof Error ? err.message : String(err)}`;
+      this.message = err instanceof WorkerStoppedError ? err.message : `Could not load the predictor: ${messageOf(err)}`;
     } finally {
       this.status = 'idle';
     }
   }
 
   async remove(id: string): Promise<void> {
-    const answer = await this.#compute.request({ type: 'delete-predictor', requestId: 0, id });
-    if (answer.type === 'error') this.message = answer.message;
+    try {
+      await this.#compute.request({ type: 'delete-predictor', id }, { expect: 'deleted' });
+    } catch (err) {
+      this.message = messageOf(err);
+    }
     await this.refreshSaved();
   }
 
   /** The export file of a predictor, for the view to offer as a download. */
   async exportFile(id: string): Promise<{ fileName: string; text: string } | null> {
-    const answer = await this.#compute.request({ type: 'export-predictor', requestId: 0, id });
-    if (answer.type === 'exported') return { fileName: answer.fileName, text: answer.text };
-    if (answer.type === 'error') this.message = answer.message;
-    return null;
+    try {
+      const answer = await this.#compute.request({ type: 'export-predictor', id }, { expect: 'exported' });
+      return { fileName: answer.fileName, text: answer.text };
+    } catch (err) {
+      this.message = messageOf(err);
+      return null;
+    }
   }
 
   async importFile(file: File): Promise<void> {
@@ -321,8 +352,16 @@ export class TrainState {
       this.message = `${file.name.slice(0, 40)} is ${(file.size / 2 ** 20).toFixed(0)} MB; predictor files are at most 64 MB. Nothing was stored.`;
       return;
     }
-    const answer = await this.#compute.request({ type: 'import-predictor', requestId: 0, text: await file.text() });
-    if (answer.type === 'imported') await this.refreshSaved();
-    else if (answer.type === 'error') this.message = answer.message;
+    try {
+      await this.#compute.request({ type: 'import-predictor', text: await file.text() }, { expect: 'imported' });
+    } catch (err) {
+      this.message = messageOf(err);
+      return;
+    }
+    await this.refreshSaved();
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
