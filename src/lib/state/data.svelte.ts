@@ -11,7 +11,8 @@ import { USER_TABLE_MAX_BYTES } from '../datasets/user-table';
 import { printable } from '../datasets/validate';
 import { CalibratedState } from './calibrated.svelte';
 import { ComputeClient } from './compute.svelte';
-import type { IngestWorkerRequest, IngestWorkerResponse } from '../workers/ingest-messages';
+import { INGEST_EVENTS, type IngestEventType, type IngestWorkerRequest, type IngestWorkerResponse } from '../workers/ingest-messages';
+import { RpcClient, WorkerStoppedError, type RpcRequest } from '../workers/rpc';
 
 export type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
 
@@ -42,27 +43,30 @@ export class DataState {
   readonly missing = $derived(this.report?.missing ?? []);
   readonly failed = $derived(this.importedResults.filter((d) => d.status === 'failed'));
 
-  #ingestWorker: Worker | null = null;
-  #nextRequest = 1;
-  #pending = new Map<number, (message: IngestWorkerResponse) => void>();
+  /** The ingest worker (started by the first request; after a crash, the next request starts a fresh one). */
+  readonly #ingest = new RpcClient<IngestWorkerRequest, IngestWorkerResponse, IngestEventType>(
+    () => new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
+    {
+      name: 'dataset worker',
+      events: INGEST_EVENTS,
+      hint: 'The next import or reload starts it again.',
+      onUnsolicited: (message) => this.#onUnsolicited(message),
+      onCrash: (error) => this.#notice(error.message),
+    },
+  );
 
   /** Starts both workers and the ingest; resolves when the tables are loaded (or failed). */
   async start(manifestUrl = new URL('datasets/manifest.json', document.baseURI).href): Promise<void> {
-    const worker = new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), { type: 'module' });
-    this.#ingestWorker = worker;
-    worker.onmessage = (event: MessageEvent<IngestWorkerResponse>) => this.#onWorkerMessage(event.data);
-    worker.onerror = (event) => this.#notice(`The dataset worker crashed: ${event.message}`);
     this.phase = 'ingesting';
-    const answer = await this.#request({ type: 'ingest', requestId: 0, manifestUrl });
-    if (answer.type === 'error') {
-      this.#notice(answer.message);
-      this.phase = 'failed';
-      return;
-    }
-    if (answer.type === 'ingest-report') {
+    try {
+      const answer = await this.#request({ type: 'ingest', manifestUrl }, 'ingest-report');
       this.report = answer.report;
       if (answer.report.error) this.#notice(answer.report.error);
       for (const d of answer.report.datasets) if (d.status === 'failed' && d.error) this.#notice(d.error);
+    } catch (err) {
+      this.#notice(messageOf(err));
+      this.phase = 'failed';
+      return;
     }
     await this.reload();
     // Start tfjs only now: compiling its 2.5 MB bundle would compete with the ingest for the CPU.
@@ -72,7 +76,7 @@ export class DataState {
   }
 
   cancelIngest(): void {
-    this.#ingestWorker?.postMessage({ type: 'cancel' } satisfies IngestWorkerRequest);
+    this.#ingest.post({ type: 'cancel' });
   }
 
   /**
@@ -82,14 +86,16 @@ export class DataState {
   async reload(): Promise<void> {
     this.phase = 'loading';
     try {
-      const listed = await this.#request({ type: 'list-datasets', requestId: 0 });
-      if (listed.type !== 'datasets') throw new Error(listed.type === 'error' ? listed.message : 'the worker did not list the datasets');
+      const listed = await this.#request({ type: 'list-datasets' }, 'datasets');
       const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
       const tables: Record<string, Table> = {};
       for (const d of datasets) {
-        const answer = await this.#request({ type: 'load-table', requestId: 0, datasetId: d.id });
-        if (answer.type === 'table' && answer.table) tables[d.id] = answer.table;
-        else this.#notice(`Could not read the stored table ${d.title}${answer.type === 'error' ? `: ${answer.message}` : ''}`);
+        const answer = await this.#request({ type: 'load-table', datasetId: d.id }, 'table').catch((err: unknown) => {
+          if (err instanceof WorkerStoppedError) throw err;
+          return messageOf(err);
+        });
+        if (typeof answer === 'object' && answer.table) tables[d.id] = answer.table;
+        else this.#notice(`Could not read the stored table ${d.title}${typeof answer === 'string' ? `: ${answer}` : ''}`);
       }
       // Two steps, two tasks: the header and pickers render first, the plot on the next task, so
       // no single main-thread task has to build the whole page.
@@ -101,7 +107,7 @@ export class DataState {
         this.readyAtMs = performance.now();
       }
     } catch (err) {
-      this.#notice(`Could not read the stored tables: ${err instanceof Error ? err.message : String(err)}`);
+      this.#notice(`Could not read the stored tables: ${messageOf(err)}`);
       this.phase = 'failed';
     }
   }
@@ -117,8 +123,10 @@ export class DataState {
         return result;
       }
       const bytes = await file.arrayBuffer();
-      const answer = await this.#request({ type: 'import-user-table', requestId: 0, name: file.name, bytes }, [bytes]);
-      const result: UserImportResult = answer.type === 'user-table-imported' ? answer.result : { ok: false, message: answer.type === 'error' ? answer.message : 'The import did not answer' };
+      const result: UserImportResult = await this.#request({ type: 'import-user-table', name: file.name, bytes }, 'user-table-imported', [bytes]).then(
+        (answer) => answer.result,
+        (err: unknown) => ({ ok: false, message: messageOf(err) }),
+      );
       this.lastImport = result;
       if (result.ok) await this.reload();
       return result;
@@ -128,47 +136,39 @@ export class DataState {
   }
 
   async deleteDataset(id: string): Promise<void> {
-    const answer = await this.#request({ type: 'delete-dataset', requestId: 0, datasetId: id });
-    if (answer.type === 'error') this.#notice(answer.message);
+    try {
+      await this.#request({ type: 'delete-dataset', datasetId: id }, 'deleted');
+    } catch (err) {
+      this.#notice(messageOf(err));
+    }
     await this.reload();
   }
 
-  #request(message: IngestWorkerRequest, transfer: Transferable[] = []): Promise<IngestWorkerResponse> {
-    const requestId = this.#nextRequest++;
-    return new Promise((resolve) => {
-      this.#pending.set(requestId, resolve);
-      this.#ingestWorker?.postMessage({ ...message, requestId }, transfer);
+  /** One request to the ingest worker (a fresh one if the last crashed); progress events update `progress`. */
+  #request<T extends 'ingest-report' | 'user-table-imported' | 'table' | 'datasets' | 'deleted'>(message: RpcRequest<IngestWorkerRequest>, expect: T, transfer: Transferable[] = []) {
+    if (this.#ingest.crashed) this.#ingest.restart();
+    return this.#ingest.request(message, {
+      expect,
+      transfer,
+      onEvent: (event) => (this.progress = { ...this.progress, [event.progress.datasetId]: event.progress }),
     });
   }
 
-  #onWorkerMessage(message: IngestWorkerResponse): void {
-    switch (message.type) {
-      case 'store':
-        this.storeMode = message.mode;
-        if (message.notice) this.#notice(message.notice);
-        return;
-      case 'notice':
-        this.#notice(message.notice.message);
-        return;
-      case 'progress':
-        this.progress = { ...this.progress, [message.progress.datasetId]: message.progress };
-        return;
-      default: {
-        const requestId = 'requestId' in message ? message.requestId : undefined;
-        const resolve = requestId === undefined ? undefined : this.#pending.get(requestId);
-        if (resolve && requestId !== undefined) {
-          this.#pending.delete(requestId);
-          resolve(message);
-        } else if (message.type === 'error') {
-          this.#notice(message.message);
-        }
-      }
-    }
+  #onUnsolicited(message: IngestWorkerResponse): void {
+    if (message.type === 'store') {
+      this.storeMode = message.mode;
+      if (message.notice) this.#notice(message.notice);
+    } else if (message.type === 'notice') this.#notice(message.notice.message);
+    else if (message.type === 'error') this.#notice(message.message);
   }
 
   #notice(text: string): void {
     if (!this.notices.includes(text)) this.notices = [...this.notices, text];
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function order(d: StoredDataset): number {
