@@ -207,14 +207,24 @@ const fakeLatencyUs = (ops: OpVector, backend: string) => (100 + 10 * profiledMf
 
 /** A port that runs the real profiler handler with a fake runner and clock, answering asynchronously like a worker. */
 function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
-  return async (_thread: string, onMessage: (message: ProfilerResponse) => void): Promise<ProfilerPort> => {
+  return async (): Promise<ProfilerPort> => {
     let us = 0;
     let active: MeasurementBackend = 'cpu';
     let live = 3;
     let results = 0;
     let runs = 0;
     let handle: (request: ProfilerRequest) => Promise<void>;
-    const deliver = (message: ProfilerResponse) => setTimeout(() => onMessage(structuredClone(message)));
+    const port: ProfilerPort = {
+      postMessage: (request) => {
+        log.push(request);
+        void handle(structuredClone(request));
+      },
+      onmessage: null,
+      onerror: null,
+      onmessageerror: null,
+      terminate: () => {},
+    };
+    const deliver = (message: ProfilerResponse) => setTimeout(() => port.onmessage?.({ data: structuredClone(message) } as MessageEvent<ProfilerResponse>));
     handle = createProfilerHandler<{ digits: string }>({
       post: (message) => {
         if (message.type === 'result' && ++results === cancelAfterResults) void handle({ type: 'cancel', requestId: message.requestId });
@@ -247,13 +257,7 @@ function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
       timerResolutionMs: () => 0.1,
       crossOriginIsolated: true,
     });
-    return {
-      post: (request) => {
-        log.push(request);
-        void handle(structuredClone(request));
-      },
-      terminate: () => {},
-    };
+    return port;
   };
 }
 
@@ -351,6 +355,50 @@ describe('ProfileState', () => {
     expect(requests[1].cells).toEqual(requests[0].cells);
     expect(state.repeat.cells).toBe(6);
     expect(state.repeat.spearman).toBeGreaterThan(0.95); // same cells, same fake device: only the timer grain differs
+  });
+
+  it('a crashed profiler ends the run with a clear message; restart() starts a fresh one', async () => {
+    const ports: ProfilerPort[] = [];
+    const open = fakePort([]);
+    // The first profiler crashes where its first result would have come.
+    const createPort = async (): Promise<ProfilerPort> => {
+      const inner = await open();
+      let crash = ports.length === 0;
+      const port: ProfilerPort = {
+        postMessage: (message, transfer) => inner.postMessage(message, transfer),
+        onmessage: null,
+        onerror: null,
+        onmessageerror: null,
+        terminate: () => inner.terminate(),
+      };
+      inner.onmessage = (event) => {
+        if (crash && event.data.type === 'result') {
+          crash = false;
+          port.onerror?.({ message: 'Uncaught RangeError: out of memory' } as ErrorEvent);
+        } else port.onmessage?.(event);
+      };
+      ports.push(port);
+      return port;
+    };
+    const state = new ProfileState(source(), { openStore: async () => ({ store: new MemoryMeasurementStore() }), createPort, userAgent: environment('wasm').userAgent });
+    await state.start();
+    await vi.waitFor(() => expect(state.detecting).toBe(false));
+    state.settings = { minSamples: 3, warmupMinRuns: 2, warmupMaxMs: 20, minSampleMs: 0 };
+    await state.measure('reference');
+    await finished(state);
+    const message = 'The profiler worker stopped unexpectedly: Uncaught RangeError: out of memory. Start it again to go on.';
+    expect(state.crashed).toBe(message);
+    expect(state.error).toBe(message);
+    expect(state.lastRuns.map((r) => [r.backend, r.error])).toEqual([['wasm', message]]);
+    await state.restart();
+    expect(ports).toHaveLength(2);
+    expect(state.crashed).toBeNull();
+    expect(state.backends.map((b) => b.name)).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    state.randomCount = 3;
+    await state.measure('random');
+    await finished(state);
+    expect(state.error).toBeNull();
+    expect(state.lastRuns.map((r) => [r.measured, r.error])).toEqual([[3, null]]);
   });
 
   it('keeps the finished cells of a cancelled run and records the run as cancelled', async () => {

@@ -21,7 +21,8 @@ import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type DeviceColumn
 import { spearman, withinPct } from '../predictor/metrics';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { codeToOps, NB201_NUM_CELLS, NB201_OPS, opsToCode, type OpVector } from '../spaces/nb201';
-import { DEFAULT_PROFILE_SETTINGS, PROFILE_NETWORK, type BackendAvailability, type ProfileCell, type ProfilerRequest, type ProfilerResponse, type ProfileSettings } from '../workers/profiler-messages';
+import { DEFAULT_PROFILE_SETTINGS, PROFILE_NETWORK, PROFILER_EVENTS, type BackendAvailability, type ProfileCell, type ProfilerEventType, type ProfilerRequest, type ProfilerResponse, type ProfileSettings } from '../workers/profiler-messages';
+import { handlerPort, RpcClient, WorkerRequestError, WorkerStoppedError, type RpcPort } from '../workers/rpc';
 
 export type Thread = 'worker' | 'main';
 /** What a "Measure" press times; 'calibrate' = reference set + held-out cells, then the held-out cells again. */
@@ -314,11 +315,9 @@ export function sameDevice(a: MeasurementEnvironment, b: MeasurementEnvironment)
 
 /* ------------------------------------------------------------------ the state */
 
-/** The page's end of the profiler: a worker, or the handler on this thread. */
-export interface ProfilerPort {
-  post(request: ProfilerRequest): void;
-  terminate(): void;
-}
+/** The page's end of the profiler: a worker, or the handler on this thread (`handlerPort`). */
+export type ProfilerPort = RpcPort<ProfilerRequest, ProfilerResponse>;
+type ProfilerClient = RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType>;
 
 export interface ProfileSource {
   readonly datasets: StoredDataset[];
@@ -331,7 +330,8 @@ export interface ProfileDeps {
   openCalibratedStore?(): Promise<{ store: CalibratedStore; notice?: string }>;
   /** Called after a calibrated predictor was saved, imported or deleted: other views list them too. */
   onCalibratedChange?(): void;
-  createPort(thread: Thread, onMessage: (message: ProfilerResponse) => void): Promise<ProfilerPort>;
+  /** Starts the profiler where `thread` says; the state talks to it through the app's worker client (rpc.ts). */
+  createPort(thread: Thread): Promise<ProfilerPort>;
   newId?(): string;
   now?(): number;
   /** This browser's user agent (default `navigator.userAgent`): which stored runs are this browser's. */
@@ -386,6 +386,8 @@ export class ProfileState {
   /** Summaries of the runs of the last request (leak check, drift). */
   lastRuns = $state.raw<RunRecord[]>([]);
   error = $state<string | null>(null);
+  /** Why the profiler stopped (it crashed), or null while it runs; `restart()` starts a fresh one. */
+  crashed = $state<string | null>(null);
 
   storeMode = $state<'indexeddb' | 'memory' | null>(null);
   storeNotice = $state<string | null>(null);
@@ -413,7 +415,7 @@ export class ProfileState {
   #calibratedStore: CalibratedStore | null = null;
   /** Cells of the pass still to come in a calibration (its held-out cells), null otherwise. */
   #nextPass: number[] | null = null;
-  #port: ProfilerPort | null = null;
+  #client: ProfilerClient | null = null;
   #portThread: Thread | null = null;
   #nextRequest = 1;
   #backendRuns = new Map<MeasurementBackend, BackendRun>();
@@ -568,19 +570,30 @@ export class ProfileState {
   async detect(): Promise<void> {
     this.detecting = true;
     this.error = null;
+    let client: ProfilerClient | null = null;
     try {
-      const port = await this.#portFor(this.thread);
-      port.post({ type: 'detect', requestId: this.#nextRequest++ });
+      client = await this.#clientFor(this.thread);
+      this.#detected(await client.request({ type: 'detect', requestId: this.#nextRequest++ }, { expect: 'detected' }));
     } catch (error) {
-      this.detecting = false;
-      this.error = `The profiler could not start: ${(error as Error).message}`;
+      if (client && client !== this.#client) return; // replaced meanwhile (another thread): its detection no longer counts
+      const message = (error as Error).message;
+      this.error = error instanceof WorkerRequestError || error instanceof WorkerStoppedError ? message : `The profiler could not start: ${message}`;
+    } finally {
+      if (!client || client === this.#client) this.detecting = false;
     }
+  }
+
+  /** Starts a fresh profiler after a crash and detects the backends again. */
+  async restart(): Promise<void> {
+    this.crashed = null;
+    this.error = null;
+    await this.detect();
   }
 
   /** The page's visibility, passed on to the profiler (hidden-tab samples are discarded). */
   setHidden(hidden: boolean): void {
     this.#hidden = hidden;
-    this.#port?.post({ type: 'visibility', hidden });
+    this.#client?.post({ type: 'visibility', hidden });
   }
 
   /** Resolves once every result received so far is stored. */
@@ -588,13 +601,38 @@ export class ProfileState {
     return this.#writes;
   }
 
-  async #portFor(thread: Thread): Promise<ProfilerPort> {
-    if (this.#port && this.#portThread === thread) return this.#port;
-    this.#port?.terminate();
-    this.#port = await this.#deps.createPort(thread, (message) => this.#receive(message));
+  /** The profiler on `thread`: the current one, or a fresh one (another thread, or the last one crashed). */
+  async #clientFor(thread: Thread): Promise<ProfilerClient> {
+    if (this.#client && this.#portThread === thread && !this.#client.crashed) return this.#client;
+    const previous = this.#client;
+    this.#client = null;
+    previous?.terminate();
+    const port = await this.#deps.createPort(thread);
+    const client: ProfilerClient = new RpcClient(() => port, {
+      name: thread === 'worker' ? 'profiler worker' : 'profiler',
+      events: PROFILER_EVENTS,
+      // Only a profiler that could not start answers without a request id: it is of no use then.
+      onUnsolicited: (message) => message.type === 'error' && client.terminate(message.message),
+      onCrash: (error) => {
+        if (client === this.#client) this.crashed = error.message;
+      },
+    });
+    this.#client = client;
     this.#portThread = thread;
-    this.#port.post({ type: 'visibility', hidden: this.#hidden });
-    return this.#port;
+    this.crashed = null;
+    client.post({ type: 'visibility', hidden: this.#hidden });
+    return client;
+  }
+
+  #detected(message: Extract<ProfilerResponse, { type: 'detected' }>): void {
+    this.backends = message.backends;
+    this.defaultBackend = message.defaultBackend;
+    this.defaultReason = message.reason;
+    this.timerResolutionMs = message.timerResolutionMs;
+    this.isolated = message.crossOriginIsolated;
+    const offered = new Set(message.backends.filter((b) => b.available).map((b) => b.name));
+    const kept = this.selected.filter((name) => offered.has(name));
+    this.selected = kept.length ? kept : [message.defaultBackend];
   }
 
   /* ---------------------------------------------------------------- measuring */
@@ -657,17 +695,21 @@ export class ProfileState {
       requestId, set, backends, cells: indices.length, ...passes, backendIndex: 0, backend: null, phase: 'starting',
       done: 0, total: indices.length * this.settings.minSamples, etaMs: null, current: '', paused: false, cancelling: false,
     };
+    let client: ProfilerClient;
     try {
-      const port = await this.#portFor(this.thread);
-      port.post({
-        type: 'profile', requestId, backends, cells: indices.map(cellOf), referenceCell: cellOf(drift.index),
-        settings: { ...this.settings }, hidden: this.#hidden,
-      });
+      client = await this.#clientFor(this.thread);
     } catch (error) {
       this.run = null;
       this.#nextPass = null;
       this.error = `The profiler could not start: ${(error as Error).message}`;
+      return;
     }
+    // Events and the final answer go to #receive; a failure (error answer, crash) arrives there as an 'error'.
+    const request = { type: 'profile', requestId, backends, cells: indices.map(cellOf), referenceCell: cellOf(drift.index), settings: { ...this.settings }, hidden: this.#hidden } as const;
+    void client.request(request, { onEvent: (event) => this.#receive(event) }).then(
+      (answer) => this.#receive(answer),
+      (error: Error) => this.#receive({ type: 'error', requestId, message: error.message }),
+    );
   }
 
   /* ---------------------------------------------------------------- stored data */
@@ -832,41 +874,23 @@ export class ProfileState {
   }
 
   pause(): void {
-    if (this.run && !this.run.paused) this.#port?.post({ type: 'pause', requestId: this.run.requestId });
+    if (this.run && !this.run.paused) this.#client?.post({ type: 'pause', requestId: this.run.requestId });
   }
 
   resume(): void {
-    if (this.run?.paused) this.#port?.post({ type: 'resume', requestId: this.run.requestId });
+    if (this.run?.paused) this.#client?.post({ type: 'resume', requestId: this.run.requestId });
   }
 
   cancel(): void {
     if (!this.run) return;
     this.run = { ...this.run, cancelling: true };
-    this.#port?.post({ type: 'cancel', requestId: this.run.requestId });
+    this.#client?.post({ type: 'cancel', requestId: this.run.requestId });
   }
 
+  /** The answers of the running profile request (its failure, crash included, as an 'error'). */
   #receive(message: ProfilerResponse): void {
-    if (message.type === 'detected') {
-      this.detecting = false;
-      this.backends = message.backends;
-      this.defaultBackend = message.defaultBackend;
-      this.defaultReason = message.reason;
-      this.timerResolutionMs = message.timerResolutionMs;
-      this.isolated = message.crossOriginIsolated;
-      const offered = new Set(message.backends.filter((b) => b.available).map((b) => b.name));
-      const kept = this.selected.filter((name) => offered.has(name));
-      this.selected = kept.length ? kept : [message.defaultBackend];
-      return;
-    }
     const run = this.run;
-    // An error without a request id (the worker crashed) ends the running request too.
-    const forRun = run !== null && (!('requestId' in message) || message.requestId === undefined || message.requestId === run.requestId);
-    if (message.type === 'error' && !forRun) {
-      this.detecting = false;
-      this.error = message.message;
-      return;
-    }
-    if (!run || !forRun) return;
+    if (!run || message.type === 'detected' || message.requestId !== run.requestId) return;
     switch (message.type) {
       case 'backend-started':
         this.#backendRuns.set(message.backend, { runId: this.#deps.newId?.() ?? crypto.randomUUID(), profileId: message.profile.id, startedAt: this.#now(), measured: 0 });
@@ -987,17 +1011,11 @@ export function browserProfileDeps(openStore: ProfileDeps['openStore'], openCali
   return {
     openStore,
     openCalibratedStore: openCalibrated,
-    async createPort(thread, onMessage) {
-      if (thread === 'worker') {
-        const worker = new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' });
-        worker.onmessage = (event: MessageEvent<ProfilerResponse>) => onMessage(event.data);
-        worker.onerror = (event) => onMessage({ type: 'error', message: `The profiler worker failed: ${event.message}` });
-        return { post: (request) => worker.postMessage(request), terminate: () => worker.terminate() };
-      }
+    async createPort(thread) {
+      if (thread === 'worker') return new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' });
       // The same handler on the page's main thread (loads tfjs into the page): for comparison only.
       const { browserProfilerDeps, createProfilerHandler } = await import('../workers/profiler-handler');
-      const handle = createProfilerHandler(await browserProfilerDeps((message) => onMessage(structuredClone(message))));
-      return { post: (request) => void handle(structuredClone(request)), terminate: () => {} };
+      return handlerPort<ProfilerRequest, ProfilerResponse>(async (post) => createProfilerHandler(await browserProfilerDeps(post)));
     },
   };
 }
