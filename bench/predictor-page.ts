@@ -12,7 +12,8 @@ import type { PredictorConfig } from '../src/lib/predictor/config';
 import { kendallTauB, precisionAtK } from '../src/lib/predictor/metrics';
 import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
-import type { ComputeRequest, ComputeResponse, SpeedResult, TrainJob } from '../src/lib/workers/compute-messages';
+import { COMPUTE_EVENTS, type ComputeEventType, type ComputeRequest, type ComputeResponse, type SpeedResult, type TrainJob } from '../src/lib/workers/compute-messages';
+import { RpcClient } from '../src/lib/workers/rpc';
 
 /** What the driver asks for (see bench/predictor.ts for the defaults and env vars). */
 export interface BenchOptions {
@@ -59,50 +60,32 @@ export interface BenchPageResult {
   ingestMs: number;
 }
 
-type Answer = Exclude<ComputeResponse, { type: 'epoch' | 'paused' | 'resumed' | 'backend' }>;
-type Request = ComputeRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
-
-/** Promise-per-request wrapper around the app's compute worker. */
+/** The app's compute worker behind the app's own client (src/lib/workers/rpc.ts), as the Train view runs it. */
 class ComputeClient {
-  readonly #worker = new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' });
-  #next = 1;
-  readonly #pending = new Map<number, { resolve: (answer: Answer) => void; onEvent?: (event: ComputeResponse) => void }>();
-  #backend: ((message: ComputeResponse) => void) | undefined;
-
-  constructor() {
-    this.#worker.onmessage = (event: MessageEvent<ComputeResponse>) => {
-      const message = event.data;
-      if (message.type === 'backend' || (message.type === 'error' && message.requestId === undefined)) {
-        this.#backend?.(message);
-        return;
-      }
-      const pending = this.#pending.get(message.requestId!);
-      if (!pending) return;
-      if (message.type === 'epoch' || message.type === 'paused' || message.type === 'resumed') pending.onEvent?.(message);
-      else {
-        this.#pending.delete(message.requestId!);
-        pending.resolve(message as Answer);
-      }
-    };
-    this.#worker.onerror = (event) => console.error(`compute worker error: ${event.message}`);
-  }
+  #backend: { resolve(report: BackendReport): void; reject(error: Error): void } | undefined;
+  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(
+    () => new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' }),
+    {
+      name: 'compute worker',
+      events: COMPUTE_EVENTS,
+      onUnsolicited: (message) => {
+        if (message.type === 'backend') this.#backend?.resolve(message.report);
+        else if (message.type === 'error') this.#backend?.reject(new Error(message.message));
+      },
+      onCrash: (error) => {
+        console.error(error.message);
+        this.#backend?.reject(error);
+      },
+    },
+  );
+  /** Sends a request; resolves with its final answer, rejects on an error answer or a crash. */
+  readonly request = this.#rpc.request.bind(this.#rpc);
 
   init(backend?: BenchOptions['backend']): Promise<BackendReport> {
     return new Promise((resolve, reject) => {
-      this.#backend = (message) => (message.type === 'backend' ? resolve(message.report) : reject(new Error((message as { message: string }).message)));
-      this.#worker.postMessage({ type: 'init', override: backend } satisfies ComputeRequest);
+      this.#backend = { resolve, reject };
+      this.#rpc.post({ type: 'init', override: backend });
     });
-  }
-
-  async request<T extends Answer['type']>(message: Request, expected: T, onEvent?: (event: ComputeResponse) => void): Promise<Extract<Answer, { type: T }>> {
-    const requestId = this.#next++;
-    const answer = await new Promise<Answer>((resolve) => {
-      this.#pending.set(requestId, { resolve, onEvent });
-      this.#worker.postMessage({ ...message, requestId } as ComputeRequest);
-    });
-    if (answer.type === 'error') throw new Error(answer.message);
-    if (answer.type !== expected) throw new Error(`expected '${expected}' from the worker, got '${answer.type}'`);
-    return answer as Extract<Answer, { type: T }>;
   }
 }
 
@@ -139,18 +122,21 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
 
   const train = async (job: TrainJob, label: string) => {
     const epochMs: number[] = [];
-    const trained = await client.request({ type: 'train', job }, 'trained', (event) => {
-      if (event.type !== 'epoch') return;
-      epochMs.push(event.epochMs);
-      console.log(`${label}: epoch ${event.epoch + 1}/${event.epochs} train ${event.trainLoss.toFixed(3)} val ${event.valLoss.toFixed(3)} lr ${event.lr.toExponential(2)} ${(event.epochMs / 1000).toFixed(1)} s`);
+    const trained = await client.request({ type: 'train', job }, {
+      expect: 'trained',
+      onEvent: (event) => {
+        if (event.type !== 'epoch') return;
+        epochMs.push(event.epochMs);
+        console.log(`${label}: epoch ${event.epoch + 1}/${event.epochs} train ${event.trainLoss.toFixed(3)} val ${event.valLoss.toFixed(3)} lr ${event.lr.toExponential(2)} ${(event.epochMs / 1000).toFixed(1)} s`);
+      },
     });
     return { trained, epochMs };
   };
-  const release = (predictorId: string) => client.request({ type: 'release-predictor', predictorId }, 'released');
+  const release = (predictorId: string) => client.request({ type: 'release-predictor', predictorId }, { expect: 'released' });
 
   const stepTimings: BenchPageResult['stepTimings'] = [];
   for (const timing of options.stepTimings) {
-    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps, workers: timing.workers }, 'speed');
+    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps, workers: timing.workers }, { expect: 'speed' });
     console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize} on ${result.workers} worker(s)`);
     stepTimings.push({ name: timing.name, config: timing.config, result });
   }
@@ -209,7 +195,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
         workers: options.workers,
       };
       const { trained, epochMs } = await train(job, `accuracy ${kind} seed ${seed}`);
-      const { values: predicted } = await client.request({ type: 'predict-all', predictorId: trained.predictorId }, 'predictions');
+      const { values: predicted } = await client.request({ type: 'predict-all', predictorId: trained.predictorId }, { expect: 'predictions' });
       const cells = Array.from({ length: NB201_NUM_CELLS }, (_, i) => i).filter((i) => Number.isFinite(truth[i]));
       const p = Float64Array.from(cells, (i) => predicted[i]);
       const t = Float64Array.from(cells, (i) => truth[i]);
@@ -226,7 +212,7 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
 
   const throughput: SpeedResult[] = [];
   if (options.throughput) {
-    const speed = async (workers?: number) => (await client.request({ type: 'measure-speed', config: options.throughput!.config, steps: options.throughput!.steps, workers }, 'speed')).result;
+    const speed = async (workers?: number) => (await client.request({ type: 'measure-speed', config: options.throughput!.config, steps: options.throughput!.steps, workers }, { expect: 'speed' })).result;
     throughput.push(await speed(1));
     const parallel = await speed(options.workers);
     if (parallel.workers > 1) throughput.push(parallel);
