@@ -6,6 +6,20 @@ import { onlyWasm, openApp, readSourceCsv, readStore, setFields } from './helper
 
 const nb201 = readSourceCsv('nb201/nb201.csv');
 
+/**
+ * Makes the app's worker whose script name contains `name` throw an uncaught error, as a real
+ * crash would: from the test, through the browser's devtools protocol, so the app ships no crash switch.
+ */
+async function crashWorker(page: Page, name: string): Promise<void> {
+  await expect.poll(() => page.workers().some((w) => w.url().includes(name)), { timeout: 30_000 }).toBe(true);
+  const worker = page.workers().find((w) => w.url().includes(name))!;
+  await worker.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('e2e: the worker crashed on purpose');
+    });
+  });
+}
+
 /** What "Measure 5 random cells, seed 7" must pick: 5 of the connected cells, in index order, drawn with mulberry32(7). */
 function expectedCells(seed: number, count: number): number[] {
   const connected = [...nb201.values()].filter((row) => row.connected === '1').map((row) => Number(row.index)).sort((a, b) => a - b);
@@ -109,4 +123,30 @@ test('pause holds the worker between samples, resume continues, cancel keeps the
   const rows = Number(await page.getByTestId('cell-table').getAttribute('data-rows'));
   expect([8, 16]).toContain(rows);
   expect(await storedMeasurements(page)).toHaveLength(rows);
+});
+
+test('a crashed profiler worker ends the run with its message; after a restart it measures again', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openApp(page, '#view=profile');
+  await onlyWasm(page);
+  await page.getByTestId('measure-reference').click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-done', /^[1-9]\d*$/, { timeout: 30_000 });
+  await crashWorker(page, 'profiler.worker');
+
+  const crashed = page.getByTestId('profiler-crashed');
+  await expect(crashed).toHaveAttribute('role', 'alert');
+  await expect(crashed).toContainText(/The profiler worker stopped unexpectedly: .*e2e: the worker crashed on purpose\. Start it again to go on\./);
+  await expect(page.getByTestId('profile-view')).toHaveAttribute('data-running', 'false');
+  await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).toContainText('failed: The profiler worker stopped unexpectedly');
+  await expect(page.getByTestId('measure-random')).toBeDisabled();
+
+  await crashed.getByRole('button', { name: 'Restart the profiler' }).click();
+  await expect(crashed).toBeHidden();
+  await onlyWasm(page);
+  await page.getByText('Protocol settings').click();
+  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['random-count', 3], ['seed', 11]]);
+  await page.getByTestId('measure-random').click();
+  await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).toContainText('3/3 cells', { timeout: 90_000 });
+  await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).not.toContainText('failed');
+  await expect(page.getByTestId('profile-error')).toBeHidden();
 });
