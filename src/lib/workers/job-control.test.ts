@@ -139,11 +139,13 @@ describe('JobControl', () => {
   it('paused time is kept apart', async () => {
     const { jobs, advance } = setup();
     const job = jobs.begin(1);
+    advance(10);
     jobs.control({ type: 'pause', requestId: 1 });
     advance(40);
     jobs.control({ type: 'resume', requestId: 1 });
     advance(5);
     expect(job.gate.pausedMs()).toBe(40);
+    expect(job.elapsedMs()).toBe(15);
   });
 });
 

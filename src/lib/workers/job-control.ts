@@ -11,6 +11,22 @@
  *   ("resumed" now, "paused" there); on a running job it just pauses at that checkpoint.
  *
  * Controls naming another request (one that just finished) are ignored.
+ *
+ * A handler runs its job like this (the compute worker's training does; a search shares the same
+ * `JobControl`, so one job at a time across both):
+ *
+ *     const job = jobs.begin(requestId);          // throws the busy message while another job runs
+ *     try {
+ *       for (…) { await job.beforeStep(); …; await job.checkpointReached(); }
+ *       post({ type: 'done', requestId, elapsedMs: job.elapsedMs() });
+ *     } catch (error) {
+ *       if (job.signal.aborted) post({ type: 'cancelled', requestId });
+ *       else throw error;
+ *     } finally {
+ *       job.end();
+ *     }
+ *
+ * and dispatches `case 'pause': case 'resume': case 'cancel': case 'step': jobs.control(request)`.
  */
 import { PauseGate } from './pause-gate';
 
@@ -61,6 +77,8 @@ export interface RunningJob {
   beforeStep(): Promise<void> | undefined;
   /** Call where a `step` should stop (e.g. after each search iteration); resolves when the job may go on. */
   checkpointReached(): Promise<void>;
+  /** Since `begin`, paused time excluded (ms). */
+  elapsedMs(): number;
   /** The job is over (call it in `finally`); the next one may begin. */
   end(): void;
 }
@@ -92,6 +110,7 @@ export class JobControl {
     };
     let stepping = false;
     let lastYield: number | undefined;
+    const begun = now();
     const job = {
       requestId,
       signal: controller.signal,
@@ -113,6 +132,7 @@ export class JobControl {
         }
         while (gate.paused) await gate.wait();
       },
+      elapsedMs: () => now() - begun - gate.pausedMs(),
       end: () => {
         if (this.#running === job) this.#running = undefined;
       },
