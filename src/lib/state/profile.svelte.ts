@@ -612,7 +612,9 @@ export class ProfileState {
       name: thread === 'worker' ? 'profiler worker' : 'profiler',
       events: PROFILER_EVENTS,
       // Only a profiler that could not start answers without a request id: it is of no use then.
-      onUnsolicited: (message) => message.type === 'error' && client.terminate(message.message),
+      onUnsolicited: (message) => {
+        if (message.type === 'error') client.terminate(message.message);
+      },
       onCrash: (error) => {
         if (client === this.#client) this.crashed = error.message;
       },
