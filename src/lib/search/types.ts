@@ -41,7 +41,8 @@ export interface LatencyConstraint {
  * the report checks the filter against: a table column or the visitor's own measurements).
  */
 export interface LatencySource {
-  predicted: Float64Array;
+  /** null: the compute worker trains a latency GCN on 900 cells of `truth` first (spec 5.3). */
+  predicted: Float64Array | null;
   truth: Float64Array | null;
   /** What made `predicted`, in words (e.g. "latency GCN, fast preset, 900 cells"). */
   predictor: string;

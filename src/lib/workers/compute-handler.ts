@@ -6,6 +6,7 @@
  * backend) until they are released or deleted; saving writes a copy to the predictor store.
  */
 import { JobControl } from './job-control';
+import { createSearchHandler } from './search-handler';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from '../compute/backend';
 import type { PredictorStore, PredictorSummary } from '../db/predictors';
@@ -70,6 +71,7 @@ export function autoTrainingWorkers(backend: BackendReport, cores: number, batch
   return Math.max(1, Math.min(MAX_TRAINING_WORKERS, batchSize, Math.floor(cores / threadsPerWorker)));
 }
 
+const SEARCH_BUSY = 'A predictor is training or a search is running; wait for it, or cancel it first';
 export const TRAINING_ALREADY_RUNNING = 'A predictor is already training; wait for it, or cancel it first';
 const LEEWAYS = [1, 5, 10, 20] as const;
 const MAX_NAME = 200;
@@ -225,6 +227,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   let pool: WorkerPeers | undefined;
 
   const ensureBackend = () => (backend ??= deps.chooseBackend());
+  const runSearch = createSearchHandler({ post: deps.post, ensureBackend });
   const predictorStore = () => (opened ??= deps.openPredictorStore());
 
   const heldPredictor = (id: string): Held => {
@@ -463,9 +466,25 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
         case 'train':
           await train(request.requestId, request.job);
           return;
+        case 'search': {
+          const job = jobs.begin(request.requestId, { busy: SEARCH_BUSY });
+          try {
+            await runSearch(request.requestId, request.job, { signal: job.signal, beforeStep: job.beforeStep, iterationDone: job.checkpointReached, elapsedMs: job.elapsedMs });
+          } catch (error) {
+            if (job.signal.aborted) {
+              deps.post({ type: 'cancelled', requestId: request.requestId });
+              return;
+            }
+            throw error;
+          } finally {
+            job.end();
+          }
+          return;
+        }
         case 'pause':
         case 'resume':
         case 'cancel':
+        case 'step':
           jobs.control(request); // ignored when that job finished meanwhile
           return;
         case 'predict-all':

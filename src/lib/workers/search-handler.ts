@@ -1,0 +1,127 @@
+/**
+ * What the compute worker does with a `search` request (messages: search-messages.ts): it wires
+ * the search room (run-search.ts) to tfjs — encodings, training, ranking every cell, packing
+ * checkpoints — and reports progress, each finished iteration and the result.
+ */
+import type { BackendReport } from '../compute/backend';
+import { LATENCY_FAST_PRESET } from '../predictor/config';
+import type { GraphEncoding } from '../predictor/graphs';
+import type { TrainingHooks } from '../predictor/loop';
+import { packPredictor, restorePacked } from '../predictor/persist';
+import type { Predictor } from '../predictor/predictor';
+import { deriveSeed } from '../predictor/rng';
+import { randomSplit, indicesWithValues } from '../predictor/splits';
+import { trainBrp, trainRegressor } from '../predictor/train';
+import { comparatorPositions } from '../search/predictor-search';
+import { plannedIterations, runSearch } from '../search/run-search';
+import { codeToOps, distinctEncodings, eagleEncoding, allCells } from '../spaces/nb201';
+import type { ComputeResponse } from './compute-messages';
+import type { SearchJob, SearchResult } from './search-messages';
+
+/** What the search needs of the running job (the compute worker's job control). */
+export interface SearchJobControl {
+  signal: AbortSignal;
+  /** Pause gate and event-loop yield, called before every optimizer step. */
+  beforeStep(): void | Promise<void>;
+  /** Called after each finished iteration: holds here when a `step` asked for one iteration. */
+  iterationDone(): Promise<void>;
+  /** Pauses excluded (ms). */
+  elapsedMs(): number;
+}
+
+export interface SearchHandlerDeps {
+  post(message: ComputeResponse, transfer?: Transferable[]): void;
+  ensureBackend(): Promise<BackendReport>;
+}
+
+/** Cells the latency GCN trains on when a limit has no predictor yet (as the paper's 900). */
+export const LATENCY_TRAIN_CELLS = 900;
+
+/** Every NB201 index's encoding, and its distinct-encoding group (8,687 groups), for one opsCode. */
+function encodings(opsCode: Float64Array): { byIndex: GraphEncoding[]; distinct: GraphEncoding[]; groupOfIndex: Int32Array } {
+  const { groupOf, representative } = distinctEncodings();
+  const cells = allCells();
+  const distinct = Array.from(representative, (code) => eagleEncoding(cells[code]));
+  const groupOfIndex = Int32Array.from(opsCode, (code) => groupOf[code]);
+  const byIndex = Array.from(groupOfIndex, (group) => distinct[group]);
+  return { byIndex, distinct, groupOfIndex };
+}
+
+export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number, job: SearchJob, control: SearchJobControl) => Promise<void> {
+  let cached: { opsCode: Float64Array; value: ReturnType<typeof encodings> } | undefined;
+  const encodingsOf = (opsCode: Float64Array) => {
+    if (!cached || cached.opsCode !== opsCode) cached = { opsCode, value: encodings(opsCode) };
+    return cached.value;
+  };
+
+  return async (requestId, job, control) => {
+    const report = await deps.ensureBackend();
+    const { byIndex, distinct, groupOfIndex } = encodingsOf(job.opsCode);
+    const spread = (perGroup: ArrayLike<number>) => Float64Array.from(groupOfIndex, (group) => perGroup[group]);
+    const hooks: TrainingHooks = { signal: control.signal, beforeStep: () => control.beforeStep() };
+    const iterations = plannedIterations(job.settings);
+    let iteration = 0;
+    let queried = job.resume?.queried.length ?? 0;
+    let lastProgress = 0;
+    const progress = (phase: 'latency' | 'train' | 'rank' | 'select', epoch?: number, epochs?: number, force = false) => {
+      const now = performance.now();
+      if (!force && now - lastProgress < 100) return;
+      lastProgress = now;
+      const elapsedMs = control.elapsedMs();
+      const done = (iteration + (epochs ? (epoch ?? 0) / epochs : 0)) / iterations;
+      const etaMs = done > 0.05 ? (elapsedMs * (1 - done)) / done : null;
+      deps.post({ type: 'search-progress', requestId, iteration, iterations, phase, ...(epochs ? { epoch, epochs } : {}), queried, elapsedMs, etaMs });
+    };
+
+    let latency = job.latency;
+    if (latency && !latency.predicted && latency.truth) {
+      // The paper filters by a latency GCN trained on 900 cells of the device (spec 5.3).
+      progress('latency', 0, LATENCY_FAST_PRESET.epochs, true);
+      const truth = latency.truth;
+      const cells = randomSplit(indicesWithValues(truth), LATENCY_TRAIN_CELLS, 0, deriveSeed(job.settings.seed, 0x1a7)).train;
+      const regressor = await trainRegressor({
+        graphs: cells.map((i) => byIndex[i]), targets: cells.map((i) => truth[i]),
+        config: { ...LATENCY_FAST_PRESET, seed: job.settings.seed }, ...hooks,
+        onEpoch: (r) => progress('latency', r.epoch + 1, LATENCY_FAST_PRESET.epochs),
+      });
+      try {
+        if (regressor.kind !== 'regression') throw new Error('latency predictor: expected a regressor');
+        latency = { ...latency, predicted: spread(regressor.predict(distinct)), predictor: `${latency.predictor}: latency GCN (fast preset) on ${cells.length} cells` };
+      } finally {
+        regressor.dispose();
+      }
+    }
+
+    const result = await runSearch({ ...job, latency }, {
+      graphs: (indices) => indices.map((i) => byIndex[i]),
+      train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
+      scoreAll: (predictor: Predictor, ranking) => {
+        if (predictor.kind === 'regression') return spread(predictor.predict(distinct));
+        const scores = predictor.scoreBrp(distinct);
+        if (ranking === 'antisymmetric') return spread(scores.r);
+        return comparatorPositions(spread(scores.s), spread(scores.t), scores.c);
+      },
+      scoreCells: (predictor, indices) => {
+        const graphs = indices.map((i) => byIndex[i]);
+        return Float64Array.from(predictor.kind === 'regression' ? predictor.predict(graphs) : predictor.scoreBrp(graphs).r);
+      },
+      pack: (predictor) => packPredictor(predictor.serialize()),
+      unpack: (packed) => restorePacked(packed, 'search checkpoint'),
+      hooks,
+      onPhase: (phase, at, epoch, epochs) => {
+        iteration = at;
+        progress(phase, epoch, epochs, phase !== 'train');
+      },
+      onIteration: async (record, checkpoint) => {
+        queried = checkpoint.queried.length;
+        deps.post({ type: 'search-iteration', requestId, record, checkpoint });
+        await control.iterationDone();
+      },
+      elapsedMs: () => control.elapsedMs(),
+    });
+    const full: SearchResult = { ...result, backend: report.name };
+    const transfer: Transferable[] = [full.trace.buffer];
+    if (full.scores) transfer.push(full.scores.buffer);
+    deps.post({ type: 'searched', requestId, result: full }, transfer);
+  };
+}
