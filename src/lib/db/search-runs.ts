@@ -105,9 +105,13 @@ export class IdbSearchRunStore implements SearchRunStore {
     const clean = checkRun(run, 'search run to save');
     try {
       const tx = this.#conn.get().transaction(['searchRuns', 'searchCheckpoints'], 'readwrite');
-      const writes: Promise<unknown>[] = [tx.objectStore('searchRuns').put({ id: clean.id, run: clean } satisfies RunRecord)];
+      const runRecord: RunRecord = { id: clean.id, run: clean };
+      const writes: Promise<unknown>[] = [tx.objectStore('searchRuns').put(runRecord)];
       if (checkpoint === null) writes.push(tx.objectStore('searchCheckpoints').delete(clean.id));
-      else if (checkpoint !== undefined) writes.push(tx.objectStore('searchCheckpoints').put({ id: clean.id, checkpoint } satisfies CheckpointRecord));
+      else if (checkpoint !== undefined) {
+        const checkpointRecord: CheckpointRecord = { id: clean.id, checkpoint };
+        writes.push(tx.objectStore('searchCheckpoints').put(checkpointRecord));
+      }
       await Promise.all([...writes, tx.done]);
     } catch (error) {
       throw toStoreError(error, { action: 'save the search run', write: true });

@@ -1,17 +1,29 @@
 /**
  * The Search view's shareable settings (one property table serialised to the URL hash, as the
- * other views do) and the checks the page makes before anything runs that need the tables: the
- * latency device must exist and a limit must admit at least one cell. Keys carry an `s.` prefix
+ * other views do), the checks the page makes before anything runs that need the tables (a limit
+ * must admit at least one cell), and the progress line it shows. Keys carry an `s.` prefix
  * so they never collide with the other views' keys in the joined hash.
  */
 import type { PropSpec } from '../state/url-hash';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
-import type { SearchSettings } from '../workers/search-messages';
+import type { SearchResponse, SearchSettings } from '../workers/search-messages';
 import { METHOD_PRESETS } from './presets';
 import type { SearchDataset, SearchMethod } from './types';
 
 export const SEARCH_METHODS = Object.keys(METHOD_PRESETS) as SearchMethod[];
 export const SEARCH_DATASETS: SearchDataset[] = ['cifar100', 'cifar10', 'imagenet16-120'];
+
+/** Each method as the form names it. */
+export const METHOD_LABELS: Record<SearchMethod, string> = {
+  'brp-nas': 'BRP-NAS (binary relation predictor, the paper)',
+  'regression-gcn': 'GCN accuracy regressor (the paper\'s ablation)',
+  'brp-local': 'BRP local search (this app\'s own, not in the paper)',
+  evolution: 'regularised evolution',
+  'local-search': 'local search',
+  random: 'random search',
+};
+
+export const DATASET_LABELS: Record<SearchDataset, string> = { cifar100: 'CIFAR-100', cifar10: 'CIFAR-10 (selects on test: no validation split)', 'imagenet16-120': 'ImageNet16-120' };
 
 export const SEARCH_PROPS = {
   /** The search method (types.ts SearchMethod). */
@@ -113,6 +125,24 @@ export function checkLimit(ms: number, latency: ArrayLike<number>, deviceLabel: 
   const fastest = fastestCell(latency);
   if (!fastest) throw new Error(`Latency: ${deviceLabel} has no latency for any cell`);
   if (ms < fastest.ms) throw new Error(`The fastest cell takes ${formatMs(fastest.ms)} on ${deviceLabel}; a limit of ${formatMs(ms)} admits none`);
+}
+
+export type SearchProgress = Extract<SearchResponse, { type: 'search-progress' }>;
+
+const PHASES = { latency: 'training the latency predictor', train: 'training', rank: 'ranking every cell', select: 'choosing the next cells' };
+
+/** "1 min 10 s", "40 s", "< 1 s". */
+export function formatEta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return '< 1 s';
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** "iteration 2 of 5 · training epoch 31/60 · 40 queried · ETA 1 min 10 s". */
+export function progressText(p: SearchProgress): string {
+  const epoch = p.epochs ? ` epoch ${(p.epoch ?? 0) + 1}/${p.epochs}` : '';
+  const eta = p.etaMs === null ? 'ETA after the first iteration' : `ETA ${formatEta(p.etaMs)}`;
+  return `iteration ${Math.min(p.iteration + 1, p.iterations)} of ${p.iterations} · ${PHASES[p.phase]}${epoch} · ${p.queried} queried · ${eta}`;
 }
 
 /** Cells in the space (for the budget's upper end in messages and inputs). */

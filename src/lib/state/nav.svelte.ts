@@ -5,6 +5,7 @@ import { formatHash, parseHash, type PropSpec } from './url-hash';
 export const VIEWS = [
   { id: 'explore', label: 'Explore' },
   { id: 'train', label: 'Train a predictor' },
+  { id: 'search', label: 'Search' },
   { id: 'profile', label: 'Measure this device' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
