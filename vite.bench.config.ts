@@ -28,6 +28,6 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     chunkSizeWarningLimit: 4096,
-    rollupOptions: { input: { predictor: resolve(ROOT, 'bench/predictor.html') } },
+    rollupOptions: { input: { predictor: resolve(ROOT, 'bench/predictor.html'), search: resolve(ROOT, 'bench/search.html') } },
   },
 });

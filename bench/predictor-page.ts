@@ -5,15 +5,12 @@
  */
 import type { BackendReport } from '../src/lib/compute/backend';
 import { columnByIndex } from '../src/lib/datasets/by-index';
-import type { Table } from '../src/lib/datasets/columns';
-import { ingestBundled } from '../src/lib/db/ingest';
-import { MemoryStore } from '../src/lib/db/memory-store';
 import type { PredictorConfig } from '../src/lib/predictor/config';
 import { kendallTauB, precisionAtK } from '../src/lib/predictor/metrics';
 import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
-import { COMPUTE_EVENTS, type ComputeEventType, type ComputeRequest, type ComputeResponse, type SpeedResult, type TrainJob } from '../src/lib/workers/compute-messages';
-import { RpcClient } from '../src/lib/workers/rpc';
+import type { SpeedResult, TrainJob } from '../src/lib/workers/compute-messages';
+import { ComputeClient, loadTables } from './page-client';
 
 /** What the driver asks for (see bench/predictor.ts for the defaults and env vars). */
 export interface BenchOptions {
@@ -60,60 +57,12 @@ export interface BenchPageResult {
   ingestMs: number;
 }
 
-/** The app's compute worker behind the app's own client (src/lib/workers/rpc.ts), as the Train view runs it. */
-class ComputeClient {
-  #backend: { resolve(report: BackendReport): void; reject(error: Error): void } | undefined;
-  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(
-    () => new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' }),
-    {
-      name: 'compute worker',
-      events: COMPUTE_EVENTS,
-      onUnsolicited: (message) => {
-        if (message.type === 'backend') this.#backend?.resolve(message.report);
-        else if (message.type === 'error') this.#backend?.reject(new Error(message.message));
-      },
-      onCrash: (error) => {
-        console.error(error.message);
-        this.#backend?.reject(error);
-      },
-    },
-  );
-  /** Sends a request; resolves with its final answer, rejects on an error answer or a crash. */
-  readonly request = this.#rpc.request.bind(this.#rpc);
-
-  init(backend?: BenchOptions['backend']): Promise<BackendReport> {
-    return new Promise((resolve, reject) => {
-      this.#backend = { resolve, reject };
-      this.#rpc.post({ type: 'init', override: backend });
-    });
-  }
-}
-
-async function loadTables(): Promise<{ tables: Record<string, Table>; ms: number }> {
-  const started = performance.now();
-  const store = new MemoryStore();
-  const report = await ingestBundled({
-    manifestUrl: new URL('datasets/manifest.json', location.href).href,
-    fetch: fetch.bind(globalThis),
-    store,
-    onProgress: () => {},
-    only: ['nb201', 'latbench'],
-  });
-  const tables: Record<string, Table> = {};
-  for (const id of ['nb201', 'latbench']) {
-    const result = report.datasets.find((d) => d.id === id);
-    if (result?.status !== 'imported') throw new Error(`dataset ${id} did not load: ${result?.error ?? report.error ?? 'not in the manifest'}`);
-    tables[id] = (await store.loadTable(id))!;
-  }
-  return { tables, ms: performance.now() - started };
-}
-
 function band(record: Record<number, number>): Record<'1' | '5' | '10' | '20', number> {
   return { '1': record[1], '5': record[5], '10': record[10], '20': record[20] };
 }
 
 async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
-  const { tables, ms: ingestMs } = await loadTables();
+  const { tables, ms: ingestMs } = await loadTables(['nb201', 'latbench']);
   const client = new ComputeClient();
   const backend = await client.init(options.backend);
   console.log(`backend: ${backend.name} (${backend.reason})`);

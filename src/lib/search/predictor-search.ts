@@ -9,7 +9,7 @@ import { deriveSeed } from '../predictor/rng';
 import type { GraphEncoding } from '../predictor/graphs';
 import type { Predictor } from '../predictor/predictor';
 import type { TrainingHooks } from '../predictor/loop';
-import { kendallTauB } from '../predictor/metrics';
+import { rankingKendall } from './metrics';
 import { mulberry32 } from '../spaces/rng';
 import { iterationConfig, type PredictorSearchPreset } from './presets';
 import { initialSample, iterationPlan, selectNext } from './selection';
@@ -67,19 +67,6 @@ export interface PredictorSearchOutput {
   queried: number[];
   /** Final scores per NB201 index (higher = better). */
   scores: Float64Array;
-}
-
-/** Kendall τ-b of scores against the oracle's validation accuracy, over the cells that have one. */
-export function rankingKendall(scores: Float64Array, valid: Float64Array): number {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < valid.length; i++) {
-    if (Number.isFinite(valid[i]) && Number.isFinite(scores[i])) {
-      a.push(scores[i]);
-      b.push(valid[i]);
-    }
-  }
-  return a.length >= 2 ? kendallTauB(a, b) : Number.NaN;
 }
 
 export async function runPredictorSearch(input: PredictorSearchInput): Promise<PredictorSearchOutput> {
