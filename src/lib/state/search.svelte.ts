@@ -78,6 +78,7 @@ export class SearchState {
   #saving: Promise<void> = Promise.resolve();
   #requestId = 0;
   #cancelled = false;
+  #open = () => (this.#store ??= this.#openStore());
 
   constructor(source: SearchSource, hash = '', openStore = () => openSearchRunStore()) {
     this.#source = source;
@@ -193,10 +194,6 @@ export class SearchState {
     if (this.#requestId) this.#source.compute.post({ type, requestId: this.#requestId });
   }
 
-  #open() {
-    return (this.#store ??= this.#openStore());
-  }
-
   #column(datasetId: string, column: string): Float64Array | null {
     const table = this.#source.tables[datasetId];
     return table?.columns[column] ? columnByIndex(table, column, NB201_NUM_CELLS) : null;
@@ -261,8 +258,9 @@ export class SearchState {
   }
 
   #update(patch: Partial<SearchRun>, checkpoint?: SearchCheckpoint | null): Promise<void> {
-    this.run = { ...this.run!, ...patch, updatedAt: Date.now() };
-    return this.#save(this.run, checkpoint);
+    const run = (this.run = { ...this.run!, ...patch, updatedAt: Date.now() });
+    this.runs = this.runs.map((r) => (r.id === run.id ? run : r));
+    return this.#save(run, checkpoint);
   }
 
   async #execute(run: SearchRun, job: SearchJob, step: boolean): Promise<void> {
@@ -273,6 +271,7 @@ export class SearchState {
     this.status = 'baselines';
     if (this.#source.compute.crashed) this.#source.compute.restart?.();
     await this.#save(run);
+    void this.refreshRuns();
     if (Object.keys(run.baselines).length === 0) await this.#update({ baselines: await this.#baselines(job) });
     if (this.#cancelled) return this.#end({ status: 'cancelled' }, undefined);
     this.status = 'running';
