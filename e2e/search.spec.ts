@@ -84,6 +84,29 @@ test('a reload mid-run offers to resume; the run finishes with its first iterati
   await expect(page.getByTestId('saved-runs').locator('tbody tr')).toHaveCount(1);
 });
 
+test('a crashed compute worker fails the run with its message; Resume restarts it from the last finished iteration', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openApp(page, BRP);
+  await page.getByTestId('search-play').click();
+  await expect.poll(async () => (await readStore(page, 'searchCheckpoints', { keys: true })).length, { timeout: 120_000 }).toBe(1);
+  // Through the devtools protocol, as a real crash would: the app ships no crash switch.
+  const worker = page.workers().find((w) => w.url().includes('compute.worker'))!;
+  await worker.evaluate(() => setTimeout(() => {
+    throw new Error('e2e: the worker crashed on purpose');
+  }));
+  await expect(page.getByTestId('search-message')).toContainText(/The compute worker stopped unexpectedly: .*crashed on purpose.*The run stopped after [1-4] of 5 iterations; Resume goes on from there/);
+  const row = page.getByTestId('saved-runs').locator('tbody tr');
+  await expect(row).toHaveAttribute('data-status', 'failed');
+  const [before] = await readStore<StoredRun>(page, 'searchRuns');
+
+  await row.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('search-result')).toBeVisible({ timeout: 240_000 });
+  const [after] = await readStore<StoredRun>(page, 'searchRuns');
+  expect(after.run.status).toBe('finished');
+  expect(after.run.iterations.slice(0, before.run.iterations.length)).toEqual(before.run.iterations);
+  expect(after.run.result!.queried).toHaveLength(20);
+});
+
 test('budget 0 is refused with one message before anything runs; the saved run stays', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page, '#view=search&s.method=random&s.budget=20&s.seed=3');
