@@ -1,10 +1,11 @@
 /**
- * BRP local (this app's method, not the paper's): local search whose moves are chosen by the
- * binary relation predictor. Each round ranks the unqueried one-edge neighbours of the best
- * cells queried so far with the predictor and queries the top few; the predictor is then
- * warm-started on everything queried. When the neighbourhood is exhausted, the best-ranked
- * unqueried cell of a full ranking restarts it. The goal is local search's reliability with far
- * fewer queries: the predictor tells which of the 24 moves to try first.
+ * BRP local (this app's method, not the paper's): local search whose moves the binary relation
+ * predictor chooses. After a first predictor on a few random cells, one jump queries the cells it
+ * ranks best over the whole space; from then on each query is the unqueried one-edge neighbour of
+ * the best cell found so far that the predictor ranks first (so a better cell becomes the centre
+ * at once, as in first-improvement local search), and the predictor is warm-started on everything
+ * queried after every few queries. A centre whose 24 neighbours are all queried hands over to the
+ * next best cell; when none is left, the best-ranked unqueried cell of a full ranking is queried.
  */
 import { deriveSeed } from '../predictor/rng';
 import type { Predictor } from '../predictor/predictor';
@@ -23,10 +24,8 @@ export const BRP_LOCAL = {
   initial: 10,
   /** Targets in % (see PredictorSearchPreset.accuracyScale). */
   accuracyScale: 1,
-  /** Cells queried per round. */
+  /** Cells queried per round (between two trainings). */
   perRound: 5,
-  /** The best queried cells whose neighbourhoods form the pool. */
-  beam: 3,
   /** Epochs of the first training, and of each warm-started retraining. */
   firstEpochs: 60,
   roundEpochs: 15,
@@ -70,17 +69,21 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
       let added: number[];
       if (!predictor) {
         added = initialSample(candidates.filter((c) => !seen.has(c)), Math.min(BRP_LOCAL.initial, room), rng);
+      } else if (round === 1) {
+        host.onPhase('rank', round);
+        added = bestRanked(host.scoreAll(predictor, 'antisymmetric'), candidates, seen, Math.min(BRP_LOCAL.perRound, room));
       } else {
-        const pool = neighbourPool(queried, oracle, space, allowed, seen);
-        const take = Math.min(BRP_LOCAL.perRound, room);
-        if (pool.length > 0) {
-          const scores = host.scoreCells(predictor, pool);
-          added = rankBy(pool, scores).slice(0, take);
-        } else {
-          host.onPhase('rank', round);
-          const all = host.scoreAll(predictor, 'antisymmetric');
-          added = rankBy(candidates.filter((c) => !seen.has(c)), Float64Array.from(candidates.filter((c) => !seen.has(c)), (c) => all[c])).slice(0, take);
+        added = [];
+        for (let k = 0; k < Math.min(BRP_LOCAL.perRound, room); k++) {
+          const next = bestNeighbour(predictor, host, queried, oracle, space, allowed, seen) ??
+            bestRanked(host.scoreAll(predictor, 'antisymmetric'), candidates, seen, 1)[0];
+          if (next === undefined) break;
+          added.push(next);
+          queried.push(next);
+          seen.add(next);
         }
+        queried.splice(queried.length - added.length, added.length);
+        added.forEach((cell) => seen.delete(cell));
       }
       if (added.length === 0) break;
       for (const index of added) {
@@ -113,12 +116,24 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
   }
 }
 
-/** Unqueried allowed neighbours of the `beam` best queried cells (by validation accuracy). */
-function neighbourPool(queried: readonly number[], oracle: SearchOracle, space: SearchSpace, allowed: Set<number>, seen: Set<number>): number[] {
-  const best = [...queried].sort((a, b) => oracle.valid[b] - oracle.valid[a] || a - b).slice(0, BRP_LOCAL.beam);
-  const pool = new Set<number>();
-  for (const cell of best) for (const next of space.neighbours(cell)) if (allowed.has(next) && !seen.has(next)) pool.add(next);
-  return [...pool];
+/**
+ * The predictor's favourite among the unqueried allowed neighbours of the best queried cell (by
+ * validation accuracy), or of the next best when a centre has none left; undefined when no
+ * queried cell has an unqueried neighbour.
+ */
+function bestNeighbour(predictor: Predictor, host: PredictorSearchHost, queried: readonly number[], oracle: SearchOracle, space: SearchSpace, allowed: Set<number>, seen: Set<number>): number | undefined {
+  const centres = [...queried].sort((a, b) => oracle.valid[b] - oracle.valid[a] || a - b);
+  for (const centre of centres) {
+    const pool = space.neighbours(centre).filter((next) => allowed.has(next) && !seen.has(next));
+    if (pool.length > 0) return rankBy(pool, host.scoreCells(predictor, pool))[0];
+  }
+  return undefined;
+}
+
+/** The `count` best-scored unqueried candidates. */
+function bestRanked(scores: Float64Array, candidates: Int32Array, seen: Set<number>, count: number): number[] {
+  const open = Array.from(candidates).filter((c) => !seen.has(c));
+  return rankBy(open, Float64Array.from(open, (c) => scores[c])).slice(0, count);
 }
 
 /** `cells` sorted by score, best first (ties by index). */

@@ -67,12 +67,12 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
   'brp-nas/fast': {
     kind: 'brp',
     iterations: 5,
-    config: { ...BRP_PRESET, pairMode: 'model-groups', batchSize: 16, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
+    config: { ...BRP_PRESET, pairMode: 'model-groups', batchSize: 8, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
     schedule: 'constant',
     validate: 'end',
     ranking: 'antisymmetric',
     accuracyScale: 1,
-    description: 'the app default: all pairs of groups of 16 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, ranked by the antisymmetric score',
+    description: 'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
   },
   'regression-gcn/faithful': {
     kind: 'regression',

@@ -62,9 +62,7 @@ export function plannedIterations(settings: SearchSettings): number {
 }
 
 function candidatesOf(job: SearchJob): Int32Array {
-  const all: number[] = [];
-  for (let i = 0; i < job.oracle.valid.length; i++) if (Number.isFinite(job.oracle.valid[i])) all.push(i);
-  const base = Int32Array.from(all);
+  const base = candidatesOfAll(job);
   const { constraint } = job.settings;
   return constraint ? latencyCandidates(predictedLatency(job), constraint.ms, base) : base;
 }
@@ -171,8 +169,13 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
   };
 }
 
+/**
+ * The space: cells with an accuracy and, for a table device, a latency in that table (LatBench
+ * has none for the 341 disconnected cells: they are not in that device's space).
+ */
 function candidatesOfAll(job: SearchJob): Int32Array {
+  const truth = job.settings.constraint || job.settings.pareto ? job.latency?.truth : null;
   const all: number[] = [];
-  for (let i = 0; i < job.oracle.valid.length; i++) if (Number.isFinite(job.oracle.valid[i])) all.push(i);
+  for (let i = 0; i < job.oracle.valid.length; i++) if (Number.isFinite(job.oracle.valid[i]) && (!truth || Number.isFinite(truth[i]))) all.push(i);
   return Int32Array.from(all);
 }

@@ -60,6 +60,8 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
     const spread = (perGroup: ArrayLike<number>) => Float64Array.from(groupOfIndex, (group) => perGroup[group]);
     const hooks: TrainingHooks = { signal: control.signal, beforeStep: () => control.beforeStep() };
     const iterations = plannedIterations(job.settings);
+    // A resumed run goes on from its earlier time.
+    const elapsedMs = () => (job.resume?.elapsedMs ?? 0) + control.elapsedMs();
     let iteration = 0;
     let queried = job.resume?.queried.length ?? 0;
     let lastProgress = 0;
@@ -67,13 +69,17 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       const now = performance.now();
       if (!force && now - lastProgress < 100) return;
       lastProgress = now;
-      const elapsedMs = control.elapsedMs();
+      const elapsed = elapsedMs();
       const done = (iteration + (epochs ? (epoch ?? 0) / epochs : 0)) / iterations;
-      const etaMs = done > 0.05 ? (elapsedMs * (1 - done)) / done : null;
-      deps.post({ type: 'search-progress', requestId, iteration, iterations, phase, ...(epochs ? { epoch, epochs } : {}), queried, elapsedMs, etaMs });
+      const etaMs = done > 0.05 ? (elapsed * (1 - done)) / done : null;
+      deps.post({ type: 'search-progress', requestId, iteration, iterations, phase, ...(epochs ? { epoch, epochs } : {}), queried, elapsedMs: elapsed, etaMs });
     };
 
-    let latency = job.latency;
+    // A resumed run reuses the latency predictions it trained.
+    let latency = job.latency && !job.latency.predicted && job.resume?.latencyPredicted
+      ? { ...job.latency, predicted: job.resume.latencyPredicted }
+      : job.latency;
+    let trainedLatency: Float64Array | undefined = job.resume?.latencyPredicted;
     if (latency && !latency.predicted && latency.truth) {
       // The paper filters by a latency GCN trained on 900 cells of the device (spec 5.3).
       progress('latency', 0, LATENCY_FAST_PRESET.epochs, true);
@@ -86,7 +92,8 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       });
       try {
         if (regressor.kind !== 'regression') throw new Error('latency predictor: expected a regressor');
-        latency = { ...latency, predicted: spread(regressor.predict(distinct)), predictor: `${latency.predictor}: latency GCN (fast preset) on ${cells.length} cells` };
+        trainedLatency = spread(regressor.predict(distinct));
+        latency = { ...latency, predicted: trainedLatency, predictor: `${latency.predictor}: latency GCN (fast preset) on ${cells.length} cells` };
       } finally {
         regressor.dispose();
       }
@@ -114,10 +121,10 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       },
       onIteration: async (record, checkpoint) => {
         queried = checkpoint.queried.length;
-        deps.post({ type: 'search-iteration', requestId, record, checkpoint });
+        deps.post({ type: 'search-iteration', requestId, record, checkpoint: trainedLatency ? { ...checkpoint, latencyPredicted: trainedLatency } : checkpoint });
         await control.iterationDone();
       },
-      elapsedMs: () => control.elapsedMs(),
+      elapsedMs,
     });
     const full: SearchResult = { ...result, backend: report.name };
     const transfer: Transferable[] = [full.trace.buffer];

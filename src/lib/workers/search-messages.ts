@@ -54,6 +54,11 @@ export interface SearchCheckpoint {
   state: Record<string, unknown> | null;
   /** Search wall time so far, pauses excluded (ms). */
   elapsedMs: number;
+  /**
+   * The predicted latency per NB201 index (ms) that filtered this run's candidates, when the worker
+   * trained the latency GCN itself: send it back on resume so it is not trained again.
+   */
+  latencyPredicted?: Float64Array;
 }
 
 /** What one finished iteration did (for the live view and the report). */
