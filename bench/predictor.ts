@@ -15,12 +15,13 @@
  * BENCH_LATENCY_RESTORE (best-copy | last-epoch: which weights a run keeps),
  * BENCH_LATENCY_EPOCHS, BENCH_LATENCY_BATCH (lr rescaled by √batch), BENCH_ACCURACY_EPOCHS, BENCH_ACCURACY_TRAIN, BENCH_ACCURACY_PREDICTORS
  * (regression,brp), BENCH_SECTIONS (latency,accuracy,throughput), BENCH_BACKEND (webgpu | wasm | webgl | cpu), BENCH_PORT,
- * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice), BENCH_BRP_EPOCHS (BRP only).
+ * BENCH_WORKERS (workers per training batch, 1..4; default: the app's automatic choice), BENCH_BRP_EPOCHS (BRP only),
+ * BENCH_BRP_CONFIG (paper | fast: BRP_FAST_PRESET, the Train view's fast BRP).
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, latencyWithBatch, type PredictorConfig } from '../src/lib/predictor/config';
+import { ACCURACY_PRESET, BRP_FAST_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, latencyWithBatch, type PredictorConfig } from '../src/lib/predictor/config';
 import { commitId, launchChromium, machine, ROOT, serveDist, writeReport } from './common';
 import type { BenchOptions, BenchPageResult } from './predictor-page';
 
@@ -82,7 +83,7 @@ const options: BenchOptions = {
     predictors: sections.has('accuracy') ? (list('BENCH_ACCURACY_PREDICTORS', ['regression', 'brp']) as ('regression' | 'brp')[]) : [],
     regression: withEpochs(ACCURACY_PRESET, accuracyEpochs),
     // BRP at the paper's 250 epochs takes hours here (9,900 pairs per epoch); BENCH_BRP_EPOCHS cuts it alone.
-    brp: withEpochs(BRP_PRESET, integer('BENCH_BRP_EPOCHS', accuracyEpochs)),
+    brp: withEpochs(process.env.BENCH_BRP_CONFIG === 'fast' ? BRP_FAST_PRESET : BRP_PRESET, integer('BENCH_BRP_EPOCHS', accuracyEpochs)),
   },
   throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
   stepTimings: !sections.has('throughput') ? [] : [

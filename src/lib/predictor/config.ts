@@ -161,6 +161,22 @@ export const BRP_PRESET: Readonly<PredictorConfig> = Object.freeze({
   schedule: 'cosine',
 });
 
+/**
+ * NOT a paper config: the binary relation predictor with pair mode `model-groups` (all ordered
+ * pairs of groups of 8 models per step, each model embedded once per epoch), 250 epochs of cosine
+ * annealing at lr 1e-3, keeping the last epoch. The paper config embeds ≈ 2(n−1)/64 times more per
+ * epoch (≈ 95 min for 100 models here). The search's `fast` preset (search/presets.ts) uses the same
+ * batching; its measurements are in bench-results/search.md.
+ */
+export const BRP_FAST_PRESET: Readonly<PredictorConfig> = Object.freeze({
+  ...BRP_PRESET,
+  pairMode: 'model-groups' as const,
+  batchSize: 8,
+  lr: 1e-3,
+  esPatience: 0,
+  restoreBest: 'last-epoch' as const,
+});
+
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }

@@ -9,7 +9,7 @@ import type { PredictorSearchHost } from './predictor-search';
 // A synthetic NB201 landscape on the identity space: each op is worth a fixed amount per edge, so
 // the optimum is all conv3x3 (code 3 on every edge, index 3·(5^6−1)/4 = 11718).
 const worth = [0, 2, 3, 5, 1];
-const valid = Float64Array.from({ length: 15625 }, (_, code) => codeToOps(code).reduce((sum, op, edge) => sum + worth[op] * (1 + edge / 10), 0));
+const valid = Float64Array.from({ length: 15625 }, (_, code) => codeToOps(code).reduce((sum: number, op, edge) => sum + worth[op] * (1 + edge / 10), 0));
 const optimum = valid.indexOf(Math.max(...valid));
 const oracle = { valid, test: valid };
 

@@ -5,7 +5,7 @@
  */
 import { columnByIndex } from '../datasets/by-index';
 import { fitLine, predictLine } from '../predictor/baselines';
-import { ACCURACY_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
+import { ACCURACY_PRESET, BRP_FAST_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
 import { kendallTauB, mae, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
 import { indicesWithValues, randomSplit } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
@@ -27,15 +27,16 @@ export const TRAIN_PROPS = {
   val: { type: 'int', default: -1 } as PropSpec<number>,
   seed: { type: 'int', default: 0 } as PropSpec<number>,
   /** 'paper' = the official config; 'fast' = latency stand-in (see config.ts); 'small' = a 2×64 GCN for demos. */
-  preset: { type: 'string', default: 'auto', oneOf: ['auto', 'paper', 'fast', 'thorough', 'small'] } as PropSpec<string>,
+  preset: { type: 'string', default: 'auto', oneOf: ['auto', 'paper', 'fast', 'thorough', 'small', 'brp-fast'] } as PropSpec<string>,
   /** Workers per batch (data-parallel training); 'auto' = the compute worker's choice from backend, cores and batch. */
   workers: { type: 'string', default: 'auto', oneOf: ['auto', '1', '2', '3', '4'] } as PropSpec<string>,
 };
 
-export type Preset = 'paper' | 'fast' | 'thorough' | 'small';
+export type Preset = 'paper' | 'fast' | 'thorough' | 'small' | 'brp-fast';
 export const PRESET_LABELS: Record<Preset, string> = {
   paper: "paper config (eagle's YAML)",
   fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
+  'brp-fast': "fast BRP (all pairs of groups of 8 models per step, each model embedded once per epoch: not the paper's)",
   thorough: 'thorough latency config (batch 8, 120 epochs, 4-5 min on 2 cores: not the paper\'s)',
   small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
 };
@@ -129,9 +130,7 @@ export class TrainState {
   readonly isLatency = $derived(this.target?.unit === 'ms');
   /** BRP learns "which is better"; it is offered for accuracy targets (higher = better). */
   readonly kind = $derived<'regression' | 'brp'>(this.isLatency ? 'regression' : (this.settings.kind as 'regression' | 'brp'));
-  readonly preset = $derived<Preset>(
-    (this.settings.preset === 'fast' || this.settings.preset === 'thorough') && !this.isLatency ? 'paper' : this.settings.preset === 'auto' ? (this.isLatency ? 'fast' : 'paper') : (this.settings.preset as Preset),
-  );
+  readonly preset = $derived<Preset>(this.#preset());
   readonly trainSize = $derived(this.settings.train > 0 ? this.settings.train : this.isLatency ? 900 : 100);
   readonly valSize = $derived(this.kind === 'brp' ? 0 : this.settings.val >= 0 ? this.settings.val : 100);
   readonly config = $derived<PredictorConfig>(this.#config());
@@ -144,11 +143,27 @@ export class TrainState {
     this.settings = parseHash(hash, TRAIN_PROPS);
   }
 
+  /** The URL's preset where it fits this target and kind, else the default for them. */
+  #preset(): Preset {
+    const asked = this.settings.preset;
+    if (this.isLatency) return asked === 'auto' || asked === 'brp-fast' ? 'fast' : (asked as Preset);
+    if (asked === 'small') return 'small';
+    if (this.kind === 'brp' && asked === 'brp-fast') return 'brp-fast';
+    return 'paper';
+  }
+
+  /** The presets offered for this target and kind, default first. */
+  get presets(): Preset[] {
+    if (this.isLatency) return ['fast', 'thorough', 'paper', 'small'];
+    return this.kind === 'brp' ? ['paper', 'brp-fast', 'small'] : ['paper', 'small'];
+  }
+
   #config(): PredictorConfig {
     const seed = this.settings.seed >>> 0;
     const paper = this.kind === 'brp' ? BRP_PRESET : this.isLatency ? LATENCY_PRESET : ACCURACY_PRESET;
     if (this.preset === 'fast') return { ...LATENCY_FAST_PRESET, seed };
     if (this.preset === 'thorough') return { ...LATENCY_THOROUGH_PRESET, seed };
+    if (this.preset === 'brp-fast') return { ...BRP_FAST_PRESET, seed };
     if (this.preset === 'small') return { ...paper, layers: 2, hidden: 64, epochs: 30, esPatience: 0, batchSize: this.kind === 'brp' ? 64 : 16, schedule: 'cosine', lr: 1e-3, seed };
     return { ...paper, seed };
   }
