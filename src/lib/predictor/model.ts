@@ -8,6 +8,7 @@ import { createLinearHead, type LinearHead } from './heads.ts';
 import { batchTensors } from './batch.ts';
 import { checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
 import { SeededRandom, deriveSeed, STREAM } from './rng.ts';
+import { inferDistinctRows } from './distinct-rows.ts';
 
 export type PredictorKind = 'regression' | 'brp';
 
@@ -69,6 +70,24 @@ export function loadWeights(
 /** How many graphs one forward pass takes at prediction time (bounds activation memory). */
 const INFERENCE_CHUNK = 512;
 
+/**
+ * From how many distinct graphs inferGraphs computes only the distinct node rows (distinct-rows.ts)
+ * instead of the batched pass: always. Measured in node on WASM with a 4×600 BRP (2 shared cores,
+ * bench-results/ranking.md): as fast at 1–8 graphs, 7 vs 4 ms at 16, 81 vs 10 ms at 256 and
+ * ≈ 3.1 s vs 0.35 s for the 8,687 distinct NB201 encodings.
+ */
+let distinctRowsFrom = 1;
+
+/**
+ * Sets from how many distinct graphs `inferGraphs` uses distinct-rows.ts instead of the batched
+ * pass (Infinity: never); returns the previous value. For A/B runs and tests.
+ */
+export function useDistinctRowsFrom(graphs: number): number {
+  const previous = distinctRowsFrom;
+  distinctRowsFrom = graphs;
+  return previous;
+}
+
 /** A string that is equal for two graphs exactly when their (A, X) are equal. */
 function graphKey(graph: GraphEncoding): string {
   return `${graph.nodes}:${Array.prototype.join.call(graph.adjacency, '')}:${Array.prototype.join.call(graph.x, '')}`;
@@ -77,7 +96,9 @@ function graphKey(graph: GraphEncoding): string {
 /**
  * Runs `readout` on the eval-mode embeddings of all graphs and returns `width` numbers per
  * graph. Identical encodings are embedded once (NB201's 15,625 cells have only 8,687 distinct
- * encodings), in chunks of {@link INFERENCE_CHUNK}.
+ * encodings), and of those each distinct node row once per layer (distinct-rows.ts; `readout`
+ * must act row by row); below {@link useDistinctRowsFrom}'s size, in batched chunks of
+ * {@link INFERENCE_CHUNK}.
  */
 export function inferGraphs(
   model: PredictorModel,
@@ -104,7 +125,10 @@ export function inferGraphs(
     }
     representative[i] = slot;
   });
-  const uniqueOut = inferPacked(model, packGraphs(uniqueGraphs, source, sizes), width, readout);
+  const packed = packGraphs(uniqueGraphs, source, sizes);
+  const uniqueOut = uniqueGraphs.length >= distinctRowsFrom
+    ? inferDistinctRows(model.gcn, packed, width, readout)
+    : inferPacked(model, packed, width, readout);
   representative.forEach((slot, i) => out.set(uniqueOut.subarray(slot * width, (slot + 1) * width), i * width));
   return out;
 }

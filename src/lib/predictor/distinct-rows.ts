@@ -1,0 +1,436 @@
+/**
+ * Eval-mode GCN embeddings of many graphs that compute every distinct node row once per layer.
+ *
+ * Without dropout a node's row after layer l is a function of its depth-l Weisfeiler–Lehman
+ * colour: layer 1's row depends only on the node's A·X row, and layer l's on the multiset of its
+ * neighbours' layer-(l−1) rows (A is binary, so a colour repeated among the neighbours counts
+ * that often). So the nodes are coloured in JS (`planDistinctRows`), and each layer runs its
+ * dense product and activation (the same `dense` and bias + LayerNorm + ReLU path as gcn.ts's
+ * `embedBatch`) once per colour. The last layer only needs the global node (row 0) of each graph,
+ * and every earlier layer only the rows those depend on. A layer transforms the previous layer's
+ * rows first, Σ_j (H·W)[j] (gcn.py's order), when those are fewer than its own, else sums first,
+ * (Σ_j H[j])·W. The neighbour sums run on the wasm backend's heap (a SIMD kernel, so the rows
+ * never leave the heap), elsewhere in JS.
+ *
+ * Across the 8,687 distinct NB201 encodings (78,183 node rows) a 4-layer GCN has 166, 7,237,
+ * 10,240 and 5,257 distinct rows per layer, and its dense products take 166 + 166 + 7,237 +
+ * 5,257 rows instead of 78,183 × 3 + 8,687 (distinct-rows.test.ts): on WASM in node, 4×600,
+ * ≈ 0.35 s instead of ≈ 3 s (bench-results/ranking.md). The result is embedBatch's up to float32
+ * rounding: the neighbours are summed in another order (or after the product), and the matrix
+ * kernels may block rows differently.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Gcn } from './gcn.ts';
+import { dense } from './ops.ts';
+import { defaultLayerPath, normReluDropout, normReluDropoutKernels, type LayerPath } from './fused.ts';
+import { type PackedGraphs } from './graphs.ts';
+import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
+import { END, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, leb, load, name, section, set, store } from './wasm-asm.ts';
+
+/**
+ * Which rows each layer computes. Layer 0 (the first GCN layer) computes `firstInputs`; layer
+ * l ≥ 1 computes row u from the sum of the previous layer's rows
+ * `neighbours[l][offsets[l][u] .. offsets[l][u + 1]]`. Graph g's embedding is row `rootOf[g]` of
+ * the last layer.
+ */
+export interface DistinctRowPlan {
+  count: number;
+  layers: number;
+  features: number;
+  /** Rows computed per layer (the distinct colours of the rows needed there). */
+  rows: number[];
+  /** [rows[0], features] row-major: the distinct A·X rows needed by layer 0. */
+  firstInputs: Float32Array;
+  /** Per layer (entry 0 empty): CSR offsets, rows[l] + 1 entries. */
+  offsets: Int32Array[];
+  /** Per layer (entry 0 empty): previous-layer row ids, one per neighbour (with multiplicity). */
+  neighbours: Int32Array[];
+  /** Last-layer row of each graph. */
+  rootOf: Int32Array;
+}
+
+/**
+ * Interns integer sequences (A·X rows, sorted colour multisets): equal sequences get one id, ids
+ * count up from 0. An open-addressing hash table over the stored sequences; exact (a hash hit is
+ * compared value by value).
+ */
+class SequenceInterner {
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  /** Sequence id → start in `values`; `starts[size]` is the end of the last one. */
+  readonly starts: Int32Array;
+  readonly values: Int32Array;
+  size = 0;
+
+  constructor(maxSequences: number, maxValues: number) {
+    let capacity = 16;
+    while (capacity < 2 * maxSequences) capacity *= 2;
+    this.table = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.starts = new Int32Array(maxSequences + 1);
+    this.values = new Int32Array(maxValues);
+  }
+
+  intern(source: ArrayLike<number>, from: number, length: number): number {
+    let h = 0x811c9dc5 ^ length;
+    for (let k = 0; k < length; k++) h = Math.imul(h ^ source[from + k], 0x01000193);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    h ^= h >>> 12;
+    const { table, mask, starts, values } = this;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot];
+      if (entry === 0) break;
+      const id = entry - 1;
+      const start = starts[id];
+      if (starts[id + 1] - start !== length) continue;
+      let k = 0;
+      while (k < length && values[start + k] === source[from + k]) k++;
+      if (k === length) return id;
+    }
+    const id = this.size++;
+    const start = starts[id];
+    for (let k = 0; k < length; k++) values[start + k] = source[from + k];
+    starts[id + 1] = start + length;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      if (table[slot] === 0) {
+        table[slot] = id + 1;
+        return id;
+      }
+    }
+  }
+}
+
+/**
+ * Colours the node rows of `packed` for a GCN of `layers` layers (pure JS, no tensors). Layer 0
+ * groups rows by their A·X content (integer counts); layer l ≥ 1 by the sorted multiset of their
+ * neighbours' layer-(l−1) colours. Only rows that a global node's last-layer row depends on count.
+ */
+export function planDistinctRows(packed: PackedGraphs, layers: number): DistinctRowPlan {
+  if (!(Number.isInteger(layers) && layers >= 1)) throw new Error(`a GCN has at least one layer, got ${layers}`);
+  const { count, nodes, features, adjacency, aggregatedFeatures } = packed;
+  const total = count * nodes;
+  const last = layers - 1;
+
+  // needed[l][row]: the row's layer-l value is used (by the readout or by a needed row of layer l + 1).
+  const needed: Uint8Array[] = Array.from({ length: layers }, () => new Uint8Array(total));
+  const neededCount = new Array<number>(layers).fill(0);
+  for (let g = 0; g < count; g++) needed[last][g * nodes] = 1;
+  neededCount[last] = count;
+  for (let l = last; l > 0; l--) {
+    const here = needed[l];
+    const below = needed[l - 1];
+    for (let row = 0; row < total; row++) {
+      if (!here[row]) continue;
+      const first = row - (row % nodes);
+      const base = row * nodes; // graph g's A starts at g·N·N, its row i at g·N·N + i·N
+      for (let j = 0; j < nodes; j++) if (adjacency[base + j]) below[first + j] = 1;
+    }
+    for (let row = 0; row < total; row++) neededCount[l - 1] += below[row];
+  }
+
+  // Layer 0: by A·X content (integers 0..N, exact in float32).
+  let colour = new Int32Array(total).fill(-1);
+  const firstRows = new SequenceInterner(neededCount[0], neededCount[0] * features);
+  for (let row = 0; row < total; row++) if (needed[0][row]) colour[row] = firstRows.intern(aggregatedFeatures, row * features, features);
+  const firstInputs = Float32Array.from(firstRows.values.subarray(0, firstRows.size * features));
+
+  const rows = [firstRows.size];
+  const offsets: Int32Array[] = [new Int32Array(0)];
+  const neighbourLists: Int32Array[] = [new Int32Array(0)];
+  const multiset = new Int32Array(nodes);
+  for (let l = 1; l < layers; l++) {
+    const next = new Int32Array(total).fill(-1);
+    const colours = new SequenceInterner(neededCount[l], neededCount[l] * nodes);
+    for (let row = 0; row < total; row++) {
+      if (!needed[l][row]) continue;
+      const first = row - (row % nodes);
+      const base = row * nodes;
+      // insertion sort: at most N entries
+      let k = 0;
+      for (let j = 0; j < nodes; j++) {
+        if (!adjacency[base + j]) continue;
+        const c = colour[first + j];
+        let m = k++;
+        while (m > 0 && multiset[m - 1] > c) {
+          multiset[m] = multiset[m - 1];
+          m--;
+        }
+        multiset[m] = c;
+      }
+      next[row] = colours.intern(multiset, 0, k);
+    }
+    colour = next;
+    rows.push(colours.size);
+    offsets.push(colours.starts.slice(0, colours.size + 1));
+    neighbourLists.push(colours.values.slice(0, colours.starts[colours.size]));
+  }
+  const rootOf = new Int32Array(count);
+  for (let g = 0; g < count; g++) rootOf[g] = colour[g * nodes];
+  return { count, layers, features, rows, firstInputs, offsets, neighbours: neighbourLists, rootOf };
+}
+
+/** Rows per tfjs call: bounds the temporaries alive at once (≈ 20 MB for H = 600). */
+const ROW_CHUNK = 8192;
+
+/**
+ * How the neighbour sums run: 'heap' (WASM with SIMD, width a multiple of 4): a kernel of the
+ * wasm backend on its own heap, so the rows never leave it; 'js': a float32 loop over the values
+ * read back (`dataSync`; no copy on cpu). The same additions in the same order, so the same bits.
+ */
+export type RowSumForm = 'heap' | 'js';
+
+export function defaultRowSumForm(width: number): RowSumForm {
+  return width % 4 === 0 && heapKernelsAvailable() ? 'heap' : 'js';
+}
+
+/** What {@link inferDistinctRows} computed, per layer. */
+export interface DistinctRowStats {
+  /** Distinct rows (colours) per layer: the rows that are activated. */
+  rows: number[];
+  /** Rows of each layer's dense product (fewer than `rows` where it transforms first). */
+  denseRows: number[];
+}
+
+export interface DistinctRowOptions {
+  /** How bias, LayerNorm and ReLU run (fused.ts); embedBatch's default. */
+  layerPath?: LayerPath;
+  /** How the neighbour sums run; {@link defaultRowSumForm} by default. */
+  rowSum?: RowSumForm;
+  /** Rows per tfjs call; {@link ROW_CHUNK} by default. */
+  chunkRows?: number;
+  /** Filled with what was computed (for tests and benchmarks). */
+  stats?: DistinctRowStats;
+}
+
+// ---- the neighbour sum as a wasm-backend kernel ---------------------------------------------
+
+const ROW_SUM = 'BrpNasRowSum';
+const I32_LOAD = (offset: number) => [0x28, 0x02, ...leb(offset)]; // i32.load, align 4 bytes
+const I32_SHL = 0x74;
+
+/**
+ * rowSum(x, offsets, neighbours, out, rows, rowBytes): for u < rows, out[u] = Σ x[neighbours[e]]
+ * over e in [offsets[u], offsets[u + 1]), added in that order from 0, 4 float32 lanes at a time
+ * (rowBytes a multiple of 16). Imports `env.memory`, the wasm backend's heap.
+ */
+export function rowSumModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const [X, OFFSETS, NEIGHBOURS, OUT, ROWS, ROW_BYTES] = [0, 1, 2, 3, 4, 5];
+  const [U, K, E, E_END, OUT_ROW, ENTRY] = [6, 7, 8, 9, 10, 11];
+  const [ACC, ZERO] = [12, 13]; // v128 locals start at zero
+  const entry = [...get(OFFSETS), ...get(U), ...i32Const(2), I32_SHL, I32_ADD, ...set(ENTRY)];
+  const body = [
+    2, 6, I32, 2, V128,
+    ...forLoop(U, i32Const(0), get(ROWS), 1, [
+      ...entry,
+      ...get(ENTRY), ...I32_LOAD(0), ...set(E),
+      ...get(ENTRY), ...I32_LOAD(4), ...set(E_END),
+      ...get(OUT), ...get(U), ...get(ROW_BYTES), I32_MUL, I32_ADD, ...set(OUT_ROW),
+      ...forLoop(K, i32Const(0), get(ROW_BYTES), 16, [
+        ...get(ZERO), ...set(ACC),
+        ...forLoop(ENTRY, get(E), get(E_END), 1, [
+          ...get(ACC),
+          ...get(X), ...get(NEIGHBOURS), ...get(ENTRY), ...i32Const(2), I32_SHL, I32_ADD, ...I32_LOAD(0), ...get(ROW_BYTES), I32_MUL, I32_ADD, ...get(K), I32_ADD, ...load,
+          ...add, ...set(ACC),
+        ]),
+        ...get(OUT_ROW), ...get(K), I32_ADD, ...get(ACC), ...store,
+      ]),
+    ]),
+    END,
+  ];
+  const memoryLimits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00]; // shared ones need a maximum
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...memoryLimits]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('rowSum'), 0x00, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+}
+
+const rowSumInstances = new WeakMap<WebAssembly.Memory, (...args: number[]) => void>();
+
+function rowSumOn(memory: WebAssembly.Memory): (...args: number[]) => void {
+  let run = rowSumInstances.get(memory);
+  if (!run) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(rowSumModuleBytes(isSharedMemory(memory))), { env: { memory } });
+    run = (instance.exports as unknown as { rowSum: (...args: number[]) => void }).rowSum;
+    rowSumInstances.set(memory, run);
+  }
+  return run;
+}
+
+const ROW_SUM_KERNELS: tf.KernelConfig[] = [
+  // {x [R, H] float32, offsets [U + 1] int32, neighbours [E] int32} → [U, H]
+  {
+    kernelName: ROW_SUM,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const { heap, memory } = wasmHeapOf(backend, 'row-sum');
+      const [x, offsets, neighbours] = (['x', 'offsets', 'neighbours'] as const).map((input) => inputs[input] as tf.TensorInfo);
+      const [inRows, width] = x.shape;
+      const rows = offsets.shape[0] - 1;
+      // The loop trusts its indices: a bad one would read other heap data, not fail.
+      if (x.dtype !== 'float32' || x.shape.length !== 2 || width % 4 !== 0 || offsets.dtype !== 'int32' || neighbours.dtype !== 'int32' || rows < 0) {
+        throw new Error(`row-sum: x [rows, width] float32 (width a multiple of 4), int32 offsets and neighbours expected, got ${x.dtype} [${x.shape}], ${offsets.dtype} [${offsets.shape}], ${neighbours.dtype} [${neighbours.shape}]`);
+      }
+      const inOffsets = [x, offsets, neighbours].map((t) => heapOffset(heap, t)); // before allocating (heapOffset's rule)
+      const out = heap.makeOutput([rows, width], 'float32');
+      const outOffset = heapOffset(heap, out);
+      if (rows > 0) {
+        const offsetValues = new Int32Array(memory.buffer, inOffsets[1], rows + 1);
+        const entries = neighbours.shape[0];
+        if (!(offsetValues[0] >= 0 && offsetValues[rows] <= entries)) throw new Error(`row-sum: offsets ${offsetValues[0]}..${offsetValues[rows]} outside the ${entries} neighbours`);
+        const neighbourValues = new Int32Array(memory.buffer, inOffsets[2], entries);
+        for (let e = offsetValues[0]; e < offsetValues[rows]; e++) {
+          if (!(neighbourValues[e] >= 0 && neighbourValues[e] < inRows)) throw new Error(`row-sum: neighbour ${neighbourValues[e]} outside ${inRows} rows`);
+        }
+        rowSumOn(memory)(inOffsets[0], inOffsets[1], inOffsets[2], outOffset, rows, width * 4);
+      }
+      return out;
+    },
+  },
+];
+
+/** Sums of rows of `source` over planned neighbour lists: rows start..end of the layer. */
+interface RowSummer {
+  sum(start: number, end: number): tf.Tensor2D;
+  dispose(): void;
+}
+
+function rowSummer(source: tf.Tensor2D, offsets: Int32Array, neighbours: Int32Array, form: RowSumForm): RowSummer {
+  const width = source.shape[1];
+  if (form === 'heap') {
+    registerMissingKernels(ROW_SUM_KERNELS);
+    // an empty tensor may have no heap data: give the kernel one entry it never reads
+    const neighbourTensor = tf.tensor1d(neighbours.length > 0 ? neighbours : new Int32Array(1), 'int32');
+    return {
+      sum: (start, end) => tf.tidy(() => {
+        const offsetTensor = tf.tensor1d(offsets.subarray(start, end + 1), 'int32');
+        return tf.engine().runKernel(ROW_SUM, { x: source, offsets: offsetTensor, neighbours: neighbourTensor }, {}) as tf.Tensor2D;
+      }),
+      dispose: () => neighbourTensor.dispose(),
+    };
+  }
+  const previous = source.dataSync() as Float32Array;
+  return {
+    sum: (start, end) => {
+      const out = new Float32Array((end - start) * width);
+      for (let u = start; u < end; u++) {
+        const o = (u - start) * width;
+        const last = offsets[u + 1];
+        let e = offsets[u];
+        if (e === last) continue;
+        const first = neighbours[e++] * width;
+        out.set(previous.subarray(first, first + width), o); // = 0 + row, exactly
+        for (; e < last; e++) {
+          const p = neighbours[e] * width;
+          for (let c = 0; c < width; c++) out[o + c] += previous[p + c];
+        }
+      }
+      return tf.tensor2d(out, [end - start, width]);
+    },
+    dispose: () => undefined,
+  };
+}
+
+// ---- the forward pass -----------------------------------------------------------------------
+
+/** `rowsOf` over [0, rows) in chunks, as one tensor (the chunks concatenated). */
+function allRows(rows: number, chunk: number, rowsOf: (start: number, end: number) => tf.Tensor2D): tf.Tensor2D {
+  const pieces: tf.Tensor2D[] = [];
+  try {
+    for (let start = 0; start < rows; start += chunk) pieces.push(tf.tidy(() => rowsOf(start, Math.min(start + chunk, rows))));
+    if (pieces.length === 1) return pieces.pop()!;
+    return tf.concat(pieces, 0);
+  } finally {
+    tf.dispose(pieces);
+  }
+}
+
+/**
+ * `readout` of the eval-mode global-node embeddings of every graph in `packed`, `width` numbers
+ * per graph (as model.ts's `inferPacked`), computing each distinct node row once per layer.
+ * `readout` must act row by row (it gets the distinct last-layer rows, in chunks). Synchronous;
+ * frees every tensor it makes.
+ *
+ * A layer l ≥ 1 computes Σ_j (H·W)[j] (transform first, gcn.py's order) when the previous layer
+ * has fewer distinct rows than this one, else (Σ_j H[j])·W: the same sum, fewer product rows.
+ * For NB201's 4 layers that is 166 + 166 + 7,237 + 5,257 rows of dense products.
+ */
+export function inferDistinctRows(
+  gcn: Gcn,
+  packed: PackedGraphs,
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+  options: DistinctRowOptions = {},
+): Float32Array {
+  const out = new Float32Array(packed.count * width);
+  if (packed.count === 0) return out;
+  if (packed.features !== gcn.features) throw new Error(`graphs have ${packed.features} features, the GCN takes ${gcn.features}`);
+  const plan = planDistinctRows(packed, gcn.layers.length);
+  const last = plan.layers - 1;
+  const hidden = gcn.hidden;
+  const chunk = Math.max(1, Math.floor(options.chunkRows ?? ROW_CHUNK));
+  const form = options.rowSum ?? defaultRowSumForm(hidden);
+  if (form === 'heap' && !(hidden % 4 === 0 && heapKernelsAvailable())) throw new Error(`row sums on the wasm heap need the wasm backend with SIMD and a width that is a multiple of 4 (${hidden})`);
+  const activateWith = (options.layerPath ?? defaultLayerPath(hidden)) === 'fused' ? normReluDropout : normReluDropoutKernels;
+  const denseRows: number[] = [];
+  const values = new Float32Array(plan.rows[last] * width);
+  let h: tf.Tensor2D | null = null; // the previous layer's rows, [plan.rows[l − 1], H]
+  try {
+    for (let l = 0; l <= last; l++) {
+      const layer = gcn.layers[l];
+      const weight = layer.weight as tf.Tensor2D;
+      const activate = (xw: tf.Tensor2D) => activateWith(xw, layer.bias as tf.Tensor1D, layer.normGain as tf.Tensor1D, layer.normBias as tf.Tensor1D, null);
+      const rows = plan.rows[l];
+      let rowsOf: (start: number, end: number) => tf.Tensor2D;
+      let transformed: tf.Tensor2D | null = null;
+      let summer: RowSummer | null = null;
+      if (l === 0) {
+        denseRows.push(rows);
+        const f = plan.features;
+        rowsOf = (start, end) => activate(dense(tf.tensor2d(plan.firstInputs.subarray(start * f, end * f), [end - start, f]), weight));
+      } else {
+        const previousRows = plan.rows[l - 1];
+        const transformFirst = previousRows < rows;
+        denseRows.push(transformFirst ? previousRows : rows);
+        if (transformFirst) transformed = tf.tidy(() => dense(h!, weight));
+        const sums = (summer = rowSummer(transformed ?? h!, plan.offsets[l], plan.neighbours[l], form));
+        rowsOf = transformFirst ? (start, end) => activate(sums.sum(start, end)) : (start, end) => activate(dense(sums.sum(start, end), weight));
+      }
+      try {
+        if (l < last) {
+          const next = allRows(rows, chunk, rowsOf);
+          h?.dispose();
+          h = next;
+        } else {
+          for (let start = 0; start < rows; start += chunk) {
+            const end = Math.min(start + chunk, rows);
+            tf.tidy(() => {
+              const r = readout(rowsOf(start, end));
+              if (r.size !== (end - start) * width) throw new Error(`the readout gave ${r.size} values for ${end - start} rows, expected ${width} per row`);
+              values.set(r.dataSync(), start * width);
+            });
+          }
+        }
+      } finally {
+        summer?.dispose();
+        transformed?.dispose();
+      }
+    }
+  } finally {
+    h?.dispose();
+  }
+  if (options.stats) {
+    options.stats.rows = [...plan.rows];
+    options.stats.denseRows = denseRows;
+  }
+  plan.rootOf.forEach((u, g) => out.set(values.subarray(u * width, (u + 1) * width), g * width));
+  return out;
+}
+
+/** Eval-mode global-node embeddings [count, H] of every graph in `packed`, row-major. */
+export function embedDistinctRows(gcn: Gcn, packed: PackedGraphs, options: DistinctRowOptions = {}): Float32Array {
+  return inferDistinctRows(gcn, packed, gcn.hidden, (e) => e, options);
+}
