@@ -103,9 +103,11 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
   // ranked by their predicted Pareto layer (then by accuracy score), so fronts are queried first.
   const paretoScores = (scores: Float64Array): Float64Array => {
     const layers = paretoLayers(predictedLatency(job), scores, candidates);
+    // Within a layer, the accuracy score breaks ties; scaled far below 1 so it never crosses layers.
+    let largest = 1;
+    for (const i of candidates) if (Number.isFinite(scores[i])) largest = Math.max(largest, Math.abs(scores[i]));
     const out = new Float64Array(scores.length).fill(Number.NaN);
-    const span = Math.max(1, candidates.length);
-    for (const [i, layer] of layers) out[i] = -layer + (scores[i] - 0) / (1e6 * span);
+    for (const [i, layer] of layers) out[i] = -layer + (0.5 * scores[i]) / largest;
     return out;
   };
   const predictorHost = (onIteration: PredictorSearchHost['onIteration']): PredictorSearchHost => ({
@@ -150,7 +152,10 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     await record(0, queried, queried, null, host.elapsedMs() - started, checkpoint);
   }
 
-  const trace = scores ? buildTrace(queried, scores, candidates) : Int32Array.from(new Set(queried));
+  // With a latency limit, the cells the filter dropped follow the candidates (spec 5.3: forced to the bottom).
+  const trace = scores
+    ? Int32Array.from([...buildTrace(queried, scores, candidates), ...(settings.constraint ? droppedByFilter(job, candidates, scores) : [])])
+    : Int32Array.from(new Set(queried));
   const metrics = runMetrics({ oracle: job.oracle, queried, trace, scores, ...(eligible ? { eligible } : {}) });
   const filter = settings.constraint && job.latency!.truth
     ? filterReport(predictedLatency(job), job.latency!.truth, settings.constraint.ms, candidatesOfAll(job))
@@ -167,6 +172,13 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     iterations,
     wallMs: host.elapsedMs(),
   };
+}
+
+/** Cells of the space outside the latency filter, best predicted first, scored below every candidate. */
+function droppedByFilter(job: SearchJob, candidates: Int32Array, scores: Float64Array): number[] {
+  const inFilter = new Set(candidates);
+  const dropped = Array.from(candidatesOfAll(job)).filter((i) => !inFilter.has(i));
+  return dropped.sort((a, b) => (scores[b] || 0) - (scores[a] || 0) || a - b);
 }
 
 /**
