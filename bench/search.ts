@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SearchDataset, SearchMethod } from '../src/lib/search/types';
+import type { FilterReport, SearchDataset, SearchMethod, SearchMetrics } from '../src/lib/search/types';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
 import type { BenchSearchOptions, BenchSearchResult, BenchSearchRun } from './search-page';
 
@@ -54,24 +54,18 @@ if (limit !== 'none') {
 if (paretoDevice !== 'none') for (const seed of extraSeeds) runs.push({ method: 'brp-nas', config: 'fast', seed, constraint: null, paretoDevice });
 const options: BenchSearchOptions = { backend: env.BENCH_BACKEND as BenchSearchOptions['backend'], dataset, budget, runs, rankingRepeats: Number(env.BENCH_SEARCH_RANKING ?? 5) };
 
-interface JsonRun {
+/** One run as issue 14 §5 lists its fields (the metrics are SearchMetrics, types.ts). */
+interface JsonRun extends SearchMetrics {
   method: string;
   config: string;
   dataset: SearchDataset;
   budget: number;
   seed: number;
-  testOfBestValid: number;
-  maxTest: number;
-  regretValid: number;
-  foundGlobalBest: boolean;
-  queriesToGlobalBest: number | null;
-  tracePositionOfGlobalBest: number | null;
-  kendall: number | null;
   wallS: number;
   backend: string;
   constraint: { device: string; ms: number } | null;
   hypervolume?: { queried: number; best: number; ratio: number } | null;
-  filter?: { admitted: number; wronglyAdmitted: number; wronglyDropped: number; trulyWithin: number } | null;
+  filter?: FilterReport | null;
   pareto?: string;
   /** The commit that measured this run (runs kept from an earlier report keep theirs). */
   commit: string;
