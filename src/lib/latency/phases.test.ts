@@ -1,0 +1,128 @@
+/**
+ * The phase logic on synthetic timings: a run of 48 cells in groups of 8 (15 samples each,
+ * round-robin, one every 250 ms), on a machine that drifts 20 % slower over the run and has a
+ * 1.7× slow phase from 60 s to 105 s. Probe and samples slow down together, with ±3 % noise.
+ */
+import { describe, expect, it } from 'vitest';
+import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type SampleRecord } from './phases.ts';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+interface Machine { speed(atMs: number): number }
+
+const drift = (atMs: number) => 1 + 0.2 * (atMs / 180_000);
+const phased: Machine = { speed: (t) => drift(t) * (t >= 60_000 && t < 105_000 ? 1.7 : 1) };
+const driftOnly: Machine = { speed: drift };
+
+const cellMs = (c: number) => 1 + c * 0.1;
+
+function simulate(machine: Machine, seed = 1, cells = 48, groupSize = 8, samples = 15): SampleRecord[] {
+  const noise = lcg(seed);
+  const jitter = () => 1 + 0.06 * (noise() - 0.5);
+  const records: SampleRecord[] = [];
+  let t = 0;
+  for (let first = 0; first < cells; first += groupSize) {
+    for (let s = 0; s < samples; s++) {
+      for (let c = first; c < Math.min(cells, first + groupSize); c++) {
+        const speed = machine.speed(t);
+        records.push({ cell: `c${c}`, atMs: t, sampleMs: cellMs(c) * speed * jitter(), probeMs: 2 * speed * jitter() });
+        t += 250;
+      }
+    }
+  }
+  return records;
+}
+
+describe('analysePhases', () => {
+  it('finds one slow phase at 60–105 s, about 1.7×, and nothing in the drift around it', () => {
+    const records = simulate(phased);
+    const a = analysePhases(records);
+    expect(a.phases).toHaveLength(1);
+    const [p] = a.phases;
+    expect(p.startMs).toBeGreaterThanOrEqual(59_000);
+    expect(p.startMs).toBeLessThanOrEqual(61_000);
+    expect(p.endMs).toBeGreaterThanOrEqual(104_000);
+    expect(p.endMs).toBeLessThanOrEqual(106_000);
+    expect(p.slowdown).toBeGreaterThan(1.55);
+    expect(p.slowdown).toBeLessThan(1.85);
+    records.forEach((r, i) => {
+      if (r.atMs < 59_000 || r.atMs > 106_000) expect(a.inSlowPhase[i]).toBe(false);
+      if (r.atMs > 61_000 && r.atMs < 104_000) expect(a.inSlowPhase[i]).toBe(true);
+    });
+  });
+
+  it('re-measures exactly the cells timed in the slow phase and says why', () => {
+    const records = simulate(phased);
+    const a = analysePhases(records);
+    // Groups of 8 cells take 30 s: cells 16–23 (60–90 s) wholly, cells 24–31 (90–120 s) half in the phase.
+    const expected = Array.from({ length: 16 }, (_, i) => `c${16 + i}`);
+    expect(a.remeasure.map((d) => d.cell)).toEqual(expected);
+    for (const d of a.remeasure) {
+      expect(d.reason).toBe('slow-phase');
+      expect(d.samples).toBe(15);
+      expect(d.slowSamples).toBeGreaterThan(3);
+      expect(d.slowdown).toBeGreaterThan(1.5);
+    }
+    expect(describeDisturbance(a.phases, a.remeasure.length)).toMatch(/^1 slow phase \(1\.[6-8]× for 4[45] s\); re-measured 16 cells$/);
+  });
+
+  it('follows slow drift without calling it a phase, and normalises samples to the fast state', () => {
+    const records = simulate(driftOnly, 7);
+    const a = analysePhases(records);
+    expect(a.phases).toEqual([]);
+    expect(a.remeasure).toEqual([]);
+    expect(describeDisturbance(a.phases, 0)).toBe('no slow phases seen');
+    // The baseline follows the drift: late baselines are higher than early ones.
+    const early = a.baselineMs[records.findIndex((r) => r.atMs >= 10_000)];
+    const late = a.baselineMs[records.findIndex((r) => r.atMs >= 170_000)];
+    expect(late / early).toBeGreaterThan(1.03); // the 10 % quantile of 0–130 s vs of 50–180 s
+  });
+
+  it('normalising by the probe brings phase samples back near their fast-state times', () => {
+    const records = simulate(phased, 3);
+    const a = analysePhases(records);
+    records.forEach((r, i) => {
+      if (!a.inSlowPhase[i]) return;
+      const c = Number(r.cell.slice(1));
+      const fast = cellMs(c) * drift(r.atMs);
+      expect(Math.abs(a.normalisedMs[i] / fast - 1)).toBeLessThan(0.15); // probe and sample jitter ±3 % each, a baseline at the 10 % quantile
+    });
+  });
+
+  it('keeps a re-measured cell\'s fast samples, and all of them when too few are fast', () => {
+    const records = simulate(phased);
+    const a = analysePhases(records);
+    const half = keptSamples(records, a, 'c28', 5); // 90–120 s: about half its samples are fast
+    expect(half.length).toBeGreaterThanOrEqual(5);
+    expect(half.length).toBeLessThan(15);
+    expect(keptSamples(records, a, 'c20', 5)).toHaveLength(15); // wholly slow: keeps all
+    expect(keptSamples(records, a, 'c0', 5)).toHaveLength(15);
+  });
+
+  it('reads records in any order (a re-measurement appends later ones) and clears a re-timed cell', () => {
+    const records = simulate(phased);
+    const redo = records.filter((r) => r.cell === 'c20').map((r, s) => ({ ...r, atMs: 200_000 + s * 250, sampleMs: cellMs(20) * drift(200_000), probeMs: 2 * drift(200_000) }));
+    const shuffled = [...redo, ...records].reverse();
+    const a = analysePhases(shuffled);
+    expect(a.phases).toHaveLength(1);
+    const keep = keptSamples(shuffled, a, 'c20', 5);
+    expect(keep).toHaveLength(15);
+    for (const ms of keep) expect(ms).toBeCloseTo(cellMs(20) * drift(200_000), 9);
+  });
+
+  it('ignores a short blip below minPhaseSamples', () => {
+    const records = simulate(driftOnly, 5);
+    for (const i of [100, 101]) records[i] = { ...records[i], probeMs: records[i].probeMs * 3 };
+    expect(analysePhases(records, { smoothSamples: 1 }).phases).toEqual([]);
+  });
+
+  it('validates options and records', () => {
+    expect(() => resolvePhaseOptions({ smoothSamples: 2 })).toThrow(/odd/);
+    expect(() => resolvePhaseOptions({ baselineQuantile: 2 })).toThrow(/baselineQuantile/);
+    expect(() => analysePhases([{ cell: 'x', atMs: 0, sampleMs: 1, probeMs: 0 }])).toThrow(/probe/);
+    expect(analysePhases([]).phases).toEqual([]);
+  });
+});
