@@ -14,10 +14,20 @@ export async function serveDist(port = 4180, outDir = 'dist'): Promise<{ url: st
   return { url: `http://localhost:${port}/`, close: () => server.close() };
 }
 
+/**
+ * Chromium flags that expose WebGPU headless (on a machine without a GPU, the SwiftShader software
+ * adapter); the e2e WebGPU parity spec launches with the same ones.
+ */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+
+/** Debian's Chromium, headless; with {@link WEBGPU_FLAGS} when BENCH_BACKEND=webgpu (else WebGPU has no adapter). */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(process.env.BENCH_BACKEND === 'webgpu' ? WEBGPU_FLAGS : []),
+    ],
   });
 }
 

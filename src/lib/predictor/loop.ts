@@ -87,7 +87,7 @@ export interface TrainingTask {
   /** The summed loss of one batch in training mode; runs inside `tf.variableGrads`. */
   loss(batch: Uint32Array, dropoutSeed: number): tf.Scalar;
   /** The eval-mode validation sum, and optionally readable metrics from the same pass. */
-  validate(): { loss: number; metrics?: ValidationMetrics };
+  validate(): { loss: number; metrics?: ValidationMetrics } | Promise<{ loss: number; metrics?: ValidationMetrics }>;
 }
 
 /** One optimizer step on this thread; returns the batch loss. */
@@ -165,7 +165,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
         steps += 1;
         globalStep += 1;
       }
-      const { loss: valLoss, metrics: valMetrics } = !validateAtEndOnly || epoch === config.epochs - 1 ? task.validate() : { loss: Number.NaN, metrics: undefined };
+      const { loss: valLoss, metrics: valMetrics } = !validateAtEndOnly || epoch === config.epochs - 1 ? await task.validate() : { loss: Number.NaN, metrics: undefined };
       const best = valLoss < bestValLoss;
       if (best) {
         bestValLoss = valLoss;

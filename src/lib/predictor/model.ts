@@ -142,11 +142,44 @@ export function inferPacked(
 ): Float32Array {
   const out = new Float32Array(packed.count * width);
   for (let start = 0; start < packed.count; start += INFERENCE_CHUNK) {
-    const end = Math.min(start + INFERENCE_CHUNK, packed.count);
-    const indices = Array.from({ length: end - start }, (_, k) => start + k);
-    const values = tf.tidy(() => readout(embedBatch(model.gcn, batchTensors(selectGraphs(packed, indices)))));
+    const values = packedChunk(model, packed, start, readout);
     out.set(values.dataSync(), start * width);
     values.dispose();
   }
   return out;
+}
+
+/**
+ * {@link inferPacked} with asynchronous reads, the form training's validation uses: it works on
+ * every backend. tfjs-backend-webgpu 4.22's `dataSync` copies the buffer through an
+ * OffscreenCanvas's WebGPU context and a 2-D canvas; on Chromium's software adapter
+ * (SwiftShader) that read returns zeros and loses the device, so every later upload fails
+ * ("createBuffer failed, size (…) is too large for the implementation when mappedAtCreation ==
+ * true", the same symptom as tensorflow/tfjs#7631). Measured in headless Chromium 156 with
+ * `--enable-unsafe-webgpu --enable-features=Vulkan`: the batched forward pass of 8 graphs agreed
+ * with WASM to 9e-8 when read with `data()`, and read back all zeros with `dataSync()`.
+ */
+export async function inferPackedAsync(
+  model: PredictorModel,
+  packed: PackedGraphs,
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+): Promise<Float32Array> {
+  const out = new Float32Array(packed.count * width);
+  for (let start = 0; start < packed.count; start += INFERENCE_CHUNK) {
+    const values = packedChunk(model, packed, start, readout);
+    try {
+      out.set(await values.data(), start * width);
+    } finally {
+      values.dispose();
+    }
+  }
+  return out;
+}
+
+/** `readout` of the eval-mode embeddings of graphs start .. start + INFERENCE_CHUNK (a tensor the caller frees). */
+function packedChunk(model: PredictorModel, packed: PackedGraphs, start: number, readout: (embeddings: tf.Tensor2D) => tf.Tensor): tf.Tensor {
+  const end = Math.min(start + INFERENCE_CHUNK, packed.count);
+  const indices = Array.from({ length: end - start }, (_, k) => start + k);
+  return tf.tidy(() => readout(embedBatch(model.gcn, batchTensors(selectGraphs(packed, indices)))));
 }

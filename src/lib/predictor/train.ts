@@ -11,7 +11,7 @@ import { batchTensors } from './batch.ts';
 import { packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
 import { brpDifferenceHead, brpLossEmbedOnce, brpLossPerPair, l1SumLoss, pairKl, regressionOutput, softTarget } from './heads.ts';
 import { runTraining, type TrainingHooks } from './loop.ts';
-import { createModel, disposeModel, inferPacked, loadWeights, namedVariables, modelVariables, type PredictorKind, type PredictorModel } from './model.ts';
+import { createModel, disposeModel, inferPackedAsync, loadWeights, namedVariables, modelVariables, type PredictorKind, type PredictorModel } from './model.ts';
 import { modelOf, restorePredictor, wrapModel, type BrpPredictor, type Normalisation, type Predictor, type RegressionPredictor, type SerializedPredictor } from './predictor.ts';
 import { SeededRandom, STREAM, deriveSeed, shuffleInPlace } from './rng.ts';
 import { spearman, withinPct } from './metrics.ts';
@@ -186,8 +186,8 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
         variables: modelVariables(model),
         batches: (epoch) => chunk(shuffledOrder(train.count, config.seed, epoch), config.batchSize),
         loss: batchLossFor(model, setup),
-        validate: () => {
-          const predictions = inferPacked(model, val, 1, (e) => regressionOutput(model.head, e));
+        validate: async () => {
+          const predictions = await inferPackedAsync(model, val, 1, (e) => regressionOutput(model.head, e));
           let sum = 0;
           predictions.forEach((p, i) => (sum += Math.abs(p - valTargets[i])));
           const predicted = Float64Array.from(predictions, unscale);
@@ -209,12 +209,14 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
  * Eval-mode KL sum over all ordered pairs of the training models (eagle's BRP "validation loss"),
  * and the share of pairs with different values that the predictor orders right.
  */
-function brpValidation(model: PredictorModel, packed: PackedGraphs, metric: Float64Array, target0: (i: number, j: number) => number, hidden: number) {
-  const st = inferPacked(model, packed, 2, (e) => {
+async function brpValidation(model: PredictorModel, packed: PackedGraphs, metric: Float64Array, target0: (i: number, j: number) => number, hidden: number) {
+  const st = await inferPackedAsync(model, packed, 2, (e) => {
     const { u, v } = brpDifferenceHead(model.head, hidden);
     return tf.concat([tf.matMul(e, u), tf.matMul(e, v)], 1);
   });
-  const c = tf.tidy(() => brpDifferenceHead(model.head, hidden).c.dataSync()[0]);
+  const cTensor = tf.tidy(() => brpDifferenceHead(model.head, hidden).c);
+  const c = (await cTensor.data())[0];
+  cTensor.dispose();
   let sum = 0;
   let right = 0;
   let ordered = 0;
