@@ -5,7 +5,6 @@
  */
 import type { BackendReport } from '../src/lib/compute/backend';
 import { columnByIndex } from '../src/lib/datasets/by-index';
-import { BRP_FAST_PRESET } from '../src/lib/predictor/config';
 import { DATASET_COLUMNS, type SearchDataset, type SearchMethod } from '../src/lib/search/types';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
 import type { SearchJob, SearchResult } from '../src/lib/workers/search-messages';
@@ -23,8 +22,6 @@ export interface BenchSearchRun {
 
 export interface BenchSearchOptions {
   backend?: 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-  /** Time ranking all cells with a trained 4×600 BRP this many times (0 = skip). */
-  rankingRepeats: number;
   dataset: SearchDataset;
   budget: number;
   runs: BenchSearchRun[];
@@ -32,9 +29,7 @@ export interface BenchSearchOptions {
 
 export interface BenchSearchResult {
   backend: BackendReport;
-  /** predict-all (every NB201 cell's BRP score) by the compute worker, ms per repeat. */
-  rankingMs: number[];
-  results: { run: BenchSearchRun; result: Omit<SearchResult, 'trace' | 'scores'>; tracePreview: number[] }[];
+  results: { run: BenchSearchRun; result: Omit<SearchResult, 'trace' | 'scores'>; tracePreview: number[]; /** Each iteration's ranking of every cell (ms). */ rankMs: number[] }[];
 }
 
 async function benchSearch(options: BenchSearchOptions): Promise<BenchSearchResult> {
@@ -48,7 +43,6 @@ async function benchSearch(options: BenchSearchOptions): Promise<BenchSearchResu
     test: columnByIndex(tables.nb201, columns.test, NB201_NUM_CELLS),
   };
   const opsCode = columnByIndex(tables.nb201, 'ops_code', NB201_NUM_CELLS);
-  const rankingMs = options.rankingRepeats > 0 ? await timeRanking(client, tables.nb201.version, oracle.valid, opsCode, options.rankingRepeats) : [];
   const results: BenchSearchResult['results'] = [];
   for (const run of options.runs) {
     const device = run.constraint?.device ?? run.paretoDevice;
@@ -59,44 +53,22 @@ async function benchSearch(options: BenchSearchOptions): Promise<BenchSearchResu
       latency: device ? { predicted: null, truth: columnByIndex(tables.latbench, device, NB201_NUM_CELLS), predictor: device } : null,
     };
     const label = `${run.method}/${run.config} seed ${run.seed}${run.constraint ? ` ≤ ${run.constraint.ms} ms on ${run.constraint.device}` : ''}${run.paretoDevice ? ` Pareto on ${run.paretoDevice}` : ''}`;
+    const rankMs: number[] = [];
     const answer = await client.request({ type: 'search', job }, {
       expect: 'searched',
       onEvent: (event) => {
         if (event.type !== 'search-iteration') return;
         const r = event.record;
+        if (r.rankMs !== undefined) rankMs.push(r.rankMs);
         console.log(`${label}: iteration ${r.iteration + 1}: +${r.queried.length}, best valid ${r.bestValid.toFixed(2)} % (test ${r.testOfBestValid.toFixed(2)} %), τ ${r.rankingKendall?.toFixed(3) ?? '—'}, ${(r.ms / 1000).toFixed(1)} s`);
       },
     });
     const { trace, scores: _scores, ...result } = answer.result;
     const m = result.metrics;
     console.log(`${label}: test of best valid ${m.testOfBestValid.toFixed(2)} %, found ${m.foundGlobalBest} (${m.queriesToGlobalBest ?? '—'}), trace position ${m.tracePositionOfGlobalBest ?? '—'}, τ ${m.kendall?.toFixed(3) ?? '—'}, ${(result.wallMs / 1000).toFixed(1)} s`);
-    results.push({ run, result, tracePreview: Array.from(trace.subarray(0, 200)) });
+    results.push({ run, result, tracePreview: Array.from(trace.subarray(0, 200)), rankMs });
   }
-  return { backend, rankingMs, results };
-}
-
-/**
- * Trains a BRP (fast preset, 100 random cells, 5 epochs: the timing does not depend on the
- * weights) and times `predict-all`, which scores all 15,625 cells, as each search iteration does.
- */
-async function timeRanking(client: ComputeClient, version: string, valid: Float64Array, opsCode: Float64Array, repeats: number): Promise<number[]> {
-  const cells = Array.from({ length: 100 }, (_, k) => (k * 156) % NB201_NUM_CELLS).filter((i) => Number.isFinite(valid[i]));
-  const trained = await client.request({
-    type: 'train',
-    job: {
-      name: 'ranking timer', kind: 'brp', target: { datasetId: 'nb201', column: 'c100_valid', label: 'CIFAR-100 valid', unit: '%', datasetVersion: version },
-      values: valid, opsCode, trainIndices: cells, valIndices: [], testIndices: [], config: { ...BRP_FAST_PRESET, epochs: 5 },
-    },
-  }, { expect: 'trained' });
-  const times: number[] = [];
-  for (let k = 0; k <= repeats; k++) {
-    const started = performance.now();
-    await client.request({ type: 'predict-all', predictorId: trained.predictorId }, { expect: 'predictions' });
-    if (k > 0) times.push(performance.now() - started);
-  }
-  await client.request({ type: 'release-predictor', predictorId: trained.predictorId }, { expect: 'released' });
-  console.log(`ranking all ${NB201_NUM_CELLS} cells: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
-  return times;
+  return { backend, results };
 }
 
 declare global {

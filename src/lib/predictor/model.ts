@@ -72,11 +72,13 @@ const INFERENCE_CHUNK = 512;
 
 /**
  * From how many distinct graphs inferGraphs computes only the distinct node rows (distinct-rows.ts)
- * instead of the batched pass: always. Measured in node on WASM with a 4×600 BRP (2 shared cores,
- * bench-results/ranking.md): as fast at 1–8 graphs, 7 vs 4 ms at 16, 81 vs 10 ms at 256 and
- * ≈ 3.1 s vs 0.35 s for the 8,687 distinct NB201 encodings.
+ * when the caller does not say: never. That form's float rounding depends on which other graphs are
+ * in the call (their colouring orders the neighbour sums), so a cell's prediction could change in
+ * the 7th digit with the company it is scored in; the batched pass gives each graph the same
+ * numbers in any call. Callers that always score the same set opt in (`distinctRows: true`): the
+ * search ranks all 8,687 NB201 encodings with it, ≈ 0.35 s instead of ≈ 3 s (bench-results/ranking.md).
  */
-let distinctRowsFrom = 1;
+let distinctRowsFrom = Infinity;
 
 /**
  * Sets from how many distinct graphs `inferGraphs` uses distinct-rows.ts instead of the batched
@@ -86,6 +88,11 @@ export function useDistinctRowsFrom(graphs: number): number {
   const previous = distinctRowsFrom;
   distinctRowsFrom = graphs;
   return previous;
+}
+
+export interface InferOptions {
+  /** Compute each distinct node row once per layer (distinct-rows.ts); default: the batched pass. */
+  distinctRows?: boolean;
 }
 
 /** A string that is equal for two graphs exactly when their (A, X) are equal. */
@@ -106,6 +113,7 @@ export function inferGraphs(
   width: number,
   readout: (embeddings: tf.Tensor2D) => tf.Tensor,
   source = 'graphs',
+  options: InferOptions = {},
 ): Float32Array {
   if (!Array.isArray(graphs)) throw new Error(`${source}: expected an array of graphs`);
   const out = new Float32Array(graphs.length * width);
@@ -126,7 +134,7 @@ export function inferGraphs(
     representative[i] = slot;
   });
   const packed = packGraphs(uniqueGraphs, source, sizes);
-  const uniqueOut = uniqueGraphs.length >= distinctRowsFrom
+  const uniqueOut = options.distinctRows ?? uniqueGraphs.length >= distinctRowsFrom
     ? inferDistinctRows(model.gcn, packed, width, readout)
     : inferPacked(model, packed, width, readout);
   representative.forEach((slot, i) => out.set(uniqueOut.subarray(slot * width, (slot + 1) * width), i * width));

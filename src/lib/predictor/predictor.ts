@@ -8,7 +8,7 @@ import { validateConfig, type PredictorConfig } from './config.ts';
 import { type GraphEncoding } from './graphs.ts';
 import { brpDifferenceHead, regressionOutput } from './heads.ts';
 import { type TrainingSummary } from './loop.ts';
-import { createModel, disposeModel, inferGraphs, loadWeights, namedVariables, type PredictorKind, type PredictorModel } from './model.ts';
+import { createModel, disposeModel, inferGraphs, loadWeights, namedVariables, type InferOptions, type PredictorKind, type PredictorModel } from './model.ts';
 
 export const SERIALIZED_FORMAT = 'brp-nas-lab/gcn-predictor';
 export const SERIALIZED_VERSION = 1;
@@ -60,12 +60,12 @@ export interface RegressionPredictor extends PredictorCommon {
   readonly kind: 'regression';
   readonly normalisation: Normalisation | null;
   /** Predicted targets in the original (de-normalised) units. */
-  predict(graphs: readonly GraphEncoding[]): Float32Array;
+  predict(graphs: readonly GraphEncoding[], options?: InferOptions): Float32Array;
 }
 
 export interface BrpPredictor extends PredictorCommon {
   readonly kind: 'brp';
-  scoreBrp(graphs: readonly GraphEncoding[]): BrpScores;
+  scoreBrp(graphs: readonly GraphEncoding[], options?: InferOptions): BrpScores;
 }
 
 export type Predictor = RegressionPredictor | BrpPredictor;
@@ -112,8 +112,8 @@ export function wrapModel(
         ...common,
         kind: 'regression',
         normalisation,
-        predict: (graphs) => {
-          const out = inferGraphs(live(), graphs, 1, (e) => regressionOutput(live().head, e));
+        predict: (graphs, options) => {
+          const out = inferGraphs(live(), graphs, 1, (e) => regressionOutput(live().head, e), 'graphs', options);
           if (normalisation) for (let i = 0; i < out.length; i++) out[i] = out[i] * (normalisation.max - normalisation.min) + normalisation.min;
           if (config.targetScale === 'log') for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
           return out;
@@ -122,13 +122,13 @@ export function wrapModel(
     : {
         ...common,
         kind: 'brp',
-        scoreBrp: (graphs) => {
+        scoreBrp: (graphs, options) => {
           const m = live();
           const c = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c.dataSync()[0]);
           const st = inferGraphs(m, graphs, 2, (e) => {
             const { u, v } = brpDifferenceHead(m.head, config.hidden);
             return tf.concat([tf.matMul(e, u), tf.matMul(e, v)], 1);
-          });
+          }, 'graphs', options);
           const n = graphs.length;
           const s = new Float32Array(n);
           const t = new Float32Array(n);

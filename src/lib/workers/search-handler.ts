@@ -99,14 +99,23 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       }
     }
 
+    // Always the same 8,687 encodings in the same order: computing each distinct node row once is
+    // exact and repeatable here (model.ts InferOptions).
+    const scoreEveryCell = (predictor: Predictor, ranking: 'comparator' | 'antisymmetric'): Float64Array => {
+      if (predictor.kind === 'regression') return spread(predictor.predict(distinct, { distinctRows: true }));
+      const scores = predictor.scoreBrp(distinct, { distinctRows: true });
+      if (ranking === 'antisymmetric') return spread(scores.r);
+      return comparatorPositions(spread(scores.s), spread(scores.t), scores.c);
+    };
+    let rankMs: number | undefined;
     const result = await runSearch({ ...job, latency }, {
       graphs: (indices) => indices.map((i) => byIndex[i]),
       train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
       scoreAll: (predictor: Predictor, ranking) => {
-        if (predictor.kind === 'regression') return spread(predictor.predict(distinct));
-        const scores = predictor.scoreBrp(distinct);
-        if (ranking === 'antisymmetric') return spread(scores.r);
-        return comparatorPositions(spread(scores.s), spread(scores.t), scores.c);
+        const started = performance.now();
+        const ranked = scoreEveryCell(predictor, ranking);
+        rankMs = performance.now() - started;
+        return ranked;
       },
       scoreCells: (predictor, indices) => {
         const graphs = indices.map((i) => byIndex[i]);
@@ -121,7 +130,8 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       },
       onIteration: async (record, checkpoint) => {
         queried = checkpoint.queried.length;
-        deps.post({ type: 'search-iteration', requestId, record, checkpoint: trainedLatency ? { ...checkpoint, latencyPredicted: trainedLatency } : checkpoint });
+        deps.post({ type: 'search-iteration', requestId, record: rankMs === undefined ? record : { ...record, rankMs }, checkpoint: trainedLatency ? { ...checkpoint, latencyPredicted: trainedLatency } : checkpoint });
+        rankMs = undefined;
         await control.iterationDone();
       },
       elapsedMs,

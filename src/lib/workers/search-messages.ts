@@ -73,6 +73,8 @@ export interface SearchIterationRecord {
   testOfBestValid: number;
   /** Wall time of this iteration (ms). */
   ms: number;
+  /** Wall time of the last ranking of every cell in this iteration (ms); absent when none ran. */
+  rankMs?: number;
 }
 
 export interface SearchResult {
