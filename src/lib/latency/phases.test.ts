@@ -4,7 +4,7 @@
  * 1.7× slow phase from 60 s to 105 s. Probe and samples slow down together, with ±3 % noise.
  */
 import { describe, expect, it } from 'vitest';
-import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type SampleRecord } from './phases.ts';
+import { analysePhases, describeDisturbance, keptSamples, probeWorkload, resolvePhaseOptions, type SampleRecord } from './phases.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -95,7 +95,7 @@ describe('analysePhases', () => {
   it('keeps a re-measured cell\'s fast samples, and all of them when too few are fast', () => {
     const records = simulate(phased);
     const a = analysePhases(records);
-    const half = keptSamples(records, a, 'c28', 5); // 90–120 s: about half its samples are fast
+    const half = keptSamples(records, a, 'c28', 5).map((r) => r.sampleMs); // 90–120 s: about half its samples are fast
     expect(half.length).toBeGreaterThanOrEqual(5);
     expect(half.length).toBeLessThan(15);
     expect(keptSamples(records, a, 'c20', 5)).toHaveLength(15); // wholly slow: keeps all
@@ -104,13 +104,22 @@ describe('analysePhases', () => {
 
   it('reads records in any order (a re-measurement appends later ones) and clears a re-timed cell', () => {
     const records = simulate(phased);
-    const redo = records.filter((r) => r.cell === 'c20').map((r, s) => ({ ...r, atMs: 200_000 + s * 250, sampleMs: cellMs(20) * drift(200_000), probeMs: 2 * drift(200_000) }));
+    const redo = records.filter((r) => r.cell === 'c20').map((r, s) => ({ ...r, atMs: 200_000 + s * 250, sampleMs: cellMs(20) * drift(200_000), probeMs: 2 * drift(200_000), attempt: 1 }));
     const shuffled = [...redo, ...records].reverse();
     const a = analysePhases(shuffled);
     expect(a.phases).toHaveLength(1);
-    const keep = keptSamples(shuffled, a, 'c20', 5);
+    // Judged on its latest attempt, c20 is done; the other cells of the phase still wait.
+    expect(a.remeasure.map((d) => d.cell)).not.toContain('c20');
+    expect(a.remeasure).toHaveLength(15);
+    const slowRedo = analysePhases([...records, ...redo.map((r) => ({ ...r, atMs: r.atMs - 130_000, probeMs: 4 }))]);
+    expect(slowRedo.remeasure.find((d) => d.cell === 'c20')).toMatchObject({ samples: 15, slowSamples: 15 });
+    const keep = keptSamples(shuffled, a, 'c20', 5).map((r) => r.sampleMs);
     expect(keep).toHaveLength(15);
     for (const ms of keep) expect(ms).toBeCloseTo(cellMs(20) * drift(200_000), 9);
+  });
+
+  it('the probe workload is deterministic', () => {
+    expect(probeWorkload(1000)).toBe(probeWorkload(1000));
   });
 
   it('ignores a short blip below minPhaseSamples', () => {

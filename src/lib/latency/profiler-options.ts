@@ -15,6 +15,7 @@ export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' |
   groupSize: 8,
   gapMs: 0,
   visibilityPollMs: 250,
+  remeasureRounds: 2,
 };
 
 export function resolveOptions(options: ProfileRequest<unknown>['options']): ProfileOptions {
@@ -38,6 +39,7 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
   for (const [name, value] of [['gapMs', merged.gapMs], ['warmup.maxMs', merged.warmup.maxMs], ['maxDiscardedPerCell', merged.maxDiscardedPerCell]] as const) {
     if (!(value >= 0)) throw new Error(`profile option ${name} must be zero or more, got ${value}`);
   }
+  if (!Number.isInteger(merged.remeasureRounds) || merged.remeasureRounds < 0) throw new Error(`profile option remeasureRounds must be a whole number ≥ 0, got ${merged.remeasureRounds}`);
   if (merged.warmup.minRuns > merged.warmup.maxRuns) throw new Error('warmup.minRuns exceeds warmup.maxRuns');
   return merged;
 }

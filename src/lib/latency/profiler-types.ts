@@ -3,6 +3,7 @@
  * All times are milliseconds of the injected clock.
  */
 import type { OpCode, OpVector } from '../spaces/nb201.ts';
+import type { PhaseOptions, RemeasureDecision, SlowPhase } from './phases.ts';
 
 /** Builds, runs and frees models of one backend; tfjs-runner.ts is the real one. */
 export interface ModelRunner<M> {
@@ -68,10 +69,18 @@ export interface ProfileOptions {
   visibilityPollMs: number;
   /** Give up on a cell after this many discarded samples. Default 4 × minSamples. */
   maxDiscardedPerCell: number;
+  /**
+   * Rounds of re-measuring the cells timed in a slow phase, at the end of the pass (needs a
+   * `probe`); 0 turns re-measuring off. Default 2.
+   */
+  remeasureRounds: number;
 }
 
-/** prepare = build, cold run, choosing K, warm-up; hidden = waiting for the page to be visible again. */
-export type ProfilePhase = 'prepare' | 'sample' | 'reference' | 'hidden';
+/**
+ * prepare = build, cold run, choosing K, warm-up; hidden = waiting for the page to be visible again;
+ * remeasure = timing again the cells first timed in a slow phase of the machine.
+ */
+export type ProfilePhase = 'prepare' | 'sample' | 'reference' | 'hidden' | 'remeasure';
 
 export interface ProfileProgress {
   phase: ProfilePhase;
@@ -98,6 +107,14 @@ export interface ProfileRequest<M> {
   pauseGate?(): Promise<void>;
   /** Live tensor count (`tf.memory().numTensors`) for the leak check. */
   numTensors?(): number;
+  /**
+   * A fixed workload (phases.ts `probeWorkload`), timed right beside every sample: its time over
+   * the run is the machine's speed, and cells timed in a slow phase are re-measured. Without it
+   * no phases are detected.
+   */
+  probe?(): unknown;
+  /** How phases are detected (phases.ts `DEFAULT_PHASE_OPTIONS`). */
+  phases?: Partial<PhaseOptions>;
 }
 
 export interface CellMeasurement {
@@ -121,6 +138,30 @@ export interface CellMeasurement {
   iqrMs: number;
   /** Samples thrown away because the page was hidden during them. */
   discardedHidden: number;
+  /** When each kept sample was taken, ms since the run started (aligned with `samples`). */
+  sampleAtMs: number[];
+  /** The probe timed beside each kept sample, ms (aligned with `samples`); empty without a probe. */
+  probeMs: number[];
+  /** Samples left out because they fell in a slow phase of the machine. */
+  slowPhaseSamples: number;
+  /** Why the cell was timed again (null when it was not). */
+  remeasured: RemeasureDecision | null;
+  /** True when this result replaces one sent earlier in the same run (after re-measuring, or once later phases were known). */
+  revised: boolean;
+}
+
+/** What the probe saw over a run: the machine's slow phases and the cells re-measured because of them. */
+export interface DisturbanceReport {
+  /** Slow phases, in time order. */
+  phases: SlowPhase[];
+  /** Every re-measuring decision, in the order taken (a cell may appear once per round). */
+  remeasured: RemeasureDecision[];
+  /** Re-measuring rounds run. */
+  rounds: number;
+  /** One line for the view, e.g. "1 slow phase (1.7× for 45 s); re-measured 16 cells". */
+  summary: string;
+  /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, probe ms, probe slowdown, in a slow phase. */
+  timeline: { cell: string; atMs: number; sampleMs: number; probeMs: number; slowdown: number; slow: boolean }[];
 }
 
 export interface DriftPoint {
@@ -148,4 +189,6 @@ export interface ProfileOutcome {
   /** Tensors alive after everything was disposed minus before anything was built; 0 unless a runner leaks. Null without `numTensors`. */
   leakedTensors: number | null;
   elapsedMs: number;
+  /** The machine's phases and the re-measured cells; null without a probe. */
+  disturbance: DisturbanceReport | null;
 }

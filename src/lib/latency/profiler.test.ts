@@ -241,6 +241,58 @@ describe('profileCells', () => {
     expect(pauses).toBe(1);
   });
 
+  it('times a probe beside every sample, finds a slow phase, re-measures the cells caught in it and reports why', async () => {
+    // 16 cells in two groups of 8; the machine runs 1.7× slower while the second group is built and
+    // sampled (models 9–16), and fast again for the re-measurements (models 17 on).
+    const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
+    const baseUs = (digits: string) => 200 + 40 * Number(digits[0]) + 200 * Number(digits[1]);
+    let h!: Harness;
+    const slow = () => (h.built >= 9 && h.built <= 16 ? 1.7 : 1);
+    h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow());
+    const results: { archStr: string; revised: boolean; medianMs: number }[] = [];
+    const totals: number[] = [];
+    const out = await profileCells(request(h, cells, {}, {
+      probe: () => h.clock.advanceUs(2000 * slow()),
+      onResult: (r) => results.push(r),
+      onProgress: (p) => totals.push(p.total),
+    }));
+    const d = out.disturbance!;
+    expect(d.phases).toHaveLength(1);
+    expect(d.phases[0].slowdown).toBeCloseTo(1.7, 1);
+    const second = cells.slice(8).map(opsToArchStr);
+    expect(d.remeasured.map((x) => x.cell)).toEqual(second);
+    expect(d.remeasured.every((x) => x.reason === 'slow-phase' && x.slowSamples > 3)).toBe(true);
+    expect(d.rounds).toBe(1);
+    expect(d.summary).toMatch(/^1 slow phase \(1\.7× for \d+ s\); re-measured 8 cells$/);
+    expect(d.timeline).toHaveLength(16 * 15 + 8 * 15);
+    expect(Math.max(...totals)).toBe(24 * 15);
+    // 16 first results, then the 8 re-measured ones again, revised, at their fast-state latency.
+    expect(results).toHaveLength(24);
+    expect(results.slice(16).map((r) => r.archStr)).toEqual(second);
+    expect(results.slice(16).every((r) => r.revised)).toBe(true);
+    for (const r of out.results) {
+      const fast = baseUs(opsToDigits(r.ops)) / 1000;
+      expect(Math.abs(r.medianMs / fast - 1)).toBeLessThan(0.05);
+      expect(r.sampleAtMs).toHaveLength(r.samples.length);
+      expect(r.probeMs).toHaveLength(r.samples.length);
+    }
+    const redone = out.results[12];
+    expect(redone.remeasured).toMatchObject({ reason: 'slow-phase' });
+    expect(redone.slowPhaseSamples).toBe(15);
+    expect(out.results[0].remeasured).toBeNull();
+    expect(h.disposed).toBe(h.built);
+  });
+
+  it('re-measures nothing on a steady machine, and reports no disturbance without a probe', async () => {
+    const h = harness(withCold);
+    const steadyRun = await profileCells(request(h, [A, B], {}, { probe: () => h.clock.advanceUs(2000) }));
+    expect(steadyRun.disturbance).toMatchObject({ phases: [], remeasured: [], rounds: 0, summary: 'no slow phases seen' });
+    expect(steadyRun.results.every((r) => !r.revised && r.remeasured === null && r.slowPhaseSamples === 0)).toBe(true);
+    const plain = await profileCells(request(harness(withCold), [A, B]));
+    expect(plain.disturbance).toBeNull();
+    expect(plain.results[0].probeMs).toEqual([]);
+  });
+
   it('validates options', () => {
     expect(() => resolveOptions({ timerResolutionMs: 0 })).toThrow(/timer resolution/);
     expect(() => resolveOptions({ timerResolutionMs: 0.1, minSamples: 0 })).toThrow(/minSamples/);

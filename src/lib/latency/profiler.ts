@@ -7,12 +7,16 @@
  * 4. take samples round-robin over a group of candidates until each has `minSamples` valid ones;
  *    a sample taken while the page was hidden is discarded, and timing waits until it is visible;
  * 5. re-time a fixed reference cell every `referenceEvery` samples (its drift = thermal/DVFS change);
- * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check).
+ * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check);
+ * 7. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
+ *    slow phases (phases.ts), time the cells caught in one again, keep each cell's samples from
+ *    outside slow phases, and report the phases, the re-measured cells and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpCode, type OpVector } from '../spaces/nb201.ts';
 import { resolveOptions } from './profiler-options.ts';
-import type { CellMeasurement, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
+import { analysePhases, describeDisturbance, keptSamples, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, quartiles, withinPercentOfMedian } from './stats.ts';
 
 export type * from './profiler-types.ts';
@@ -38,12 +42,17 @@ interface Prepared<M> {
   warmupRuns: number;
   warmupStable: boolean;
   samples: number[];
+  /** Stamp (ms since the run started) and probe time (ms, NaN without a probe) of each sample. */
+  atMs: number[];
+  probes: number[];
   discarded: number;
+  /** 0 for the first timing, n for the n-th re-measurement. */
+  attempt: number;
 }
 
 class ProfileSession<M> {
   private readonly start: number;
-  private readonly total: number;
+  private total: number;
   /** Time spent paused or waiting for visibility, ms: left out of the ETA and the warm-up cap. */
   private idleMs = 0;
   private done = 0;
@@ -52,6 +61,10 @@ class ProfileSession<M> {
   private readonly referenceSeries: ReferenceSeries['drift'] = [];
   /** Models not yet disposed, disposed on every way out. */
   private readonly alive = new Set<Prepared<M>>();
+  /** Every candidate sample with the probe beside it (only with a probe). */
+  private readonly records: SampleRecord[] = [];
+  private readonly decisions: RemeasureDecision[] = [];
+  private rounds = 0;
 
   constructor(private readonly request: ProfileRequest<M>, private readonly options: ProfileOptions) {
     this.start = request.clock.now();
@@ -78,6 +91,7 @@ class ProfileSession<M> {
           this.request.onResult?.(result);
         }
       }
+      if (this.request.probe) await this.remeasure(results);
       if (this.reference) await this.referenceSample();
     } catch (err) {
       if (!(err instanceof Cancelled)) throw err;
@@ -94,6 +108,65 @@ class ProfileSession<M> {
       cancelled,
       leakedTensors: tensorsBefore === null || tensorsAfter === null ? null : tensorsAfter - tensorsBefore,
       elapsedMs: this.request.clock.now() - this.start,
+      disturbance: this.request.probe ? this.disturbance() : null,
+    };
+  }
+
+  /**
+   * Up to `remeasureRounds` rounds: find the slow phases so far, time again (fresh build, warm-up,
+   * the usual samples) the cells whose latest timing fell in one, then re-read all phases and
+   * give every cell its samples from outside them; changed results are sent again, `revised`.
+   */
+  private async remeasure(results: CellMeasurement[]): Promise<void> {
+    const { remeasureRounds, minSamples, groupSize } = this.options;
+    const position = new Map(results.map((r, i) => [r.archStr, i]));
+    while (this.rounds < remeasureRounds) {
+      const todo = analysePhases(this.records, this.request.phases).remeasure.filter((d) => position.has(d.cell));
+      if (todo.length === 0) break;
+      this.rounds++;
+      this.decisions.push(...todo);
+      this.total += todo.length * minSamples;
+      for (let first = 0; first < todo.length; first += groupSize) {
+        const group: Prepared<M>[] = [];
+        for (const d of todo.slice(first, first + groupSize)) {
+          const cell = await this.prepare(results[position.get(d.cell)!].ops);
+          cell.attempt = this.rounds;
+          group.push(cell);
+        }
+        await this.sampleRoundRobin(group, 'remeasure');
+        for (const cell of group) this.release(cell);
+      }
+    }
+    const analysis = analysePhases(this.records, this.request.phases);
+    const minKeep = Math.ceil(minSamples / 2);
+    const lastDecision = new Map(this.decisions.map((d) => [d.cell, d]));
+    results.forEach((old, i) => {
+      const all = this.records.filter((r) => r.cell === old.archStr);
+      const kept = keptSamples(this.records, analysis, old.archStr, minKeep);
+      const remeasured = lastDecision.get(old.archStr) ?? null;
+      if (!remeasured && kept.length === old.samples.length) return;
+      const samples = kept.map((r) => r.sampleMs);
+      const { q1, median, q3, iqr } = quartiles(samples);
+      const revised: CellMeasurement = {
+        ...old, samples, sampleAtMs: kept.map((r) => r.atMs), probeMs: kept.map((r) => r.probeMs),
+        medianMs: median, q1Ms: q1, q3Ms: q3, iqrMs: iqr, slowPhaseSamples: all.length - kept.length, remeasured, revised: true,
+      };
+      results[i] = revised;
+      this.request.onResult?.(revised);
+    });
+  }
+
+  private disturbance(): DisturbanceReport {
+    const analysis = analysePhases(this.records, this.request.phases);
+    const cells = new Set(this.decisions.map((d) => d.cell));
+    return {
+      phases: analysis.phases,
+      remeasured: this.decisions,
+      rounds: this.rounds,
+      summary: describeDisturbance(analysis.phases, cells.size),
+      timeline: this.records.map((r, i) => ({
+        cell: r.cell, atMs: r.atMs, sampleMs: r.sampleMs, probeMs: r.probeMs, slowdown: analysis.slowdown[i], slow: analysis.inSlowPhase[i],
+      })),
     };
   }
 
@@ -108,7 +181,7 @@ class ProfileSession<M> {
     const model = await runner.build(opsIn);
     const cell: Prepared<M> = {
       ops: opsIn.slice(), archStr, model, buildMs: clock.now() - t0, coldMs: NaN, k: 1,
-      warmupRuns: 0, warmupStable: false, samples: [], discarded: 0,
+      warmupRuns: 0, warmupStable: false, samples: [], atMs: [], probes: [], discarded: 0, attempt: 0,
     };
     this.alive.add(cell);
     await this.checkpoint();
@@ -152,13 +225,14 @@ class ProfileSession<M> {
     }
   }
 
-  private async sampleRoundRobin(group: Prepared<M>[]): Promise<void> {
+  private async sampleRoundRobin(group: Prepared<M>[], phase: ProfilePhase = 'sample'): Promise<void> {
     const { minSamples, referenceEvery, maxDiscardedPerCell } = this.options;
     while (group.some((cell) => cell.samples.length < minSamples)) {
       for (const cell of group) {
         if (cell.samples.length >= minSamples) continue;
         this.current = cell.archStr;
         await this.checkpoint();
+        const atMs = this.request.clock.now() - this.start;
         const { ms, valid } = await this.timed(cell, cell.k);
         if (!valid) {
           if (++cell.discarded > maxDiscardedPerCell) {
@@ -166,9 +240,13 @@ class ProfileSession<M> {
           }
           continue;
         }
+        const probeMs = await this.timeProbe();
         cell.samples.push(ms / cell.k);
+        cell.atMs.push(atMs);
+        cell.probes.push(probeMs);
+        if (this.request.probe) this.records.push({ cell: cell.archStr, atMs, sampleMs: ms / cell.k, probeMs, attempt: cell.attempt });
         this.done++;
-        this.report('sample');
+        this.report(phase);
         if (this.reference && this.done % referenceEvery === 0) await this.referenceSample();
       }
     }
@@ -182,6 +260,15 @@ class ProfileSession<M> {
     if (!valid) return;
     this.referenceSeries.push({ atMs: this.request.clock.now() - this.start, afterSamples: this.done, ms: ms / reference.k });
     this.report('reference', reference.archStr);
+  }
+
+  /** Times the probe right after a sample, ms (NaN without one; half a tick when it reads as 0). */
+  private async timeProbe(): Promise<number> {
+    const { clock, probe } = this.request;
+    if (!probe) return NaN;
+    const t0 = clock.now();
+    await probe();
+    return Math.max(clock.now() - t0, this.options.timerResolutionMs / 2);
   }
 
   private async timed(cell: Prepared<M>, k: number): Promise<{ ms: number; valid: boolean }> {
@@ -221,14 +308,19 @@ class ProfileSession<M> {
     this.request.onProgress({ phase, done: this.done, total: this.total, etaMs, current });
   }
 
-  private finish(cell: Prepared<M>): CellMeasurement {
+  private release(cell: Prepared<M>): void {
     this.request.runner.dispose(cell.model);
     this.alive.delete(cell);
+  }
+
+  private finish(cell: Prepared<M>): CellMeasurement {
+    this.release(cell);
     const { q1, median, q3, iqr } = quartiles(cell.samples);
     return {
       ops: cell.ops, archStr: cell.archStr, backend: this.request.runner.backend,
       buildMs: cell.buildMs, coldMs: cell.coldMs, k: cell.k, warmupRuns: cell.warmupRuns, warmupStable: cell.warmupStable,
       samples: cell.samples, medianMs: median, q1Ms: q1, q3Ms: q3, iqrMs: iqr, discardedHidden: cell.discarded,
+      sampleAtMs: cell.atMs, probeMs: this.request.probe ? cell.probes : [], slowPhaseSamples: 0, remeasured: null, revised: false,
     };
   }
 }

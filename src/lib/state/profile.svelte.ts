@@ -16,7 +16,7 @@ import { calibrate, cellFeatures, scoreHeldOut, type BasisDevice, type Calibrati
 import { countFlops } from '../latency/counts';
 import type { MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
 import { measurementsToCsv, parseMeasurementsCsv } from '../latency/measurements-csv';
-import type { ProfilePhase } from '../latency/profiler-types';
+import type { DisturbanceReport, ProfilePhase } from '../latency/profiler-types';
 import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type DeviceColumn, type ReferenceSet } from '../latency/reference-set';
 import { spearman, withinPct } from '../predictor/metrics';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
@@ -385,6 +385,8 @@ export class ProfileState {
   run = $state<RunProgress | null>(null);
   /** Summaries of the runs of the last request (leak check, drift). */
   lastRuns = $state.raw<RunRecord[]>([]);
+  /** What the probe saw in each of the last runs (by run id): slow phases, re-measured cells and why; null without a probe. */
+  disturbances = $state.raw<Record<string, Omit<DisturbanceReport, 'timeline'> | null>>({});
   error = $state<string | null>(null);
   /** Why the profiler stopped (it crashed), or null while it runs; `restart()` starts a fresh one. */
   crashed = $state<string | null>(null);
@@ -680,6 +682,7 @@ export class ProfileState {
       return;
     }
     this.lastRuns = [];
+    this.disturbances = {};
     await this.#request(set, indices, [...this.selected], { pass: 1, passes: heldOut ? 2 : 1 }, heldOut);
   }
 
@@ -908,8 +911,9 @@ export class ProfileState {
         return;
       case 'result': {
         const meta = this.#backendRuns.get(message.backend)!;
-        meta.measured++;
         const r = message.result;
+        // A revised result (re-measured after a slow phase) supersedes the stored one: the latest per cell counts.
+        if (!r.revised) meta.measured++;
         const environment = this.#environments.get(message.backend);
         if (!environment) return;
         const entry: NewMeasurement = {
@@ -938,6 +942,8 @@ export class ProfileState {
           reference: s.reference && { archStr: s.reference.archStr, driftMs: s.reference.drift.map((d) => d.ms) },
         });
         this.lastRuns = [...this.lastRuns, record];
+        const d = s.disturbance;
+        this.disturbances = { ...this.disturbances, [meta.runId]: d && { phases: d.phases, remeasured: d.remeasured, rounds: d.rounds, summary: d.summary } };
         this.#enqueue(() => this.#store!.saveRun(record));
         return;
       }

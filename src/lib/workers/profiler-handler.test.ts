@@ -190,6 +190,19 @@ describe('profile', () => {
     expect(ofType(h.messages, 'result').map((r) => r.index)).toEqual([1462, 7, 9]);
   });
 
+  it('times the probe beside every sample and reports what it saw in the run summary', async () => {
+    let probes = 0;
+    const h = harness({ probe: () => probes++ });
+    await h.handle(profileRequest({ backends: ['wasm'] }));
+    const summary = ofType(h.messages, 'backend-finished')[0].summary;
+    expect(probes).toBe(12);
+    expect(summary.disturbance).toMatchObject({ phases: [], remeasured: [], summary: 'no slow phases seen' });
+    expect(summary.disturbance!.timeline).toHaveLength(12);
+    const plain = harness();
+    await plain.handle(profileRequest({ backends: ['wasm'] }));
+    expect(ofType(plain.messages, 'backend-finished')[0].summary.disturbance).toBeNull();
+  });
+
   it('refuses a bad request with one sentence and times nothing', async () => {
     const cases: [Partial<Extract<ProfilerRequest, { type: 'profile' }>>, string][] = [
       [{ backends: [] }, 'profile: choose at least one backend'],

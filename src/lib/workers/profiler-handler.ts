@@ -42,6 +42,11 @@ export interface ProfilerHandlerDeps<M> {
   crossOriginIsolated: boolean;
   /** Minimum time between two `progress` messages, ms. Default 100. */
   progressEveryMs?: number;
+  /**
+   * A fixed workload timed beside every sample (latency/phases.ts `probeWorkload`): it shows the
+   * machine's slow phases, and the cells timed in one are re-measured. Without it, none are.
+   */
+  probe?(): unknown;
 }
 
 export const PROFILE_ALREADY_RUNNING = 'A measurement is already running; wait for it, or cancel it first';
@@ -154,11 +159,12 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           signal,
           pauseGate: gate.wait,
           numTensors: deps.runner.numTensors,
+          probe: deps.probe,
         });
         const summary: BackendRunSummary = {
           backend, profile, requested: cells.length, measured: outcome.results.length, elapsedMs: outcome.elapsedMs,
           leakedTensors: outcome.leakedTensors, cancelled: outcome.cancelled, reference: outcome.reference,
-          wasmThreads: deps.wasmThreads?.() ?? null,
+          wasmThreads: deps.wasmThreads?.() ?? null, disturbance: outcome.disturbance,
         };
         runs.push(summary);
         deps.post({ type: 'backend-finished', requestId, summary });
@@ -214,7 +220,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
  * backends.
  */
 export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['post']): Promise<ProfilerHandlerDeps<unknown>> {
-  const [tf, wasm, backends, { WASM_PATHS }, { createTfjsRunner }, { readEnvironment }, { detectTimerResolution }, { PROFILE_NETWORK }] = await Promise.all([
+  const [tf, wasm, backends, { WASM_PATHS }, { createTfjsRunner }, { readEnvironment }, { detectTimerResolution }, { PROFILE_NETWORK }, { probeWorkload }] = await Promise.all([
     import('@tensorflow/tfjs-core'),
     import('@tensorflow/tfjs-backend-wasm'),
     import('../compute/backend'),
@@ -223,6 +229,7 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
     import('../latency/environment'),
     import('../latency/stats'),
     import('./profiler-messages'),
+    import('../latency/phases'),
   ]);
   const isolated = Boolean(globalThis.crossOriginIsolated);
   const gpu = (globalThis.navigator as { gpu?: Parameters<typeof backends.probeWebGpuAdapter>[0] }).gpu;
@@ -231,6 +238,7 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
     crossOriginIsolated: isolated,
     runner: createTfjsRunner(PROFILE_NETWORK),
     now: () => performance.now(),
+    probe: () => probeWorkload(),
     sleep: (ms) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : yieldToEvents()),
     timerResolutionMs: () => detectTimerResolution(() => performance.now()),
     wasmThreads: () => (tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : null),

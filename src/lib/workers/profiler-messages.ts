@@ -16,7 +16,7 @@
  * `cancelled: true`.
  */
 import type { DeviceProfile, MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
-import type { CellMeasurement, ProfileProgress, ReferenceSeries } from '../latency/profiler-types';
+import type { CellMeasurement, DisturbanceReport, ProfileProgress, ReferenceSeries } from '../latency/profiler-types';
 import type { OpCode } from '../spaces/nb201';
 
 /** A cell to time: its NB201 index (carried through to the results) and its ops. */
@@ -64,6 +64,8 @@ export interface BackendRunSummary {
   reference: ReferenceSeries | null;
   /** Threads the WASM backend ran with; null on other backends. */
   wasmThreads: number | null;
+  /** The machine's slow phases seen by the probe, the cells re-measured and why; null without a probe. */
+  disturbance: DisturbanceReport | null;
 }
 
 /** Page → profiler. */
@@ -112,6 +114,7 @@ export type ProfilerResponse =
       /** Whole request (every backend), ms; null until the pace is known. */
       etaMs: number | null;
     }
+  /** A cell's measurement; sent again with `result.revised` when a re-measurement (or phases found later) changed it. */
   | { type: 'result'; requestId: number; backend: MeasurementBackend; profileId: string; index: number; result: CellMeasurement }
   | { type: 'backend-finished'; requestId: number; summary: BackendRunSummary }
   | { type: 'paused'; requestId: number }
