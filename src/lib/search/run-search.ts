@@ -7,7 +7,7 @@ import type { SearchCheckpoint, SearchIterationRecord, SearchJob, SearchResult, 
 import { localSearch, randomSearch, regularisedEvolution } from './baselines';
 import { filterReport, latencyCandidates } from './constraint';
 import { hypervolumeReport } from './hypervolume';
-import { buildTrace, runMetrics } from './metrics';
+import { buildTrace, rankingKendall, runMetrics } from './metrics';
 import { paretoLayers } from './pareto-rank';
 import { runPredictorSearch, type PredictorSearchHost } from './predictor-search';
 import { METHOD_PRESETS, SEARCH_PRESETS } from './presets';
@@ -34,8 +34,8 @@ export function checkSearchSettings(settings: SearchSettings, latency: SearchJob
     if (settings.budget < iterations * 2) throw new Error(`Budget: ${settings.method} queries budget/${iterations} cells per iteration; give it at least ${iterations * 2}`);
   }
   if ((settings.constraint || settings.pareto) && !latency) throw new Error('Latency: this device has no latency source (no table column, predictor or calibration)');
-  if (settings.pareto && (settings.method === 'evolution' || settings.method === 'local-search')) {
-    throw new Error('Pareto mode: evolution and local search optimise one objective; choose BRP-NAS, the regression GCN, BRP local or random search');
+  if (settings.pareto && (settings.method === 'evolution' || settings.method === 'local-search' || settings.method === 'brp-local')) {
+    throw new Error('Pareto mode: evolution, local search and BRP local optimise one objective; choose BRP-NAS, the regression GCN or random search');
   }
   if (settings.pareto && settings.constraint) throw new Error('Pareto mode replaces the latency limit: set one or the other');
 }
@@ -110,14 +110,17 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     for (const [i, layer] of layers) out[i] = -layer + (0.5 * scores[i]) / largest;
     return out;
   };
+  // The accuracy scores of the latest ranking: Kendall τ is of these, also in Pareto mode.
+  let accuracyScores: Float64Array | null = null;
   const predictorHost = (onIteration: PredictorSearchHost['onIteration']): PredictorSearchHost => ({
     ...host,
     scoreAll: (predictor, ranking) => {
-      const scores = host.scoreAll(predictor, ranking);
-      return settings.pareto ? paretoScores(scores) : scores;
+      accuracyScores = host.scoreAll(predictor, ranking);
+      return settings.pareto ? paretoScores(accuracyScores) : accuracyScores;
     },
     onIteration,
   });
+  const accuracyKendall = (kendall: number | null) => (settings.pareto && accuracyScores ? rankingKendall(accuracyScores, job.oracle.valid) : kendall);
 
   let queried: number[];
   let scores: Float64Array | null = null;
@@ -129,7 +132,7 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
       preset, oracle: job.oracle, candidates, budget, seed: settings.seed, ...(resume ? { resume } : {}),
       host: predictorHost(async (done) => {
         const checkpoint: SearchCheckpoint = { settings, iteration: done.iteration + 1, queried: done.queried, predictor: host.pack(done.predictor), state: null, elapsedMs: host.elapsedMs() };
-        await record(done.iteration, done.added, done.queried, done.rankingKendall, done.ms, checkpoint);
+        await record(done.iteration, done.added, done.queried, accuracyKendall(done.rankingKendall), done.ms, checkpoint);
       }),
     });
     queried = out.queried;
@@ -156,7 +159,7 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
   const trace = scores
     ? Int32Array.from([...buildTrace(queried, scores, candidates), ...(settings.constraint ? droppedByFilter(job, candidates, scores) : [])])
     : Int32Array.from(new Set(queried));
-  const metrics = runMetrics({ oracle: job.oracle, queried, trace, scores, ...(eligible ? { eligible } : {}) });
+  const metrics = runMetrics({ oracle: job.oracle, queried, trace, scores: settings.pareto ? accuracyScores : scores, ...(eligible ? { eligible } : {}) });
   const filter = settings.constraint && job.latency!.truth
     ? filterReport(predictedLatency(job), job.latency!.truth, settings.constraint.ms, candidatesOfAll(job))
     : null;
