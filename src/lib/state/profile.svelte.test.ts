@@ -27,8 +27,10 @@ let nextId = 1;
 function stored(digits: string, medianMs: number, backend: MeasurementBackend = 'wasm', extra: Partial<StoredMeasurement> = {}): StoredMeasurement {
   const ops = digitsToOps(digits);
   const env = environment(backend);
+  const id = nextId++;
   return {
-    id: nextId++, profileId: deviceProfile(env).id, archIndex: opsToCode(ops), runId: 'r', source: 'measured', archStr: opsToArchStr(ops), ops, backend,
+    // Each entry its own run unless told: repeatability counts one measurement per run.
+    id, profileId: deviceProfile(env).id, archIndex: opsToCode(ops), runId: `r${id}`, source: 'measured', archStr: opsToArchStr(ops), ops, backend,
     medianMs, iqrMs: 0.1, samples: [medianMs, medianMs, medianMs], k: 2, coldMs: 10, warmupRuns: 5, warmupStable: true, discardedHidden: 0, environment: env, ...extra,
   };
 }
@@ -89,11 +91,15 @@ describe('pure helpers', () => {
     expect(medianRatios(rows, 2)).toEqual([1, 0.5]);
   });
 
-  it('measures repeatability on the cells measured twice', () => {
-    const first = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1));
-    const second = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1.5));
+  it('measures repeatability on the cells measured in two runs', () => {
+    const first = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1, 'wasm', { runId: 'run1' }));
+    const second = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1.5, 'wasm', { runId: 'run2' }));
     expect(repeatability([...first, ...second])).toEqual({ cells: 4, spearman: 1 });
     expect(repeatability(first)).toEqual({ cells: 0, spearman: null });
+    // A revised result of the same run (re-measured after a slow phase) replaces that run's first one.
+    const revised = stored('444444', 0.5, 'wasm', { runId: 'run2' });
+    expect(repeatability([...first, ...second, revised])).toEqual({ cells: 4, spearman: -0.2 }); // 4 vs 0.5, not 4.5 vs 0.5
+    expect(repeatability([...second, revised])).toEqual({ cells: 0, spearman: null });
   });
 
   it("summarises the reference cell's drift robustly: spread from the IQR, trend from the first and last thirds", () => {

@@ -148,10 +148,16 @@ export function medianRatios(rows: readonly ComparisonRow[], columns: number): (
   });
 }
 
-/** Spearman between the last two measurements of the cells measured at least twice (the measurement's own repeatability). */
+/** Spearman between the last two runs' measurements of the cells measured in at least two runs (the measurement's own repeatability). */
 export function repeatability(entries: readonly StoredMeasurement[]): { cells: number; spearman: number | null } {
   const byCell = new Map<number, StoredMeasurement[]>();
-  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), entry]);
+  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) {
+    const list = byCell.get(entry.archIndex) ?? [];
+    // A revised result (re-measured after a slow phase) replaces its run's earlier one: one measurement per
+    // profiler run. An import is one "run" of possibly repeated rows, so its rows all count.
+    if (entry.source === 'measured' && list.length && list.at(-1)!.runId === entry.runId && list.at(-1)!.source === 'measured') list.pop();
+    byCell.set(entry.archIndex, [...list, entry]);
+  }
   const repeated = [...byCell.values()].filter((list) => list.length >= 2);
   return { cells: repeated.length, spearman: rho(repeated.map((l) => l.at(-2)!.medianMs), repeated.map((l) => l.at(-1)!.medianMs)) };
 }
