@@ -101,10 +101,11 @@ test('an NB201 network forward pass (profiler) matches WASM on WebGPU', async ({
   expect(mismatches(await compare(page, 'nb201'), 1e-4)).toEqual([]);
 });
 
-// Known bug, not fixed yet: the app's synchronous predict-all (model.ts inferGraphs, distinct-rows.ts)
-// reads with dataSync, which tfjs-backend-webgpu 4.22 implements through an OffscreenCanvas copy;
-// on the software adapter that read returns zeros (and loses the device). Remove `.fail` once
-// predict-all reads asynchronously on GPU backends.
+// Known bug, not fixed yet: the predictors' synchronous predict / scoreBrp / embed / serialize
+// (model.ts inferGraphs → inferPacked or distinct-rows.ts) read with dataSync, which
+// tfjs-backend-webgpu 4.22 implements through an OffscreenCanvas copy; on the software adapter that
+// read returns zeros and loses the device. Remove `.fail` once they read asynchronously on GPU
+// backends (inferPackedAsync is the pattern).
 test.fail('the synchronous predict-all (inferGraphs) matches WASM on WebGPU', async ({ page }) => {
   await openParityPage(page);
   expect(mismatches(await compare(page, 'predictAllSync'), 1e-4)).toEqual([]);
