@@ -121,6 +121,8 @@ describe('oneStandardError', () => {
     expect(oneStandardError(sorted).method).toBe('ops');
     expect(oneStandardError([{ ...sorted[0], looSe: 0.001 }, ...sorted.slice(1)]).method).toBe('basis+ops');
     expect(oneStandardError([sorted[0], { method: 'flops', looError: 0.055, looSe: 0.02 }]).method).toBe('flops');
+    // Two standard errors (noisy reference cells) reach the simpler flops line.
+    expect(oneStandardError(sorted, 2).method).toBe('flops');
   });
 });
 
@@ -180,6 +182,32 @@ describe('calibrate (synthetic devices)', () => {
     expect(result.leftOut).toEqual([{ key: 'gappy', label: 'gappy', reason: 'misses 1 connected cell' }]);
     expect(Number.isNaN(result.predictions[0])).toBe(true);
     expect(result.predictions[1]).toBeGreaterThan(0);
+  });
+
+  it('falls back to a simpler fit when the reference cells are noisy, and says so', () => {
+    const { rng, features, devices } = syntheticWorld(5);
+    const truth = Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => 0.7 * devices[1].values[i] + 0.3 * devices[0].values[i]);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 70);
+    // Reference cells timed on a machine in phases: ±20 % off, with a wide spread.
+    const noisy = measure(truth, picks.slice(0, 20)).map((c, k) => ({ ...c, ms: c.ms * (k % 3 === 0 ? 1.2 : k % 3 === 1 ? 0.85 : 1), iqrMs: 0.25 * c.ms }));
+    const calm = noisy.map((c) => ({ ...c, iqrMs: 0.02 * c.ms }));
+    const quiet = calibrate(devices, features, calm);
+    const loud = calibrate(devices, features, noisy);
+    expect(quiet.noise).toMatchObject({ noisy: false, threshold: 0.1, fallbackFrom: null });
+    expect(quiet.noise.medianRelIqr).toBeCloseTo(0.02, 9);
+    expect(loud.noise.noisy).toBe(true);
+    const best = loud.candidates[0];
+    const chosen = loud.candidates.find((c) => c.method === loud.method)!;
+    expect(chosen.looError).toBeLessThanOrEqual(best.looError + 2 * best.looSe! + 1e-12);
+    expect(loud.method).toBe(oneStandardError(loud.candidates, 2).method);
+    expect(loud.noise.fallbackFrom).toBe(quiet.method === loud.method ? null : quiet.method);
+    // Here the one-SE rule picks `nearest`; with two SEs it falls back to the FLOPs line.
+    expect([quiet.method, loud.method, loud.noise.fallbackFrom]).toEqual(['nearest', 'flops', 'nearest']);
+    // The held-out check stays part of it: not worse than the FLOPs baseline.
+    const heldOut = measure(truth, picks.slice(20));
+    expect(scoreHeldOut(loud.predictions, heldOut).spearman).toBeGreaterThanOrEqual(scoreHeldOut(loud.baselines.flops, heldOut).spearman - 0.02);
+    // Without IQRs nothing is known about the noise.
+    expect(calibrate(devices, features, noisy.map(({ index, ms }) => ({ index, ms }))).noise).toMatchObject({ medianRelIqr: null, noisy: false });
   });
 
   it('refuses unusable input with a sentence', () => {

@@ -22,6 +22,9 @@
  * flattered against a 2-parameter line), and the simplest candidate whose error is within one
  * standard error of the best is used (the "one-standard-error rule": with 20 cells, a more
  * complex model must be clearly better to be trusted). The error of every candidate is reported.
+ * Noisy reference cells (median IQR/median above `noisyRelIqr`, e.g. timed on a machine in slow
+ * phases) widen that rule to two standard errors: the leave-one-out errors are then less to be
+ * trusted, so the choice falls back to a simpler, more robust fit, and `noise` says so.
  * Disconnected cells (341) are not predicted: they compute nothing (chance accuracy) and no table
  * times them all.
  */
@@ -69,6 +72,8 @@ export interface CellFeatures {
 export interface MeasuredCell {
   index: number;
   ms: number;
+  /** Spread of the measurement (IQR of its samples), ms; when given, it tells noisy reference cells apart. */
+  iqrMs?: number;
 }
 
 export interface CandidateReport {
@@ -98,11 +103,36 @@ export interface Calibration {
   leftOut: { key: string; label: string; reason: string }[];
   /** Fitted on these cells. */
   reference: MeasuredCell[];
+  /** How noisy the reference cells were, and the fit the choice fell back from because of it. */
+  noise: CalibrationNoise;
+}
+
+export interface CalibrationNoise {
+  /** Median over the reference cells of IQR / median latency; null when no cell gave its IQR. */
+  medianRelIqr: number | null;
+  /** True when `medianRelIqr` exceeds the threshold: the choice used two standard errors, not one. */
+  noisy: boolean;
+  /** The threshold, a fraction (0.1 = 10 %). */
+  threshold: number;
+  /** The method the one-standard-error rule would have chosen, when the noisy rule chose another; else null. */
+  fallbackFrom: CalibrationMethod | null;
 }
 
 export interface CalibrateOptions {
   /** Use only these methods as candidates (default: all). Baselines are always computed. */
   methods?: readonly CalibrationMethod[];
+  /** Reference cells are noisy above this median IQR / median (a fraction). Default 0.1. */
+  noisyRelIqr?: number;
+}
+
+export const DEFAULT_NOISY_REL_IQR = 0.1;
+
+/** Median IQR / median over the cells that give an IQR; null when none does. */
+export function medianRelativeIqr(cells: readonly MeasuredCell[]): number | null {
+  const rel = cells.filter((c) => c.iqrMs !== undefined && Number.isFinite(c.iqrMs) && c.ms > 0).map((c) => c.iqrMs! / c.ms).sort((a, b) => a - b);
+  if (rel.length === 0) return null;
+  const mid = rel.length >> 1;
+  return rel.length % 2 ? rel[mid] : (rel[mid - 1] + rel[mid]) / 2;
 }
 
 /* ------------------------------------------------------------------ linear algebra */
@@ -514,7 +544,13 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
     candidates.push({ method, looError: score.error, looSe: score.se, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
   }
   candidates.sort((a, b) => a.looError - b.looError);
-  const chosen = oneStandardError(candidates.filter((c) => wanted.has(c.method)).length ? candidates.filter((c) => wanted.has(c.method)) : candidates);
+  const pool = candidates.filter((c) => wanted.has(c.method)).length ? candidates.filter((c) => wanted.has(c.method)) : candidates;
+  const threshold = options.noisyRelIqr ?? DEFAULT_NOISY_REL_IQR;
+  const medianRelIqr = medianRelativeIqr(cells);
+  const noisy = medianRelIqr !== null && medianRelIqr > threshold;
+  const usual = oneStandardError(pool);
+  const chosen = noisy ? oneStandardError(pool, 2) : usual;
+  const noise: CalibrationNoise = { medianRelIqr, noisy, threshold, fallbackFrom: chosen.method === usual.method ? null : usual.method };
   const predictions = predictAll(chosen.fitter(cells), features.connected, floor);
 
   // Weights of the basis devices in the chosen model's log-space fit (for "which devices is it like").
@@ -532,13 +568,14 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
     basis: basisWeights.length ? basisWeights : usable.map((d) => ({ key: d.key, label: d.label, weight: 0 })),
     leftOut,
     reference: cells,
+    noise,
   };
 }
 
-/** The simplest candidate whose error is within one standard error of the best one's (candidates sorted best first). */
-export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'looError' | 'looSe'>>(sorted: readonly C[]): C {
+/** The simplest candidate whose error is within `k` (default one) standard errors of the best one's (candidates sorted best first). */
+export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'looError' | 'looSe'>>(sorted: readonly C[], k = 1): C {
   const best = sorted[0];
-  const limit = best.looError + (best.looSe ?? 0);
+  const limit = best.looError + k * (best.looSe ?? 0);
   const near = sorted.filter((c) => c.looError <= limit);
   return near.sort((a, b) => SIMPLEST_FIRST.indexOf(a.method) - SIMPLEST_FIRST.indexOf(b.method))[0];
 }
@@ -546,7 +583,7 @@ export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'loo
 /** One entry per cell (the last one given wins), connected or not. */
 function dedupeCells(cells: readonly MeasuredCell[]): MeasuredCell[] {
   const byIndex = new Map<number, MeasuredCell>();
-  for (const c of cells) byIndex.set(c.index, { index: c.index, ms: c.ms });
+  for (const c of cells) byIndex.set(c.index, c.iqrMs === undefined ? { index: c.index, ms: c.ms } : { index: c.index, ms: c.ms, iqrMs: c.iqrMs });
   return [...byIndex.values()];
 }
 

@@ -175,6 +175,18 @@ describe('calibrationReport', () => {
     expect(lazyFeatures).not.toHaveBeenCalled();
   });
 
+  it("passes the reference cells' spread on, so noisy ones make the calibration fall back and say so", () => {
+    const noisy = (i: number) => stored(opsToDigits(codeToOps(i)), deviceMs(i), 'wasm', { iqrMs: 0.3 * deviceMs(i) });
+    const report = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries: reference.map(noisy) });
+    if (typeof report === 'string') throw new Error(report);
+    expect(report.reference[0].iqrMs).toBeCloseTo(0.3 * deviceMs(reference[0]), 9);
+    expect(report.calibration.noise).toMatchObject({ noisy: true, threshold: 0.1 });
+    expect(report.calibration.noise.medianRelIqr).toBeCloseTo(0.3, 9);
+    const calm = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries: reference.map((i) => measured(i)) });
+    if (typeof calm === 'string') throw new Error(calm);
+    expect(calm.calibration.noise.noisy).toBe(false);
+  });
+
   it('fits on the latest reference measurements and scores the method and the baselines on every other measured cell', () => {
     const stale = measured(heldOut[0], 1000); // an earlier, wrong measurement of a held-out cell: the later one counts
     const entries = [stale, ...reference.map((i) => measured(i)), ...heldOut.map((i) => measured(i))];

@@ -246,7 +246,8 @@ export function calibrationReport(input: {
   if (referenceEntries.length < MIN_CALIBRATION_CELLS) {
     return `A calibration needs at least ${MIN_CALIBRATION_CELLS} measured reference cells; this profile has ${referenceEntries.length} of the ${inReference.size}. Press "Calibrate this device" (or "Measure reference set").`;
   }
-  const reference = referenceEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs }));
+  // The spread goes along: noisy reference cells make the calibration fall back to a simpler fit.
+  const reference = referenceEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs, iqrMs: e.iqrMs }));
   const heldOut = heldOutEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs }));
   let calibration: Calibration;
   try {
