@@ -105,7 +105,8 @@ test('an NB201 network forward pass (profiler) matches WASM on WebGPU', async ({
 // (model.ts inferGraphs → inferPacked or distinct-rows.ts) read with dataSync, which
 // tfjs-backend-webgpu 4.22 implements through an OffscreenCanvas copy; on the software adapter that
 // read returns zeros and loses the device. Remove `.fail` once they read asynchronously on GPU
-// backends (inferPackedAsync is the pattern).
+// backends (the compute worker's test evaluation and predict-all use predictAsync / scoreBrpAsync;
+// the search worker, embed and serialize still read synchronously).
 test.fail('the synchronous predict-all (inferGraphs) matches WASM on WebGPU', async ({ page }) => {
   await openParityPage(page);
   expect(mismatches(await compare(page, 'predictAllSync'), 1e-4)).toEqual([]);

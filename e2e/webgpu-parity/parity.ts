@@ -151,13 +151,17 @@ async function training(): Promise<Values> {
   const out: Values = {
     'regression train loss': regressor.training!.history.map((r) => r.trainLoss),
     'regression validation loss': regressor.training!.history.map((r) => r.valLoss),
-    'regression predictions': Array.from(await inferPackedAsync(modelOf(regressor), valPacked, 1, (e) => regressionOutput(modelOf(regressor).head, e))),
+    'regression predictions (predictAsync)': Array.from(await regressor.predictAsync(val)),
+    'regression outputs (inferPackedAsync)': Array.from(await inferPackedAsync(modelOf(regressor), valPacked, 1, (e) => regressionOutput(modelOf(regressor).head, e))),
   };
   regressor.dispose();
   const brp = await trainBrp({ graphs: train, targets: train.map(synthesiseTarget), config: { ...tiny, epochs: 1 } });
   out['BRP train loss'] = brp.training!.history.map((r) => r.trainLoss);
   out['BRP validation loss'] = brp.training!.history.map((r) => r.valLoss);
   out['BRP embeddings'] = Array.from(await inferPackedAsync(modelOf(brp), valPacked, tiny.hidden, (e) => e));
+  const scores = await brp.scoreBrpAsync([...val, val[0]]);
+  out['BRP scores s, t (scoreBrpAsync)'] = [...scores.s, ...scores.t];
+  out['BRP scores r (scoreBrpAsync)'] = Array.from(scores.r);
   brp.dispose();
   return out;
 }

@@ -115,28 +115,61 @@ export function inferGraphs(
   source = 'graphs',
   options: InferOptions = {},
 ): Float32Array {
+  const unique = uniqueGraphs(model, graphs, source);
+  if (!unique) return new Float32Array(0);
+  const { packed, representative } = unique;
+  const uniqueOut = options.distinctRows ?? packed.count >= distinctRowsFrom
+    ? inferDistinctRows(model.gcn, packed, width, readout)
+    : inferPacked(model, packed, width, readout);
+  return spreadRows(uniqueOut, representative, width);
+}
+
+/**
+ * {@link inferGraphs} that reads asynchronously, for every backend: on WASM and cpu it is
+ * inferGraphs (a synchronous read there is a copy); on GPU backends the batched pass read with
+ * `data()` (inferPackedAsync says why not `dataSync`), ignoring `distinctRows`, whose per-layer
+ * read-backs would each be a GPU round trip.
+ */
+export async function inferGraphsAsync(
+  model: PredictorModel,
+  graphs: readonly GraphEncoding[],
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+  source = 'graphs',
+  options: InferOptions = {},
+): Promise<Float32Array> {
+  const backend = tf.getBackend();
+  if (backend === 'wasm' || backend === 'cpu') return inferGraphs(model, graphs, width, readout, source, options);
+  const unique = uniqueGraphs(model, graphs, source);
+  if (!unique) return new Float32Array(0);
+  return spreadRows(await inferPackedAsync(model, unique.packed, width, readout), unique.representative, width);
+}
+
+/** The distinct encodings of `graphs` (validated) packed, and each graph's slot among them; null for none. */
+function uniqueGraphs(model: PredictorModel, graphs: readonly GraphEncoding[], source: string): { packed: PackedGraphs; representative: Uint32Array } | null {
   if (!Array.isArray(graphs)) throw new Error(`${source}: expected an array of graphs`);
-  const out = new Float32Array(graphs.length * width);
-  if (graphs.length === 0) return out;
+  if (graphs.length === 0) return null;
   const sizes = graphSizes(graphs, source, { features: model.gcn.features });
   graphs.forEach((graph, i) => checkGraph(graph, `${source}[${i}]`, sizes.nodes, sizes.features));
   const firstOfKey = new Map<string, number>();
   const representative = new Uint32Array(graphs.length);
-  const uniqueGraphs: GraphEncoding[] = [];
+  const unique: GraphEncoding[] = [];
   graphs.forEach((graph, i) => {
     const key = graphKey(graph);
     let slot = firstOfKey.get(key);
     if (slot === undefined) {
-      slot = uniqueGraphs.length;
+      slot = unique.length;
       firstOfKey.set(key, slot);
-      uniqueGraphs.push(graph);
+      unique.push(graph);
     }
     representative[i] = slot;
   });
-  const packed = packGraphs(uniqueGraphs, source, sizes);
-  const uniqueOut = options.distinctRows ?? uniqueGraphs.length >= distinctRowsFrom
-    ? inferDistinctRows(model.gcn, packed, width, readout)
-    : inferPacked(model, packed, width, readout);
+  return { packed: packGraphs(unique, source, sizes), representative };
+}
+
+/** Row `representative[i]` of `uniqueOut` as row i, `width` numbers per row. */
+function spreadRows(uniqueOut: Float32Array, representative: Uint32Array, width: number): Float32Array {
+  const out = new Float32Array(representative.length * width);
   representative.forEach((slot, i) => out.set(uniqueOut.subarray(slot * width, (slot + 1) * width), i * width));
   return out;
 }

@@ -8,7 +8,7 @@ import { validateConfig, type PredictorConfig } from './config.ts';
 import { type GraphEncoding } from './graphs.ts';
 import { brpDifferenceHead, regressionOutput } from './heads.ts';
 import { type TrainingSummary } from './loop.ts';
-import { createModel, disposeModel, inferGraphs, loadWeights, namedVariables, type InferOptions, type PredictorKind, type PredictorModel } from './model.ts';
+import { createModel, disposeModel, inferGraphs, inferGraphsAsync, loadWeights, namedVariables, type InferOptions, type PredictorKind, type PredictorModel } from './model.ts';
 
 export const SERIALIZED_FORMAT = 'brp-nas-lab/gcn-predictor';
 export const SERIALIZED_VERSION = 1;
@@ -61,11 +61,15 @@ export interface RegressionPredictor extends PredictorCommon {
   readonly normalisation: Normalisation | null;
   /** Predicted targets in the original (de-normalised) units. */
   predict(graphs: readonly GraphEncoding[], options?: InferOptions): Float32Array;
+  /** {@link predict} reading asynchronously: the form that works on WebGPU (model.ts inferGraphsAsync). */
+  predictAsync(graphs: readonly GraphEncoding[], options?: InferOptions): Promise<Float32Array>;
 }
 
 export interface BrpPredictor extends PredictorCommon {
   readonly kind: 'brp';
   scoreBrp(graphs: readonly GraphEncoding[], options?: InferOptions): BrpScores;
+  /** {@link scoreBrp} reading asynchronously: the form that works on WebGPU (model.ts inferGraphsAsync). */
+  scoreBrpAsync(graphs: readonly GraphEncoding[], options?: InferOptions): Promise<BrpScores>;
 }
 
 export type Predictor = RegressionPredictor | BrpPredictor;
@@ -107,17 +111,35 @@ export function wrapModel(
       models.delete(predictor);
     },
   };
+  const regressionReadout = (e: tf.Tensor2D) => regressionOutput(live().head, e);
+  const denormalise = (out: Float32Array): Float32Array => {
+    if (normalisation) for (let i = 0; i < out.length; i++) out[i] = out[i] * (normalisation.max - normalisation.min) + normalisation.min;
+    if (config.targetScale === 'log') for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
+    return out;
+  };
+  const brpReadout = (m: PredictorModel) => (e: tf.Tensor2D) => {
+    const { u, v } = brpDifferenceHead(m.head, config.hidden);
+    return tf.concat([tf.matMul(e, u), tf.matMul(e, v)], 1);
+  };
+  const brpScores = (st: Float32Array, c: number): BrpScores => {
+    const n = st.length / 2;
+    const s = new Float32Array(n);
+    const t = new Float32Array(n);
+    const r = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = st[2 * i];
+      t[i] = st[2 * i + 1];
+      r[i] = s[i] - t[i];
+    }
+    return { s, t, c, r };
+  };
   const predictor: Predictor = model.kind === 'regression'
     ? {
         ...common,
         kind: 'regression',
         normalisation,
-        predict: (graphs, options) => {
-          const out = inferGraphs(live(), graphs, 1, (e) => regressionOutput(live().head, e), 'graphs', options);
-          if (normalisation) for (let i = 0; i < out.length; i++) out[i] = out[i] * (normalisation.max - normalisation.min) + normalisation.min;
-          if (config.targetScale === 'log') for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
-          return out;
-        },
+        predict: (graphs, options) => denormalise(inferGraphs(live(), graphs, 1, regressionReadout, 'graphs', options)),
+        predictAsync: async (graphs, options) => denormalise(await inferGraphsAsync(live(), graphs, 1, regressionReadout, 'graphs', options)),
       }
     : {
         ...common,
@@ -125,20 +147,14 @@ export function wrapModel(
         scoreBrp: (graphs, options) => {
           const m = live();
           const c = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c.dataSync()[0]);
-          const st = inferGraphs(m, graphs, 2, (e) => {
-            const { u, v } = brpDifferenceHead(m.head, config.hidden);
-            return tf.concat([tf.matMul(e, u), tf.matMul(e, v)], 1);
-          }, 'graphs', options);
-          const n = graphs.length;
-          const s = new Float32Array(n);
-          const t = new Float32Array(n);
-          const r = new Float32Array(n);
-          for (let i = 0; i < n; i++) {
-            s[i] = st[2 * i];
-            t[i] = st[2 * i + 1];
-            r[i] = s[i] - t[i];
-          }
-          return { s, t, c, r };
+          return brpScores(inferGraphs(m, graphs, 2, brpReadout(m), 'graphs', options), c);
+        },
+        scoreBrpAsync: async (graphs, options) => {
+          const m = live();
+          const cTensor = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c);
+          const c = (await cTensor.data())[0];
+          cTensor.dispose();
+          return brpScores(await inferGraphsAsync(m, graphs, 2, brpReadout(m), 'graphs', options), c);
         },
       };
   models.set(predictor, model);

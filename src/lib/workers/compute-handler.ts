@@ -313,10 +313,10 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
           const truth = Float64Array.from(job.testIndices, (index) => job.values[index]);
           const testGraphs = encodeCells(opsCode, job.testIndices);
           if (predictor.kind === 'regression') {
-            const predicted = predictor.predict(testGraphs);
+            const predicted = await predictor.predictAsync(testGraphs);
             test = { kind: 'regression', indices, predicted, truth, metrics: regressionMetrics(predicted, truth) };
           } else {
-            const scores = predictor.scoreBrp(testGraphs).r;
+            const scores = (await predictor.scoreBrpAsync(testGraphs)).r;
             test = { kind: 'brp', indices, scores, truth, metrics: rankingMetrics(scores, truth) };
           }
         }
@@ -353,7 +353,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     if (!lastOpsCode) throw new Error('predict-all: send opsCode (the nb201 table\'s ops_code by index) with the first request');
     const { predictor } = heldPredictor(predictorId);
     const { graphs, groupOfIndex } = nb201PredictionInputs(lastOpsCode);
-    const perGroup = predictor.kind === 'regression' ? predictor.predict(graphs) : predictor.scoreBrp(graphs).r;
+    // Asynchronous reads: tfjs-webgpu's dataSync is unreliable (model.ts inferPackedAsync).
+    const perGroup = predictor.kind === 'regression' ? await predictor.predictAsync(graphs) : (await predictor.scoreBrpAsync(graphs)).r;
     const values = Float32Array.from(groupOfIndex, (group) => perGroup[group]);
     deps.post({ type: 'predictions', requestId, predictorId, kind: predictor.kind, values }, [values.buffer]);
   }
