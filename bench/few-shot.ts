@@ -48,6 +48,8 @@ export function fewShotHere(world: FewShotWorld, reference: readonly MeasuredCel
       nearestDevice: { spearman: nearest.spearman, within10: nearest.within10, device: calibration.baselines.nearestDevice },
     },
     candidates: calibration.candidates,
+    /** How noisy the reference cells were, and the fit the choice fell back from because of it. */
+    noise: calibration.noise,
     topBasis: calibration.basis.slice(0, 5),
     reference: reference.map((c) => ({ index: c.index, measuredMs: c.ms })),
     perCell: scored.map((c) => ({ index: c.index, measuredMs: c.ms, predictedMs: calibration.predictions[c.index], flopsMs: calibration.baselines.flops[c.index], nearestMs: calibration.baselines.nearest[c.index] })),

@@ -25,6 +25,8 @@ import { DEFAULT_PROFILE_SETTINGS, PROFILE_NETWORK, PROFILER_EVENTS, type Backen
 import { handlerPort, RpcClient, WorkerRequestError, WorkerStoppedError, type RpcPort } from '../workers/rpc';
 
 export type Thread = 'worker' | 'main';
+/** A run record as stored after a profiler run: the summary plus what the probe saw (null without a probe; absent in older records). */
+export type RunWithDisturbance = RunRecord & { disturbance?: DisturbanceReport | null };
 /** What a "Measure" press times; 'calibrate' = reference set + held-out cells, then the held-out cells again. */
 export type CellSet = 'reference' | 'random' | 'calibrate';
 
@@ -948,10 +950,12 @@ export class ProfileState {
           measured: s.measured, elapsedMs: s.elapsedMs, leakedTensors: s.leakedTensors, cancelled: s.cancelled, error: null, wasmThreads: s.wasmThreads,
           reference: s.reference && { archStr: s.reference.archStr, driftMs: s.reference.drift.map((d) => d.ms) },
         });
-        this.lastRuns = [...this.lastRuns, record];
-        const d = s.disturbance;
+        const d = s.disturbance ?? null;
+        // With a probe, the stored run keeps the whole disturbance report, per-sample stamps and probe times included (bench:latency reads it).
+        const stored: RunWithDisturbance = d ? { ...record, disturbance: d } : record;
+        this.lastRuns = [...this.lastRuns, stored];
         this.disturbances = { ...this.disturbances, [meta.runId]: d && { phases: d.phases, remeasured: d.remeasured, rounds: d.rounds, summary: d.summary } };
-        this.#enqueue(() => this.#store!.saveRun(record));
+        this.#enqueue(() => this.#store!.saveRun(stored));
         return;
       }
       case 'paused':
