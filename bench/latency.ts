@@ -179,6 +179,8 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     phases: disturbances.map((d, k) => ({
       run: ['pass 1', 'pass 2', 'reference set'][k],
       summary: d?.summary ?? 'no probe',
+      rounds: d?.rounds ?? 0,
+      waitedS: round((d?.waitedMs ?? 0) / 1000, 1),
       phases: d?.phases.map((p) => ({ startS: round(p.startMs / 1000, 1), endS: round(p.endMs / 1000, 1), samples: p.samples, slowdown: round(p.slowdown, 3) })) ?? [],
       remeasured: d?.remeasured.map((x) => ({ cell: x.cell, reason: x.reason, slowSamples: x.slowSamples, samples: x.samples, slowdown: round(x.slowdown, 3) })) ?? [],
     })),

@@ -16,6 +16,7 @@ export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' |
   gapMs: 0,
   visibilityPollMs: 250,
   remeasureRounds: 2,
+  maxWaitForFastMs: 60_000,
 };
 
 export function resolveOptions(options: ProfileRequest<unknown>['options']): ProfileOptions {
@@ -36,7 +37,7 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
   if (!(merged.targetSampleSpanFactor > 0)) throw new Error('targetSampleSpanFactor must be positive');
   if (!(merged.minSampleMs >= 0)) throw new Error('minSampleMs must be zero or more');
   if (!(merged.visibilityPollMs > 0)) throw new Error('visibilityPollMs must be positive');
-  for (const [name, value] of [['gapMs', merged.gapMs], ['warmup.maxMs', merged.warmup.maxMs], ['maxDiscardedPerCell', merged.maxDiscardedPerCell]] as const) {
+  for (const [name, value] of [['gapMs', merged.gapMs], ['maxWaitForFastMs', merged.maxWaitForFastMs], ['warmup.maxMs', merged.warmup.maxMs], ['maxDiscardedPerCell', merged.maxDiscardedPerCell]] as const) {
     if (!(value >= 0)) throw new Error(`profile option ${name} must be zero or more, got ${value}`);
   }
   if (!Number.isInteger(merged.remeasureRounds) || merged.remeasureRounds < 0) throw new Error(`profile option remeasureRounds must be a whole number ≥ 0, got ${merged.remeasureRounds}`);

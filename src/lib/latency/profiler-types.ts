@@ -74,6 +74,11 @@ export interface ProfileOptions {
    * `probe`); 0 turns re-measuring off. Default 2.
    */
   remeasureRounds: number;
+  /**
+   * Before re-measuring, wait up to this long for the machine to leave its slow phase (the probe
+   * back within the slow threshold of its fast state), ms; 0 re-measures at once. Default 60,000.
+   */
+  maxWaitForFastMs: number;
 }
 
 /**
@@ -158,6 +163,8 @@ export interface DisturbanceReport {
   remeasured: RemeasureDecision[];
   /** Re-measuring rounds run. */
   rounds: number;
+  /** Time spent waiting for the machine to leave a slow phase before re-measuring, ms. */
+  waitedMs: number;
   /** One line for the view, e.g. "1 slow phase (1.7× for 45 s); re-measured 16 cells". */
   summary: string;
   /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, probe ms, probe slowdown, in a slow phase. */

@@ -283,10 +283,42 @@ describe('profileCells', () => {
     expect(h.disposed).toBe(h.built);
   });
 
+  it('waits for the machine to leave its slow phase before re-measuring (re-measuring inside it would not help)', async () => {
+    const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
+    const baseUs = (digits: string) => 200 + 40 * Number(digits[0]) + 200 * Number(digits[1]);
+    // Slow from model 9 on, until eight probes in a row were timed with no inference between them:
+    // only a profiler that waits (probing) before re-measuring ever sees the machine recover.
+    const scenario = async (maxWaitForFastMs: number) => {
+      let h!: Harness;
+      let streak = 0;
+      let recovered = false;
+      const slow = () => (h.built >= 9 && !recovered ? 1.7 : 1);
+      h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow(), 100, () => { streak = 0; });
+      const probe = () => {
+        h.clock.advanceUs(2000 * slow());
+        if (++streak >= 8) recovered = true;
+      };
+      return { out: await profileCells(request(h, cells, { maxWaitForFastMs }, { probe })), baseUs };
+    };
+    const waited = await scenario(60_000);
+    const d = waited.out.disturbance!;
+    expect(d.rounds).toBe(1);
+    expect(d.waitedMs).toBeGreaterThan(0);
+    expect(d.waitedMs).toBeLessThan(60_000);
+    expect(d.remeasured.map((x) => x.cell)).toEqual(cells.slice(8).map(opsToArchStr));
+    for (const r of waited.out.results) expect(Math.abs(r.medianMs / (baseUs(opsToDigits(r.ops)) / 1000) - 1)).toBeLessThan(0.05);
+    // At once instead: both rounds land in the slow phase again, and the cells keep slow samples.
+    const hasty = await scenario(0);
+    expect(hasty.out.disturbance!.rounds).toBe(2);
+    expect(hasty.out.disturbance!.waitedMs).toBe(0);
+    expect(hasty.out.disturbance!.remeasured).toHaveLength(16);
+    expect(hasty.out.results[12].medianMs / (baseUs(opsToDigits(hasty.out.results[12].ops)) / 1000)).toBeGreaterThan(1.5);
+  });
+
   it('re-measures nothing on a steady machine, and reports no disturbance without a probe', async () => {
     const h = harness(withCold);
     const steadyRun = await profileCells(request(h, [A, B], {}, { probe: () => h.clock.advanceUs(2000) }));
-    expect(steadyRun.disturbance).toMatchObject({ phases: [], remeasured: [], rounds: 0, summary: 'no slow phases seen' });
+    expect(steadyRun.disturbance).toMatchObject({ phases: [], remeasured: [], rounds: 0, waitedMs: 0, summary: 'no slow phases seen' });
     expect(steadyRun.results.every((r) => !r.revised && r.remeasured === null && r.slowPhaseSamples === 0)).toBe(true);
     const plain = await profileCells(request(harness(withCold), [A, B]));
     expect(plain.disturbance).toBeNull();

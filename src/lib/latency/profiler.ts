@@ -15,9 +15,12 @@
  */
 import { opsToArchStr, type OpCode, type OpVector } from '../spaces/nb201.ts';
 import { resolveOptions } from './profiler-options.ts';
-import { analysePhases, describeDisturbance, keptSamples, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
-import { chooseK, quartiles, withinPercentOfMedian } from './stats.ts';
+import { chooseK, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
+
+/** Between two probes while waiting for the machine to leave a slow phase, ms. */
+const WAIT_POLL_MS = 250;
 
 export type * from './profiler-types.ts';
 export { DEFAULT_PROFILE_OPTIONS, DEFAULT_WARMUP, resolveOptions } from './profiler-options.ts';
@@ -65,6 +68,7 @@ class ProfileSession<M> {
   private readonly records: SampleRecord[] = [];
   private readonly decisions: RemeasureDecision[] = [];
   private rounds = 0;
+  private waitedMs = 0;
 
   constructor(private readonly request: ProfileRequest<M>, private readonly options: ProfileOptions) {
     this.start = request.clock.now();
@@ -127,6 +131,7 @@ class ProfileSession<M> {
       this.decisions.push(...todo);
       this.total += todo.length * minSamples;
       for (let first = 0; first < todo.length; first += groupSize) {
+        await this.waitForFastMachine();
         const group: Prepared<M>[] = [];
         for (const d of todo.slice(first, first + groupSize)) {
           const cell = await this.prepare(results[position.get(d.cell)!].ops);
@@ -156,6 +161,31 @@ class ProfileSession<M> {
     });
   }
 
+  /**
+   * Times the probe every WAIT_POLL_MS until the last three agree with the machine's fast state
+   * (their median within the slow threshold of the run's low probe quantile), or the wait cap is hit:
+   * re-measuring inside another slow phase would not help.
+   */
+  private async waitForFastMachine(): Promise<void> {
+    const { clock } = this.request;
+    const { maxWaitForFastMs } = this.options;
+    if (maxWaitForFastMs === 0 || this.records.length === 0) return;
+    const { baselineQuantile, slowThreshold } = resolvePhaseOptions(this.request.phases);
+    const limit = quantileSorted(this.records.map((r) => r.probeMs).sort((a, b) => a - b), baselineQuantile) * (1 + slowThreshold);
+    const begin = clock.now();
+    const idleBefore = this.idleMs;
+    const recent: number[] = [];
+    for (;;) {
+      await this.checkpoint();
+      recent.push(await this.timeProbe());
+      if (recent.length >= 3 && median(recent.slice(-3)) <= limit) break;
+      if (clock.now() - begin - (this.idleMs - idleBefore) >= maxWaitForFastMs) break;
+      this.report('remeasure');
+      await clock.sleep(WAIT_POLL_MS);
+    }
+    this.waitedMs += clock.now() - begin - (this.idleMs - idleBefore);
+  }
+
   private disturbance(): DisturbanceReport {
     const analysis = analysePhases(this.records, this.request.phases);
     const cells = new Set(this.decisions.map((d) => d.cell));
@@ -163,6 +193,7 @@ class ProfileSession<M> {
       phases: analysis.phases,
       remeasured: this.decisions,
       rounds: this.rounds,
+      waitedMs: this.waitedMs,
       summary: describeDisturbance(analysis.phases, cells.size),
       timeline: this.records.map((r, i) => ({
         cell: r.cell, atMs: r.atMs, sampleMs: r.sampleMs, probeMs: r.probeMs, slowdown: analysis.slowdown[i], slow: analysis.inSlowPhase[i],
