@@ -315,6 +315,19 @@ describe('profileCells', () => {
     expect(hasty.out.results[12].medianMs / (baseUs(opsToDigits(hasty.out.results[12].ops)) / 1000)).toBeGreaterThan(1.5);
   });
 
+  it('only reports phases, re-measuring nothing, when a quick protocol takes fewer than 5 samples per cell', async () => {
+    const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
+    let h!: Harness;
+    const slow = () => (h.built >= 9 ? 1.7 : 1);
+    h = harness((digits, run) => (run === 0 ? 20 : 1) * 300 * slow());
+    const results: unknown[] = [];
+    const out = await profileCells(request(h, cells, { minSamples: 4 }, { probe: () => h.clock.advanceUs(2000 * slow()), onResult: (r) => results.push(r) }));
+    expect(out.disturbance!.phases).toHaveLength(1);
+    expect(out.disturbance!.remeasured).toEqual([]);
+    expect(results).toHaveLength(16);
+    expect(out.results.every((r) => r.samples.length === 4 && !r.revised)).toBe(true);
+  });
+
   it('re-measures nothing on a steady machine, and reports no disturbance without a probe', async () => {
     const h = harness(withCold);
     const steadyRun = await profileCells(request(h, [A, B], {}, { probe: () => h.clock.advanceUs(2000) }));

@@ -21,6 +21,12 @@ import { chooseK, median, quantileSorted, quartiles, withinPercentOfMedian } fro
 
 /** Between two probes while waiting for the machine to leave a slow phase, ms. */
 const WAIT_POLL_MS = 250;
+/**
+ * Fewest samples per cell for acting on phases (re-measuring, leaving slow samples out): with fewer,
+ * one slow sample is a third of a cell, and a quick run would rather stay one result per cell.
+ * Phases are still reported.
+ */
+export const MIN_SAMPLES_TO_REMEASURE = 5;
 
 export type * from './profiler-types.ts';
 export { DEFAULT_PROFILE_OPTIONS, DEFAULT_WARMUP, resolveOptions } from './profiler-options.ts';
@@ -123,6 +129,7 @@ class ProfileSession<M> {
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
     const { remeasureRounds, minSamples, groupSize } = this.options;
+    if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.rounds < remeasureRounds) {
       const todo = analysePhases(this.records, this.request.phases).remeasure.filter((d) => position.has(d.cell));
