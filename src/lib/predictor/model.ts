@@ -103,9 +103,9 @@ function graphKey(graph: GraphEncoding): string {
 /**
  * Runs `readout` on the eval-mode embeddings of all graphs and returns `width` numbers per
  * graph. Identical encodings are embedded once (NB201's 15,625 cells have only 8,687 distinct
- * encodings), and of those each distinct node row once per layer (distinct-rows.ts; `readout`
- * must act row by row); below {@link useDistinctRowsFrom}'s size, in batched chunks of
- * {@link INFERENCE_CHUNK}.
+ * encodings), in batched chunks of {@link INFERENCE_CHUNK}; with `distinctRows` (or from
+ * {@link useDistinctRowsFrom}'s size) each distinct node row once per layer instead
+ * (distinct-rows.ts; `readout` must act row by row).
  */
 export function inferGraphs(
   model: PredictorModel,
