@@ -50,7 +50,9 @@ function encodings(opsCode: Float64Array): { byIndex: GraphEncoding[]; distinct:
 export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number, job: SearchJob, control: SearchJobControl) => Promise<void> {
   let cached: { opsCode: Float64Array; value: ReturnType<typeof encodings> } | undefined;
   const encodingsOf = (opsCode: Float64Array) => {
-    if (!cached || cached.opsCode !== opsCode) cached = { opsCode, value: encodings(opsCode) };
+    // Each request carries its own copy of the column: compare contents, so consecutive searches
+    // (a run and its baselines) encode the space once.
+    if (!cached || cached.opsCode.length !== opsCode.length || cached.opsCode.some((code, i) => code !== opsCode[i])) cached = { opsCode, value: encodings(opsCode) };
     return cached.value;
   };
 
