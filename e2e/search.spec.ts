@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, readStore, setFields } from './helpers';
+import { calibratedToFile, type CalibratedPredictor } from '../src/lib/latency/calibrated-predictor';
+import { sampleCalibrated } from '../src/lib/latency/calibrated-fixtures';
+import { openApp, readSourceCsv, readStore, setFields } from './helpers';
 
 // Small runs keep the suite fast; full-size searches belong to `npm run bench:search`.
 const BRP = '#view=search&s.method=brp-nas&s.preset=fast&s.budget=20&s.seed=1';
@@ -122,5 +124,59 @@ test('budget 0 is refused with one message before anything runs; the saved run s
   await expect(page.getByRole('alert')).toHaveCount(1);
   await expect(page.getByTestId('search-progress')).toHaveCount(0);
   await expect(rows).toHaveCount(1);
+  expect(await readStore(page, 'searchRuns', { keys: true })).toHaveLength(1);
+});
+
+test('a latency limit on an imported calibrated device filters by its predictions and checks the filter on the measured cells; deleted, it is refused', async ({ page }) => {
+  test.setTimeout(180_000);
+  const nb201 = readSourceCsv('nb201/nb201.csv');
+  const predictions = Float32Array.from({ length: 15625 }, (_, i) => {
+    const row = nb201.get(i)!;
+    return row.connected === '1' ? 0.5 + Number(row.c10_flops) / 40 : Number.NaN;
+  });
+  const limitMs = 2;
+  // Four measured cells: two the prediction gets right, one it wrongly admits, one it wrongly drops.
+  const fast = [...predictions.keys()].filter((i) => predictions[i] <= 1.5).slice(0, 3);
+  const slow = [...predictions.keys()].find((i) => predictions[i] > 2.5)!;
+  const reference = [
+    { index: fast[0], ms: predictions[fast[0]] },
+    { index: fast[1], ms: predictions[fast[1]] },
+    { index: fast[2], ms: 3.0 }, // admitted (predicted ≤ 1.5 ms) but measured above 2 ms
+    { index: slow, ms: 1.8 }, // dropped (predicted > 2.5 ms) but measured within 2 ms
+  ];
+  const base = sampleCalibrated('e2e-limit');
+  const saved: CalibratedPredictor = { ...base, name: 'Limit laptop', reference, predictions };
+  await openApp(page, '#view=profile');
+  await page.getByTestId('calibrated-import').setInputFiles({ name: 'limit.json', mimeType: 'application/json', buffer: Buffer.from(calibratedToFile(saved)) });
+  await expect(page.getByTestId('calibrated-status')).toHaveText('Imported “Limit laptop” from limit.json.');
+
+  // A fresh load of each view (about:blank first: a hash-only change would not reload the page).
+  const limited = `#view=search&s.method=random&s.budget=20&s.seed=4&s.device=calibrated%3Ae2e-limit&s.ms=${limitMs}`;
+  await page.goto('about:blank');
+  await openApp(page, limited);
+  await page.getByTestId('search-play').click();
+  const result = page.getByTestId('search-result');
+  await expect(result).toBeVisible({ timeout: 60_000 });
+  const admitted = predictions.filter((ms) => ms <= limitMs).length;
+  await expect(result.locator('[data-metric=admitted] td')).toHaveText(`${admitted.toLocaleString('en-US')} cells`);
+  await expect(result.locator('[data-metric=wrongly-admitted] th')).toHaveText('admitted but truly above the limit (of the 4 cells you measured)');
+  await expect(result.locator('[data-metric=wrongly-admitted] td')).toHaveText('1 cell');
+  await expect(result.locator('[data-metric=wrongly-dropped] td')).toHaveText('1 cell');
+  await expect(result.locator('[data-metric=truly-within] td')).toHaveText('3 cells');
+  const [stored] = await readStore<StoredRun>(page, 'searchRuns');
+  expect(stored.run.result!.queried).toHaveLength(20);
+  expect(stored.run.result!.queried.every((i) => predictions[i] <= limitMs)).toBe(true);
+
+  // Deleted in the Profile view, the device is refused with its message; the saved run stays.
+  await page.goto('about:blank');
+  await openApp(page, '#view=profile');
+  const remove = page.getByTestId('calibrated-delete');
+  await remove.click();
+  await remove.click();
+  await expect(page.getByTestId('calibrated-list')).toHaveAttribute('data-count', '0');
+  await page.goto('about:blank');
+  await openApp(page, limited);
+  await page.getByTestId('search-play').click();
+  await expect(page.getByTestId('search-message')).toHaveText(/no longer exists \(it was deleted\); choose another device\. Saved runs are kept\.$/);
   expect(await readStore(page, 'searchRuns', { keys: true })).toHaveLength(1);
 });

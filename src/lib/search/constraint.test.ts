@@ -24,8 +24,10 @@ describe('filterReport', () => {
       wronglyAdmitted: 1, // cell 1: predicted 2.5, truly 3.2
       wronglyDropped: 3, // cells 3 (no prediction), 5 and 6
       trulyWithin: 5,
+      known: 6,
+      against: 'table',
     });
-    expect(filterReport(predicted, truth, 3.0, [1, 4])).toEqual({ admitted: 2, wronglyAdmitted: 1, wronglyDropped: 0, trulyWithin: 0 });
+    expect(filterReport(predicted, truth, 3.0, [1, 4], 'measured')).toEqual({ admitted: 2, wronglyAdmitted: 1, wronglyDropped: 0, trulyWithin: 0, known: 1, against: 'measured' });
   });
 });
 

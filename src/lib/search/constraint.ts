@@ -25,14 +25,15 @@ export function latencyCandidates(predicted: Float64Array, limitMs: number, base
  * an unknown true latency count only as admitted: they can be neither wrongly admitted nor
  * truly within.
  */
-export function filterReport(predicted: Float64Array, truth: Float64Array, limitMs: number, universe: ArrayLike<number>): FilterReport {
-  const report: FilterReport = { admitted: 0, wronglyAdmitted: 0, wronglyDropped: 0, trulyWithin: 0 };
+export function filterReport(predicted: Float64Array, truth: Float64Array, limitMs: number, universe: ArrayLike<number>, against: FilterReport['against'] = 'table'): FilterReport {
+  const report: FilterReport = { admitted: 0, wronglyAdmitted: 0, wronglyDropped: 0, trulyWithin: 0, known: 0, against };
   for (let k = 0; k < universe.length; k++) {
     const i = universe[k];
     const admitted = predicted[i] <= limitMs;
     const known = Number.isFinite(truth[i]);
     const within = known && truth[i] <= limitMs;
     if (admitted) report.admitted++;
+    if (known) report.known++;
     if (admitted && known && !within) report.wronglyAdmitted++;
     if (within) report.trulyWithin++;
     if (within && !admitted) report.wronglyDropped++;

@@ -54,6 +54,19 @@ describe('runSearch with a baseline', () => {
     expect(result.metrics.testOfBestValid).toBe(Math.max(...eligible.map((i) => valid[i])));
   });
 
+  test('a calibrated device (no truth) reports the filter against the measured cells only', async () => {
+    const predicted = Float64Array.from({ length: 15625 }, (_, i) => (i % 10) / 10 + 0.05);
+    const measured = new Float64Array(15625).fill(Number.NaN);
+    measured[3] = 0.7; // predicted 0.35: wrongly admitted
+    measured[7] = 0.4; // predicted 0.75: wrongly dropped
+    measured[11] = 0.2; // predicted 0.15: rightly admitted
+    const job: SearchJob = { settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted, truth: null, measured, predictor: 'test' } };
+    const result = await runSearch(job, host);
+    expect(result.filter).toEqual({ admitted: predicted.filter((p) => p <= 0.5).length, wronglyAdmitted: 1, wronglyDropped: 1, trulyWithin: 2, known: 3, against: 'measured' });
+    const noMeasurements = await runSearch({ ...job, latency: { predicted, truth: null, predictor: 'test' } }, host);
+    expect(noMeasurements.filter).toBeNull();
+  });
+
   test('refuses a limit that the predictions admit no cell under', async () => {
     const job: SearchJob = { settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted: new Float64Array(15625).fill(2), truth: null, predictor: 'test' } };
     await expect(runSearch(job, host)).rejects.toThrow(/no cell is predicted to take at most 0.5 ms on dev/);

@@ -160,8 +160,9 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     ? Int32Array.from([...buildTrace(queried, scores, candidates), ...(settings.constraint ? droppedByFilter(job, candidates, scores) : [])])
     : Int32Array.from(new Set(queried));
   const metrics = runMetrics({ oracle: job.oracle, queried, trace, scores: settings.pareto ? accuracyScores : scores, ...(eligible ? { eligible } : {}) });
-  const filter = settings.constraint && job.latency!.truth
-    ? filterReport(predictedLatency(job), job.latency!.truth, settings.constraint.ms, candidatesOfAll(job))
+  const reference = job.latency?.truth ?? job.latency?.measured ?? null;
+  const filter = settings.constraint && reference
+    ? filterReport(predictedLatency(job), reference, settings.constraint.ms, candidatesOfAll(job), job.latency!.truth ? 'table' : 'measured')
     : null;
   const hypervolume = settings.pareto && job.latency!.truth ? hypervolumeReport(job.latency!.truth, job.oracle.test, queried, candidatesOfAll(job)) : null;
   return {

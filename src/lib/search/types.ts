@@ -44,6 +44,11 @@ export interface LatencySource {
   /** null: the compute worker trains a latency GCN on 900 cells of `truth` first (spec 5.3). */
   predicted: Float64Array | null;
   truth: Float64Array | null;
+  /**
+   * Without a truth, the latencies measured on the device (ms, NaN where not measured): for a
+   * calibrated device, the cells the visitor timed. The filter report counts errors on these.
+   */
+  measured?: Float64Array | null;
   /** What made `predicted`, in words (e.g. "latency GCN, fast preset, 900 cells"). */
   predictor: string;
 }
@@ -76,4 +81,8 @@ export interface FilterReport {
   wronglyDropped: number;
   /** Cells truly within the limit (with a known truth). */
   trulyWithin: number;
+  /** Cells whose true latency is known: the whole space for a table, the measured cells for a calibrated device. */
+  known: number;
+  /** Where the true latencies came from. */
+  against: 'table' | 'measured';
 }

@@ -147,6 +147,10 @@ describe('SearchState checks before anything runs', () => {
     expect(calJob.latency?.truth).toBeNull();
     expect(calJob.latency?.predicted?.[1]).toBeCloseTo(calibrated.predictions[1], 6);
     expect(calJob.latency?.predictor).toMatch(/^calibrated: /);
+    // The cells measured for the calibration (indices 3 and 7 of the fixture) are what its filter is checked against.
+    const measured = calJob.latency!.measured!;
+    expect([measured[3], measured[7]]).toEqual([1.5, 2.5]);
+    expect(measured.filter(Number.isFinite)).toHaveLength(2);
   });
 });
 

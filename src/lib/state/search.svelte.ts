@@ -216,6 +216,15 @@ export class SearchState {
     return this.devices.some((d) => d.id === id) ? this.#column(datasetId, column) : null;
   }
 
+  /** The cells timed on a calibrated device (its reference cells, ms; NaN elsewhere): what its filter is checked against. */
+  #measuredOn(id: string): Float64Array | null {
+    const predictor = this.#source.calibrated.predictors.find((p) => CALIBRATED + p.id === id);
+    if (!predictor) return null;
+    const measured = new Float64Array(predictor.predictions.length).fill(Number.NaN);
+    for (const cell of predictor.reference) measured[cell.index] = cell.ms;
+    return measured;
+  }
+
   /** The job of these settings, or null with `message` set: every check before anything runs or is stored. */
   async #prepare(props: SearchProps, knownLabel?: string): Promise<{ job: SearchJob; deviceId: string | null } | null> {
     this.message = null;
@@ -238,7 +247,7 @@ export class SearchState {
             : `Latency: the device ${deviceId.slice(0, 80)} has no latency source (no table has that column); choose another device.`);
         }
         label = device.label;
-        latency = device.kind === 'table' ? { predicted: null, truth: values, predictor: device.label } : { predicted: values, truth: null, predictor: `calibrated: ${device.label}` };
+        latency = device.kind === 'table' ? { predicted: null, truth: values, predictor: device.label } : { predicted: values, truth: null, measured: this.#measuredOn(deviceId), predictor: `calibrated: ${device.label}` };
       }
       const settings = settingsOf(props, label);
       checkSearchSettings(settings, latency);
