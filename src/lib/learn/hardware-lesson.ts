@@ -1,0 +1,64 @@
+/**
+ * Lesson 7 (hardware-aware NAS): a latency budget on one device, the best cell within it, and the
+ * Pareto fronts (accuracy against latency) of two devices side by side.
+ */
+import { paretoFront } from '../search/pareto';
+
+/** The latency range of a device over the cells both arrays know (ms), for the budget slider. */
+export function latencyRange(latency: ArrayLike<number>, accuracy: ArrayLike<number>): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < latency.length; i++) {
+    if (!Number.isFinite(latency[i]) || !Number.isFinite(accuracy[i]) || latency[i] <= 0) continue;
+    min = Math.min(min, latency[i]);
+    max = Math.max(max, latency[i]);
+  }
+  return min === Infinity ? null : { min, max };
+}
+
+/** The slider works on a log scale: position 0..1000 → ms between the range's ends. */
+export const SLIDER_STEPS = 1000;
+export function budgetAt(position: number, range: { min: number; max: number }): number {
+  const t = Math.min(1, Math.max(0, position / SLIDER_STEPS));
+  return Math.exp(Math.log(range.min) + t * (Math.log(range.max) - Math.log(range.min)));
+}
+export function positionOf(ms: number, range: { min: number; max: number }): number {
+  if (range.max <= range.min) return SLIDER_STEPS;
+  const t = (Math.log(ms) - Math.log(range.min)) / (Math.log(range.max) - Math.log(range.min));
+  return Math.round(Math.min(1, Math.max(0, t)) * SLIDER_STEPS);
+}
+
+/** The most accurate cell whose latency is within the budget (ties: the faster, then the lower index); null when none is. */
+export function bestWithin(latency: ArrayLike<number>, accuracy: ArrayLike<number>, budgetMs: number): number | null {
+  let best: number | null = null;
+  for (let i = 0; i < latency.length; i++) {
+    if (!(latency[i] <= budgetMs) || !Number.isFinite(accuracy[i])) continue;
+    if (best === null || accuracy[i] > accuracy[best] || (accuracy[i] === accuracy[best] && latency[i] < latency[best])) best = i;
+  }
+  return best;
+}
+
+/** Cells within the budget (with a known accuracy). */
+export function countWithin(latency: ArrayLike<number>, accuracy: ArrayLike<number>, budgetMs: number): number {
+  let n = 0;
+  for (let i = 0; i < latency.length; i++) if (latency[i] <= budgetMs && Number.isFinite(accuracy[i])) n++;
+  return n;
+}
+
+export interface FrontComparison {
+  /** Front cells of each device, by increasing latency. */
+  mine: number[];
+  theirs: number[];
+  /** Cells on both fronts. */
+  shared: number;
+}
+
+/** Both devices' Pareto fronts of accuracy against latency, over the cells both devices know. */
+export function compareFronts(mine: ArrayLike<number>, theirs: ArrayLike<number>, accuracy: ArrayLike<number>): FrontComparison {
+  const both: number[] = [];
+  for (let i = 0; i < accuracy.length; i++) if (Number.isFinite(mine[i]) && Number.isFinite(theirs[i]) && Number.isFinite(accuracy[i])) both.push(i);
+  const a = paretoFront(mine, accuracy, both);
+  const b = paretoFront(theirs, accuracy, both);
+  const onB = new Set(b);
+  return { mine: a, theirs: b, shared: a.filter((i) => onB.has(i)).length };
+}
