@@ -30,6 +30,8 @@ export interface EpochRecord {
   best: boolean;
   /** Wall-clock time of the epoch, validation included (ms). */
   ms: number;
+  /** A warm-up epoch (only the head trained, see `TrainingHooks.warmupEpochs`). */
+  warmup?: boolean;
 }
 
 export interface TrainingSummary {
@@ -67,6 +69,13 @@ export interface TrainingHooks {
    * Default `epoch` (eagle).
    */
   validate?: 'epoch' | 'end';
+  /**
+   * Eagle's `--warmup K` (spec 4): before the first epoch, K epochs that train only
+   * `task.headVariables` (AdamW at the config's lr, weight decay 0), then everything as usual.
+   * Used after a transfer, whose head is freshly initialised. They report to `onEpoch` with
+   * `warmup: true` and a NaN validation sum (nothing reads one) and stay out of the history.
+   */
+  warmupEpochs?: number;
 }
 
 /** What the validation pass says besides its loss sum, for people watching training. */
@@ -82,6 +91,8 @@ export interface ValidationMetrics {
 /** What a trainer supplies to the loop. A batch is a list of item indices (graphs or pair codes). */
 export interface TrainingTask {
   variables: tf.Variable[];
+  /** The final linear layer's weight and bias: what a warm-up trains alone. */
+  headVariables?: tf.Variable[];
   /** The batches of one epoch, already shuffled. */
   batches(epoch: number): Uint32Array[];
   /** The summed loss of one batch in training mode; runs inside `tf.variableGrads`. */
@@ -90,9 +101,9 @@ export interface TrainingTask {
   validate(): { loss: number; metrics?: ValidationMetrics } | Promise<{ loss: number; metrics?: ValidationMetrics }>;
 }
 
-/** One optimizer step on this thread; returns the batch loss. */
-async function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number): Promise<number> {
-  const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), task.variables);
+/** One optimizer step on this thread over `variables` (default all the task's); returns the batch loss. */
+async function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number, variables = task.variables): Promise<number> {
+  const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), variables);
   optimizer.apply(grads, lr);
   tf.dispose(grads);
   const loss = (await value.data())[0];
@@ -134,6 +145,36 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('training aborted', 'AbortError');
 }
 
+/** The warm-up epochs of `hooks.warmupEpochs` (see there); returns the optimizer steps taken. */
+async function warmUpHead(task: TrainingTask, config: PredictorConfig, hooks: TrainingHooks): Promise<number> {
+  const epochs = hooks.warmupEpochs ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`warmupEpochs: a whole number ≥ 0, got ${epochs}`);
+  if (epochs === 0) return 0;
+  const head = task.headVariables;
+  if (!head?.length) throw new Error('warmupEpochs: the task names no head variables to warm up');
+  const optimizer = new AdamW(head, { weightDecay: 0 });
+  let globalStep = 0;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const started = performance.now();
+      let trainLoss = 0;
+      let steps = 0;
+      for (const batch of task.batches(epoch)) {
+        const gate = hooks.beforeStep?.();
+        if (gate) await gate;
+        throwIfAborted(hooks.signal);
+        trainLoss += await localStep(task, optimizer, batch, deriveSeed(config.seed, STREAM.dropout, globalStep), config.lr, head);
+        steps += 1;
+        globalStep += 1;
+      }
+      await hooks.onEpoch?.({ epoch, trainLoss, valLoss: Number.NaN, lr: config.lr, steps, best: false, ms: performance.now() - started, warmup: true });
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return globalStep;
+}
+
 export async function runTraining(task: TrainingTask, config: PredictorConfig, hooks: TrainingHooks = {}): Promise<TrainingSummary> {
   const optimizer = new AdamW(task.variables, { weightDecay: config.weightDecay });
   const plateau = new ReduceLrOnPlateau(config.lr, { patience: config.lrPatience });
@@ -145,12 +186,14 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
   let bestValLoss = Infinity;
   let bestEpoch = -1;
   let stoppedEarly = false;
-  let globalStep = 0;
   const validateAtEndOnly = hooks.validate === 'end';
   if (validateAtEndOnly && (config.schedule !== 'cosine' || config.esPatience !== 0 || config.restoreBest !== 'last-epoch')) {
     throw new Error("validate 'end' needs the cosine schedule, esPatience 0 and restoreBest 'last-epoch' (nothing else reads per-epoch validation)");
   }
+  let globalStep = 0;
   try {
+    // The warm-up's steps come first; the main epochs' dropout streams go on after them.
+    globalStep = await warmUpHead(task, config, hooks);
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const started = performance.now();
       const lr = config.schedule === 'cosine' ? cosineAnnealingLr(config.lr, epoch, config.epochs) : plateau.lr;

@@ -184,6 +184,7 @@ export async function trainRegressor(input: RegressorInput): Promise<RegressionP
     const training = await runTraining(
       {
         variables: modelVariables(model),
+        headVariables: [model.head.weight, model.head.bias],
         batches: (epoch) => chunk(shuffledOrder(train.count, config.seed, epoch), config.batchSize),
         loss: batchLossFor(model, setup),
         validate: async () => {
@@ -250,6 +251,7 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
     const training = await runTraining(
       {
         variables: modelVariables(model),
+        headVariables: [model.head.weight, model.head.bias],
         // A pair (i, j) is coded as i·n + j; all n(n−1) ordered pairs, shuffled per epoch.
         batches: (epoch) => config.pairMode === 'model-groups' ? modelGroupBatches(n, config.batchSize, config.seed, epoch) : allPairBatches(epoch),
         loss: batchLossFor(model, setup),
