@@ -23,13 +23,13 @@ function rawOpen(factory: IDBFactory, version: number): Promise<IDBDatabase> {
   });
 }
 
-describe('schema v2', () => {
+describe('schema v3', () => {
   it('creates every store with its key and indexes', async () => {
     const factory = new IDBFactory();
     const db = await openDatabase(factory, MIGRATIONS, 5000);
     expect(db.version).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['columns', 'datasets', 'measurements', 'predictors', 'profiles', 'searchCheckpoints', 'searchRuns']);
+    expect(DB_VERSION).toBe(3);
+    expect([...db.objectStoreNames].sort()).toEqual(['columns', 'datasets', 'learn', 'measurements', 'predictors', 'profiles', 'searchCheckpoints', 'searchRuns']);
     const tx = db.transaction(['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles', 'searchCheckpoints']);
     expect(tx.objectStore('datasets').keyPath).toBe('id');
     expect(tx.objectStore('columns').keyPath).toEqual(['datasetId', 'name']);
@@ -42,7 +42,7 @@ describe('schema v2', () => {
     db.close();
   });
 
-  it('upgrades a v1 database to v2 without losing a record of any store', async () => {
+  it('upgrades a v1 database to the latest (v3) without losing a record of any store', async () => {
     const factory = new IDBFactory();
     const v1db = await openDatabase(factory, MIGRATIONS.slice(0, 1), 5000);
     expect(v1db.version).toBe(1);
@@ -57,9 +57,10 @@ describe('schema v2', () => {
     v1db.close();
 
     const db = await openDatabase(factory, MIGRATIONS, 5000);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(3);
     expect(await dump(db, ['datasets', 'columns', 'measurements', 'predictors', 'searchRuns', 'profiles'])).toEqual(before);
     expect(await db.count('searchCheckpoints')).toBe(0);
+    expect(await db.count('learn')).toBe(0);
     db.close();
   });
 

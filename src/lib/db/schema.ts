@@ -80,6 +80,8 @@ export interface BrpNasLabDB extends DBSchema {
   profiles: { key: string; value: KeyedRecord };
   /** v2: the latest checkpoint of each search run, keyed by the run's id (kept apart: a predictor is megabytes). */
   searchCheckpoints: { key: string; value: KeyedRecord };
+  /** v3: the Learn view's progress and settings, one record per visitor (learn-progress.ts). */
+  learn: { key: string; value: KeyedRecord };
 }
 
 export type LabDatabase = IDBPDatabase<BrpNasLabDB>;
@@ -107,7 +109,12 @@ function addSearchCheckpoints(db: LabDatabase): void {
   db.createObjectStore('searchCheckpoints', { keyPath: 'id' });
 }
 
-export const MIGRATIONS: readonly Migration[] = [createInitialStores, addSearchCheckpoints];
+/** v2 → v3: a store for the Learn view's progress and settings. Existing data is untouched. */
+function addLearn(db: LabDatabase): void {
+  db.createObjectStore('learn', { keyPath: 'id' });
+}
+
+export const MIGRATIONS: readonly Migration[] = [createInitialStores, addSearchCheckpoints, addLearn];
 
 export const DB_VERSION = MIGRATIONS.length;
 
