@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { allCells, distinctEncodings, eagleEncoding } from '../spaces/nb201.ts';
-import { defaultRowSumForm, embedDistinctRows, inferDistinctRows, planDistinctRows, rowSumModuleBytes, type DistinctRowStats } from './distinct-rows.ts';
+import { defaultRowSumForm, embedDistinctRows, inferDistinctRows, inferDistinctRowsAsync, planDistinctRows, rowSumModuleBytes, type DistinctRowStats } from './distinct-rows.ts';
 import { packGraphs, type GraphEncoding } from './graphs.ts';
 import { brpDifferenceHead, regressionOutput } from './heads.ts';
 import { createModel, disposeModel, inferGraphs, inferPacked, useDistinctRowsFrom, type PredictorModel } from './model.ts';
@@ -170,7 +170,7 @@ describe('on the WASM backend', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
-  test('NB201, 4 × 32: BRP scores equal the batched pass; every tensor freed', () => {
+  test('NB201, 4 × 32: BRP scores equal the batched pass; every tensor freed', async () => {
     expect(tf.getBackend()).toBe('wasm');
     const baseline = tf.memory().numTensors;
     const model = createModel('brp', 6, 4, 32, 31);
@@ -184,6 +184,9 @@ describe('on the WASM backend', () => {
     // the heap kernel adds the same numbers in the same order as the JS loop
     expect(defaultRowSumForm(32)).toBe('heap');
     expect(Array.from(inferDistinctRows(model.gcn, packed, 2, brpReadout(model), { rowSum: 'js' }))).toEqual(Array.from(heap));
+    // the asynchronous reads (the search's ranking) give the same bits, with either row-sum form
+    expect(Array.from(await inferDistinctRowsAsync(model.gcn, packed, 2, brpReadout(model), { chunkRows: 3000 }))).toEqual(Array.from(heap));
+    expect(Array.from(await inferDistinctRowsAsync(model.gcn, packed, 2, brpReadout(model), { rowSum: 'js' }))).toEqual(Array.from(heap));
     disposeModel(model);
     expect(tf.memory().numTensors).toBe(baseline);
   }, 120_000);

@@ -175,7 +175,7 @@ const ROW_CHUNK = 8192;
 /**
  * How the neighbour sums run: 'heap' (WASM with SIMD, width a multiple of 4): a kernel of the
  * wasm backend on its own heap, so the rows never leave it; 'js': a float32 loop over the values
- * read back (`dataSync`; no copy on cpu). The same additions in the same order, so the same bits.
+ * read back. The same additions in the same order, so the same bits.
  */
 export type RowSumForm = 'heap' | 'js';
 
@@ -298,7 +298,11 @@ interface RowSummer {
   dispose(): void;
 }
 
-function rowSummer(source: tf.Tensor2D, offsets: Int32Array, neighbours: Int32Array, form: RowSumForm): RowSummer {
+/**
+ * `previous`: the values of `source`, read by the caller for the 'js' form (null for 'heap'), so
+ * the read can be synchronous or awaited (see {@link distinctRowSteps}).
+ */
+function rowSummer(source: tf.Tensor2D, previous: Float32Array | null, offsets: Int32Array, neighbours: Int32Array, form: RowSumForm): RowSummer {
   const width = source.shape[1];
   if (form === 'heap') {
     registerMissingKernels(ROW_SUM_KERNELS);
@@ -312,7 +316,7 @@ function rowSummer(source: tf.Tensor2D, offsets: Int32Array, neighbours: Int32Ar
       dispose: () => neighbourTensor.dispose(),
     };
   }
-  const previous = source.dataSync() as Float32Array;
+  if (!previous) throw new Error('row-sum: the js form needs the previous rows read back');
   return {
     sum: (start, end) => {
       const out = new Float32Array((end - start) * width);
@@ -349,22 +353,18 @@ function allRows(rows: number, chunk: number, rowsOf: (start: number, end: numbe
 }
 
 /**
- * `readout` of the eval-mode global-node embeddings of every graph in `packed`, `width` numbers
- * per graph (as model.ts's `inferPacked`), computing each distinct node row once per layer.
- * `readout` must act row by row (it gets the distinct last-layer rows, in chunks). Synchronous;
- * frees every tensor it makes.
- *
- * A layer l ≥ 1 computes Σ_j (H·W)[j] (transform first, gcn.py's order) when the previous layer
- * has fewer distinct rows than this one, else (Σ_j H[j])·W: the same sum, fewer product rows.
- * For NB201's 4 layers that is 166 + 166 + 7,237 + 5,257 rows of dense products.
+ * The forward pass as steps: it yields each tensor whose values it needs on the host and is
+ * resumed with them, so one body serves the synchronous form (`dataSync`) and the asynchronous one
+ * (`await data()`, the read that works on GPU backends) with the same arithmetic. It frees every
+ * tensor it makes, also when the driver throws into it.
  */
-export function inferDistinctRows(
+function* distinctRowSteps(
   gcn: Gcn,
   packed: PackedGraphs,
   width: number,
   readout: (embeddings: tf.Tensor2D) => tf.Tensor,
-  options: DistinctRowOptions = {},
-): Float32Array {
+  options: DistinctRowOptions,
+): Generator<tf.Tensor, Float32Array, Float32Array> {
   const out = new Float32Array(packed.count * width);
   if (packed.count === 0) return out;
   if (packed.features !== gcn.features) throw new Error(`graphs have ${packed.features} features, the GCN takes ${gcn.features}`);
@@ -387,19 +387,21 @@ export function inferDistinctRows(
       let rowsOf: (start: number, end: number) => tf.Tensor2D;
       let transformed: tf.Tensor2D | null = null;
       let summer: RowSummer | null = null;
-      if (l === 0) {
-        denseRows.push(rows);
-        const f = plan.features;
-        rowsOf = (start, end) => activate(dense(tf.tensor2d(plan.firstInputs.subarray(start * f, end * f), [end - start, f]), weight));
-      } else {
-        const previousRows = plan.rows[l - 1];
-        const transformFirst = previousRows < rows;
-        denseRows.push(transformFirst ? previousRows : rows);
-        if (transformFirst) transformed = tf.tidy(() => dense(h!, weight));
-        const sums = (summer = rowSummer(transformed ?? h!, plan.offsets[l], plan.neighbours[l], form));
-        rowsOf = transformFirst ? (start, end) => activate(sums.sum(start, end)) : (start, end) => activate(dense(sums.sum(start, end), weight));
-      }
       try {
+        if (l === 0) {
+          denseRows.push(rows);
+          const f = plan.features;
+          rowsOf = (start, end) => activate(dense(tf.tensor2d(plan.firstInputs.subarray(start * f, end * f), [end - start, f]), weight));
+        } else {
+          const previousRows = plan.rows[l - 1];
+          const transformFirst = previousRows < rows;
+          denseRows.push(transformFirst ? previousRows : rows);
+          if (transformFirst) transformed = tf.tidy(() => dense(h!, weight));
+          const source = transformed ?? h!;
+          const previous = form === 'js' ? yield source : null;
+          const sums = (summer = rowSummer(source, previous, plan.offsets[l], plan.neighbours[l], form));
+          rowsOf = transformFirst ? (start, end) => activate(sums.sum(start, end)) : (start, end) => activate(dense(sums.sum(start, end), weight));
+        }
         if (l < last) {
           const next = allRows(rows, chunk, rowsOf);
           h?.dispose();
@@ -407,11 +409,13 @@ export function inferDistinctRows(
         } else {
           for (let start = 0; start < rows; start += chunk) {
             const end = Math.min(start + chunk, rows);
-            tf.tidy(() => {
-              const r = readout(rowsOf(start, end));
+            const r = tf.tidy(() => readout(rowsOf(start, end)));
+            try {
               if (r.size !== (end - start) * width) throw new Error(`the readout gave ${r.size} values for ${end - start} rows, expected ${width} per row`);
-              values.set(r.dataSync(), start * width);
-            });
+              values.set(yield r, start * width);
+            } finally {
+              r.dispose();
+            }
           }
         }
       } finally {
@@ -428,6 +432,61 @@ export function inferDistinctRows(
   }
   plan.rootOf.forEach((u, g) => out.set(values.subarray(u * width, (u + 1) * width), g * width));
   return out;
+}
+
+/**
+ * `readout` of the eval-mode global-node embeddings of every graph in `packed`, `width` numbers
+ * per graph (as model.ts's `inferPacked`), computing each distinct node row once per layer.
+ * `readout` must act row by row (it gets the distinct last-layer rows, in chunks). Synchronous
+ * reads (a copy on WASM and cpu); frees every tensor it makes.
+ *
+ * A layer l ≥ 1 computes Σ_j (H·W)[j] (transform first, gcn.py's order) when the previous layer
+ * has fewer distinct rows than this one, else (Σ_j H[j])·W: the same sum, fewer product rows.
+ * For NB201's 4 layers that is 166 + 166 + 7,237 + 5,257 rows of dense products.
+ */
+export function inferDistinctRows(
+  gcn: Gcn,
+  packed: PackedGraphs,
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+  options: DistinctRowOptions = {},
+): Float32Array {
+  const steps = distinctRowSteps(gcn, packed, width, readout, options);
+  let step = steps.next();
+  while (!step.done) {
+    let read: Float32Array;
+    try {
+      read = step.value.dataSync() as Float32Array;
+    } catch (err) {
+      step = steps.throw(err);
+      continue;
+    }
+    step = steps.next(read);
+  }
+  return step.value;
+}
+
+/** {@link inferDistinctRows} reading with `await data()`: the same numbers, no synchronous read. */
+export async function inferDistinctRowsAsync(
+  gcn: Gcn,
+  packed: PackedGraphs,
+  width: number,
+  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
+  options: DistinctRowOptions = {},
+): Promise<Float32Array> {
+  const steps = distinctRowSteps(gcn, packed, width, readout, options);
+  let step = steps.next();
+  while (!step.done) {
+    let read: Float32Array;
+    try {
+      read = (await step.value.data()) as Float32Array;
+    } catch (err) {
+      step = steps.throw(err);
+      continue;
+    }
+    step = steps.next(read);
+  }
+  return step.value;
 }
 
 /** Eval-mode global-node embeddings [count, H] of every graph in `packed`, row-major. */

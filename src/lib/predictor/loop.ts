@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.ts';
 import { type PredictorConfig, type RestoreBest } from './config.ts';
-import { addFlatGradient, flatten, shardDropoutSeed, splitBatch, type GradientPeers } from './parallel.ts';
+import { addFlatGradient, flattenAsync, shardDropoutSeed, splitBatch, type GradientPeers } from './parallel.ts';
 import { deriveSeed, STREAM } from './rng.ts';
 import { EarlyStopping, ReduceLrOnPlateau, cosineAnnealingLr } from './schedules.ts';
 
@@ -117,8 +117,10 @@ async function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Arra
  */
 async function shardedStep(task: TrainingTask, peers: GradientPeers, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number): Promise<number> {
   const shards = splitBatch(batch, 1 + peers.count);
-  const remote = shards.length > 1
-    ? peers.gradients(flatten(task.variables), shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })))
+  // The weights are read before this thread's shard starts, so the peers work meanwhile.
+  const weights = shards.length > 1 ? await flattenAsync(task.variables) : null;
+  const remote = weights
+    ? peers.gradients(weights, shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })))
     : null;
   // If this thread's shard throws first, the peers' answer is never awaited: keep its failure handled.
   remote?.catch(() => undefined);

@@ -8,7 +8,7 @@ import { createLinearHead, type LinearHead } from './heads.ts';
 import { batchTensors } from './batch.ts';
 import { checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
 import { SeededRandom, deriveSeed, STREAM } from './rng.ts';
-import { inferDistinctRows } from './distinct-rows.ts';
+import { inferDistinctRows, inferDistinctRowsAsync } from './distinct-rows.ts';
 
 export type PredictorKind = 'regression' | 'brp';
 
@@ -125,10 +125,10 @@ export function inferGraphs(
 }
 
 /**
- * {@link inferGraphs} that reads asynchronously, for every backend: on WASM and cpu it is
- * inferGraphs (a synchronous read there is a copy); on GPU backends the batched pass read with
- * `data()` (inferPackedAsync says why not `dataSync`), ignoring `distinctRows`, whose per-layer
- * read-backs would each be a GPU round trip.
+ * {@link inferGraphs} that reads asynchronously (`await data()`), with the same numbers: the form
+ * for every loop that may run on a GPU backend, where a synchronous read stalls the loop, and on
+ * tfjs-webgpu fails (inferPackedAsync says why). On GPU backends it ignores `distinctRows`, whose
+ * per-layer read-backs would each be a GPU round trip.
  */
 export async function inferGraphsAsync(
   model: PredictorModel,
@@ -138,11 +138,14 @@ export async function inferGraphsAsync(
   source = 'graphs',
   options: InferOptions = {},
 ): Promise<Float32Array> {
-  const backend = tf.getBackend();
-  if (backend === 'wasm' || backend === 'cpu') return inferGraphs(model, graphs, width, readout, source, options);
   const unique = uniqueGraphs(model, graphs, source);
   if (!unique) return new Float32Array(0);
-  return spreadRows(await inferPackedAsync(model, unique.packed, width, readout), unique.representative, width);
+  const { packed, representative } = unique;
+  const onHost = ['wasm', 'cpu'].includes(tf.getBackend());
+  const uniqueOut = onHost && (options.distinctRows ?? packed.count >= distinctRowsFrom)
+    ? await inferDistinctRowsAsync(model.gcn, packed, width, readout)
+    : await inferPackedAsync(model, packed, width, readout);
+  return spreadRows(uniqueOut, representative, width);
 }
 
 /** The distinct encodings of `graphs` (validated) packed, and each graph's slot among them; null for none. */

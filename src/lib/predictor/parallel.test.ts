@@ -80,7 +80,7 @@ describe('flat weights and gradients', () => {
 });
 
 describe('ShardTrainer', () => {
-  test('the shards of a batch sum to the whole batch: loss and gradient (regression and both BRP pair modes)', () => {
+  test('the shards of a batch sum to the whole batch: loss and gradient (regression and both BRP pair modes)', async () => {
     const packed = packGraphs(graphs, 'graphs');
     const setups: ShardSetup[] = [
       { kind: 'regression', features: 3, config: tiny, train: packed, targets: Float32Array.from(targets, (t) => t / 50) },
@@ -93,9 +93,9 @@ describe('ShardTrainer', () => {
       const whole = new ShardTrainer(setup, batchLossFor);
       const source = createModel(setup.kind, 3, tiny.layers, tiny.hidden, 77);
       const weights = flatten(modelVariables(source));
-      const reference = whole.compute(weights, [{ batch, dropoutSeed: 1 }]);
+      const reference = await whole.compute(weights, [{ batch, dropoutSeed: 1 }]);
       const baseline = tf.memory().numTensors;
-      const sharded = whole.compute(weights, splitBatch(batch, 3).map((shard) => ({ batch: shard, dropoutSeed: 1 })));
+      const sharded = await whole.compute(weights, splitBatch(batch, 3).map((shard) => ({ batch: shard, dropoutSeed: 1 })));
       expect(tf.memory().numTensors).toBe(baseline);
       expect(Math.abs(sharded.loss - reference.loss)).toBeLessThan(1e-5 * Math.abs(reference.loss));
       const scale = Math.max(...reference.gradient.map(Math.abs));

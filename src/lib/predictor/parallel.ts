@@ -99,12 +99,21 @@ export function flatSize(variables: readonly tf.Variable[]): number {
 
 /** All values of `tensors` in one Float32Array, in order. */
 export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
+  return concatValues(tensors, tensors.map((t) => t.dataSync() as Float32Array));
+}
+
+/** {@link flatten} reading with `await data()`: a training step's reads stay off the synchronous path. */
+export async function flattenAsync(tensors: readonly tf.Tensor[]): Promise<Float32Array> {
+  return concatValues(tensors, (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[]);
+}
+
+function concatValues(tensors: readonly tf.Tensor[], values: readonly Float32Array[]): Float32Array {
   const flat = new Float32Array(tensors.reduce((sum, t) => sum + t.size, 0));
   let offset = 0;
-  for (const tensor of tensors) {
-    flat.set(tensor.dataSync() as Float32Array, offset);
+  tensors.forEach((tensor, k) => {
+    flat.set(values[k], offset);
     offset += tensor.size;
-  }
+  });
   return flat;
 }
 
@@ -152,24 +161,27 @@ export class ShardTrainer {
     this.#dispose = () => disposeModel(model);
   }
 
-  /** Loss and flat gradient of each shard at `weights`, summed. */
-  compute(weights: Float32Array, shards: readonly ShardRequest[]): ShardResult {
+  /** Loss and flat gradient of each shard at `weights`, summed; reads with `await data()`. */
+  async compute(weights: Float32Array, shards: readonly ShardRequest[]): Promise<ShardResult> {
     assignFlat(this.#variables, weights);
     const gradient = new Float32Array(flatSize(this.#variables));
     let loss = 0;
     for (const shard of shards) {
       const { value, grads } = tf.variableGrads(() => this.#loss(shard.batch, shard.dropoutSeed), this.#variables);
-      let offset = 0;
-      for (const variable of this.#variables) {
-        const g = grads[variable.name];
-        if (g) {
-          const values = g.dataSync() as Float32Array;
-          for (let i = 0; i < values.length; i++) gradient[offset + i] += values[i];
+      try {
+        let offset = 0;
+        for (const variable of this.#variables) {
+          const g = grads[variable.name];
+          if (g) {
+            const values = (await g.data()) as Float32Array;
+            for (let i = 0; i < values.length; i++) gradient[offset + i] += values[i];
+          }
+          offset += variable.size;
         }
-        offset += variable.size;
+        loss += (await value.data())[0];
+      } finally {
+        tf.dispose([value, ...Object.values(grads)]);
       }
-      loss += value.dataSync()[0];
-      tf.dispose([value, ...Object.values(grads)]);
     }
     return { loss, gradient };
   }
@@ -200,7 +212,7 @@ export class InProcessPeers implements GradientPeers {
 
   async gradients(weights: Float32Array, shards: ShardRequest[]): Promise<ShardResult> {
     if (shards.length > this.#trainers.length) throw new Error(`gradients: ${shards.length} shards for ${this.#trainers.length} peers (call prepare first)`);
-    const results = shards.map((shard, k) => this.#trainers[k].compute(weights, [shard]));
+    const results = await Promise.all(shards.map((shard, k) => this.#trainers[k].compute(weights, [shard])));
     return sumResults(results, weights.length);
   }
 

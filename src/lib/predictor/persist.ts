@@ -75,6 +75,11 @@ export function packPredictor(serialized: SerializedPredictor): PackedPredictor 
   };
 }
 
+/** {@link packPredictor} of a live predictor, its weights read with `await data()` (no synchronous GPU read). */
+export async function packPredictorAsync(predictor: Predictor): Promise<PackedPredictor> {
+  return packPredictor(await predictor.serializeAsync());
+}
+
 /**
  * Rebuilds a live predictor from a packed one (e.g. read from IndexedDB), checking everything as
  * {@link restorePredictor} does plus the NB201 feature width; throws one message naming the problem.

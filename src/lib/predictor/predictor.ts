@@ -52,6 +52,8 @@ interface PredictorCommon {
   /** Eval-mode global-node embeddings, `config.hidden` numbers per graph, row-major. */
   embed(graphs: readonly GraphEncoding[]): Float32Array;
   serialize(): SerializedPredictor;
+  /** {@link serialize} reading the weights with `await data()`: the form for GPU backends. */
+  serializeAsync(): Promise<SerializedPredictor>;
   /** Frees the weights; later calls throw. */
   dispose(): void;
 }
@@ -91,20 +93,23 @@ export function wrapModel(
 ): Predictor {
   const features = model.gcn.features;
   const live = () => modelOf(predictor);
+  /** The file form of the weights' values, read in `namedVariables` order. */
+  const serialized = (values: ArrayLike<number>[]): SerializedPredictor => ({
+    format: SERIALIZED_FORMAT,
+    version: SERIALIZED_VERSION,
+    kind: model.kind,
+    features,
+    config: { ...config },
+    normalisation: normalisation ? { ...normalisation } : null,
+    weights: namedVariables(live()).map(([name, v], k) => ({ name, shape: [...v.shape], values: Array.from(values[k]) })),
+  });
   const common = {
     config,
     features,
     training,
     embed: (graphs: readonly GraphEncoding[]) => inferGraphs(live(), graphs, config.hidden, (e) => e),
-    serialize: (): SerializedPredictor => ({
-      format: SERIALIZED_FORMAT,
-      version: SERIALIZED_VERSION,
-      kind: model.kind,
-      features,
-      config: { ...config },
-      normalisation: normalisation ? { ...normalisation } : null,
-      weights: namedVariables(live()).map(([name, v]) => ({ name, shape: [...v.shape], values: Array.from(v.dataSync()) })),
-    }),
+    serialize: (): SerializedPredictor => serialized(namedVariables(live()).map(([, v]) => v.dataSync())),
+    serializeAsync: async (): Promise<SerializedPredictor> => serialized(await Promise.all(namedVariables(live()).map(([, v]) => v.data()))),
     dispose: () => {
       const m = models.get(predictor);
       if (m) disposeModel(m);

@@ -47,3 +47,24 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
+
+/**
+ * Makes `dataSync` and `arraySync` throw (naming the caller) until the returned function is
+ * called, except inside the WASM/cpu kernel modules, whose synchronous reads run only on backends
+ * that keep tensors in host memory. Any other synchronous read in the code under test is the kind
+ * that stalls a GPU and, on tfjs-webgpu, returns zeros (model.ts inferPackedAsync).
+ */
+export function forbidSyncReads(): () => void {
+  const proto = tf.Tensor.prototype as unknown as Record<'dataSync' | 'arraySync', (this: tf.Tensor) => unknown>;
+  const originals = { dataSync: proto.dataSync, arraySync: proto.arraySync };
+  const hostKernels = /\/predictor\/(fused|adamw|adamw-simd|host-values|heap-[a-z]+|layer-simd|gemm-simd)\.ts/;
+  for (const method of ['dataSync', 'arraySync'] as const) {
+    proto[method] = function (this: tf.Tensor) {
+      const stack = new Error().stack ?? '';
+      const caller = stack.split('\n')[2] ?? '';
+      if (!hostKernels.test(caller)) throw new Error(`synchronous ${method} ${caller.trim()}`);
+      return originals[method].call(this);
+    };
+  }
+  return () => Object.assign(proto, originals);
+}

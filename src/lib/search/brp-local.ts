@@ -71,12 +71,12 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
         added = initialSample(candidates.filter((c) => !seen.has(c)), Math.min(BRP_LOCAL.initial, room), rng);
       } else if (round === 1) {
         host.onPhase('rank', round);
-        added = bestRanked(host.scoreAll(predictor, 'antisymmetric'), candidates, seen, Math.min(BRP_LOCAL.perRound, room));
+        added = bestRanked(await host.scoreAll(predictor, 'antisymmetric'), candidates, seen, Math.min(BRP_LOCAL.perRound, room));
       } else {
         added = [];
         for (let k = 0; k < Math.min(BRP_LOCAL.perRound, room); k++) {
-          const next = bestNeighbour(predictor, host, queried, oracle, space, allowed, seen) ??
-            bestRanked(host.scoreAll(predictor, 'antisymmetric'), candidates, seen, 1)[0];
+          const next = (await bestNeighbour(predictor, host, queried, oracle, space, allowed, seen)) ??
+            bestRanked(await host.scoreAll(predictor, 'antisymmetric'), candidates, seen, 1)[0];
           if (next === undefined) break;
           added.push(next);
           queried.push(next);
@@ -109,7 +109,7 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
     }
     if (!predictor) throw new Error('the search ran no round');
     host.onPhase('rank', round);
-    const scores = host.scoreAll(predictor, 'antisymmetric');
+    const scores = await host.scoreAll(predictor, 'antisymmetric');
     return { queried, scores };
   } finally {
     predictor?.dispose();
@@ -121,11 +121,11 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
  * validation accuracy), or of the next best when a centre has none left; undefined when no
  * queried cell has an unqueried neighbour.
  */
-function bestNeighbour(predictor: Predictor, host: PredictorSearchHost, queried: readonly number[], oracle: SearchOracle, space: SearchSpace, allowed: Set<number>, seen: Set<number>): number | undefined {
+async function bestNeighbour(predictor: Predictor, host: PredictorSearchHost, queried: readonly number[], oracle: SearchOracle, space: SearchSpace, allowed: Set<number>, seen: Set<number>): Promise<number | undefined> {
   const centres = [...queried].sort((a, b) => oracle.valid[b] - oracle.valid[a] || a - b);
   for (const centre of centres) {
     const pool = space.neighbours(centre).filter((next) => allowed.has(next) && !seen.has(next));
-    if (pool.length > 0) return rankBy(pool, host.scoreCells(predictor, pool))[0];
+    if (pool.length > 0) return rankBy(pool, await host.scoreCells(predictor, pool))[0];
   }
   return undefined;
 }

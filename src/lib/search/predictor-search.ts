@@ -22,12 +22,15 @@ export interface PredictorSearchHost {
   graphs(indices: readonly number[]): GraphEncoding[];
   /** Trains the preset's predictor kind; `init` warm-starts (and is not disposed by the callee). */
   train(kind: 'brp' | 'regression', input: { graphs: GraphEncoding[]; targets: Float64Array; config: PredictorSearchPreset['config']; init?: Predictor } & TrainingHooks): Promise<Predictor>;
-  /** Per-NB201-index scores of every cell, higher = predicted better (BRP: `ranking` decides how). */
-  scoreAll(predictor: Predictor, ranking: PredictorSearchPreset['ranking']): Float64Array;
+  /**
+   * Per-NB201-index scores of every cell, higher = predicted better (BRP: `ranking` decides how).
+   * Asynchronous, so a host can read GPU results with `await data()` (never a synchronous read).
+   */
+  scoreAll(predictor: Predictor, ranking: PredictorSearchPreset['ranking']): Promise<Float64Array> | Float64Array;
   /** Scores of a few cells (BRP: the antisymmetric score), in the order given. */
-  scoreCells(predictor: Predictor, indices: readonly number[]): Float64Array;
-  /** Packs a predictor for a checkpoint, and restores one. */
-  pack(predictor: Predictor): PackedPredictor;
+  scoreCells(predictor: Predictor, indices: readonly number[]): Promise<Float64Array> | Float64Array;
+  /** Packs a predictor for a checkpoint (reading its weights asynchronously), and restores one. */
+  pack(predictor: Predictor): Promise<PackedPredictor> | PackedPredictor;
   unpack(packed: PackedPredictor): Predictor;
   /** Training hooks (pause, cancel, yield) and per-epoch progress. */
   hooks: TrainingHooks;
@@ -75,7 +78,7 @@ export async function runPredictorSearch(input: PredictorSearchInput): Promise<P
   const queried = input.resume ? [...input.resume.queried] : [];
   const seen = new Set(queried);
   let predictor: Predictor | null = input.resume?.predictor ? host.unpack(input.resume.predictor) : null;
-  let scores: Float64Array | null = predictor ? host.scoreAll(predictor, preset.ranking) : null;
+  let scores: Float64Array | null = predictor ? await host.scoreAll(predictor, preset.ranking) : null;
   try {
     for (let iteration = input.resume?.iteration ?? 0; iteration < plan.length; iteration++) {
       const started = performance.now();
@@ -104,7 +107,7 @@ export async function runPredictorSearch(input: PredictorSearchInput): Promise<P
       predictor?.dispose();
       predictor = trained;
       host.onPhase('rank', iteration);
-      scores = host.scoreAll(predictor, preset.ranking);
+      scores = await host.scoreAll(predictor, preset.ranking);
       await host.onIteration({
         iteration, iterations: plan.length, added, queried: [...queried], predictor, scores,
         rankingKendall: rankingKendall(scores, oracle.valid), ms: performance.now() - started,

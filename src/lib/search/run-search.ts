@@ -114,8 +114,8 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
   let accuracyScores: Float64Array | null = null;
   const predictorHost = (onIteration: PredictorSearchHost['onIteration']): PredictorSearchHost => ({
     ...host,
-    scoreAll: (predictor, ranking) => {
-      accuracyScores = host.scoreAll(predictor, ranking);
+    scoreAll: async (predictor, ranking) => {
+      accuracyScores = await host.scoreAll(predictor, ranking);
       return settings.pareto ? paretoScores(accuracyScores) : accuracyScores;
     },
     onIteration,
@@ -131,7 +131,7 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     const out = await runPredictorSearch({
       preset, oracle: job.oracle, candidates, budget, seed: settings.seed, ...(resume ? { resume } : {}),
       host: predictorHost(async (done) => {
-        const checkpoint: SearchCheckpoint = { settings, iteration: done.iteration + 1, queried: done.queried, predictor: host.pack(done.predictor), state: null, elapsedMs: host.elapsedMs() };
+        const checkpoint: SearchCheckpoint = { settings, iteration: done.iteration + 1, queried: done.queried, predictor: await host.pack(done.predictor), state: null, elapsedMs: host.elapsedMs() };
         await record(done.iteration, done.added, done.queried, accuracyKendall(done.rankingKendall), done.ms, checkpoint);
       }),
     });
@@ -142,7 +142,7 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
       oracle: job.oracle, space, candidates, budget, seed: settings.seed, resume: job.resume ?? null,
       host: predictorHost(() => undefined),
       onRound: async (round) => {
-        const checkpoint: SearchCheckpoint = { settings, iteration: round.round + 1, queried: round.queried, predictor: host.pack(round.predictor), state: round.state, elapsedMs: host.elapsedMs() };
+        const checkpoint: SearchCheckpoint = { settings, iteration: round.round + 1, queried: round.queried, predictor: await host.pack(round.predictor), state: round.state, elapsedMs: host.elapsedMs() };
         await record(round.round, round.added, round.queried, round.rankingKendall, round.ms, checkpoint);
       },
     });

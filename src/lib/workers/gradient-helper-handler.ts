@@ -38,7 +38,7 @@ export function createGradientHelperHandler(deps: GradientHelperDeps): (request:
           return;
         case 'shards': {
           if (!trainer) throw new Error('shards: no run is prepared in this helper');
-          const { loss, gradient } = trainer.compute(request.weights, request.shards);
+          const { loss, gradient } = await trainer.compute(request.weights, request.shards);
           deps.post({ type: 'gradient', step: request.step, loss, gradient }, [gradient.buffer]);
           return;
         }

@@ -7,7 +7,7 @@ import type { BackendReport } from '../compute/backend';
 import { LATENCY_FAST_PRESET } from '../predictor/config';
 import type { GraphEncoding } from '../predictor/graphs';
 import type { TrainingHooks } from '../predictor/loop';
-import { packPredictor, restorePacked } from '../predictor/persist';
+import { packPredictorAsync, restorePacked } from '../predictor/persist';
 import type { Predictor } from '../predictor/predictor';
 import { deriveSeed } from '../predictor/rng';
 import { randomSplit, indicesWithValues } from '../predictor/splits';
@@ -38,13 +38,38 @@ export interface SearchHandlerDeps {
 export const LATENCY_TRAIN_CELLS = 900;
 
 /** Every NB201 index's encoding, and its distinct-encoding group (8,687 groups), for one opsCode. */
-function encodings(opsCode: Float64Array): { byIndex: GraphEncoding[]; distinct: GraphEncoding[]; groupOfIndex: Int32Array } {
+export function encodings(opsCode: Float64Array): { byIndex: GraphEncoding[]; distinct: GraphEncoding[]; groupOfIndex: Int32Array } {
   const { groupOf, representative } = distinctEncodings();
   const cells = allCells();
   const distinct = Array.from(representative, (code) => eagleEncoding(cells[code]));
   const groupOfIndex = Int32Array.from(opsCode, (code) => groupOf[code]);
   const byIndex = Array.from(groupOfIndex, (group) => distinct[group]);
   return { byIndex, distinct, groupOfIndex };
+}
+
+/**
+ * How a search scores cells with its predictor. Every read is awaited (`data()`), never a
+ * synchronous one, which stalls a GPU and on tfjs-webgpu fails (model.ts inferPackedAsync).
+ */
+export function searchScoring({ byIndex, distinct, groupOfIndex }: ReturnType<typeof encodings>): {
+  scoreAll(predictor: Predictor, ranking: 'comparator' | 'antisymmetric'): Promise<Float64Array>;
+  scoreCells(predictor: Predictor, indices: readonly number[]): Promise<Float64Array>;
+} {
+  const spread = (perGroup: ArrayLike<number>) => Float64Array.from(groupOfIndex, (group) => perGroup[group]);
+  return {
+    // Always the same 8,687 encodings in the same order: computing each distinct node row once is
+    // exact and repeatable here (model.ts InferOptions).
+    scoreAll: async (predictor, ranking) => {
+      if (predictor.kind === 'regression') return spread(await predictor.predictAsync(distinct, { distinctRows: true }));
+      const scores = await predictor.scoreBrpAsync(distinct, { distinctRows: true });
+      if (ranking === 'antisymmetric') return spread(scores.r);
+      return comparatorPositions(spread(scores.s), spread(scores.t), scores.c);
+    },
+    scoreCells: async (predictor, indices) => {
+      const graphs = indices.map((i) => byIndex[i]);
+      return Float64Array.from(predictor.kind === 'regression' ? await predictor.predictAsync(graphs) : (await predictor.scoreBrpAsync(graphs)).r);
+    },
+  };
 }
 
 export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number, job: SearchJob, control: SearchJobControl) => Promise<void> {
@@ -94,36 +119,26 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       });
       try {
         if (regressor.kind !== 'regression') throw new Error('latency predictor: expected a regressor');
-        trainedLatency = spread(regressor.predict(distinct));
+        trainedLatency = spread(await regressor.predictAsync(distinct));
         latency = { ...latency, predicted: trainedLatency, predictor: `${latency.predictor}: latency GCN (fast preset) on ${cells.length} cells` };
       } finally {
         regressor.dispose();
       }
     }
 
-    // Always the same 8,687 encodings in the same order: computing each distinct node row once is
-    // exact and repeatable here (model.ts InferOptions).
-    const scoreEveryCell = (predictor: Predictor, ranking: 'comparator' | 'antisymmetric'): Float64Array => {
-      if (predictor.kind === 'regression') return spread(predictor.predict(distinct, { distinctRows: true }));
-      const scores = predictor.scoreBrp(distinct, { distinctRows: true });
-      if (ranking === 'antisymmetric') return spread(scores.r);
-      return comparatorPositions(spread(scores.s), spread(scores.t), scores.c);
-    };
+    const scoring = searchScoring({ byIndex, distinct, groupOfIndex });
     let rankMs: number | undefined;
     const result = await runSearch({ ...job, latency }, {
       graphs: (indices) => indices.map((i) => byIndex[i]),
       train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
-      scoreAll: (predictor: Predictor, ranking) => {
+      scoreAll: async (predictor: Predictor, ranking) => {
         const started = performance.now();
-        const ranked = scoreEveryCell(predictor, ranking);
+        const ranked = await scoring.scoreAll(predictor, ranking);
         rankMs = performance.now() - started;
         return ranked;
       },
-      scoreCells: (predictor, indices) => {
-        const graphs = indices.map((i) => byIndex[i]);
-        return Float64Array.from(predictor.kind === 'regression' ? predictor.predict(graphs) : predictor.scoreBrp(graphs).r);
-      },
-      pack: (predictor) => packPredictor(predictor.serialize()),
+      scoreCells: scoring.scoreCells,
+      pack: (predictor) => packPredictorAsync(predictor),
       unpack: (packed) => restorePacked(packed, 'search checkpoint'),
       hooks,
       onPhase: (phase, at, epoch, epochs) => {
