@@ -1,227 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Table } from '../datasets/columns';
-import { MemoryMeasurementStore, type RunRecord, type StoredMeasurement } from '../db/measurements';
+import { MemoryCalibratedStore } from '../db/calibrated';
+import { MemoryMeasurementStore } from '../db/measurements';
 import type { DatasetColumnInfo, StoredDataset } from '../db/schema';
-import { deviceProfile, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
-import type { DeviceColumn } from '../latency/reference-set';
-import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToArchStr, opsToCode, opsToDigits, type OpVector } from '../spaces/nb201';
-import { createProfilerHandler } from '../workers/profiler-handler';
-import type { ProfilerRequest, ProfilerResponse } from '../workers/profiler-messages';
 import { CALIBRATED_FILE_FORMAT, parseCalibratedFile } from '../latency/calibrated-predictor';
-import { cellFeatures, type BasisDevice, type CellFeatures } from '../latency/calibration';
-import {
-  backendComparison, calibratedFileName, calibrationReport, cellRows, driftSummary, estimateMs, flopsVsLatency, formatDuration, heldOutCells, latestPerCell,
-  medianRatios, profiledMflops, ProfileState, randomCells, rankCorrelations, repeatability, shortArch, sortRows, type ProfilerPort,
-} from './profile.svelte';
+import { deviceProfile, type MeasurementBackend } from '../latency/environment';
+import { profiledMflops } from '../latency/profile-analysis';
+import { environment } from '../latency/profile-fixtures';
+import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToDigits, type OpVector } from '../spaces/nb201';
+import { createProfilerHandler } from '../workers/profiler-handler';
+import { PROFILE_NETWORK, type ProfilerRequest, type ProfilerResponse } from '../workers/profiler-messages';
+import { CalibratedState } from './calibrated.svelte';
+import { ProfileState, type ProfilerPort } from './profile.svelte';
 
 const N = NB201_NUM_CELLS;
-
-function environment(backend: MeasurementBackend, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0'): MeasurementEnvironment {
-  return {
-    userAgent, backend, tfjsVersion: '4.22.0', adapterVendor: '', adapterArchitecture: '', adapterDescription: '', powerPreference: '',
-    timestampQuery: null, crossOriginIsolated: true, timerResolutionMs: 0.1, visibility: 'visible', hardwareConcurrency: 4, measuredAt: '2026-01-01T00:00:00.000Z',
-  };
-}
-
-let nextId = 1;
-function stored(digits: string, medianMs: number, backend: MeasurementBackend = 'wasm', extra: Partial<StoredMeasurement> = {}): StoredMeasurement {
-  const ops = digitsToOps(digits);
-  const env = environment(backend);
-  const id = nextId++;
-  return {
-    // Each entry its own run unless told: repeatability counts one measurement per run.
-    id, profileId: deviceProfile(env).id, archIndex: opsToCode(ops), runId: `r${id}`, source: 'measured', archStr: opsToArchStr(ops), ops, backend,
-    medianMs, iqrMs: 0.1, samples: [medianMs, medianMs, medianMs], k: 2, coldMs: 10, warmupRuns: 5, warmupStable: true, discardedHidden: 0, environment: env, ...extra,
-  };
-}
-
-describe('pure helpers', () => {
-  it('writes the short arch form node by node', () => {
-    expect(shortArch(digitsToOps('301214'))).toBe('c3 | · s | c1 s p');
-  });
-
-  it('keeps the latest measurement of each cell, and sorts rows with missing values last', () => {
-    const a1 = stored('333333', 5), b = stored('111111', 1, 'wasm', { coldMs: null }), a2 = stored('333333', 6);
-    expect(latestPerCell([a2, b, a1]).map((e) => e.medianMs)).toEqual([6, 1]);
-    const rows = cellRows([a1, b, a2, stored('222222', 3)]);
-    expect(sortRows(rows, 'medianMs', false).map((r) => r.medianMs)).toEqual([1, 3, 6]);
-    expect(sortRows(rows, 'medianMs', true).map((r) => r.medianMs)).toEqual([6, 3, 1]);
-    expect(sortRows(rows, 'coldMs', true).map((r) => r.coldMs)).toEqual([10, 10, null]);
-    expect(sortRows(rows, 'coldMs', false).map((r) => r.coldMs)).toEqual([10, 10, null]);
-    expect(sortRows(rows, 'short', false).map((r) => r.short)).toEqual(['c1 | c1 c1 | c1 c1 c1', 'c3 | c3 c3 | c3 c3 c3', 's | s s | s s s']);
-  });
-
-  it("counts the FLOPs of the network it times, equal to the dataset's for a cell without dead branches", () => {
-    expect(profiledMflops(digitsToOps('333333'))).toBeCloseTo(220.11969, 4); // nb201 c10_flops of index 1462
-    const { points, spearman } = flopsVsLatency([stored('333333', 9), stored('222222', 4), stored('111111', 1), stored('000200', 2)]);
-    expect(points).toHaveLength(4);
-    expect(spearman).toBe(1);
-    expect(flopsVsLatency([stored('333333', 9), stored('222222', 4)]).spearman).toBeNull(); // too few cells
-  });
-
-  it('correlates each profile with each known device on the shared cells, best first, unknown last', () => {
-    const cells = ['333333', '222222', '111111', '444444', '000100', '301214'];
-    const entries = cells.map((d, k) => stored(d, k + 1));
-    const device = (column: string, f: (k: number) => number, only = cells.length): DeviceColumn => {
-      const values = new Float64Array(N).fill(Number.NaN);
-      cells.slice(0, only).forEach((d, k) => (values[opsToCode(digitsToOps(d))] = f(k)));
-      return { datasetId: 'latbench', datasetTitle: 'LatBench', column, label: column, family: 'x', values };
-    };
-    const rows = rankCorrelations([{ entries }, { entries: entries.slice(0, 3) }], [
-      device('reversed', (k) => 10 - k), device('sparse', (k) => k, 4), device('same', (k) => 2 * k + 1),
-    ]);
-    expect(rows.map((r) => r.device.column)).toEqual(['same', 'reversed', 'sparse']);
-    expect(rows[0].rho[0]).toBeCloseTo(1, 12);
-    expect(rows[1].rho[0]).toBeCloseTo(-1, 12);
-    expect(rows[2].rho).toEqual([null, null]); // 4 and 3 shared cells: below the 5 needed
-    expect(rows[0].n).toEqual([6, 3]);
-    expect(rows[0].rho[1]).toBeNull();
-  });
-
-  it('puts the same cells side by side per backend with ratios to the first', () => {
-    const wasm = [stored('333333', 8), stored('222222', 4), stored('111111', 1)];
-    const webgl = [stored('333333', 4, 'webgl'), stored('222222', 2, 'webgl'), stored('444444', 3, 'webgl')];
-    const rows = backendComparison([{ entries: wasm }, { entries: webgl }]);
-    expect(rows.map((r) => [r.short, r.ms, r.ratio])).toEqual([
-      ['s | s s | s s s', [1, null], [1, null]],
-      ['c1 | c1 c1 | c1 c1 c1', [4, 2], [1, 0.5]],
-      ['c3 | c3 c3 | c3 c3 c3', [8, 4], [1, 0.5]],
-      ['p | p p | p p p', [null, 3], [null, null]],
-    ]);
-    expect(medianRatios(rows, 2)).toEqual([1, 0.5]);
-  });
-
-  it('measures repeatability on the cells measured in two runs', () => {
-    const first = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1, 'wasm', { runId: 'run1' }));
-    const second = ['333333', '222222', '111111', '444444'].map((d, k) => stored(d, k + 1.5, 'wasm', { runId: 'run2' }));
-    expect(repeatability([...first, ...second])).toEqual({ cells: 4, spearman: 1 });
-    expect(repeatability(first)).toEqual({ cells: 0, spearman: null });
-    // A revised result of the same run (re-measured after a slow phase) replaces that run's first one.
-    const revised = stored('444444', 0.5, 'wasm', { runId: 'run2' });
-    expect(repeatability([...first, ...second, revised])).toEqual({ cells: 4, spearman: -0.2 }); // 4 vs 0.5, not 4.5 vs 0.5
-    expect(repeatability([...second, revised])).toEqual({ cells: 0, spearman: null });
-  });
-
-  it("summarises the reference cell's drift robustly: spread from the IQR, trend from the first and last thirds", () => {
-    expect(driftSummary([5, 5])).toBeNull();
-    const steady = driftSummary([25, 5, 5, 5, 5, 5, 5, 5, 5]); // one slow outlier at the start
-    expect(steady).toEqual({ medianMs: 5, spreadPct: 0, trendPct: 0 });
-    const throttling = driftSummary([4, 4, 4, 5, 5, 5, 6, 6, 6])!;
-    expect(throttling.trendPct).toBeCloseTo(50, 9);
-    expect(throttling.spreadPct).toBeCloseTo(20, 9); // IQR 4..6 → ±1 ms on a 5 ms median
-  });
-
-  it('draws the same random connected cells for the same seed', () => {
-    const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
-    const a = randomCells(7, 50, connected);
-    expect(randomCells(7, 50, connected)).toEqual(a);
-    expect(randomCells(8, 50, connected)).not.toEqual(a);
-    expect(new Set(a).size).toBe(50);
-    expect(a.every((i) => connected.includes(i))).toBe(true);
-    expect(() => randomCells(1, 0, connected)).toThrow('choose between 1 and 15284 random cells, got 0');
-  });
-
-  it('draws held-out cells outside the reference set, the same for the same seed', () => {
-    const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
-    const reference = connected.slice(0, 200);
-    const a = heldOutCells(3, 30, connected, reference);
-    expect(heldOutCells(3, 30, connected, reference)).toEqual(a);
-    expect(new Set(a).size).toBe(30);
-    expect(a.some((i) => reference.includes(i))).toBe(false);
-    expect(a.every((i) => connected.includes(i))).toBe(true);
-    expect(() => heldOutCells(3, 15_100, connected, reference)).toThrow('choose between 1 and 15084 random cells, got 15100');
-  });
-
-  it('names an exported calibrated predictor after it', () => {
-    expect(calibratedFileName('wasm · Chrome 126 on X11 calibrated', 'id-1')).toBe('brp-nas-calibrated-wasm-chrome-126-on-x11-calibrated.json');
-    expect(calibratedFileName('···', 'id-1')).toBe('brp-nas-calibrated-id-1.json');
-  });
-
-  it('formats durations and estimates a run from earlier ones', () => {
-    expect([formatDuration(400), formatDuration(12_300), formatDuration(65_000), formatDuration(Number.NaN)]).toEqual(['< 1 s', '12 s', '1 min 05 s', '—']);
-    const run = (backend: MeasurementBackend, elapsedMs: number, measured: number): RunRecord => ({
-      runId: `${backend}${elapsedMs}`, profileId: 'p', backend, thread: 'worker', wasmThreads: null, set: 'random', startedAt: 0, requested: measured, measured, elapsedMs,
-      leakedTensors: 0, cancelled: false, error: null, reference: null, settings: { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000 },
-    });
-    expect(estimateMs(20, ['wasm'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000, fromHistory: true });
-    expect(estimateMs(20, ['wasm', 'cpu'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000 + 20 * 4000, fromHistory: false });
-  });
-});
-
-/* ------------------------------------------------------------------ calibration of a profile */
-
-describe('calibrationReport', () => {
-  const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
-  let features: CellFeatures | null = null;
-  const lazyFeatures = vi.fn(() => (features ??= cellFeatures(Float64Array.from({ length: N }, (_, i) => i), Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? 1 : 0)))));
-  const values = (f: (i: number) => number) => Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? f(i) : Number.NaN));
-  // "Phone" grows with FLOPs; "Pools" is slow on pooling cells, whatever their FLOPs.
-  const phone = values((i) => 2 + 0.05 * profiledMflops(codeToOps(i)));
-  const devices: BasisDevice[] = [
-    { key: 'latbench:phone', label: 'Phone', values: phone },
-    { key: 'latbench:pools', label: 'Pools', values: values((i) => 1 + codeToOps(i).filter((op) => op === 2).length) },
-  ];
-  /** The measured device: 3× the phone, so a calibration can match it exactly. */
-  const deviceMs = (index: number) => 3 * phone[index];
-  const reference = connected.filter((_, k) => k % 700 === 0).slice(0, 20);
-  const heldOut = connected.filter((_, k) => k % 700 === 350).slice(0, 8);
-  const measured = (index: number, ms = deviceMs(index)) => stored(opsToDigits(codeToOps(index)), ms);
-
-  it('gives the reason, without building the features, below 5 measured reference cells', () => {
-    lazyFeatures.mockClear();
-    const entries = [...reference.slice(0, 4), ...heldOut].map((i) => measured(i));
-    expect(calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries }))
-      .toBe('A calibration needs at least 5 measured reference cells; this profile has 4 of the 20. Press "Calibrate this device" (or "Measure reference set").');
-    expect(lazyFeatures).not.toHaveBeenCalled();
-  });
-
-  it("passes the reference cells' spread on, so noisy ones make the calibration fall back and say so", () => {
-    const noisy = (i: number) => stored(opsToDigits(codeToOps(i)), deviceMs(i), 'wasm', { iqrMs: 0.3 * deviceMs(i) });
-    const report = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries: reference.map(noisy) });
-    if (typeof report === 'string') throw new Error(report);
-    expect(report.reference[0].iqrMs).toBeCloseTo(0.3 * deviceMs(reference[0]), 9);
-    expect(report.calibration.noise).toMatchObject({ noisy: true, threshold: 0.1 });
-    expect(report.calibration.noise.medianRelIqr).toBeCloseTo(0.3, 9);
-    const calm = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries: reference.map((i) => measured(i)) });
-    if (typeof calm === 'string') throw new Error(calm);
-    expect(calm.calibration.noise.noisy).toBe(false);
-  });
-
-  it('fits on the latest reference measurements and scores the method and the baselines on every other measured cell', () => {
-    const stale = measured(heldOut[0], 1000); // an earlier, wrong measurement of a held-out cell: the later one counts
-    const entries = [stale, ...reference.map((i) => measured(i)), ...heldOut.map((i) => measured(i))];
-    // A second pass over the held-out cells, 1-3 % apart: repeatable within ±10 %.
-    entries.push(...heldOut.map((i, k) => measured(i, deviceMs(i) * (1.01 + 0.0025 * k))));
-    const report = calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries });
-    if (typeof report === 'string') throw new Error(report);
-    expect(report.reference.map((c) => c.index)).toEqual(reference);
-    expect(report.heldOut.map((c) => c.index).sort((a, b) => a - b)).toEqual([...heldOut].sort((a, b) => a - b));
-    expect(report.heldOut.every((c) => Math.abs(c.ms / deviceMs(c.index) - 1) < 0.03)).toBe(true);
-    expect(report.scores.calibrated.cells).toBe(8);
-    expect(report.scores.calibrated.spearman).toBeGreaterThan(0.97);
-    expect(report.scores.calibrated.within10).toBe(1);
-    expect(report.scores.nearest.device).toBe('Phone');
-    expect(report.scores.flops.cells).toBe(8);
-    expect(report.repeatability).toEqual({ cells: 8, spearman: expect.any(Number), within10: 1 });
-    expect(report.repeatability.spearman!).toBeGreaterThan(0.95);
-    expect(report.points).toHaveLength(28);
-    expect(report.points.filter((p) => p.kind === 'reference').map((p) => p.index)).toEqual(reference);
-    expect(report.points.every((p) => p.predictedMs > 0 && p.archStr.startsWith('|'))).toBe(true);
-    expect(report.calibration.candidates.map((c) => c.method).sort()).toEqual(['basis', 'basis+ops', 'flops', 'nearest', 'ops']);
-  });
-
-  it('explains a calibration that cannot be made', () => {
-    const entries = reference.map((i) => measured(i));
-    const sparse: BasisDevice[] = [{ key: 'x:y', label: 'Half', values: phone.map((v, i) => (i % 2 ? v : Number.NaN)) }];
-    const report = calibrationReport({ devices: sparse, features: lazyFeatures, referenceIndices: reference, entries });
-    expect(report).toBe('No calibration: calibration needs at least one known device measured on every connected cell (load LatBench, HELP or HW-NAS-Bench).');
-  });
-});
 
 /* ------------------------------------------------------------------ the state, driven by the real handler */
 
 /** µs per inference of a cell on the fake device: grows with its FLOPs; webgl is twice as slow. */
-const fakeLatencyUs = (ops: OpVector, backend: string) => (100 + 10 * profiledMflops(ops)) * (backend === 'webgl' ? 2 : 1);
+const fakeLatencyUs = (ops: OpVector, backend: string) => (100 + 10 * profiledMflops(ops, PROFILE_NETWORK)) * (backend === 'webgl' ? 2 : 1);
 
 /** A port that runs the real profiler handler with a fake runner and clock, answering asynchronously like a worker. */
 function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
@@ -300,11 +97,14 @@ function source() {
 
 async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number, store = new MemoryMeasurementStore()) {
   let id = 0;
-  /** Calls of `onCalibratedChange`: each save, import or delete that changed the store. */
-  const calibratedChanges = { count: 0 };
+  // The app's one list of calibrated predictors, here in memory.
+  const calibrated = new CalibratedState(async () => ({ store: new MemoryCalibratedStore() }));
+  /** Re-reads of that list: each save, import or delete that changed the store. */
+  const refreshes = vi.spyOn(calibrated, 'refresh');
+  const calibratedChanges = { get count() { return refreshes.mock.calls.length; } };
   const state = new ProfileState(source(), {
     openStore: async () => ({ store }), createPort: fakePort(log, cancelAfterResults), newId: () => `id-${++id}`,
-    userAgent: environment('wasm').userAgent, onCalibratedChange: () => calibratedChanges.count++,
+    userAgent: environment('wasm').userAgent, calibrated,
   });
   await state.start();
   await vi.waitFor(() => expect(state.detecting).toBe(false));
@@ -588,6 +388,31 @@ describe('ProfileState', () => {
     expect(calibratedChanges.count).toBe(2);
     expect(await state.exportCalibrated(summary.id)).toBeNull();
     expect(state.calibratedError).toBe(`Calibrated predictor ${summary.id} is not stored (any more).`);
+  });
+
+  it('passes the page visibility on to the profiler until disposed, then removes its listener and stops the profiler', async () => {
+    const { state, log } = await started();
+    const listeners = new Set<() => void>();
+    const page = {
+      visibilityState: 'visible' as DocumentVisibilityState,
+      addEventListener: (_type: 'visibilitychange', listener: () => void) => void listeners.add(listener),
+      removeEventListener: (_type: 'visibilitychange', listener: () => void) => void listeners.delete(listener),
+    };
+    const visibility = () => log.filter((m) => m.type === 'visibility').map((m) => (m as { hidden: boolean }).hidden);
+    const before = visibility().length;
+    state.watchVisibility(page);
+    expect(listeners.size).toBe(1);
+    page.visibilityState = 'hidden';
+    for (const listener of listeners) listener();
+    expect(visibility().slice(before)).toEqual([false, true]);
+    state.dispose();
+    expect(listeners.size).toBe(0);
+    // The profiler is stopped: a message now reaches no one, and the next request starts a fresh profiler.
+    state.setHidden(false);
+    expect(visibility().slice(before)).toEqual([false, true]);
+    await state.detect();
+    expect(state.error).toBeNull();
+    expect(visibility().slice(before)).toEqual([false, true, false]);
   });
 
   it('refuses to measure without a backend, and names the missing tables', async () => {
