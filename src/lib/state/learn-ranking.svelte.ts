@@ -11,7 +11,6 @@ import { indicesWithValues } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { TrainJob } from '../workers/compute-messages';
 import type { ComputeClient } from './compute.svelte';
-import type { PropSpec } from './url-hash';
 
 export interface LessonSource {
   readonly datasets: StoredDataset[];
@@ -113,12 +112,3 @@ export class RankingLessonState {
   }
 }
 
-/** Lesson 5's settings in the URL (the shell keeps every lesson's keys under `l.`). */
-export const LESSON5_PROPS = {
-  /** Training cells, shared by both predictors. */
-  'l.n': { type: 'int', default: 50 } as PropSpec<number>,
-  /** Seed of the cells drawn and of both trainings. */
-  'l.seed': { type: 'int', default: 0 } as PropSpec<number>,
-  /** Which example pair the pair picture shows. */
-  'l.pair': { type: 'int', default: 0 } as PropSpec<number>,
-};

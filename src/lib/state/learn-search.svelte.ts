@@ -17,27 +17,6 @@ import type { ComputeResponse } from '../workers/compute-messages';
 import type { SearchIterationRecord, SearchJob, SearchResult, SearchSettings } from '../workers/search-messages';
 import { axisOptions } from './explorer.svelte';
 import type { SearchCompute } from './search.svelte';
-import type { PropSpec } from './url-hash';
-
-/** Lesson 6's settings in the URL (the shell keeps every lesson's keys under `l.`). */
-export const LESSON6_PROPS = {
-  /** Queries of both searches. */
-  'l.budget': { type: 'int', default: 30 } as PropSpec<number>,
-  'l.seed': { type: 'int', default: 0 } as PropSpec<number>,
-  /** 1 = slow motion. */
-  'l.slow': { type: 'int', default: 0 } as PropSpec<number>,
-};
-
-/** Lesson 7's settings in the URL. */
-export const LESSON7_PROPS = {
-  /** The device whose budget is chosen: `<dataset>:<column>` or `calibrated:<id>`; '' = the newest calibrated device, else a table phone. */
-  'l.device': { type: 'string', default: '' } as PropSpec<string>,
-  /** The table device whose front is drawn beside it. */
-  'l.other': { type: 'string', default: 'latbench:embedded_tpu_edgetpu_int8' } as PropSpec<string>,
-  /** The latency budget as a slider position 0..1000 on a log scale between the device's fastest and slowest cell. */
-  'l.limit': { type: 'int', default: 400 } as PropSpec<number>,
-  'l.seed': { type: 'int', default: 0 } as PropSpec<number>,
-};
 
 export interface LessonSearchSource {
   readonly datasets: StoredDataset[];
@@ -55,6 +34,13 @@ export interface LessonDevice {
 }
 
 const CALIBRATED = 'calibrated:';
+
+/** A finished lesson search as the Learn view keeps it in IndexedDB: enough to draw it again. */
+export interface KeptSearch {
+  settings: SearchSettings;
+  records: SearchIterationRecord[];
+  randomQueried: number[];
+}
 
 export type LessonSearchStatus = 'idle' | 'running' | 'paused';
 
@@ -131,6 +117,23 @@ export class LessonSearchState {
     const limit = this.settings?.constraint?.ms;
     const eligible = limit === undefined || !latency ? undefined : (i: number) => latency[i] <= limit;
     return this.oracle ? Array.from(bestSoFarCurve(this.oracle, queried, eligible)) : [];
+  }
+
+  /** The finished run, to keep; null before one finished. */
+  get kept(): KeptSearch | null {
+    return this.result && this.settings ? { settings: this.settings, records: this.records, randomQueried: this.randomQueried } : null;
+  }
+
+  /** Draws a kept run again (no worker needed). */
+  show(kept: KeptSearch): void {
+    if (this.busy) return;
+    this.settings = kept.settings;
+    this.records = kept.records;
+    this.randomQueried = kept.randomQueried;
+    this.result = null;
+    this.iterations = plannedIterations(kept.settings);
+    this.iteration = Math.max(0, kept.records.length - 1);
+    this.phase = null;
   }
 
   /** Random search alone (milliseconds): the figure's first state before the method runs. */
