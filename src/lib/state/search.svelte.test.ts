@@ -220,6 +220,29 @@ describe('SearchState runs', () => {
     expect(compute.searches.filter((j) => j.settings.method === 'random')).toHaveLength(1);
   });
 
+  it('a GPU fault stops the run with one message, keeps its checkpoint, and the next run can take WASM', async () => {
+    const lost = "Failed to execute 'mapAsync' on 'GPUBuffer': Device is lost";
+    const { state, store, compute } = setup(async (job, emit, requestId) => {
+      await twoIterations(2, 1)(job, emit, requestId).catch(() => undefined);
+      throw new Error(lost);
+    });
+    const gpu = Object.assign(compute, { backend: { name: 'webgpu' }, start: vi.fn() });
+    await state.start();
+    const [failed] = (await store.list()).runs;
+    expect(failed.status).toBe('failed');
+    expect(state.gpuFault).toBe('device-lost');
+    expect(state.message).toBe(`The GPU stopped (device lost): ${lost}. Already trained/saved work is kept. Run again on WASM? The run stopped after 1 of 5 iterations; Resume goes on from there.`);
+    expect((await store.checkpoint(failed.id))?.queried).toEqual([39, 38]);
+    state.useWasm();
+    expect(gpu.start).toHaveBeenCalledWith('wasm');
+    expect(state.gpuFault).toBeNull();
+    // the same error on WASM is no GPU fault: its own message
+    gpu.backend = { name: 'wasm' };
+    await state.start();
+    expect(state.gpuFault).toBeNull();
+    expect(state.message).toMatch(/^Failed to execute 'mapAsync'/);
+  });
+
   it('offers an interrupted run on start-up (a reload mid-run), with its settings', async () => {
     const first = setup(async (job, emit, requestId) => {
       const checkpoint: SearchCheckpoint = { settings: job.settings, iteration: 1, queried: [39, 38], predictor: null, state: null, elapsedMs: 1 };

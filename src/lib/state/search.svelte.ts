@@ -4,6 +4,7 @@
  * Every finished iteration is saved with its checkpoint, so a run interrupted by a reload, a
  * crashed tab or a crashed worker goes on from its last finished iteration.
  */
+import { describeGpuFault, type GpuFaultKind } from '../compute/gpu-faults';
 import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
@@ -29,6 +30,10 @@ export interface SearchCompute {
   readonly crashed?: unknown;
   /** Starts a fresh worker after a crash. */
   restart?(): void;
+  /** The backend the worker runs on, when known (a GPU fault is told from other errors by it). */
+  readonly backend?: { name: string } | null;
+  /** Switches the worker's backend (after a GPU fault: to WASM for the next run). */
+  start?(override?: 'wasm'): void;
 }
 
 export interface SearchSource {
@@ -63,6 +68,8 @@ export class SearchState {
   status = $state<SearchStatus>('idle');
   /** The one sentence of a refused setting or a failed run. */
   message = $state<string | null>(null);
+  /** The GPU fault that stopped the last run (gpu-faults.ts), while the view offers WASM for the next one. */
+  gpuFault = $state<GpuFaultKind | null>(null);
   progress = $state.raw<SearchProgress | null>(null);
   /** The run shown: the one running, or one picked from the saved runs. */
   run = $state.raw<SearchRun | null>(null);
@@ -152,6 +159,12 @@ export class SearchState {
   }
 
   discardResumable = () => void (this.resumable = null);
+
+  /** After a GPU fault: the compute worker switches to WASM for the next run (the saved checkpoints stay). */
+  useWasm(): void {
+    this.#source.compute.start?.('wasm');
+    this.gpuFault = null;
+  }
   pause = () => this.#control('pause');
   /** Play while paused. */
   resume = () => this.#control('resume');
@@ -277,6 +290,7 @@ export class SearchState {
     this.resumable = null;
     this.progress = null;
     this.#cancelled = false;
+    this.gpuFault = null;
     this.status = 'baselines';
     if (this.#source.compute.crashed) this.#source.compute.restart?.();
     await this.#save(run);
@@ -299,7 +313,9 @@ export class SearchState {
       }
     } catch (error) {
       const done = this.run!.iterations.length;
-      const why = (error as Error).message;
+      const fault = describeGpuFault(error, this.#source.compute.backend?.name);
+      this.gpuFault = fault?.kind ?? null;
+      const why = fault?.message ?? (error as Error).message;
       await this.#end({ status: 'failed', error: why }, undefined, `${why} The run stopped after ${done} of ${this.run!.plannedIterations} iterations; Resume goes on from there.`);
     }
   }

@@ -3,6 +3,7 @@
  * held-out evaluation next to the FLOPs proxy; saved predictors. Training runs in the compute
  * worker; this class only prepares jobs and evaluates answers (cheap, O(n log n) metrics).
  */
+import { describeGpuFault, type GpuFaultKind } from '../compute/gpu-faults';
 import { columnByIndex } from '../datasets/by-index';
 import { fitLine, predictLine } from '../predictor/baselines';
 import { ACCURACY_PRESET, BRP_FAST_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
@@ -100,6 +101,8 @@ export class TrainState {
   valMetrics = $state.raw<ValidationMetrics | null>(null);
   elapsedMs = $state(0);
   message = $state<string | null>(null);
+  /** The GPU fault that stopped the last run (gpu-faults.ts), while the view offers WASM for the next one. */
+  gpuFault = $state<GpuFaultKind | null>(null);
   result = $state.raw<TrainResult | null>(null);
   evaluation = $state.raw<Evaluation | null>(null);
   /** The trained (or loaded) predictor held in the worker, and whether it is saved. */
@@ -185,6 +188,7 @@ export class TrainState {
     const nb201 = this.#data.tables.nb201;
     if (!target || !nb201) return;
     this.message = null;
+    this.gpuFault = null;
     let job: TrainJob;
     try {
       const { values, candidates } = this.#targetValues();
@@ -240,7 +244,9 @@ export class TrainState {
       }
     } catch (err) {
       // An error answer, or the worker crashed (then the view offers to restart it).
-      this.message = messageOf(err);
+      const fault = describeGpuFault(err, this.#compute.backend?.name);
+      this.gpuFault = fault?.kind ?? null;
+      this.message = fault?.message ?? messageOf(err);
     } finally {
       this.status = 'idle';
     }
@@ -255,6 +261,13 @@ export class TrainState {
     this.message = null;
     if (!this.currentSaved) this.current = null;
     void this.refreshSaved();
+  }
+
+  /** After a GPU fault: the compute worker switches to WASM for the next run (saved predictors stay). */
+  useWasm(): void {
+    this.#compute.start('wasm');
+    this.gpuFault = null;
+    this.message = null;
   }
 
   pause() {

@@ -3,7 +3,9 @@
  * the search room (run-search.ts) to tfjs — encodings, training, ranking every cell, packing
  * checkpoints — and reports progress, each finished iteration and the result.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '../compute/backend';
+import { describeGpuFault, GpuFaultWatch, type GpuDeviceLike } from '../compute/gpu-faults';
 import { LATENCY_FAST_PRESET } from '../predictor/config';
 import type { GraphEncoding } from '../predictor/graphs';
 import type { TrainingHooks } from '../predictor/loop';
@@ -81,11 +83,20 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
     return cached.value;
   };
 
-  return async (requestId, job, control) => {
+  const run = async (requestId: number, job: SearchJob, control: SearchJobControl): Promise<void> => {
     const report = await deps.ensureBackend();
     const { byIndex, distinct, groupOfIndex } = encodingsOf(job.opsCode);
     const spread = (perGroup: ArrayLike<number>) => Float64Array.from(groupOfIndex, (group) => perGroup[group]);
-    const hooks: TrainingHooks = { signal: control.signal, beforeStep: () => control.beforeStep() };
+    // On WebGPU a lost device or a failed allocation throws nowhere: stop at the next step with its message.
+    const device = report.name === 'webgpu' ? (tf.backend() as unknown as { device?: GpuDeviceLike }).device : undefined;
+    const watch = device ? new GpuFaultWatch(device) : null;
+    const hooks: TrainingHooks = {
+      signal: control.signal,
+      beforeStep: () => {
+        watch?.throwIfFaulted();
+        return control.beforeStep();
+      },
+    };
     const iterations = plannedIterations(job.settings);
     // A resumed run goes on from its earlier time.
     const elapsedMs = () => (job.resume?.elapsedMs ?? 0) + control.elapsedMs();
@@ -158,4 +169,9 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
     if (full.scores) transfer.push(full.scores.buffer);
     deps.post({ type: 'searched', requestId, result: full }, transfer);
   };
+  // A GPU fault ends the search with one message (gpu-faults.ts); its checkpoints are already saved.
+  return (requestId, job, control) => run(requestId, job, control).catch((error: unknown) => {
+    const fault = describeGpuFault(error, tf.getBackend());
+    throw fault ? new Error(fault.message) : error;
+  });
 }
