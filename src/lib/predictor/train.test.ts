@@ -229,4 +229,18 @@ describe('trainBrp', () => {
     );
     [source, continued, transferred].forEach((p) => p.dispose());
   });
+
+  test("a warm-up after a transfer (eagle's --transfer --warmup) comes before the epochs and changes the result; the transferred GCN is the latency GCN's", async () => {
+    const latency = await trainRegressor({ graphs: brpGraphs, targets: accuracy, config: { ...brpConfig, epochs: 2 } });
+    const warmups: boolean[] = [];
+    const config = { ...brpConfig, epochs: 1, lr: 0.01 };
+    const warmed = await trainBrp({ graphs: brpGraphs, targets: accuracy, config, init: latency, warmupEpochs: 3, onEpoch: (r) => void warmups.push(r.warmup === true) });
+    expect(warmups).toEqual([true, true, true, false]);
+    const unwarmed = await trainBrp({ graphs: brpGraphs, targets: accuracy, config, init: latency });
+    expect(warmed.scoreBrp(brpGraphs)).not.toEqual(unwarmed.scoreBrp(brpGraphs));
+    // With a vanishing lr nothing moves: the BRP's GCN is exactly the latency GCN's (the loop's tests check the warm-up freezes it).
+    const still = await trainBrp({ graphs: brpGraphs, targets: accuracy, config: { ...config, lr: 1e-30, weightDecay: 0 }, init: latency, warmupEpochs: 2 });
+    expect(still.embed(brpGraphs)).toEqual(latency.embed(brpGraphs));
+    [latency, warmed, unwarmed, still].forEach((p) => p.dispose());
+  });
 });

@@ -70,6 +70,19 @@ describe('runPredictorSearch (eagle --iter 5 --sample_best2)', () => {
     expect(meanValid(done[4].added)).toBeGreaterThan(meanValid(done[0].added) + 5);
   });
 
+  test("a transfer starts iteration 0 from the latency GCN with the head warm-up; later iterations warm-start from the last predictor", async () => {
+    const inits: { init: unknown; warmupEpochs: number | undefined }[] = [];
+    const latencyGcn = { kind: 'regression', dispose: () => { throw new Error('the caller owns the latency GCN'); } } as unknown as Predictor;
+    const base = fakeHost(valid, { trainedOn: [], configs: [] });
+    const host: PredictorSearchHost = { ...base, train: async (kind, input) => {
+      inits.push({ init: input.init, warmupEpochs: input.warmupEpochs });
+      return base.train(kind, input);
+    } };
+    await runPredictorSearch({ preset: SEARCH_PRESETS['brp-nas/faithful-tenth'], oracle, candidates, budget: 50, seed: 4, host, transfer: { from: latencyGcn, warmupEpochs: 5 } });
+    expect(inits[0]).toEqual({ init: latencyGcn, warmupEpochs: 5 });
+    expect(inits.slice(1).every((c) => c.init !== latencyGcn && c.init !== undefined && c.warmupEpochs === undefined)).toBe(true);
+  });
+
   test('the same seed gives the same queries; a resume from a checkpoint continues identically', async () => {
     const run = async (resume?: { iteration: number; queried: number[]; predictor: PackedPredictor | null }, stopAfter = Infinity) => {
       const done: IterationDone[] = [];

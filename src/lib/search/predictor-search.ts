@@ -62,6 +62,8 @@ export interface PredictorSearchInput {
   budget: number;
   seed: number;
   host: PredictorSearchHost;
+  /** Iteration 0 starts from this predictor's GCN with a head warm-up (the preset's `transfer`); owned by the caller. */
+  transfer?: { from: Predictor; warmupEpochs: number };
   /** Resume after this many finished iterations, with these queries and that predictor. */
   resume?: { iteration: number; queried: number[]; predictor: PackedPredictor | null };
 }
@@ -95,14 +97,16 @@ export async function runPredictorSearch(input: PredictorSearchInput): Promise<P
       const config = iterationConfig(preset, plan[iteration], deriveSeed(seed, 0x7a1e, iteration));
       const targets = Float64Array.from(queried, (index) => oracle.valid[index] * preset.accuracyScale);
       host.onPhase('train', iteration, 0, config.epochs);
+      const start = predictor ? { init: predictor } : input.transfer ? { init: input.transfer.from, warmupEpochs: input.transfer.warmupEpochs } : {};
       const trained = await host.train(preset.kind, {
         graphs: host.graphs(queried),
         targets,
         config,
-        ...(predictor ? { init: predictor } : {}),
+        ...start,
         ...host.hooks,
         validate: preset.validate,
-        onEpoch: (record) => host.onPhase('train', iteration, record.epoch + 1, config.epochs),
+        // Warm-up epochs count as the start of the iteration's training.
+        onEpoch: (record) => host.onPhase('train', iteration, record.warmup ? 0 : record.epoch + 1, config.epochs),
       });
       predictor?.dispose();
       predictor = trained;

@@ -33,6 +33,13 @@ export interface PredictorSearchPreset {
    * near ½); 1 keeps percentages, whose soft targets are far sharper (1 pp apart → 0.73).
    */
   accuracyScale: number;
+  /**
+   * With a latency limit, iteration 0's predictor starts from the latency GCN that filtered the
+   * candidates (all but its final layer) and first trains its fresh head alone for `warmupEpochs`
+   * (eagle's `--transfer` with `--warmup`, spec 4 and 5.3); null: a fresh start, also under a limit.
+   * A calibrated device has no latency GCN, so its searches always start fresh.
+   */
+  transfer: { warmupEpochs: number } | null;
   /** One line for people: what this preset is and how it deviates. */
   description: string;
 }
@@ -52,6 +59,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     validate: 'epoch',
     ranking: 'comparator',
     accuracyScale: FRACTIONS,
+    transfer: { warmupEpochs: 50 },
     description: "eagle's --iter 5 --sample_best2 exactly: 250 epochs split 50/100/…/250, batch 12/24/…/60 pairs, every pair embedded (≈ 3 h on a 2-core laptop)",
   },
   'brp-nas/faithful-tenth': {
@@ -62,6 +70,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     validate: 'epoch',
     ranking: 'comparator',
     accuracyScale: FRACTIONS,
+    transfer: { warmupEpochs: 5 },
     description: "eagle's run with the epochs cut to 1/10 (5/10/…/25), as the official reference runs of reference-numbers.md",
   },
   'brp-nas/fast': {
@@ -72,6 +81,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     validate: 'end',
     ranking: 'antisymmetric',
     accuracyScale: 1,
+    transfer: null,
     description: 'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
   },
   'regression-gcn/faithful': {
@@ -82,6 +92,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     validate: 'epoch',
     ranking: 'antisymmetric',
     accuracyScale: FRACTIONS,
+    transfer: { warmupEpochs: 50 },
     description: "eagle's accuracy regressor (acc_gcn_nasbench201.yaml) with the same --iter 5 --sample_best2 schedule",
   },
   'regression-gcn/fast': {
@@ -92,6 +103,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     validate: 'end',
     ranking: 'antisymmetric',
     accuracyScale: 1,
+    transfer: null,
     description: 'the regressor with the fast BRP schedule: batch 16, 60 warm-started epochs per iteration',
   },
 };

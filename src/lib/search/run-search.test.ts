@@ -1,3 +1,4 @@
+import type { Predictor } from '../predictor/predictor';
 import { describe, expect, test } from 'vitest';
 import { checkSearchSettings, plannedIterations, runSearch, type SearchRunHost } from './run-search';
 import type { SearchJob, SearchSettings } from '../workers/search-messages';
@@ -65,6 +66,33 @@ describe('runSearch with a baseline', () => {
     expect(result.filter).toEqual({ admitted: predicted.filter((p) => p <= 0.5).length, wronglyAdmitted: 1, wronglyDropped: 1, trulyWithin: 2, known: 3, against: 'measured' });
     const noMeasurements = await runSearch({ ...job, latency: { predicted, truth: null, predictor: 'test' } }, host);
     expect(noMeasurements.filter).toBeNull();
+  });
+
+  test("a faithful preset under a limit transfers from the host's latency GCN (reported); the fast preset and an unconstrained run start fresh", async () => {
+    const predicted = Float64Array.from({ length: 15625 }, (_, i) => (i % 10) / 10 + 0.05);
+    const latencyGcn = { kind: 'regression', dispose() {} } as unknown as Predictor;
+    const starts: unknown[] = [];
+    const fake = { kind: 'brp', dispose() {} } as unknown as Predictor;
+    const predictorHost = {
+      ...host,
+      latencyPredictor: latencyGcn,
+      graphs: (indices: readonly number[]) => indices.map(() => ({}) as never),
+      train: async (_kind: string, input: { init?: Predictor; warmupEpochs?: number }) => {
+        starts.push(input.init === latencyGcn ? `transfer ${input.warmupEpochs}` : input.init ? 'warm' : 'fresh');
+        return fake;
+      },
+      scoreAll: async () => Float64Array.from(valid),
+      scoreCells: async (_p: Predictor, indices: readonly number[]) => Float64Array.from(indices, (i) => valid[i]),
+      pack: async () => ({}) as never,
+      onPhase: () => undefined,
+    } as unknown as SearchRunHost;
+    const limited: SearchJob = { settings: { ...settings, method: 'brp-nas', config: 'faithful-tenth', budget: 20, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted, truth: predicted, predictor: 'test' } };
+    expect((await runSearch(limited, predictorHost)).transfer).toEqual({ warmupEpochs: 5 });
+    expect(starts).toEqual(['transfer 5', 'warm', 'warm', 'warm', 'warm']);
+    starts.length = 0;
+    expect((await runSearch({ ...limited, settings: { ...limited.settings, config: 'fast' } }, predictorHost)).transfer).toBeNull();
+    expect((await runSearch({ ...limited, settings: { ...limited.settings, constraint: null } }, predictorHost)).transfer).toBeNull();
+    expect(starts.filter((s) => s !== 'warm')).toEqual(['fresh', 'fresh']);
   });
 
   test('refuses a limit that the predictions admit no cell under', async () => {

@@ -10,6 +10,7 @@ import { hypervolumeReport } from './hypervolume';
 import { buildTrace, rankingKendall, runMetrics } from './metrics';
 import { paretoLayers } from './pareto-rank';
 import { runPredictorSearch, type PredictorSearchHost } from './predictor-search';
+import type { Predictor } from '../predictor/predictor';
 import { METHOD_PRESETS, SEARCH_PRESETS } from './presets';
 import { searchSpace, type SearchSpace } from './space';
 import { BRP_LOCAL, runBrpLocal } from './brp-local';
@@ -46,6 +47,8 @@ export interface SearchRunHost extends Omit<PredictorSearchHost, 'onIteration'> 
   onIteration(record: SearchIterationRecord, checkpoint: SearchCheckpoint): Promise<void> | void;
   /** Search wall time so far (ms), pauses excluded. */
   elapsedMs(): number;
+  /** The latency GCN that predicted `job.latency.predicted`, when the host trained one: what a preset's `transfer` starts from. */
+  latencyPredictor?: Predictor | null;
 }
 
 function predictedLatency(job: SearchJob): Float64Array {
@@ -124,12 +127,15 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
 
   let queried: number[];
   let scores: Float64Array | null = null;
+  let transfer: SearchResult['transfer'] = null;
   const started = host.elapsedMs();
   if (settings.method === 'brp-nas' || settings.method === 'regression-gcn') {
     const preset = SEARCH_PRESETS[`${settings.method}/${settings.config}`];
     const resume = job.resume ? { iteration: job.resume.iteration, queried: job.resume.queried, predictor: job.resume.predictor } : undefined;
+    transfer = settings.constraint && preset.transfer && host.latencyPredictor ? { warmupEpochs: preset.transfer.warmupEpochs } : null;
     const out = await runPredictorSearch({
       preset, oracle: job.oracle, candidates, budget, seed: settings.seed, ...(resume ? { resume } : {}),
+      ...(transfer ? { transfer: { from: host.latencyPredictor!, warmupEpochs: transfer.warmupEpochs } } : {}),
       host: predictorHost(async (done) => {
         const checkpoint: SearchCheckpoint = { settings, iteration: done.iteration + 1, queried: done.queried, predictor: await host.pack(done.predictor), state: null, elapsedMs: host.elapsedMs() };
         await record(done.iteration, done.added, done.queried, accuracyKendall(done.rankingKendall), done.ms, checkpoint);
@@ -173,6 +179,7 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     metrics,
     filter,
     hypervolume,
+    transfer,
     iterations,
     wallMs: host.elapsedMs(),
   };

@@ -118,6 +118,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       ? { ...job.latency, predicted: job.resume.latencyPredicted }
       : job.latency;
     let trainedLatency: Float64Array | undefined = job.resume?.latencyPredicted;
+    let latencyPredictor: Predictor | null = null;
     if (latency && !latency.predicted && latency.truth) {
       // The paper filters by a latency GCN trained on 900 cells of the device (spec 5.3).
       progress('latency', 0, LATENCY_FAST_PRESET.epochs, true);
@@ -132,14 +133,18 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
         if (regressor.kind !== 'regression') throw new Error('latency predictor: expected a regressor');
         trainedLatency = spread(await regressor.predictAsync(distinct));
         latency = { ...latency, predicted: trainedLatency, predictor: `${latency.predictor}: latency GCN (fast preset) on ${cells.length} cells` };
-      } finally {
+      } catch (err) {
         regressor.dispose();
+        throw err;
       }
+      // Kept for a preset that transfers from it (spec 5.3); freed when the search ends.
+      latencyPredictor = regressor;
     }
 
     const scoring = searchScoring({ byIndex, distinct, groupOfIndex });
     let rankMs: number | undefined;
     const result = await runSearch({ ...job, latency }, {
+      latencyPredictor,
       graphs: (indices) => indices.map((i) => byIndex[i]),
       train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
       scoreAll: async (predictor: Predictor, ranking) => {
@@ -163,7 +168,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
         await control.iterationDone();
       },
       elapsedMs,
-    });
+    }).finally(() => latencyPredictor?.dispose());
     const full: SearchResult = { ...result, backend: report.name };
     const transfer: Transferable[] = [full.trace.buffer];
     if (full.scores) transfer.push(full.scores.buffer);

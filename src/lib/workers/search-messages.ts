@@ -93,6 +93,8 @@ export interface SearchResult {
   filter: FilterReport | null;
   /** Pareto mode: hypervolume of the queried cells' true front and of the true front of the space. */
   hypervolume: { queried: number; best: number; ratio: number } | null;
+  /** Iteration 0's predictor started from the latency GCN with this head warm-up (spec 5.3); null: a fresh start. Absent in runs saved before it existed. */
+  transfer?: { warmupEpochs: number } | null;
   iterations: SearchIterationRecord[];
   /** Search wall time, pauses excluded (ms). */
   wallMs: number;
