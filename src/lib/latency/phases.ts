@@ -7,7 +7,11 @@
  * Speed model: the machine's fast state at time t is a low quantile of the probe times within a
  * wide window around t (wider than a phase, so the quantile sees the fast state; narrow enough to
  * follow slow drift). A sample's slowdown is its probe time, smoothed over its neighbours, over
- * that baseline. A stretch of `minPhaseSamples` or more consecutive slow samples is a phase.
+ * that baseline. A sample is slow when that smoothed slowdown is high (a machine slowed as a
+ * whole), or when many probes within a few seconds of it were delayed (a machine shared with
+ * other busy threads: a short probe often slips between time slices while a longer sample does
+ * not, so one probe says little but the share of delayed ones says much). Slow stretches closer
+ * than `mergeGapMs` are one phase; a phase needs `minPhaseSamples` samples.
  */
 import { quantileSorted, quartiles } from './stats.ts';
 
@@ -21,7 +25,7 @@ export interface SampleRecord {
   sampleMs: number;
   /** Time of the fixed probe workload beside it, ms. */
   probeMs: number;
-  /** 0 for the cell's first timing, n for its n-th re-measurement; a cell is judged on its latest. Default 0. */
+  /** 0 for the cell's first timing, n for its n-th re-measurement. Default 0. */
   attempt?: number;
 }
 
@@ -36,8 +40,16 @@ export interface PhaseOptions {
   smoothSamples: number;
   /** A slow stretch counts as a phase from this many consecutive samples. Default 3. */
   minPhaseSamples: number;
-  /** A cell is re-measured when more than this fraction of its samples fell in a slow phase. Default 0.2. */
-  maxSlowFraction: number;
+  /** A probe above its baseline by more than this fraction counts as delayed. Default 0.3. */
+  spikeThreshold: number;
+  /** Width of the window (centred on each sample) the share of delayed probes is taken over, ms. Default 4,000. */
+  busyWindowMs: number;
+  /** A sample is slow when more than this share of the probes in its window were delayed. Default 0.1. */
+  busyFraction: number;
+  /** Slow stretches separated by at most this long are one phase, ms. Default 2,000. */
+  mergeGapMs: number;
+  /** A cell is re-measured while fewer than this many of its samples (all attempts) lie outside slow phases. Default 8. */
+  minFastSamples: number;
 }
 
 export const DEFAULT_PHASE_OPTIONS: PhaseOptions = {
@@ -46,7 +58,11 @@ export const DEFAULT_PHASE_OPTIONS: PhaseOptions = {
   slowThreshold: 0.15,
   smoothSamples: 3,
   minPhaseSamples: 3,
-  maxSlowFraction: 0.2,
+  spikeThreshold: 0.3,
+  busyWindowMs: 4_000,
+  busyFraction: 0.1,
+  mergeGapMs: 2_000,
+  minFastSamples: 8,
 };
 
 /** A stretch of time the machine ran slow. */
@@ -58,14 +74,18 @@ export interface SlowPhase {
   samples: number;
   /** Median probe slowdown over the phase (1.6 = the probe took 1.6× its fast-state time). */
   slowdown: number;
+  /** 90th percentile of the single probes' slowdown in it: how slow the delayed ones were. */
+  peakSlowdown: number;
+  /** Share of its probes that were delayed (above the spike threshold). */
+  delayedShare: number;
 }
 
 /** Why a cell is re-measured. */
 export interface RemeasureDecision {
   cell: string;
-  /** 'slow-phase': too many of its samples fell in a slow phase. */
+  /** 'slow-phase': too few of its samples lie outside slow phases. */
   reason: 'slow-phase';
-  /** Its samples in a slow phase, and all its samples. */
+  /** Its samples in a slow phase, and all its samples (every attempt). */
   slowSamples: number;
   samples: number;
   /** Median slowdown of the probe beside its slow samples. */
@@ -82,7 +102,7 @@ export interface PhaseAnalysis {
   /** Per record: sample divided by its slowdown (the sample as if the machine were in its fast state), ms. */
   normalisedMs: number[];
   phases: SlowPhase[];
-  /** Cells to re-measure (judged on each cell's latest attempt), in order of first appearance. */
+  /** Cells to re-measure (fewer than `minFastSamples` samples outside slow phases over all attempts), in order of first appearance. */
   remeasure: RemeasureDecision[];
 }
 
@@ -93,7 +113,11 @@ export function resolvePhaseOptions(options: Partial<PhaseOptions> = {}): PhaseO
   if (!(o.slowThreshold > 0)) throw new Error('slowThreshold must be positive');
   if (!Number.isInteger(o.smoothSamples) || o.smoothSamples < 1 || o.smoothSamples % 2 === 0) throw new Error(`smoothSamples must be an odd positive integer, got ${o.smoothSamples}`);
   if (!Number.isInteger(o.minPhaseSamples) || o.minPhaseSamples < 1) throw new Error(`minPhaseSamples must be a positive integer, got ${o.minPhaseSamples}`);
-  if (!(o.maxSlowFraction >= 0 && o.maxSlowFraction < 1)) throw new Error(`maxSlowFraction must lie in 0..1, got ${o.maxSlowFraction}`);
+  if (!(o.spikeThreshold > 0)) throw new Error('spikeThreshold must be positive');
+  if (!(o.busyWindowMs > 0)) throw new Error('busyWindowMs must be positive');
+  if (!(o.busyFraction >= 0 && o.busyFraction < 1)) throw new Error(`busyFraction must lie in 0..1, got ${o.busyFraction}`);
+  if (!(o.mergeGapMs >= 0)) throw new Error('mergeGapMs must be ≥ 0');
+  if (!Number.isInteger(o.minFastSamples) || o.minFastSamples < 1) throw new Error(`minFastSamples must be a positive integer, got ${o.minFastSamples}`);
   return o;
 }
 
@@ -124,19 +148,47 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
     const window = probe.slice(Math.max(0, j - r), Math.min(n, j + r + 1)).sort((a, b) => a - b);
     return quantileSorted(window, 0.5) / baseline[j];
   });
-  const slow = slowdown.map((s) => s > 1 + o.slowThreshold);
+  const ratio = probe.map((p, j) => p / baseline[j]);
+  const delayed = ratio.map((x) => x > 1 + o.spikeThreshold);
+  // Share of delayed probes in the half-windows before and after each sample (prefix counts over
+  // the time order). Both halves must be busy, so a phase's edges stay where the delays start and
+  // stop; the window must hold at least minPhaseSamples delayed probes, so a lone blip is no phase.
+  const prefix = [0];
+  delayed.forEach((d, j) => prefix.push(prefix[j] + (d ? 1 : 0)));
+  const wHalf = o.busyWindowMs / 2;
+  const busy = new Array<boolean>(n);
+  let wLo = 0;
+  let wHi = 0;
+  for (let j = 0; j < n; j++) {
+    while (at[wLo] < at[j] - wHalf) wLo++;
+    while (wHi < n && at[wHi] <= at[j] + wHalf) wHi++;
+    const before = (prefix[j + 1] - prefix[wLo]) / (j + 1 - wLo);
+    const after = (prefix[wHi] - prefix[j]) / (wHi - j);
+    busy[j] = before > o.busyFraction && after > o.busyFraction && prefix[wHi] - prefix[wLo] >= o.minPhaseSamples;
+  }
+  const slow = slowdown.map((s, j) => s > 1 + o.slowThreshold || busy[j]);
 
-  const inPhase = new Array<boolean>(n).fill(false);
-  const phases: SlowPhase[] = [];
+  // Stretches of slow samples; those closer than mergeGapMs become one.
+  const stretches: [number, number][] = [];
   for (let j = 0; j < n;) {
     if (!slow[j]) { j++; continue; }
     let end = j;
     while (end + 1 < n && slow[end + 1]) end++;
-    if (end - j + 1 >= o.minPhaseSamples) {
-      for (let m = j; m <= end; m++) inPhase[m] = true;
-      phases.push({ startMs: at[j], endMs: at[end], samples: end - j + 1, slowdown: quartiles(slowdown.slice(j, end + 1)).median });
-    }
+    const last = stretches.at(-1);
+    if (last && at[j] - at[last[1]] <= o.mergeGapMs) last[1] = end;
+    else stretches.push([j, end]);
     j = end + 1;
+  }
+  const inPhase = new Array<boolean>(n).fill(false);
+  const phases: SlowPhase[] = [];
+  for (const [j, end] of stretches) {
+    if (end - j + 1 < o.minPhaseSamples) continue;
+    for (let m = j; m <= end; m++) inPhase[m] = true;
+    const raw = ratio.slice(j, end + 1);
+    phases.push({
+      startMs: at[j], endMs: at[end], samples: end - j + 1, slowdown: quartiles(slowdown.slice(j, end + 1)).median,
+      peakSlowdown: quantileSorted([...raw].sort((a, b) => a - b), 0.9), delayedShare: delayed.slice(j, end + 1).filter(Boolean).length / raw.length,
+    });
   }
 
   // Back to input order.
@@ -148,12 +200,9 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
     out.normalisedMs[i] = records[i].sampleMs / Math.max(1, slowdown[j]);
   });
 
-  // A cell is judged on its latest attempt: a re-measurement that ran fast clears it.
-  const latest = new Map<string, number>();
-  for (const rec of records) latest.set(rec.cell, Math.max(latest.get(rec.cell) ?? 0, rec.attempt ?? 0));
+  // A cell is judged on all its samples: a re-measurement adds fast ones until it has enough.
   const perCell = new Map<string, { samples: number; slow: number[] }>();
   records.forEach((rec, i) => {
-    if ((rec.attempt ?? 0) !== latest.get(rec.cell)) return;
     const entry = perCell.get(rec.cell) ?? { samples: 0, slow: [] };
     entry.samples++;
     if (out.inSlowPhase[i]) entry.slow.push(out.slowdown[i]);
@@ -161,7 +210,7 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
   });
   const remeasure: RemeasureDecision[] = [];
   for (const [cell, { samples, slow: slowOnes }] of perCell) {
-    if (slowOnes.length > o.maxSlowFraction * samples) {
+    if (slowOnes.length > 0 && samples - slowOnes.length < o.minFastSamples) {
       remeasure.push({ cell, reason: 'slow-phase', slowSamples: slowOnes.length, samples, slowdown: quartiles(slowOnes).median });
     }
   }
@@ -192,11 +241,18 @@ export function probeWorkload(iterations = 1_000_000): number {
   return x;
 }
 
-/** One line for the view: "2 slow phases (1.7× for 45 s, …); re-measured 6 cells". */
-export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number): string {
+/**
+ * One line for the view, the phases summarised rather than listed: "the machine ran slow for 41 s
+ * in 2 stretches (probes up to 5.9× their fast time, 1.2× typical); re-measured 14 cells, after
+ * waiting 12 s for it to settle".
+ */
+export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0): string {
   if (phases.length === 0) return 'no slow phases seen';
-  const list = phases.slice(0, 3).map((p) => `${p.slowdown.toFixed(1)}× for ${((p.endMs - p.startMs) / 1000).toFixed(0)} s`).join(', ');
-  const more = phases.length > 3 ? `, +${phases.length - 3} more` : '';
+  const seconds = phases.reduce((sum, p) => sum + (p.endMs - p.startMs), 0) / 1000;
+  const peak = Math.max(...phases.map((p) => p.peakSlowdown));
+  const typical = quartiles(phases.map((p) => p.slowdown)).median;
+  const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
   const cells = remeasured === 1 ? '1 cell' : `${remeasured} cells`;
-  return `${phases.length} slow phase${phases.length === 1 ? '' : 's'} (${list}${more}); re-measured ${cells}`;
+  const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${(waitedMs / 1000).toFixed(0)} s for it to settle` : '';
+  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (probes up to ${peak.toFixed(1)}× their fast time, ${typical.toFixed(1)}× typical); re-measured ${cells}${waited}`;
 }

@@ -9,18 +9,24 @@
  * 5. re-time a fixed reference cell every `referenceEvery` samples (its drift = thermal/DVFS change);
  * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check);
  * 7. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
- *    slow phases (phases.ts), time the cells caught in one again, keep each cell's samples from
- *    outside slow phases, and report the phases, the re-measured cells and why.
+ *    slow phases (phases.ts), and time again, once the machine is quiet, the cells with fewer than
+ *    half their samples outside them; keep each cell's samples from outside slow phases, and
+ *    report the phases, the re-measured cells and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpCode, type OpVector } from '../spaces/nb201.ts';
 import { resolveOptions } from './profiler-options.ts';
-import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
 
-/** Between two probes while waiting for the machine to leave a slow phase, ms. */
+/** Between two bursts of probes while waiting for the machine to leave a slow phase, ms. */
 const WAIT_POLL_MS = 250;
+/**
+ * Probes timed back to back per poll while waiting: a machine shared with busy threads delays only
+ * some short probes, so the share of delayed ones in a burst, not one probe, says it is quiet.
+ */
+const WAIT_BURST_PROBES = 10;
 /**
  * Fewest samples per cell for acting on phases (re-measuring, leaving slow samples out): with fewer,
  * one slow sample is a third of a cell, and a quick run would rather stay one result per cell.
@@ -132,7 +138,7 @@ class ProfileSession<M> {
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.rounds < remeasureRounds) {
-      const todo = analysePhases(this.records, this.request.phases).remeasure.filter((d) => position.has(d.cell));
+      const todo = analysePhases(this.records, this.phaseOptions()).remeasure.filter((d) => position.has(d.cell));
       if (todo.length === 0) break;
       this.rounds++;
       this.decisions.push(...todo);
@@ -149,7 +155,7 @@ class ProfileSession<M> {
         for (const cell of group) this.release(cell);
       }
     }
-    const analysis = analysePhases(this.records, this.request.phases);
+    const analysis = analysePhases(this.records, this.phaseOptions());
     const minKeep = Math.ceil(minSamples / 2);
     const lastDecision = new Map(this.decisions.map((d) => [d.cell, d]));
     results.forEach((old, i) => {
@@ -168,24 +174,33 @@ class ProfileSession<M> {
     });
   }
 
+  /** The phase options with the cell's fast-sample target tied to this run's samples per cell (half of them). */
+  private phaseOptions(): Partial<PhaseOptions> {
+    return { minFastSamples: Math.ceil(this.options.minSamples / 2), ...this.request.phases };
+  }
+
   /**
-   * Times the probe every WAIT_POLL_MS until the last three agree with the machine's fast state
-   * (their median within the slow threshold of the run's low probe quantile), or the wait cap is hit:
+   * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes, until two bursts in a row look
+   * like the machine's fast state (median within the slow threshold of the run's low probe
+   * quantile, and no more than the busy share of them delayed), or the wait cap is hit:
    * re-measuring inside another slow phase would not help.
    */
   private async waitForFastMachine(): Promise<void> {
     const { clock } = this.request;
     const { maxWaitForFastMs } = this.options;
     if (maxWaitForFastMs === 0 || this.records.length === 0) return;
-    const { baselineQuantile, slowThreshold } = resolvePhaseOptions(this.request.phases);
-    const limit = quantileSorted(this.records.map((r) => r.probeMs).sort((a, b) => a - b), baselineQuantile) * (1 + slowThreshold);
+    const { baselineQuantile, slowThreshold, spikeThreshold, busyFraction } = resolvePhaseOptions(this.phaseOptions());
+    const fast = quantileSorted(this.records.map((r) => r.probeMs).sort((a, b) => a - b), baselineQuantile);
+    const quiet = (burst: number[]) => median(burst) <= fast * (1 + slowThreshold) && burst.filter((p) => p > fast * (1 + spikeThreshold)).length <= busyFraction * burst.length;
     const begin = clock.now();
     const idleBefore = this.idleMs;
-    const recent: number[] = [];
+    let quietBursts = 0;
     for (;;) {
       await this.checkpoint();
-      recent.push(await this.timeProbe());
-      if (recent.length >= 3 && median(recent.slice(-3)) <= limit) break;
+      const burst: number[] = [];
+      for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
+      quietBursts = quiet(burst) ? quietBursts + 1 : 0;
+      if (quietBursts >= 2) break;
       if (clock.now() - begin - (this.idleMs - idleBefore) >= maxWaitForFastMs) break;
       this.report('remeasure');
       await clock.sleep(WAIT_POLL_MS);
@@ -194,14 +209,14 @@ class ProfileSession<M> {
   }
 
   private disturbance(): DisturbanceReport {
-    const analysis = analysePhases(this.records, this.request.phases);
+    const analysis = analysePhases(this.records, this.phaseOptions());
     const cells = new Set(this.decisions.map((d) => d.cell));
     return {
       phases: analysis.phases,
       remeasured: this.decisions,
       rounds: this.rounds,
       waitedMs: this.waitedMs,
-      summary: describeDisturbance(analysis.phases, cells.size),
+      summary: describeDisturbance(analysis.phases, cells.size, this.waitedMs),
       timeline: this.records.map((r, i) => ({
         cell: r.cell, atMs: r.atMs, sampleMs: r.sampleMs, probeMs: r.probeMs, slowdown: analysis.slowdown[i], slow: analysis.inSlowPhase[i],
       })),
