@@ -1,7 +1,8 @@
 /**
  * The page of `npm run bench:predictor` (built by vite.bench.config.ts, driven by bench/predictor.ts
  * in headless Chromium). It runs the app's own compute worker and dataset ingest, so what is timed
- * is what the Train view runs. Exposes `window.benchPredictor(options)`.
+ * is what the Train view runs; step timings and throughput run in the bench's speed worker
+ * (speed.ts) on the same backend. Exposes `window.benchPredictor(options)`.
  */
 import type { BackendReport } from '../src/lib/compute/backend';
 import { columnByIndex } from '../src/lib/datasets/by-index';
@@ -9,8 +10,10 @@ import type { PredictorConfig } from '../src/lib/predictor/config';
 import { kendallTauB, precisionAtK } from '../src/lib/predictor/metrics';
 import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
-import type { SpeedResult, TrainJob } from '../src/lib/workers/compute-messages';
+import type { TrainJob } from '../src/lib/workers/compute-messages';
+import { RpcClient } from '../src/lib/workers/rpc';
 import { ComputeClient, loadTables } from './page-client';
+import type { SpeedRequest, SpeedResponse, SpeedResult } from './speed';
 
 /** What the driver asks for (see bench/predictor.ts for the defaults and env vars). */
 export interface BenchOptions {
@@ -82,10 +85,14 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
     return { trained, epochMs };
   };
   const release = (predictorId: string) => client.request({ type: 'release-predictor', predictorId }, { expect: 'released' });
+  // The speed worker chooses the backend the compute worker was asked for (the app's choice when none).
+  const speedWorker = new RpcClient<SpeedRequest, SpeedResponse>(() => new Worker(new URL('./speed.worker.ts', import.meta.url), { type: 'module' }), { name: 'speed worker', events: new Set() });
+  const measureSpeed = async (config: PredictorConfig, steps: number, workers?: number) =>
+    (await speedWorker.request({ type: 'measure-speed', backend: options.backend, config, steps, workers }, { expect: 'speed' })).result;
 
   const stepTimings: BenchPageResult['stepTimings'] = [];
   for (const timing of options.stepTimings) {
-    const { result } = await client.request({ type: 'measure-speed', config: timing.config, steps: timing.steps, workers: timing.workers }, { expect: 'speed' });
+    const result = await measureSpeed(timing.config, timing.steps, timing.workers);
     console.log(`step timing ${timing.name}: ${result.stepMs.toFixed(1)} ms per step of ${result.batchSize} on ${result.workers} worker(s)`);
     stepTimings.push({ name: timing.name, config: timing.config, result });
   }
@@ -161,11 +168,12 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
 
   const throughput: SpeedResult[] = [];
   if (options.throughput) {
-    const speed = async (workers?: number) => (await client.request({ type: 'measure-speed', config: options.throughput!.config, steps: options.throughput!.steps, workers }, { expect: 'speed' })).result;
+    const speed = (workers?: number) => measureSpeed(options.throughput!.config, options.throughput!.steps, workers);
     throughput.push(await speed(1));
     const parallel = await speed(options.workers);
     if (parallel.workers > 1) throughput.push(parallel);
   }
+  speedWorker.terminate();
   return { backend, latency, accuracy, throughput, stepTimings, ingestMs };
 }
 

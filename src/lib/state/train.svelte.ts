@@ -7,8 +7,8 @@ import { describeGpuFault, type GpuFaultKind } from '../compute/gpu-faults';
 import { columnByIndex } from '../datasets/by-index';
 import { fitLine, predictLine } from '../predictor/baselines';
 import { ACCURACY_PRESET, BRP_FAST_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
-import { kendallTauB, mae, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
 import { indicesWithValues, randomSplit } from '../predictor/splits';
+import { LEEWAYS, rankingTestMetrics, regressionTestMetrics } from '../predictor/test-metrics';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictorSummary, TrainJob, TrainResult } from '../workers/compute-messages';
@@ -74,22 +74,17 @@ export interface EpochPoint {
   valLoss: number;
 }
 
-const PCTS = [1, 5, 10, 20] as const;
-
+/** The held-out metrics of predictions as the table shows them (the worker's bundle, bands as lists). */
 export function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
+  const m = regressionTestMetrics(predicted, truth);
   return {
-    spearman: spearman(predicted, truth),
-    kendall: kendallTauB(predicted, truth),
-    mae: mae(predicted, truth),
-    rmse: rmse(predicted, truth),
-    withinEagle: PCTS.map((p) => withinPct(predicted, truth, p, 'eagle')),
-    withinTruth: PCTS.map((p) => withinPct(predicted, truth, p, 'truth')),
+    spearman: m.spearman,
+    kendall: m.kendall,
+    mae: m.mae,
+    rmse: m.rmse,
+    withinEagle: LEEWAYS.map((p) => m.within.eagle[p]),
+    withinTruth: LEEWAYS.map((p) => m.within.truth[p]),
   };
-}
-
-export function rankingMetrics(scores: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
-  const k = Math.max(1, Math.round(truth.length * 0.01));
-  return { spearman: spearman(scores, truth), kendall: kendallTauB(scores, truth), precisionTop1pct: precisionAtK(scores, truth, k, true) };
 }
 
 export class TrainState {
@@ -291,11 +286,11 @@ export class TrainState {
       const fit = fitLine(flopsAll, values, summary.provenance.trainIndices);
       flops = regressionMetrics(predictLine(fit, flopsAll, idx), truth);
     } else if (kind === 'regression') {
-      flops = { ...rankingMetrics(idx.map((i) => flopsAll[i]), truth) };
+      flops = { ...rankingTestMetrics(idx.map((i) => flopsAll[i]), truth) };
     } else {
-      flops = rankingMetrics(idx.map((i) => flopsAll[i]), truth);
+      flops = rankingTestMetrics(idx.map((i) => flopsAll[i]), truth);
     }
-    const gcn = kind === 'regression' ? { ...regressionMetrics(predicted, truth), precisionTop1pct: rankingMetrics(predicted, truth).precisionTop1pct } : rankingMetrics(predicted, truth);
+    const gcn = kind === 'regression' ? { ...regressionMetrics(predicted, truth), precisionTop1pct: rankingTestMetrics(predicted, truth).precisionTop1pct } : rankingTestMetrics(predicted, truth);
     let sum = 0;
     for (const v of predicted) sum += v;
     return {

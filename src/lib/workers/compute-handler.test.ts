@@ -7,13 +7,12 @@ import { openDatabase } from '../db/open';
 import { IdbPredictorStore, MemoryPredictorStore } from '../db/predictors';
 import { MIGRATIONS } from '../db/schema';
 import { LATENCY_PRESET, BRP_PRESET, type PredictorConfig } from '../predictor/config';
-import { regressionStepFlops } from '../predictor/flops';
 import { mae } from '../predictor/metrics';
 import { float32ToBase64, MAX_PREDICTOR_FILE_CHARS } from '../predictor/persist';
 import { useCpuBackend } from '../predictor/test-helpers';
 import { codeToOps, distinctEncodings, NB201_NUM_CELLS } from '../spaces/nb201';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
-import { autoTrainingWorkers, checkOpsCode, createComputeHandler, nb201PredictionInputs, PARALLEL_MIN_BATCH, TRAINING_ALREADY_RUNNING } from './compute-handler';
+import { autoTrainingWorkers, createComputeHandler, nb201PredictionInputs, PARALLEL_MIN_BATCH, TRAINING_ALREADY_RUNNING } from './compute-handler';
 import { createGradientHelperHandler } from './gradient-helper-handler';
 import type { GradientRequest, GradientResponse } from './gradient-messages';
 import type { HelperPort } from './gradient-pool';
@@ -271,7 +270,6 @@ describe('predict-all', SLOW, () => {
     const h = harness();
     expect(await h.failure({ type: 'predict-all', requestId: 1, predictorId: 'nope' })).toBe("predict-all: send opsCode (the nb201 table's ops_code by index) with the first request");
     expect(await h.failure({ type: 'predict-all', requestId: 1, predictorId: 'nope', opsCode })).toMatch(/^Predictor nope is not loaded in the worker/);
-    expect(() => checkOpsCode(new Float64Array(3))).toThrow('opsCode: expected a Float64Array of 15625 op codes');
   });
 });
 
@@ -402,20 +400,6 @@ describe('data-parallel training', SLOW, () => {
     expect(trained.result.workers).toBe(1);
   });
 
-});
-
-describe('measure-speed', SLOW, () => {
-  test('times training steps and a matmul on the active backend', async () => {
-    const h = harness();
-    const { result } = await h.answer({ type: 'measure-speed', requestId: 1, config: { ...tiny, batchSize: 4 }, steps: 2 }, 'speed');
-    expect(result.backend).toBe('cpu');
-    expect(result.stepFlops).toBe(regressionStepFlops({ layers: 2, hidden: 16, nodes: 9, features: 6, batchSize: 4 }));
-    expect(result.graphsPerS).toBeCloseTo((4 * 1000) / result.stepMs, 6);
-    expect(result.gflops).toBeCloseTo(result.stepFlops / result.stepMs / 1e6, 6);
-    expect(result.tfjsMatmulGflops).toBeGreaterThan(0);
-    expect(result.denseMatmulGflops).toBeGreaterThan(0);
-    expect(result.matmulPeakGflops).toBe(Math.max(result.tfjsMatmulGflops, result.denseMatmulGflops));
-  });
 });
 
 describe('backend readiness', () => {

@@ -7,21 +7,18 @@
  */
 import { JobControl } from './job-control';
 import { createSearchHandler } from './search-handler';
-import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from '../compute/backend';
 import type { PredictorStore, PredictorSummary } from '../db/predictors';
-import { validateConfig, type PredictorConfig } from '../predictor/config';
-import { regressionStepFlops } from '../predictor/flops';
-import { dense } from '../predictor/ops';
 import type { GraphEncoding } from '../predictor/graphs';
 import type { EpochRecord, TrainingHooks } from '../predictor/loop';
-import { kendallTauB, mae, pearson, precisionAtK, rmse, spearman, withinPct } from '../predictor/metrics';
-import { checkIndices, packPredictor, readPredictorFile, restorePacked, writePredictorFile, type PackedPredictor, type PredictorProvenance } from '../predictor/persist';
+import { packPredictor, readPredictorFile, restorePacked, writePredictorFile, type PackedPredictor, type PredictorProvenance } from '../predictor/persist';
 import type { Predictor } from '../predictor/predictor';
+import { rankingTestMetrics, regressionTestMetrics } from '../predictor/test-metrics';
 import { trainBrp, trainRegressor } from '../predictor/train';
-import { allCells, codeToOps, distinctEncodings, eagleEncoding, EAGLE_NB201_FEATURES, NB201_NUM_CELLS } from '../spaces/nb201';
+import { allCells, codeToOps, distinctEncodings, eagleEncoding } from '../spaces/nb201';
+import { checkName, checkOpsCode, checkTrainJob, MAX_TRAINING_WORKERS } from './compute-jobs';
 import { WorkerPeers, type HelperPort } from './gradient-pool';
-import type { BrpTestMetrics, ComputeRequest, ComputeResponse, RegressionTestMetrics, SpeedResult, TrainJob, TrainResult, WithinBands } from './compute-messages';
+import type { ComputeRequest, ComputeResponse, TrainJob, TrainResult } from './compute-messages';
 
 export interface ComputeHandlerDeps {
   post(message: ComputeResponse, transfer?: Transferable[]): void;
@@ -43,9 +40,6 @@ export interface ComputeHandlerDeps {
   /** Logical cores the browser reports (`navigator.hardwareConcurrency`); default 1. */
   cores?: number;
 }
-
-/** Most workers one run spreads its batches over (this one included). */
-export const MAX_TRAINING_WORKERS = 4;
 
 /**
  * Smallest batch the automatic choice splits. Measured with bench:predictor (headless Chromium,
@@ -73,73 +67,10 @@ export function autoTrainingWorkers(backend: BackendReport, cores: number, batch
 
 const SEARCH_BUSY = 'A predictor is training or a search is running; wait for it, or cancel it first';
 export const TRAINING_ALREADY_RUNNING = 'A predictor is already training; wait for it, or cancel it first';
-const LEEWAYS = [1, 5, 10, 20] as const;
-const MAX_NAME = 200;
 
 interface Held {
   predictor: Predictor;
   summary: PredictorSummary;
-}
-
-/** Throws one message naming the field when `opsCode` is not the nb201 table's ops_code by index. */
-export function checkOpsCode(opsCode: unknown, field = 'opsCode'): Float64Array {
-  if (!(opsCode instanceof Float64Array) || opsCode.length !== NB201_NUM_CELLS) {
-    throw new Error(`${field}: expected a Float64Array of ${NB201_NUM_CELLS} op codes (the nb201 table's ops_code by index)`);
-  }
-  const seen = new Uint8Array(NB201_NUM_CELLS);
-  for (let index = 0; index < NB201_NUM_CELLS; index++) {
-    const code = opsCode[index];
-    if (!Number.isInteger(code) || code < 0 || code >= NB201_NUM_CELLS) throw new Error(`${field}[${index}]: ${code} is not an op code 0..${NB201_NUM_CELLS - 1}`);
-    if (seen[code]) throw new Error(`${field}[${index}]: op code ${code} appears twice (not the nb201 ops_code column)`);
-    seen[code] = 1;
-  }
-  return opsCode;
-}
-
-function checkName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > MAX_NAME) throw new Error(`${field}: a name must be 1-${MAX_NAME} characters`);
-  return name.trim();
-}
-
-interface CheckedJob {
-  job: TrainJob;
-  config: PredictorConfig;
-  opsCode: Float64Array;
-}
-
-/** Checks a train job from the page; one message naming the first problem. */
-export function checkTrainJob(job: TrainJob): CheckedJob {
-  if (typeof job !== 'object' || job === null) throw new Error('train: expected a job object');
-  const name = checkName(job.name, 'job.name');
-  if (job.kind !== 'regression' && job.kind !== 'brp') throw new Error(`job.kind: must be 'regression' or 'brp', got ${JSON.stringify(job.kind)?.slice(0, 20)}`);
-  const t = job.target;
-  if (!t || typeof t.datasetId !== 'string' || typeof t.column !== 'string' || typeof t.label !== 'string' || typeof t.unit !== 'string' || typeof t.datasetVersion !== 'string') {
-    throw new Error('job.target: expected { datasetId, column, label, unit, datasetVersion } strings');
-  }
-  if (!(job.values instanceof Float64Array) || job.values.length !== NB201_NUM_CELLS) {
-    throw new Error(`job.values: expected a Float64Array of ${NB201_NUM_CELLS} values (one per NB201 index)`);
-  }
-  const opsCode = checkOpsCode(job.opsCode, 'job.opsCode');
-  const config = validateConfig(job.config, 'job.config');
-  const lists = {
-    trainIndices: checkIndices('job', 'trainIndices', job.trainIndices),
-    valIndices: checkIndices('job', 'valIndices', job.valIndices),
-    testIndices: checkIndices('job', 'testIndices', job.testIndices),
-  };
-  for (const [field, indices] of Object.entries(lists)) {
-    indices.forEach((index, k) => {
-      if (!Number.isFinite(job.values[index])) throw new Error(`job.${field}[${k}]: NB201 cell ${index} has no known ${t.column} value`);
-    });
-  }
-  if (lists.trainIndices.length < (job.kind === 'brp' ? 2 : 1)) throw new Error(`job.trainIndices: a ${job.kind} predictor needs at least ${job.kind === 'brp' ? 2 : 1} training cells`);
-  if (job.kind === 'brp' && lists.valIndices.length > 0) throw new Error('job.valIndices: must be empty for a binary relation predictor (it validates on its training pairs)');
-  if (job.workers !== undefined && (!Number.isInteger(job.workers) || job.workers < 1 || job.workers > MAX_TRAINING_WORKERS)) {
-    throw new Error(`job.workers: must be an integer 1..${MAX_TRAINING_WORKERS} (or absent: chosen from the backend and the cores), got ${JSON.stringify(job.workers)?.slice(0, 20)}`);
-  }
-  const seen = new Set([...lists.trainIndices, ...lists.valIndices]);
-  const leak = lists.testIndices.find((index) => seen.has(index));
-  if (leak !== undefined) throw new Error(`job.testIndices: NB201 cell ${leak} is also a training or validation cell`);
-  return { job: { ...job, name, ...lists }, config, opsCode };
 }
 
 function encodeCells(opsCode: Float64Array, indices: readonly number[]): GraphEncoding[] {
@@ -158,52 +89,6 @@ export function nb201PredictionInputs(opsCode: Float64Array): { graphs: GraphEnc
   distinctGraphs ??= Array.from(representative, (code) => eagleEncoding(cells[code]));
   const groupOfIndex = Int32Array.from(opsCode, (code) => groupOf[code]);
   return { graphs: distinctGraphs, groupOfIndex };
-}
-
-function regressionMetrics(predicted: Float32Array, truth: Float64Array): RegressionTestMetrics {
-  const band = (convention: 'eagle' | 'truth') =>
-    Object.fromEntries(LEEWAYS.map((pct) => [pct, withinPct(predicted, truth, pct, convention)])) as unknown as WithinBands['eagle'];
-  const n = truth.length;
-  return {
-    mae: mae(predicted, truth),
-    rmse: rmse(predicted, truth),
-    pearson: n >= 2 ? pearson(predicted, truth) : Number.NaN,
-    spearman: n >= 2 ? spearman(predicted, truth) : Number.NaN,
-    kendall: n >= 2 ? kendallTauB(predicted, truth) : Number.NaN,
-    within: { eagle: band('eagle'), truth: band('truth') },
-  };
-}
-
-/** Kendall τ and precision@top-1 % of rank scores (higher = better) against true values. */
-export function rankingMetrics(scores: ArrayLike<number>, truth: ArrayLike<number>): BrpTestMetrics {
-  const k = Math.max(1, Math.round(truth.length / 100));
-  return {
-    kendall: truth.length >= 2 ? kendallTauB(scores, truth) : Number.NaN,
-    precisionTop1pct: precisionAtK(scores, truth, k, true),
-  };
-}
-
-/**
- * Median wall time of a plain [rows, H]·[H, H] product (the GCN layer's shape), after one warm-up
- * (ms): tfjs's own matMul, or dense() as the GCN runs it (ops.ts: on WASM the heap GEMM kernels).
- */
-async function medianMatmulMs(rows: number, hidden: number, reps: number, product: 'tfjs' | 'dense'): Promise<number> {
-  const a = tf.randomUniform([rows, hidden]) as tf.Tensor2D;
-  const b = tf.randomUniform([hidden, hidden]) as tf.Tensor2D;
-  const times: number[] = [];
-  try {
-    for (let i = 0; i <= reps; i++) {
-      const started = performance.now();
-      const c = product === 'tfjs' ? tf.matMul(a, b) : dense(a, b);
-      await c.data();
-      c.dispose();
-      if (i > 0) times.push(performance.now() - started);
-    }
-  } finally {
-    tf.dispose([a, b]);
-  }
-  times.sort((x, y) => x - y);
-  return times[Math.floor(times.length / 2)];
 }
 
 function slug(name: string): string {
@@ -314,10 +199,10 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
           const testGraphs = encodeCells(opsCode, job.testIndices);
           if (predictor.kind === 'regression') {
             const predicted = await predictor.predictAsync(testGraphs);
-            test = { kind: 'regression', indices, predicted, truth, metrics: regressionMetrics(predicted, truth) };
+            test = { kind: 'regression', indices, predicted, truth, metrics: regressionTestMetrics(predicted, truth) };
           } else {
             const scores = (await predictor.scoreBrpAsync(testGraphs)).r;
-            test = { kind: 'brp', indices, scores, truth, metrics: rankingMetrics(scores, truth) };
+            test = { kind: 'brp', indices, scores, truth, metrics: rankingTestMetrics(scores, truth) };
           }
         }
       } catch (error) {
@@ -357,50 +242,6 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     const perGroup = predictor.kind === 'regression' ? await predictor.predictAsync(graphs) : (await predictor.scoreBrpAsync(graphs)).r;
     const values = Float32Array.from(groupOfIndex, (group) => perGroup[group]);
     deps.post({ type: 'predictions', requestId, predictorId, kind: predictor.kind, values }, [values.buffer]);
-  }
-
-  async function measureSpeed(requestId: number, rawConfig: PredictorConfig, steps = 8, requestedWorkers?: number): Promise<void> {
-    if (jobs.running) throw new Error(TRAINING_ALREADY_RUNNING);
-    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`measure-speed: steps must be an integer 1..1000, got ${steps}`);
-    const report = await ensureBackend();
-    // Two epochs of `steps` steps; the second is timed (the first pays for kernel compilation).
-    const config = { ...validateConfig(rawConfig, 'measure-speed config'), epochs: 2, esPatience: 0, restoreBest: 'last-epoch' as const };
-    const cells = allCells();
-    const count = steps * config.batchSize;
-    // Spread over the space; the values only need a range (the speed does not depend on them).
-    const codes = Array.from({ length: count }, (_, k) => (k * 7919) % NB201_NUM_CELLS);
-    const graphs = codes.map((code) => eagleEncoding(cells[code]));
-    const targets = codes.map((code) => cells[code].filter((op) => op >= 2).length + code / NB201_NUM_CELLS);
-    if (requestedWorkers !== undefined && (!Number.isInteger(requestedWorkers) || requestedWorkers < 1 || requestedWorkers > MAX_TRAINING_WORKERS)) {
-      throw new Error(`measure-speed: workers must be an integer 1..${MAX_TRAINING_WORKERS}, got ${requestedWorkers}`);
-    }
-    const { workers, peers } = await trainingPeers(requestedWorkers, report, config.batchSize);
-    const epochMs: number[] = [];
-    try {
-      const predictor = await trainRegressor({ graphs, targets, valGraphs: graphs.slice(0, 1), valTargets: targets.slice(0, 1), config, peers, onEpoch: (r) => void epochMs.push(r.ms) });
-      predictor.dispose();
-    } finally {
-      await peers?.release().catch(() => undefined);
-    }
-    const stepMs = epochMs[1] / steps;
-    const stepFlops = regressionStepFlops({ layers: config.layers, hidden: config.hidden, nodes: graphs[0].nodes, features: EAGLE_NB201_FEATURES.length, batchSize: config.batchSize });
-    const matmulRows = 1024;
-    const matmulGflops = (ms: number) => (2 * matmulRows * config.hidden * config.hidden) / ms / 1e6;
-    const tfjsMatmulGflops = matmulGflops(await medianMatmulMs(matmulRows, config.hidden, 10, 'tfjs'));
-    const denseMatmulGflops = matmulGflops(await medianMatmulMs(matmulRows, config.hidden, 10, 'dense'));
-    const result: SpeedResult = {
-      backend: report.name,
-      workers,
-      graphsPerS: (config.batchSize * 1000) / stepMs,
-      gflops: stepFlops / stepMs / 1e6,
-      matmulPeakGflops: Math.max(tfjsMatmulGflops, denseMatmulGflops),
-      tfjsMatmulGflops,
-      denseMatmulGflops,
-      stepMs,
-      batchSize: config.batchSize,
-      stepFlops,
-    };
-    deps.post({ type: 'speed', requestId, result });
   }
 
   async function exportText(id: string): Promise<{ text: string; name: string }> {
@@ -446,7 +287,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   }
 
   /** Requests that create tensors: they wait for the backend even when `init` has not come yet. */
-  const NEEDS_TFJS = new Set<ComputeRequest['type']>(['predict-all', 'load-predictor', 'import-predictor', 'export-predictor', 'save', 'measure-speed']);
+  const NEEDS_TFJS = new Set<ComputeRequest['type']>(['predict-all', 'load-predictor', 'import-predictor', 'export-predictor', 'save']);
 
   return async (request) => {
     const requestId = 'requestId' in request ? request.requestId : undefined;
@@ -519,9 +360,6 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
           return;
         case 'release-predictor':
           deps.post({ type: 'released', requestId: request.requestId, predictorId: request.predictorId, released: release(request.predictorId) });
-          return;
-        case 'measure-speed':
-          await measureSpeed(request.requestId, request.config, request.steps, request.workers);
           return;
         default:
           throw new Error(`Unknown request ${JSON.stringify((request as { type?: unknown }).type)}`);

@@ -14,10 +14,12 @@ import type { PredictorSummary } from '../db/predictors';
 import type { PredictorConfig } from '../predictor/config';
 import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictionTarget } from '../predictor/persist';
+import type { BrpTestMetrics, RegressionTestMetrics } from '../predictor/test-metrics';
 import type { SearchRequest, SearchResponse } from './search-messages';
 
 export type { PredictorSummary } from '../db/predictors';
 export type { PredictionTarget, PredictorProvenance } from '../predictor/persist';
+export type { BrpTestMetrics, RegressionTestMetrics, WithinBands } from '../predictor/test-metrics';
 
 /** One training run, as the Train view starts it. */
 export interface TrainJob {
@@ -51,31 +53,6 @@ export interface TrainJob {
   workers?: number;
 }
 
-/** The ±X % bands of latency papers, fractions 0–1, in both conventions (see metrics.withinPct). */
-export interface WithinBands {
-  /** Truth within ±X % of the prediction (eagle's `valid()`, comparable with the paper). */
-  eagle: { 1: number; 5: number; 10: number; 20: number };
-  /** Prediction within ±X % of the truth (the usual reading). */
-  truth: { 1: number; 5: number; 10: number; 20: number };
-}
-
-export interface RegressionTestMetrics {
-  /** Mean absolute error, target units. */
-  mae: number;
-  rmse: number;
-  pearson: number;
-  spearman: number;
-  /** Kendall τ-b. */
-  kendall: number;
-  within: WithinBands;
-}
-
-export interface BrpTestMetrics {
-  kendall: number;
-  /** Share (0–1) of the truly best 1 % of the test cells (at least 1 cell) that the scores also put in their top 1 %. */
-  precisionTop1pct: number;
-}
-
 export interface TrainResult {
   /** Training wall time without pauses (ms), encoding and test scoring excluded. */
   wallMs: number;
@@ -90,31 +67,6 @@ export interface TrainResult {
     | { kind: 'regression'; indices: Int32Array; predicted: Float32Array; truth: Float64Array; metrics: RegressionTestMetrics }
     | { kind: 'brp'; indices: Int32Array; /** rank score r per test cell, higher = predicted better */ scores: Float32Array; truth: Float64Array; metrics: BrpTestMetrics }
     | null;
-}
-
-/** What `measure-speed` found on the active backend. */
-export interface SpeedResult {
-  backend: BackendName;
-  /** Workers that computed each batch (1 = the compute worker alone). */
-  workers: number;
-  /** Training graphs per second of the regression GCN at `batchSize` (steady state: the second epoch). */
-  graphsPerS: number;
-  /** Analytic matmul FLOPs of those training steps per second, 10⁹/s. */
-  gflops: number;
-  /**
-   * The achievable peak: the faster of the two plain [1024, H]·[H, H] products below (H =
-   * config.hidden; 1024×600·600×600 for the presets) on the same backend, 10⁹ FLOP/s.
-   */
-  matmulPeakGflops: number;
-  /** That product by tfjs's own matMul, 10⁹ FLOP/s (median of 10). */
-  tfjsMatmulGflops: number;
-  /** That product by dense() as the GCN runs it (on WASM the heap GEMM kernels), 10⁹ FLOP/s (median of 10). */
-  denseMatmulGflops: number;
-  /** Wall time of one training step (ms). */
-  stepMs: number;
-  batchSize: number;
-  /** Analytic FLOPs of one training step. */
-  stepFlops: number;
 }
 
 /** Page → compute worker. */
@@ -144,8 +96,6 @@ export type ComputeRequest =
   | { type: 'import-predictor'; requestId: number; text: string }
   /** Free the worker's copy of a predictor (a saved one stays saved); answered by `released`. */
   | { type: 'release-predictor'; requestId: number; predictorId: string }
-  /** Time a few regression training steps and a plain matmul on the active backend; answered by `speed`. */
-  | { type: 'measure-speed'; requestId: number; config: PredictorConfig; steps?: number; /** As TrainJob.workers. */ workers?: number }
   | SearchRequest;
 
 /** Compute worker → page. */
@@ -184,7 +134,6 @@ export type ComputeResponse =
   | { type: 'exported'; requestId: number; id: string; fileName: string; text: string }
   | { type: 'imported'; requestId: number; summary: PredictorSummary }
   | { type: 'released'; requestId: number; predictorId: string; released: boolean }
-  | { type: 'speed'; requestId: number; result: SpeedResult }
   /** A request failed (its other answer will not come); `init` failures carry no requestId. */
   | { type: 'error'; requestId?: number; message: string }
   | SearchResponse;
