@@ -28,16 +28,73 @@ function plainStaticServer(): Promise<{ server: Server; url: string }> {
   }));
 }
 
-test('the built site works on a static host without COOP/COEP, and says it is not isolated', async ({ page }) => {
+test.describe('without a service worker (blocked, or a browser without them)', () => {
+  test.use({ serviceWorkers: 'block' });
+
+  test('the built site works on a static host without COOP/COEP, and says it is not isolated', async ({ page }) => {
+    const { server, url } = await plainStaticServer();
+    try {
+      await page.goto(`${url}#x=nb201%3Ac10_flops`);
+      await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      await expect(page.getByText('not cross-origin isolated')).toBeVisible();
+      await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+      await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', /^(wasm|webgl|cpu)$/, { timeout: 30_000 });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+test('on a static host without COOP/COEP the service worker isolates the page after one reload, and a reload works offline', async ({ context, page }) => {
+  // Three full loads and two ingests on a shared 2-core machine.
+  test.setTimeout(150_000);
   const { server, url } = await plainStaticServer();
+  let loads = 0;
+  page.on('load', () => loads++);
   try {
     await page.goto(`${url}#x=nb201%3Ac10_flops`);
+    // The worker installs (downloading the whole site), takes control, and the page reloads once.
+    await expect.poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), { timeout: 60_000 }).toBe(true);
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(`${url}sw.js`);
     await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-    await expect(page.getByText('not cross-origin isolated')).toBeVisible();
-    await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+    await expect(page.getByText('not cross-origin isolated')).toBeHidden();
     await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', /^(wasm|webgl|cpu)$/, { timeout: 30_000 });
+    if (await page.getByTestId('backend').getAttribute('data-backend') === 'wasm') {
+      await expect(page.getByTestId('backend')).toHaveAttribute('title', /with SIMD and threads/);
+    }
+    await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+    // One reload, not a loop: the first load and the isolated one.
+    await page.waitForTimeout(1_000);
+    expect(loads).toBe(2);
+    const tables = await page.getByTestId('dataset-status').locator('summary').textContent();
+
+    // Cut the network: the browser is offline and the host is gone.
+    await context.setOffline(true);
+    await new Promise<void>((done) => { server.close(() => done()); server.closeAllConnections(); });
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+    await expect(page.getByTestId('dataset-status').locator('summary')).toHaveText(tables!);
+    await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', /^(wasm|webgl|cpu)$/, { timeout: 30_000 });
+
+    // Still offline, with the database gone: the tables themselves come from the worker's cache.
+    await page.goto(`${url}favicon.svg`);
+    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('brp-nas-lab');
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    }));
+    const fromCache: string[] = [];
+    page.on('response', (r) => { if (r.url().endsWith('.bin.gz') && r.ok() && r.fromServiceWorker()) fromCache.push(r.url()); });
+    await page.goto(`${url}#x=nb201%3Ac10_flops`);
+    await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+    await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+    await expect(page.getByTestId('dataset-status').locator('summary')).toHaveText(tables!);
+    expect(fromCache.length, 'tables served by the service worker').toBeGreaterThanOrEqual(4);
   } finally {
+    await context.setOffline(false);
     server.close();
   }
 });
