@@ -64,6 +64,11 @@ export interface SearchRunStore {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Every queried cell of a run in query order (the result's, else its finished iterations'). */
+export function queriedOf(run: SearchRun | null): number[] {
+  return run ? (run.result?.queried ?? run.iterations.flatMap((r) => r.queried)) : [];
+}
+
 /** Checks what a stored (or about to be stored) run must hold; throws one sentence naming the problem. */
 export function checkRun(value: unknown, where: string): SearchRun {
   if (!isObject(value)) throw new Error(`${where} is not a search run`);

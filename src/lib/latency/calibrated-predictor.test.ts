@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import { sampleCalibrated } from './calibrated-fixtures';
-import { calibratedToFile, checkCalibrated, parseCalibratedFile, summarise } from './calibrated-predictor';
+import { calibratedToFile, checkCalibrated, measuredByIndex, parseCalibratedFile, summarise } from './calibrated-predictor';
 
 describe('calibrated predictor file', () => {
   it('round-trips exactly, NaN predictions included', () => {
@@ -37,6 +37,13 @@ describe('calibrated predictor file', () => {
     const negative = sampleCalibrated();
     negative.predictions[9] = -1;
     expect(() => parseCalibratedFile(calibratedToFile(negative))).toThrow(/cell #9 is -1/);
+  });
+
+  it('measuredByIndex: the reference cells at their NB201 index, NaN elsewhere', () => {
+    const measured = measuredByIndex(sampleCalibrated());
+    expect(measured).toHaveLength(15625);
+    expect([measured[3], measured[7]]).toEqual([1.5, 2.5]);
+    expect(measured.filter(Number.isFinite)).toHaveLength(2);
   });
 
   it('checks stored records and summarises without the predictions', () => {

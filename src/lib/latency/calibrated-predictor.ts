@@ -43,6 +43,13 @@ export interface CalibratedPredictor {
   predictions: Float32Array;
 }
 
+/** The measured reference cells by NB201 index (ms; NaN where not measured): what a filter by the predictions is checked against. */
+export function measuredByIndex(predictor: CalibratedPredictor): Float64Array {
+  const measured = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
+  for (const cell of predictor.reference) measured[cell.index] = cell.ms;
+  return measured;
+}
+
 /** Everything but the predictions: what a list shows. */
 export type CalibratedSummary = Omit<CalibratedPredictor, 'predictions'> & { predictedCells: number };
 

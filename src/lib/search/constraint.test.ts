@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLimit, filterReport, latencyCandidates } from './constraint';
+import { checkLimit, filterReport, latencyCandidates, withinLimit } from './constraint';
 
 //                            0    1    2    3    4    5    6
 const predicted = Float64Array.from([1.0, 2.5, 3.0, NaN, 2.0, 4.0, 3.1]);
@@ -28,6 +28,15 @@ describe('filterReport', () => {
       against: 'table',
     });
     expect(filterReport(predicted, truth, 3.0, [1, 4], 'measured')).toEqual({ admitted: 2, wronglyAdmitted: 1, wronglyDropped: 0, trulyWithin: 0, known: 1, against: 'measured' });
+  });
+});
+
+describe('withinLimit', () => {
+  it('counts every cell without a limit or a latency; with both, the cells at most the limit (inclusive)', () => {
+    expect(withinLimit(undefined, truth)).toBeUndefined();
+    expect(withinLimit(3, null)).toBeUndefined();
+    const within = withinLimit(3, truth)!;
+    expect([0, 1, 2, 3, 4, 5, 6].filter(within)).toEqual([0, 2, 3, 5, 6]);
   });
 });
 

@@ -20,6 +20,11 @@ export function latencyCandidates(predicted: Float64Array, limitMs: number, base
   return Int32Array.from(out).sort();
 }
 
+/** Whether a cell is within `limitMs` by `latency` (per NB201 index); undefined without a limit or a latency: every cell counts. */
+export function withinLimit(limitMs: number | undefined, latency: ArrayLike<number> | null): ((index: number) => boolean) | undefined {
+  return limitMs === undefined || !latency ? undefined : (index) => latency[index] <= limitMs;
+}
+
 /**
  * How the predicted filter compares with the truth over `universe` (NB201 indices). Cells with
  * an unknown true latency count only as admitted: they can be neither wrongly admitted nor

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchResult } from '../workers/search-messages';
-import { exportBaseName, rankPairs, resultJson, traceCsv, traceRows, SEARCH_RESULT_FORMAT } from './export';
+import { exportBaseName, exportFiles, rankPairs, resultJson, traceCsv, traceRows, SEARCH_RESULT_FORMAT } from './export';
 
 const oracle = { valid: Float64Array.from([60, 70, Number.NaN, 65, 72]), test: Float64Array.from([61, 71, Number.NaN, 66, 73.5]) };
 
@@ -47,6 +47,14 @@ describe('trace export', () => {
     const limited = result();
     limited.settings = { ...limited.settings, constraint: { device: 'Pixel 3', ms: 2.5 } };
     expect(exportBaseName(limited)).toBe('search-brp-nas-fast-cifar100-b2-s1-2.5ms');
+  });
+
+  it('exportFiles: the CSV trace and the JSON result with the saved iterations, both named after the settings', () => {
+    const iterations = [{ iteration: 0, queried: [1, 2], rankingKendall: 0.5, bestValid: 70, testOfBestValid: 69, ms: 10 }] as unknown as ReturnType<typeof result>['iterations'];
+    const files = exportFiles(result(), iterations, oracle, (i) => `arch-${i}`);
+    expect([files.csv.fileName, files.json.fileName]).toEqual(['search-brp-nas-fast-cifar100-b2-s1.csv', 'search-brp-nas-fast-cifar100-b2-s1.json']);
+    expect(files.csv.text).toBe(traceCsv(traceRows(result(), oracle, (i) => `arch-${i}`)));
+    expect(JSON.parse(files.json.text).iterations).toEqual(iterations);
   });
 });
 

@@ -83,6 +83,20 @@ export function exportBaseName(result: SearchResult): string {
   return `search-${s.method}-${s.config}-${s.dataset}-b${s.budget}-s${s.seed}${limit}`.replace(/[^A-Za-z0-9._-]+/g, '-');
 }
 
+export interface ExportFile {
+  fileName: string;
+  text: string;
+}
+
+/** Both exports of a finished run: the trace as CSV, the result (with `iterations`, those of the saved run) as JSON. */
+export function exportFiles(result: SearchResult, iterations: SearchResult['iterations'], oracle: SearchOracle, archOf?: (index: number) => string): { csv: ExportFile; json: ExportFile } {
+  const base = exportBaseName(result);
+  return {
+    csv: { fileName: `${base}.csv`, text: traceCsv(traceRows(result, oracle, archOf)) },
+    json: { fileName: `${base}.json`, text: resultJson({ ...result, iterations }) },
+  };
+}
+
 /**
  * Predicted rank against true rank (1 = best) over the cells where the score and the validation
  * accuracy are both known, for the final ranking's scatter; ties share their mean rank.

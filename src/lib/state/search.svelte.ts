@@ -8,10 +8,11 @@ import { describeGpuFault, type GpuFaultKind } from '../compute/gpu-faults';
 import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
-import { openSearchRunStore, type SearchRun, type SearchRunStore } from '../db/search-runs';
-import type { CalibratedPredictor } from '../latency/calibrated-predictor';
-import { exportBaseName, resultJson, traceCsv, traceRows } from '../search/export';
+import { openSearchRunStore, queriedOf, type SearchRun, type SearchRunStore } from '../db/search-runs';
+import { measuredByIndex, type CalibratedPredictor } from '../latency/calibrated-predictor';
+import { exportFiles, type ExportFile } from '../search/export';
 import { bestSoFarCurve } from '../search/metrics';
+import { withinLimit } from '../search/constraint';
 import { checkSearchSettings, plannedIterations } from '../search/run-search';
 import { checkLimit, needsDevice, propsOf, SEARCH_PROPS, settingsOf, type SearchProgress, type SearchProps } from '../search/search-url';
 import { DATASET_COLUMNS, type LatencySource, type SearchOracle } from '../search/types';
@@ -58,11 +59,6 @@ const CALIBRATED = 'calibrated:';
 const BASELINES = ['random', 'evolution', 'local-search'] as const;
 const FLOPS = { cifar100: 'c100_flops', cifar10: 'c10_flops', 'imagenet16-120': 'in16_flops' } as const;
 
-/** Every queried cell of a run in query order (the result's, else its iterations'). */
-export function queriedOf(run: SearchRun | null): number[] {
-  return run ? (run.result?.queried ?? run.iterations.flatMap((r) => r.queried)) : [];
-}
-
 export class SearchState {
   settings = $state<SearchProps>(parseHash('', SEARCH_PROPS));
   status = $state<SearchStatus>('idle');
@@ -107,7 +103,7 @@ export class SearchState {
   /** FLOPs per cell on the shown dataset (MFLOPs). */
   readonly flops = $derived(this.#column('nb201', FLOPS[this.shown.settings.dataset]));
   /** Test % of the best-valid cell after each query (cells that truly meet the limit). */
-  readonly curve = $derived(this.oracle ? Array.from(bestSoFarCurve(this.oracle, this.queried, eligibility(this.shown.settings, this.latency))) : []);
+  readonly curve = $derived(this.oracle ? Array.from(bestSoFarCurve(this.oracle, this.queried, withinLimit(this.shown.settings.constraint?.ms, this.latency))) : []);
 
   set = (patch: Partial<SearchProps>) => void (this.settings = { ...this.settings, ...patch });
   loadHash = (hash: string) => void (this.settings = parseHash(hash, SEARCH_PROPS));
@@ -191,16 +187,11 @@ export class SearchState {
   }
 
   /** The trace as CSV and the result as JSON, named after the settings; null before the run finished. */
-  exportFiles(run: SearchRun): { csv: { fileName: string; text: string }; json: { fileName: string; text: string } } | null {
+  exportFiles(run: SearchRun): { csv: ExportFile; json: ExportFile } | null {
     const oracle = this.#oracle(run.settings);
     if (!run.result || !oracle) return null;
     const opsCode = this.#column('nb201', 'ops_code');
-    const archOf = opsCode ? (index: number) => opsToArchStr(codeToOps(opsCode[index])) : undefined;
-    const base = exportBaseName(run.result);
-    return {
-      csv: { fileName: `${base}.csv`, text: traceCsv(traceRows(run.result, oracle, archOf)) },
-      json: { fileName: `${base}.json`, text: resultJson({ ...run.result, iterations: run.iterations }) },
-    };
+    return exportFiles(run.result, run.iterations, oracle, opsCode ? (index) => opsToArchStr(codeToOps(opsCode[index])) : undefined);
   }
 
   #control(type: 'pause' | 'resume' | 'cancel' | 'step') {
@@ -219,23 +210,18 @@ export class SearchState {
     return valid && test ? { valid, test } : null;
   }
 
+  #calibrated(id: string): CalibratedPredictor | undefined {
+    return this.#source.calibrated.predictors.find((p) => CALIBRATED + p.id === id);
+  }
+
   /** A device's latency per cell (truth for a table, prediction for a calibrated device); null when it does not exist. */
   #latencyOf(id: string): Float64Array | null {
     if (id.startsWith(CALIBRATED)) {
-      const predictor = this.#source.calibrated.predictors.find((p) => CALIBRATED + p.id === id);
+      const predictor = this.#calibrated(id);
       return predictor ? Float64Array.from(predictor.predictions) : null;
     }
     const [datasetId, column] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
     return this.devices.some((d) => d.id === id) ? this.#column(datasetId, column) : null;
-  }
-
-  /** The cells timed on a calibrated device (its reference cells, ms; NaN elsewhere): what its filter is checked against. */
-  #measuredOn(id: string): Float64Array | null {
-    const predictor = this.#source.calibrated.predictors.find((p) => CALIBRATED + p.id === id);
-    if (!predictor) return null;
-    const measured = new Float64Array(predictor.predictions.length).fill(Number.NaN);
-    for (const cell of predictor.reference) measured[cell.index] = cell.ms;
-    return measured;
   }
 
   /** The job of these settings, or null with `message` set: every check before anything runs or is stored. */
@@ -260,7 +246,7 @@ export class SearchState {
             : `Latency: the device ${deviceId.slice(0, 80)} has no latency source (no table has that column); choose another device.`);
         }
         label = device.label;
-        latency = device.kind === 'table' ? { predicted: null, truth: values, predictor: device.label } : { predicted: values, truth: null, measured: this.#measuredOn(deviceId), predictor: `calibrated: ${device.label}` };
+        latency = device.kind === 'table' ? { predicted: null, truth: values, predictor: device.label } : { predicted: values, truth: null, measured: measuredByIndex(this.#calibrated(deviceId)!), predictor: `calibrated: ${device.label}` };
       }
       const settings = settingsOf(props, label);
       checkSearchSettings(settings, latency);
@@ -349,7 +335,7 @@ export class SearchState {
   async #baselines(job: SearchJob): Promise<Record<string, number[]>> {
     const curves: Record<string, number[]> = {};
     const latency = job.latency && !job.latency.predicted ? { ...job.latency, predicted: job.latency.truth, predictor: 'true latency' } : job.latency;
-    const eligible = eligibility(job.settings, latency?.truth ?? latency?.predicted ?? null);
+    const eligible = withinLimit(job.settings.constraint?.ms, latency?.truth ?? latency?.predicted ?? null);
     for (const method of BASELINES) {
       const settings: SearchSettings = { ...job.settings, method, config: 'default' };
       if (this.#cancelled) break;
@@ -364,10 +350,4 @@ export class SearchState {
     }
     return curves;
   }
-}
-
-/** Cells the report counts (within the limit by the device's latency: truth, else prediction); undefined without a limit. */
-function eligibility(settings: SearchSettings, latency: ArrayLike<number> | null): ((index: number) => boolean) | undefined {
-  const limit = settings.constraint?.ms;
-  return limit === undefined || !latency ? undefined : (index) => latency[index] <= limit;
 }
