@@ -6,25 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { layerModuleBytes } from '../predictor/layer-simd.ts';
-import { adamwModuleBytes } from '../predictor/adamw-simd.ts';
-import { gemmModuleBytes } from '../predictor/gemm-simd.ts';
+import { layerModuleBytes } from './layer.ts';
+import { adamwModuleBytes } from './adamw.ts';
+import { gemmModuleBytes } from './gemm.ts';
+import { randomValues } from './test-values.ts';
 
 type MemoryForm = 'own' | 'import' | 'import-shared';
 const FORMS: MemoryForm[] = ['own', 'import', 'import-shared'];
-
-/** xorshift32 floats in [low, high): a generator of its own, so this room imports nothing of ours. */
-function randomValues(seed: number, length: number, low: number, high: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return low + ((s >>> 8) / 2 ** 24) * (high - low);
-  });
-}
 
 const digest = (values: ArrayBufferView) => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex').slice(0, 32);
 

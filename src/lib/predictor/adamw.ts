@@ -10,13 +10,13 @@
  *
  * Three ways to run the same update: tfjs kernels (GPU backends, where the weights live on the
  * GPU), a JS loop for small variables and one WebAssembly SIMD loop for big ones (WASM and cpu;
- * adamw-simd.ts, bit-identical to the kernels).
+ * kernels/adamw.wat, bit-identical to the kernels).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SimdAdamW, type StepScalars } from './adamw-simd.ts';
+import { SimdAdamW, type StepScalars } from '../kernels/adamw.ts';
 import { createHeapMoments, heapAdamWApplies, heapAdamWStep, type HeapMoments } from './heap-adamw.ts';
 import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
-import { simdSupported } from './wasm-asm.ts';
+import { simdSupported } from '../kernels/wasm-asm.ts';
 
 /**
  * Variables of at most this many values get their update from one JS loop instead of tfjs
@@ -42,7 +42,7 @@ export function defaultJsUpdateLimit(): number {
 }
 
 /**
- * Whether variables above the JS limit are updated by the WebAssembly SIMD loop (adamw-simd.ts)
+ * Whether variables above the JS limit are updated by the WebAssembly SIMD loop (kernels/adamw.wat)
  * instead of kernels: on WASM and cpu where the engine runs SIMD. Same float32 results as the
  * kernels, bit for bit. Measured against kernels (bench-results/adamw-simd.md: bench:predictor
  * step timings, Chromium, WASM, 3 alternating runs each, medians, 2026-11-29): a whole training

@@ -24,8 +24,8 @@ import { type Gcn } from './gcn.ts';
 import { dense } from './ops.ts';
 import { defaultLayerPath, normReluDropout, normReluDropoutKernels, type LayerPath } from './fused.ts';
 import { type PackedGraphs } from './graphs.ts';
-import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
-import { END, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, leb, load, name, section, set, store } from './wasm-asm.ts';
+import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
+import { END, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, isSharedMemory, leb, load, name, section, set, store } from '../kernels/wasm-asm.ts';
 
 /**
  * Which rows each layer computes. Layer 0 (the first GCN layer) computes `firstInputs`; layer

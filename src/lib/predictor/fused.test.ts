@@ -5,7 +5,6 @@ import { createGcn, embedBatch, gcnVariables } from './gcn.ts';
 import { batchTensors } from './batch.ts';
 import { packGraphs } from './graphs.ts';
 import { SeededRandom } from './rng.ts';
-import { SimdLayer, layerModuleBytes } from './layer-simd.ts';
 import { maxAbsDiff, randomGraphs, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);
@@ -136,36 +135,7 @@ describe('embedBatch: fused and kernel layer paths', () => {
   });
 });
 
-describe('the SIMD layer module', () => {
-  test('validates, stays small, and refuses a width that is not a multiple of 4', () => {
-    const bytes = layerModuleBytes();
-    expect(WebAssembly.validate(bytes)).toBe(true);
-    expect(bytes.length).toBeLessThan(1000);
-    expect(() => new SimdLayer().forward([1, 2, 3], [0, 0, 0], [1, 1, 1], [0, 0, 0], 1, 3, 1, 1e-5, new Int32Array(0))).toThrow(/multiple of 4/);
-  });
-
-  test('at the GCN size (72 × 600), matches PyTorch LayerNorm written out in float64', () => {
-    const rows = 72;
-    const width = 600;
-    const rng = new SeededRandom(8);
-    const input = Float32Array.from({ length: rows * width }, () => rng.uniform(-4, 4) + 10);
-    const bias = Float32Array.from({ length: width }, () => rng.uniform(-1, 1));
-    const gain = Float32Array.from({ length: width }, () => rng.uniform(0.5, 1.5));
-    const shift = Float32Array.from({ length: width }, () => rng.uniform(-0.5, 0.5));
-    const { output } = new SimdLayer().forward(input, bias, gain, shift, rows, width, 1, 1e-5, new Int32Array(0));
-    let worst = 0;
-    for (let r = 0; r < rows; r++) {
-      const z = Array.from({ length: width }, (_, k) => input[r * width + k] + bias[k]);
-      const mean = z.reduce((a, b) => a + b, 0) / width;
-      const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / width;
-      z.forEach((v, k) => {
-        const expected = Math.max(0, ((v - mean) / Math.sqrt(variance + 1e-5)) * gain[k] + shift[k]);
-        worst = Math.max(worst, Math.abs(output[r * width + k] - expected));
-      });
-    }
-    expect(worst).toBeLessThan(2e-5);
-  });
-
+describe('normReluDropout (the SIMD layer module) at the GCN size', () => {
   test('at the GCN size (72 × 600) with dropout, the gradients equal the kernel path', () => {
     const rows = 72;
     const width = 600;

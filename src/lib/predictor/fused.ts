@@ -6,7 +6,7 @@
  * (each a few µs of arithmetic on 72×600 values plus the engine's per-kernel cost), and the
  * dropout mask was drawn one tfjs `randomUniform` value per element in JS. `normReluDropout` does
  * a layer's element-wise work as ONE custom op whose forward and closed-form backward are
- * WebAssembly SIMD loops (layer-simd.ts; plain JS loops were measured no faster than the
+ * WebAssembly SIMD loops (kernels/layer.wat; plain JS loops were measured no faster than the
  * kernels). It reads its input on the host, free on WASM and cpu but a pipeline stall on
  * WebGL/WebGPU, so it is the default only on WASM and cpu (`defaultLayerPath`); the GPU backends
  * keep the kernels.
@@ -21,7 +21,7 @@ import { layerNorm } from './ops.ts';
 import { SeededRandom } from './rng.ts';
 import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
 import { heapLayerApplies, normReluDropoutOnHeap } from './heap-layer.ts';
-import { SimdLayer } from './layer-simd.ts';
+import { SimdLayer } from '../kernels/layer.ts';
 
 /** How a layer's bias, LayerNorm, ReLU and dropout are computed (same function, other rounding). */
 export type LayerPath = 'fused' | 'kernels';
@@ -81,7 +81,7 @@ export function normReluDropoutKernels(
 let simdLayer: SimdLayer | null = null;
 
 /**
- * `Dropout(ReLU(LayerNorm(xw + b)))` as one custom op (layer-simd.ts), LayerNorm as PyTorch's
+ * `Dropout(ReLU(LayerNorm(xw + b)))` as one custom op (kernels/layer.wat), LayerNorm as PyTorch's
  * (biased variance, ε inside the square root, gain and shift). Gradients to xw, b, gain and shift;
  * the ReLU's gradient at exactly 0 is 0, as tfjs's and PyTorch's. Needs WebAssembly SIMD and a
  * width that is a multiple of 4 (`defaultLayerPath` checks both). One difference from the kernel

@@ -1,28 +1,20 @@
 /**
- * adamw-simd.ts's update loop run on tfjs-backend-wasm's own heap, as a wasm-backend kernel: the
+ * kernels/adamw.wat's update loop run on tfjs-backend-wasm's own heap, as a wasm-backend kernel: the
  * gradient and the weights are read where tfjs keeps them, the moments are two heap buffers the
  * optimizer owns and the loop updates in place, and the new weights go into a buffer the backend
  * allocates. The own-memory form copied each big gradient into the module and the new weights
  * back into a new tensor: 2 × 1.44 MB per 600×600 matrix and step. Same arithmetic in the same
  * order, so the results are bit for bit those of the kernels (train.wasm.test.ts).
+ *
+ * This glue stays in the predictor while the loop lives in kernels/: it knows tfjs-backend-wasm's
+ * heap layout and registers a tfjs kernel for the optimizer, which the kernels room (plain
+ * WebAssembly, no tfjs) does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamwModuleBytes, type SimdExports, type StepScalars } from './adamw-simd.ts';
-import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
+import { adamwOn, type StepScalars } from '../kernels/adamw.ts';
+import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const KERNEL = 'BrpNasAdamW';
-const instances = new WeakMap<WebAssembly.Memory, SimdExports['adamw']>();
-
-function adamwOn(memory: WebAssembly.Memory): SimdExports['adamw'] {
-  let adamw = instances.get(memory);
-  if (!adamw) {
-    const module = new WebAssembly.Module(adamwModuleBytes(isSharedMemory(memory) ? 'import-shared' : 'import'));
-    adamw = (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports).adamw;
-    instances.set(memory, adamw);
-  }
-  return adamw;
-}
-
 /** This file's kernels of the wasm backend, registered at first use (registerMissingKernels). */
 const KERNELS: tf.KernelConfig[] = [
   // {w, g, m, v} → new weights; m and v are updated in place (they belong to the optimizer alone)

@@ -1,14 +1,18 @@
 /**
- * x·w with its two gradients as tfjs kernels of the wasm backend that run gemm-simd.ts's kernels
- * on the backend's own heap: inputs are read where tfjs keeps them and the output is written
- * into a buffer the backend allocates, so there are no copies and no transposes.
+ * x·w with its two gradients as tfjs kernels of the wasm backend that run kernels/gemm.ts's
+ * kernels on the backend's own heap: inputs are read where tfjs keeps them and the output is
+ * written into a buffer the backend allocates, so there are no copies and no transposes.
+ *
+ * This glue stays in the predictor while the kernels live in kernels/: it knows tfjs-backend-wasm's
+ * heap layout and registers tfjs kernels for the GCN's dense products, which the kernels room
+ * (plain WebAssembly, no tfjs) does not.
  *
  * Measured in node (tfjs 4.22 WASM, one [72×600]·[600×600] product, bench-results/gemm.md):
  * 1.2-2.2 ms with relaxed SIMD and 1.6-2.6 ms without, against 3.7-7.4 ms for the transpose +
  * XNNPACK forms ops.ts used before.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from './gemm-simd.ts';
+import { gemmKernels, gemmShapeSupported, inputGradSupported, type GemmKernels } from '../kernels/gemm.ts';
 import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const FORWARD = 'BrpNasDenseForward';

@@ -1,30 +1,22 @@
 /**
- * layer-simd.ts's forward and backward loops as wasm-backend kernels on tfjs's own heap: the
+ * kernels/layer.wat's forward and backward loops as wasm-backend kernels on tfjs's own heap: the
  * layer's input, parameters and upstream gradient are read where tfjs keeps them, and every
  * result (output, the normalised values and 1/σ per row saved for the backward pass, the four
  * gradients) goes into buffers the backend allocates. The own-memory form (SimdLayer) copied the
  * input and output matrices in and out of the module on every call, and the saved state out and
  * back in again, also when no gradient was taken. Same loops on the same values, so the results
  * are bit for bit the own-memory form's (fused.test.ts).
+ *
+ * This glue stays in the predictor while the loops live in kernels/: it knows tfjs-backend-wasm's
+ * heap layout and registers tfjs kernels for the GCN's layer op, which the kernels room (plain
+ * WebAssembly, no tfjs) does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { layerModuleBytes, type LayerExports } from './layer-simd.ts';
-import { heapKernelsAvailable, heapOffset, isSharedMemory, registerMissingKernels, wasmHeapOf } from './host-values.ts';
+import { layerOn } from '../kernels/layer.ts';
+import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
 
 const FORWARD = 'BrpNasLayerForward';
 const BACKWARD = 'BrpNasLayerBackward';
-const instances = new WeakMap<WebAssembly.Memory, LayerExports>();
-
-function layerOn(memory: WebAssembly.Memory): LayerExports {
-  let layer = instances.get(memory);
-  if (!layer) {
-    const module = new WebAssembly.Module(layerModuleBytes(isSharedMemory(memory) ? 'import-shared' : 'import'));
-    layer = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LayerExports;
-    instances.set(memory, layer);
-  }
-  return layer;
-}
-
 /** [rows, width] of a float32 matrix whose vectors (bias, gain, …) all have `width` values. */
 function checkedShape(matrices: tf.TensorInfo[], vectors: tf.TensorInfo[]): [number, number] {
   const [rows, width] = matrices[0].shape;

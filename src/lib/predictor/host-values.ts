@@ -1,9 +1,11 @@
 /**
  * Moving float32 values between tfjs tensors and our own WebAssembly memory on the backends whose
- * tensors live in host memory (wasm, cpu), with as few copies as tfjs allows.
+ * tensors live in host memory (wasm, cpu), with as few copies as tfjs allows, and what kernels on
+ * tfjs-backend-wasm's heap need from it. Here and not in kernels/: it is tfjs glue (the kernels
+ * room knows WebAssembly, not tfjs).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { simdSupported } from './wasm-asm.ts';
+import { simdSupported } from '../kernels/wasm-asm.ts';
 
 interface HeapBackend {
   typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array;
@@ -62,11 +64,6 @@ export function wasmHeapOf(backend: unknown, who: string): { heap: WasmHeapBacke
 /** Whether our SIMD kernels can run on tfjs's heap here: the active backend is wasm, with SIMD and a reachable memory. */
 export function heapKernelsAvailable(): boolean {
   return tf.getBackend() === 'wasm' && simdSupported() && wasmHeapMemory(tf.backend()) !== null;
-}
-
-/** Whether `memory` is a shared one (tfjs's threaded build, on cross-origin isolated pages). */
-export function isSharedMemory(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /**
