@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { watBytes } from './src/lib/kernels/wat-plugin.ts';
 
 const ROOT = import.meta.dirname;
 
@@ -18,9 +19,11 @@ export default defineConfig({
   root: resolve(ROOT, 'bench'),
   base: './',
   publicDir: resolve(ROOT, 'public'),
+  // The kernels' WebAssembly text, compiled at build time, for the pages and their workers.
+  plugins: [watBytes()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [watBytes()] },
   build: {
     outDir: resolve(ROOT, 'dist-bench'),
     emptyOutDir: true,
