@@ -7,6 +7,7 @@ export const VIEWS = [
   { id: 'train', label: 'Train a predictor' },
   { id: 'search', label: 'Search' },
   { id: 'profile', label: 'Measure this device' },
+  { id: 'learn', label: 'Learn' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
