@@ -3,7 +3,7 @@ import { columnByIndex } from '../datasets/by-index';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
 import {
-  calibrate, cellFeatures, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, sameDevice, scoreHeldOut, solveSpd,
+  calibrate, cellFeatures, METHOD_LABELS, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, sameDevice, scoreHeldOut, solveSpd,
   type BasisDevice, type CellFeatures, type MeasuredCell,
 } from './calibration';
 import { chooseReferenceSet } from './reference-set';
@@ -123,6 +123,41 @@ describe('oneStandardError', () => {
     expect(oneStandardError([sorted[0], { method: 'flops', looError: 0.055, looSe: 0.02 }]).method).toBe('flops');
     // Two standard errors (noisy reference cells) reach the simpler flops line.
     expect(oneStandardError(sorted, 2).method).toBe('flops');
+  });
+});
+
+describe('oneStandardError, paired', () => {
+  it('judges a simpler candidate by the standard error of its per-cell difference from the best', () => {
+    // The reference cells of one quiet run: a few cells far off for every fit (their own noise),
+    // so each fit's errors spread wide, yet the FLOPs line misses every cell by 2 points more.
+    const ops = [0.02, 0.03, 0.01, 0.4, 0.02, 0.35, 0.03, 0.02, 0.3, 0.01, 0.02, 0.03, 0.04, 0.02, 0.25, 0.01, 0.03, 0.02, 0.02, 0.03];
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const se = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length);
+    const worse = ops.map((e, i) => e + 0.02 + 0.002 * (i % 3));
+    const candidate = (method: 'ops' | 'flops', errors: number[]) => ({ method, looError: mean(errors), looSe: se(errors), looErrors: errors });
+    const sorted = [candidate('ops', ops), candidate('flops', worse)];
+    // Unpaired, the line would pass as "within one SE" of the best...
+    expect(sorted[1].looError).toBeLessThanOrEqual(sorted[0].looError + sorted[0].looSe);
+    expect(oneStandardError(sorted.map(({ looErrors: _e, ...c }) => c)).method).toBe('flops');
+    // ...paired, it is worse on every cell, and the op-cost fit is kept, with two SEs too.
+    expect(oneStandardError(sorted).method).toBe('ops');
+    expect(oneStandardError(sorted, 2).method).toBe('ops');
+    // A line that is as good up to noise (better on some cells, worse on others) is still preferred, being simpler.
+    const even = ops.map((e, i) => e + (i % 2 ? 0.012 : -0.01));
+    expect(oneStandardError([candidate('ops', ops), candidate('flops', even)]).method).toBe('flops');
+  });
+
+  it('calibrate reports per-cell leave-one-out errors and a sentence on its choice', () => {
+    const { rng, features, devices } = syntheticWorld(3);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 20);
+    const result = calibrate(devices, features, measure(devices[1].values, picks));
+    for (const c of result.candidates) {
+      expect(c.looErrors).toHaveLength(result.reference.length);
+      expect(c.looErrors!.reduce((a, e) => a + e, 0) / result.reference.length).toBeCloseTo(c.looError, 12);
+    }
+    expect(result.method).toBe(oneStandardError(result.candidates).method);
+    expect(result.noise.reason).toContain(METHOD_LABELS[result.method]);
+    expect(result.noise.reason).toMatch(/leave-one-out.*\d+\.\d %/);
   });
 });
 

@@ -21,7 +21,10 @@
  * a ridge's strength is tuned without the cell being predicted, so a 40-feature fit is not
  * flattered against a 2-parameter line), and the simplest candidate whose error is within one
  * standard error of the best is used (the "one-standard-error rule": with 20 cells, a more
- * complex model must be clearly better to be trusted). The error of every candidate is reported.
+ * complex model must be clearly better to be trusted). The standard error is that of the paired
+ * per-cell difference from the best: every candidate misses the same noisy cells, so comparing each
+ * one's own spread would let a line that is worse on nearly every cell pass as "within one SE".
+ * The error of every candidate, and a sentence on why the chosen one won, are reported.
  * Noisy reference cells (median IQR/median above `noisyRelIqr`, e.g. timed on a machine in slow
  * phases) widen that rule to two standard errors: the leave-one-out errors are then less to be
  * trusted, so the choice falls back to a simpler, more robust fit, and `noise` says so.
@@ -82,6 +85,8 @@ export interface CandidateReport {
   looError: number;
   /** Standard error of that mean (sd of the per-cell errors / √n); absent in files saved before it existed. */
   looSe?: number;
+  /** Per reference cell (in `Calibration.reference` order), the leave-one-out |ln(predicted / measured)|; absent in older files. */
+  looErrors?: number[];
   /** Leave-one-out share of reference cells whose measurement lies within ±10 % of the prediction. */
   looWithin10: number;
   /** Ridge strength used (relative), where the method has one. */
@@ -116,6 +121,8 @@ export interface CalibrationNoise {
   threshold: number;
   /** The method the one-standard-error rule would have chosen, when the noisy rule chose another; else null. */
   fallbackFrom: CalibrationMethod | null;
+  /** One sentence for the view: why the chosen method won (and what it fell back from); absent in older files. */
+  reason?: string;
 }
 
 export interface CalibrateOptions {
@@ -327,6 +334,7 @@ interface LooScore {
   error: number;
   se: number;
   within10: number;
+  errors: number[];
 }
 
 /** Scores held-out predictions: mean |ln(pred/measured)|, its standard error, and the eagle ±10 % share. */
@@ -336,7 +344,7 @@ function looScore(pairs: readonly { predicted: number; ms: number }[]): LooScore
   const error = errors.reduce((a, e) => a + e, 0) / n;
   const sd = Math.sqrt(errors.reduce((a, e) => a + (e - error) ** 2, 0) / Math.max(1, n - 1));
   const within10 = pairs.filter(({ predicted, ms }) => ms >= 0.9 * predicted && ms <= 1.1 * predicted).length / n;
-  return { error, se: sd / Math.sqrt(n), within10 };
+  return { error, se: sd / Math.sqrt(n), within10, errors };
 }
 
 /** Leave-one-out over the cells with a fixed fitter. */
@@ -533,7 +541,7 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
     const loo = new RidgeLoo(specs[method]!, cells, floor);
     const score = loo.nested();
     const lambda = loo.tune(cells.map((_, k) => k));
-    candidates.push({ method, looError: score.error, looSe: score.se, looWithin10: score.within10, lambda, fitter: ridgeFitter(specs[method]!, lambda) });
+    candidates.push({ method, looError: score.error, looSe: score.se, looErrors: score.errors, looWithin10: score.within10, lambda, fitter: ridgeFitter(specs[method]!, lambda) });
   }
   const nearest = nearestFitter(usable);
   const flops = flopsFitter(features.mflops);
@@ -541,7 +549,7 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const nearestName = usable[Math.max(0, nearestIndex)].label;
   for (const [method, fitter] of [['nearest', nearest], ['flops', flops]] as const) {
     const score = leaveOneOut(fitter, cells, floor);
-    candidates.push({ method, looError: score.error, looSe: score.se, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
+    candidates.push({ method, looError: score.error, looSe: score.se, looErrors: score.errors, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
   }
   candidates.sort((a, b) => a.looError - b.looError);
   const pool = candidates.filter((c) => wanted.has(c.method)).length ? candidates.filter((c) => wanted.has(c.method)) : candidates;
@@ -550,7 +558,8 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const noisy = medianRelIqr !== null && medianRelIqr > threshold;
   const usual = oneStandardError(pool);
   const chosen = noisy ? oneStandardError(pool, 2) : usual;
-  const noise: CalibrationNoise = { medianRelIqr, noisy, threshold, fallbackFrom: chosen.method === usual.method ? null : usual.method };
+  const fallbackFrom = chosen.method === usual.method ? null : usual.method;
+  const noise: CalibrationNoise = { medianRelIqr, noisy, threshold, fallbackFrom, reason: choiceReason(pool[0], chosen, noisy ? 2 : 1, noisy ? { medianRelIqr: medianRelIqr!, threshold, fallbackFrom } : null) };
   const predictions = predictAll(chosen.fitter(cells), features.connected, floor);
 
   // Weights of the basis devices in the chosen model's log-space fit (for "which devices is it like").
@@ -572,12 +581,39 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   };
 }
 
-/** The simplest candidate whose error is within `k` (default one) standard errors of the best one's (candidates sorted best first). */
-export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'looError' | 'looSe'>>(sorted: readonly C[], k = 1): C {
+/**
+ * The simplest candidate whose error is within `k` (default one) standard errors of the best one's
+ * (candidates sorted best first). With per-cell errors on both, the standard error is the paired
+ * one, of the per-cell difference from the best; without them, the best's own.
+ */
+export function oneStandardError<C extends Pick<CandidateReport, 'method' | 'looError' | 'looSe' | 'looErrors'>>(sorted: readonly C[], k = 1): C {
   const best = sorted[0];
-  const limit = best.looError + k * (best.looSe ?? 0);
-  const near = sorted.filter((c) => c.looError <= limit);
+  const near = sorted.filter((c) => c === best || c.looError <= best.looError + k * standardErrorFromBest(best, c));
   return near.sort((a, b) => SIMPLEST_FIRST.indexOf(a.method) - SIMPLEST_FIRST.indexOf(b.method))[0];
+}
+
+/** Standard error of `c`'s error minus the best's: paired over the cells when both carry per-cell errors. */
+function standardErrorFromBest(best: Pick<CandidateReport, 'looSe' | 'looErrors'>, c: Pick<CandidateReport, 'looErrors'>): number {
+  const a = best.looErrors;
+  const b = c.looErrors;
+  if (!a || !b || a.length !== b.length || a.length < 2) return best.looSe ?? 0;
+  const d = b.map((e, i) => e - a[i]);
+  const mean = d.reduce((sum, x) => sum + x, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (d.length - 1));
+  return sd / Math.sqrt(d.length);
+}
+
+const pctText = (v: number) => `${(v * 100).toFixed(1)} %`;
+
+/** Why `chosen` won, in one sentence for the view. */
+function choiceReason(best: CandidateReport, chosen: CandidateReport, k: number, noisy: { medianRelIqr: number; threshold: number; fallbackFrom: CalibrationMethod | null } | null): string {
+  const se = k === 1 ? 'one standard error' : `${k} standard errors`;
+  const why = chosen.method === best.method
+    ? `${METHOD_LABELS[chosen.method]}: the lowest leave-one-out error (${pctText(chosen.looError)}), and no simpler fit within ${se} of it`
+    : `${METHOD_LABELS[chosen.method]}: simpler, and within ${se} of the best, ${METHOD_LABELS[best.method]} (leave-one-out ${pctText(chosen.looError)} against ${pctText(best.looError)})`;
+  if (!noisy) return `${why}.`;
+  const fell = noisy.fallbackFrom ? `, so it replaces ${METHOD_LABELS[noisy.fallbackFrom]}` : '';
+  return `The reference cells are noisy (median spread ${pctText(noisy.medianRelIqr)}, above ${pctText(noisy.threshold)}): ${se} allowed${fell}. ${why}.`;
 }
 
 /** One entry per cell (the last one given wins), connected or not. */
