@@ -29,6 +29,9 @@ describe('ranking lesson', () => {
     const half = truth.map((v) => (v >= 95 ? -v : v));
     expect(rankingScore(half, truth, 10).hits).toBe(5);
     expect(rankingScore(truth.slice(0, 5), truth.slice(0, 5), 50).k).toBe(5);
+    // By default the best 1 % (at least one cell).
+    expect(rankingScore(truth, truth).k).toBe(1);
+    expect(rankingScore(Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: 1000 }, (_, i) => i)).k).toBe(10);
   });
 
   it('counts ordered pairs and picks distinct, reproducible example pairs', () => {

@@ -24,8 +24,8 @@ export function lesson5Split(candidates: readonly number[], size: number, seed: 
   return { train, test: [...test].sort((a, b) => a - b) };
 }
 
-/** The true top-k the lesson counts hits of. */
-export const LESSON5_TOP_K = 50;
+/** The share of the scored cells whose top the lesson counts hits in: the best 1 %, as the Train view's precision. */
+export const LESSON5_TOP_SHARE = 0.01;
 
 export interface RankingScore {
   /** Kendall τ-b of the scores against the truth over the scored cells. */
@@ -35,8 +35,8 @@ export interface RankingScore {
   k: number;
 }
 
-/** How well `scores` order the cells (higher = predicted better) against their true accuracy. */
-export function rankingScore(scores: ArrayLike<number>, truth: ArrayLike<number>, k = LESSON5_TOP_K): RankingScore {
+/** How well `scores` order the cells (higher = predicted better) against their true accuracy; `k` defaults to the best 1 %. */
+export function rankingScore(scores: ArrayLike<number>, truth: ArrayLike<number>, k = Math.max(1, Math.round(truth.length * LESSON5_TOP_SHARE))): RankingScore {
   const kk = Math.min(k, truth.length);
   return { kendall: kendallTauB(scores, truth), hits: Math.round(precisionAtK(scores, truth, kk, true) * kk), k: kk };
 }
