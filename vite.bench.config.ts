@@ -31,6 +31,6 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     chunkSizeWarningLimit: 4096,
-    rollupOptions: { input: { predictor: resolve(ROOT, 'bench/predictor.html'), search: resolve(ROOT, 'bench/search.html') } },
+    rollupOptions: { input: { predictor: resolve(ROOT, 'bench/predictor.html'), search: resolve(ROOT, 'bench/search.html'), gpu: resolve(ROOT, 'bench/gpu.html') } },
   },
 });

@@ -27,6 +27,11 @@ export class ComputeClient {
   /** Sends a request; resolves with its final answer, rejects on an error answer or a crash. */
   readonly request = this.#rpc.request.bind(this.#rpc);
 
+  /** Stops the worker (and the tfjs backend it holds). */
+  terminate(): void {
+    this.#rpc.terminate();
+  }
+
   init(backend?: 'webgpu' | 'wasm' | 'webgl' | 'cpu'): Promise<BackendReport> {
     return new Promise((resolve, reject) => {
       this.#backend = { resolve, reject };
