@@ -9,11 +9,16 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.gz': 'application/octet-stream',
 };
 
-/** A plain static server without COOP/COEP, like GitHub Pages: the page is not cross-origin isolated. */
-function plainStaticServer(): Promise<{ server: Server; url: string }> {
+/**
+ * A plain static server without COOP/COEP, like GitHub Pages: the page is not cross-origin isolated.
+ * The site sits under `prefix`, as GitHub Pages serves a repository under `/<repo>/`.
+ */
+function plainStaticServer(prefix = '/'): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = resolve(DIST, `.${path.endsWith('/') ? `${path}index.html` : path}`);
+    if (!path.startsWith(prefix)) return void res.writeHead(404).end();
+    const inSite = `/${path.slice(prefix.length)}`;
+    const file = resolve(DIST, `.${inSite.endsWith('/') ? `${inSite}index.html` : inSite}`);
     if (!file.startsWith(DIST)) return void res.writeHead(403).end();
     try {
       const body = await readFile(file);
@@ -24,7 +29,7 @@ function plainStaticServer(): Promise<{ server: Server; url: string }> {
   });
   return new Promise((done) => server.listen(0, '127.0.0.1', () => {
     const address = server.address();
-    done({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` });
+    done({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${prefix}` });
   }));
 }
 
@@ -49,7 +54,7 @@ test.describe('without a service worker (blocked, or a browser without them)', (
 test('on a static host without COOP/COEP the service worker isolates the page after one reload, and a reload works offline', async ({ context, page }) => {
   // Three full loads and two ingests on a shared 2-core machine.
   test.setTimeout(150_000);
-  const { server, url } = await plainStaticServer();
+  const { server, url } = await plainStaticServer('/brp-nas-lab/');
   let loads = 0;
   page.on('load', () => loads++);
   try {
