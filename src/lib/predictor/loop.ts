@@ -101,14 +101,49 @@ export interface TrainingTask {
   validate(): { loss: number; metrics?: ValidationMetrics } | Promise<{ loss: number; metrics?: ValidationMetrics }>;
 }
 
-/** One optimizer step on this thread over `variables` (default all the task's); returns the batch loss. */
-async function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number, variables = task.variables): Promise<number> {
+/** One optimizer step on this thread over `variables` (default all the task's); returns the batch loss, unread. */
+function localStep(task: TrainingTask, optimizer: AdamW, batch: Uint32Array, dropoutSeed: number, lr: number, variables = task.variables): tf.Scalar {
   const { value, grads } = tf.variableGrads(() => task.loss(batch, dropoutSeed), variables);
   optimizer.apply(grads, lr);
   tf.dispose(grads);
-  const loss = (await value.data())[0];
-  value.dispose();
-  return loss;
+  return value;
+}
+
+/**
+ * The batch losses of one epoch, read once at its end: a read after every step would make a GPU
+ * finish each step before the next is queued. The float32 losses are added in step order, so the
+ * sum is the one per-step reads gave.
+ */
+class EpochLosses {
+  #losses: (number | tf.Scalar)[] = [];
+
+  add(loss: number | tf.Scalar): void {
+    this.#losses.push(loss);
+  }
+
+  /** The sum (one asynchronous read); frees the held losses. */
+  async sum(): Promise<number> {
+    const tensors = this.#losses.filter((loss): loss is tf.Scalar => typeof loss !== 'number');
+    let values: ArrayLike<number> = [];
+    if (tensors.length > 0) {
+      const stacked = tf.stack(tensors);
+      try {
+        values = await stacked.data();
+      } finally {
+        stacked.dispose();
+      }
+    }
+    let sum = 0;
+    let k = 0;
+    for (const loss of this.#losses) sum += typeof loss === 'number' ? loss : values[k++];
+    this.dispose();
+    return sum;
+  }
+
+  dispose(): void {
+    tf.dispose(this.#losses.filter((loss): loss is tf.Scalar => typeof loss !== 'number'));
+    this.#losses = [];
+  }
 }
 
 /**
@@ -155,23 +190,25 @@ async function warmUpHead(task: TrainingTask, config: PredictorConfig, hooks: Tr
   const head = task.headVariables;
   if (!head?.length) throw new Error('warmupEpochs: the task names no head variables to warm up');
   const optimizer = new AdamW(head, { weightDecay: 0 });
+  const losses = new EpochLosses();
   let globalStep = 0;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const started = performance.now();
-      let trainLoss = 0;
       let steps = 0;
       for (const batch of task.batches(epoch)) {
         const gate = hooks.beforeStep?.();
         if (gate) await gate;
         throwIfAborted(hooks.signal);
-        trainLoss += await localStep(task, optimizer, batch, deriveSeed(config.seed, STREAM.dropout, globalStep), config.lr, head);
+        losses.add(localStep(task, optimizer, batch, deriveSeed(config.seed, STREAM.dropout, globalStep), config.lr, head));
         steps += 1;
         globalStep += 1;
       }
+      const trainLoss = await losses.sum();
       await hooks.onEpoch?.({ epoch, trainLoss, valLoss: Number.NaN, lr: config.lr, steps, best: false, ms: performance.now() - started, warmup: true });
     }
   } finally {
+    losses.dispose();
     optimizer.dispose();
   }
   return globalStep;
@@ -193,23 +230,24 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
     throw new Error("validate 'end' needs the cosine schedule, esPatience 0 and restoreBest 'last-epoch' (nothing else reads per-epoch validation)");
   }
   let globalStep = 0;
+  const losses = new EpochLosses();
   try {
     // The warm-up's steps come first; the main epochs' dropout streams go on after them.
     globalStep = await warmUpHead(task, config, hooks);
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const started = performance.now();
       const lr = config.schedule === 'cosine' ? cosineAnnealingLr(config.lr, epoch, config.epochs) : plateau.lr;
-      let trainLoss = 0;
       let steps = 0;
       for (const batch of task.batches(epoch)) {
         const gate = hooks.beforeStep?.();
         if (gate) await gate;
         throwIfAborted(hooks.signal);
         const dropoutSeed = deriveSeed(config.seed, STREAM.dropout, globalStep);
-        trainLoss += await (hooks.peers ? shardedStep(task, hooks.peers, optimizer, batch, dropoutSeed, lr) : localStep(task, optimizer, batch, dropoutSeed, lr));
+        losses.add(hooks.peers ? await shardedStep(task, hooks.peers, optimizer, batch, dropoutSeed, lr) : localStep(task, optimizer, batch, dropoutSeed, lr));
         steps += 1;
         globalStep += 1;
       }
+      const trainLoss = await losses.sum();
       const { loss: valLoss, metrics: valMetrics } = !validateAtEndOnly || epoch === config.epochs - 1 ? await task.validate() : { loss: Number.NaN, metrics: undefined };
       const best = valLoss < bestValLoss;
       if (best) {
@@ -234,6 +272,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
     throwIfAborted(hooks.signal);
     if (snapshot) task.variables.forEach((variable, i) => variable.assign(snapshot![i]));
   } finally {
+    losses.dispose();
     if (snapshot) tf.dispose(snapshot);
     optimizer.dispose();
   }
