@@ -121,3 +121,19 @@ test('an upgrade of the database from another tab is announced and the page keep
   await expect(first.getByRole('alert').filter({ hasText: 'upgraded in another tab; reload this tab' })).toBeVisible();
   await expect(first.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
 });
+
+test('on a host that sends COOP/COEP the service worker still registers (for offline use), and never reloads the page', async ({ page }) => {
+  let loads = 0;
+  page.on('load', () => loads++);
+  await page.goto('/#x=nb201%3Ac10_flops');
+  await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const scriptUrl = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
+  expect(scriptUrl).toMatch(/\/sw\.js$/);
+  expect(loads).toBe(1);
+  // The next load goes through it.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(scriptUrl);
+  await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
+});

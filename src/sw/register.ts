@@ -7,12 +7,36 @@
 /** Set before the isolating reload, for this tab only: if the reload does not isolate the page, it is not tried again. */
 const RELOADED_KEY = 'brp-nas-lab:reloaded-for-isolation';
 
-/** Registers `sw.js` beside the page after it has loaded, so it does not compete with the first paint. */
+/** Longest wait for the tables before registering on an already isolated page, ms. */
+const READY_WAIT_MS = 30_000;
+
+/**
+ * Registers `sw.js` beside the page. Where the page is not isolated, as soon as it has loaded: the
+ * sooner the worker takes over, the sooner the reload that isolates it. Where the host already
+ * isolates it, only once the tables are ready (`data-ready-at-ms` on <html>), so that the worker's
+ * download of the whole site does not slow the first start.
+ */
 export function registerServiceWorker(): void {
   if (!('serviceWorker' in navigator)) return;
   const start = () => void register().catch((error: Error) => console.warn(`service worker not registered: ${error.message}`));
-  if (document.readyState === 'complete') start();
-  else window.addEventListener('load', start, { once: true });
+  const afterLoad = crossOriginIsolated ? () => whenTablesReady(start) : start;
+  if (document.readyState === 'complete') afterLoad();
+  else window.addEventListener('load', afterLoad, { once: true });
+}
+
+function whenTablesReady(then: () => void): void {
+  const html = document.documentElement;
+  if (html.dataset.readyAtMs) return then();
+  const observer = new MutationObserver(() => {
+    if (html.dataset.readyAtMs) finish();
+  });
+  const timer = setTimeout(() => finish(), READY_WAIT_MS);
+  function finish() {
+    observer.disconnect();
+    clearTimeout(timer);
+    then();
+  }
+  observer.observe(html, { attributes: true, attributeFilter: ['data-ready-at-ms'] });
 }
 
 async function register(): Promise<void> {
