@@ -62,7 +62,7 @@ export class DeviceLessonState {
     for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1 && this.flops[i] > 0) this.candidates.push(i);
   }
 
-  readonly placement: Placement[] = $derived(placeDevice(this.measured, this.devices));
+  readonly placement: Placement[] = $derived.by(() => placeDevice(this.measured, this.devices));
 
   /** The game's pair for `seed` and `round`. */
   pair(seed: number, round: number): [number, number] {
