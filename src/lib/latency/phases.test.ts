@@ -165,6 +165,22 @@ describe('analysePhases', () => {
     expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(/^the machine ran slow for (39|4\d) s in 1 stretch \(probes up to [2-6]\.\d× their fast time, 1\.\d× typical\); re-measured 16 cells, after waiting 12 s for it to settle$/);
   });
 
+  it('a quiet machine whose probes are now and then delayed (one in fifty, up to 3×) has no phase', () => {
+    const noise = lcg(21);
+    // Real spacing: a sample and its probe every 32 ms, 50 cells × 15 samples.
+    const records: SampleRecord[] = Array.from({ length: 750 }, (_, i) => ({
+      cell: `c${Math.floor(i / 15)}`, atMs: i * 32, sampleMs: 1 + 0.03 * noise(), probeMs: 1.7 * (noise() < 1 / 50 ? 1.3 + 1.7 * noise() : 1 + 0.03 * noise()),
+    }));
+    const a = analysePhases(records);
+    expect(a.phases).toEqual([]);
+    expect(a.remeasure).toEqual([]);
+    // A real disturbance on the same machine, 8 s of every third probe delayed, is one phase.
+    const disturbed = records.map((r, i) => (r.atMs >= 10_000 && r.atMs < 18_000 && i % 3 === 0 ? { ...r, probeMs: r.probeMs * 3 } : r));
+    const b = analysePhases(disturbed);
+    expect(b.phases).toHaveLength(1);
+    expect(b.phases[0].endMs - b.phases[0].startMs).toBeGreaterThan(7_000);
+  });
+
   it('merges slow stretches closer than mergeGapMs into one phase', () => {
     const records = simulate(driftOnly, 9);
     const slowAt = (t: number) => (t >= 30_000 && t < 40_000) || (t >= 45_000 && t < 55_000);
@@ -189,6 +205,9 @@ describe('analysePhases', () => {
   it('validates options and records', () => {
     expect(() => resolvePhaseOptions({ smoothSamples: 2 })).toThrow(/odd/);
     expect(() => resolvePhaseOptions({ baselineQuantile: 2 })).toThrow(/baselineQuantile/);
+    expect(() => resolvePhaseOptions({ busyFraction: 1 })).toThrow(/busyFraction/);
+    expect(() => resolvePhaseOptions({ minPhaseMs: -1 })).toThrow(/minPhaseMs/);
+    expect(() => resolvePhaseOptions({ minFastSamples: 0 })).toThrow(/minFastSamples/);
     expect(() => analysePhases([{ cell: 'x', atMs: 0, sampleMs: 1, probeMs: 0 }])).toThrow(/probe/);
     expect(analysePhases([]).phases).toEqual([]);
   });

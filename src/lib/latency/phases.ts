@@ -11,7 +11,7 @@
  * whole), or when many probes within a few seconds of it were delayed (a machine shared with
  * other busy threads: a short probe often slips between time slices while a longer sample does
  * not, so one probe says little but the share of delayed ones says much). Slow stretches closer
- * than `mergeGapMs` are one phase; a phase needs `minPhaseSamples` samples.
+ * than `mergeGapMs` are one phase; a phase needs `minPhaseSamples` samples and `minPhaseMs`.
  */
 import { quantileSorted, quartiles } from './stats.ts';
 
@@ -46,8 +46,10 @@ export interface PhaseOptions {
   busyWindowMs: number;
   /** A sample is slow when more than this share of the probes in its window were delayed. Default 0.1. */
   busyFraction: number;
-  /** Slow stretches separated by at most this long are one phase, ms. Default 2,000. */
+  /** Slow stretches separated by at most this long are one phase, ms. Default 5,000. */
   mergeGapMs: number;
+  /** A phase (after merging) lasts at least this long, ms: shorter stretches are blips, neither reported nor left out. Default 1,000. */
+  minPhaseMs: number;
   /** A cell is re-measured while fewer than this many of its samples (all attempts) lie outside slow phases. Default 8. */
   minFastSamples: number;
 }
@@ -61,7 +63,8 @@ export const DEFAULT_PHASE_OPTIONS: PhaseOptions = {
   spikeThreshold: 0.3,
   busyWindowMs: 4_000,
   busyFraction: 0.1,
-  mergeGapMs: 2_000,
+  mergeGapMs: 5_000,
+  minPhaseMs: 1_000,
   minFastSamples: 8,
 };
 
@@ -117,6 +120,7 @@ export function resolvePhaseOptions(options: Partial<PhaseOptions> = {}): PhaseO
   if (!(o.busyWindowMs > 0)) throw new Error('busyWindowMs must be positive');
   if (!(o.busyFraction >= 0 && o.busyFraction < 1)) throw new Error(`busyFraction must lie in 0..1, got ${o.busyFraction}`);
   if (!(o.mergeGapMs >= 0)) throw new Error('mergeGapMs must be ≥ 0');
+  if (!(o.minPhaseMs >= 0)) throw new Error('minPhaseMs must be ≥ 0');
   if (!Number.isInteger(o.minFastSamples) || o.minFastSamples < 1) throw new Error(`minFastSamples must be a positive integer, got ${o.minFastSamples}`);
   return o;
 }
@@ -182,13 +186,16 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
   const inPhase = new Array<boolean>(n).fill(false);
   const phases: SlowPhase[] = [];
   for (const [j, end] of stretches) {
-    if (end - j + 1 < o.minPhaseSamples) continue;
-    for (let m = j; m <= end; m++) inPhase[m] = true;
+    if (end - j + 1 < o.minPhaseSamples || at[end] - at[j] < o.minPhaseMs) continue;
     const raw = ratio.slice(j, end + 1);
-    phases.push({
+    const phase: SlowPhase = {
       startMs: at[j], endMs: at[end], samples: end - j + 1, slowdown: quartiles(slowdown.slice(j, end + 1)).median,
       peakSlowdown: quantileSorted([...raw].sort((a, b) => a - b), 0.9), delayedShare: delayed.slice(j, end + 1).filter(Boolean).length / raw.length,
-    });
+    };
+    // Merged blips that are not slow as a whole (neither slow throughout nor often delayed) are no phase.
+    if (phase.slowdown <= 1 + o.slowThreshold && phase.delayedShare <= o.busyFraction) continue;
+    for (let m = j; m <= end; m++) inPhase[m] = true;
+    phases.push(phase);
   }
 
   // Back to input order.

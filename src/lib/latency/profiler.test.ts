@@ -58,8 +58,11 @@ const REF = digitsToOps('444444');
 const steady: Record<string, number> = { '333333': 300, '222222': 5000, '111111': 10, '444444': 1000 };
 const withCold = (digits: string, run: number) => (run === 0 ? 20 : 1) * steady[digits];
 
+/** Synthetic runs last a few seconds at most, so a slow phase here is shorter than the 1 s a real one must last. */
+const PHASES = { minPhaseMs: 0 };
+
 function request(h: Harness, cells: OpVector[], options: Partial<ProfileRequest<FakeModel>['options']> = {}, extra: Partial<ProfileRequest<FakeModel>> = {}): ProfileRequest<FakeModel> {
-  return { cells, runner: h.runner, clock: h.clock, numTensors: () => h.tensors, options: { timerResolutionMs: 0.1, ...options }, ...extra };
+  return { cells, runner: h.runner, clock: h.clock, numTensors: () => h.tensors, options: { timerResolutionMs: 0.1, ...options }, phases: PHASES, ...extra };
 }
 
 describe('profileCells', () => {
