@@ -5,7 +5,6 @@
  * profile-calibration.svelte.ts; the pure parts live in `latency/` (profile-analysis.ts,
  * calibration-report.ts).
  */
-import { openCalibratedStore } from '../db/calibrated';
 import { openMeasurementStore, type MeasurementStore, type NewMeasurement, type RunRecord } from '../db/measurements';
 import type { MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
 import { estimateMs, heldOutCells, randomCells } from '../latency/profile-analysis';
@@ -14,7 +13,7 @@ import type { ReferenceSet } from '../latency/reference-set';
 import { codeToOps } from '../spaces/nb201';
 import { DEFAULT_PROFILE_SETTINGS, type ProfileCell, type ProfilerRequest, type ProfilerResponse, type ProfileSettings } from '../workers/profiler-messages';
 import { handlerPort } from '../workers/rpc';
-import { CalibratedState } from './calibrated.svelte';
+import type { CalibratedState } from './calibrated.svelte';
 import type { ProfileSource } from './profile-data.svelte';
 import { ProfilerLink, type ProfilerClient, type ProfilerLinkDeps, type VisibilitySource } from './profile-link.svelte';
 
@@ -301,8 +300,8 @@ export class ProfileState extends ProfilerLink {
   }
 }
 
-/** The real dependencies: IndexedDB, and the profiler in a module worker or on this thread. */
-export function browserProfileDeps(openStore: () => Promise<{ store: MeasurementStore; notice?: string }>, calibrated: CalibratedState = new CalibratedState(() => openCalibratedStore())): ProfileDeps {
+/** The real dependencies: IndexedDB, the app's one list of calibrated predictors, and the profiler in a module worker or on this thread. */
+export function browserProfileDeps(openStore: () => Promise<{ store: MeasurementStore; notice?: string }>, calibrated: CalibratedState): ProfileDeps {
   return {
     openStore,
     calibrated,
