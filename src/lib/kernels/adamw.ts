@@ -3,6 +3,9 @@
  * module, its instances on an imported memory, and {@link SimdAdamW}, which keeps a list of
  * variables in a memory of its own.
  *
+ * The own-memory form serves the cpu backend and variables the heap loop does not take (sizes not
+ * in whole 4-lane groups); in WAT it costs one line.
+ *
  * Why: on WASM the kernel form of the update runs 11 element-wise kernels per weight matrix,
  * each with a fresh 1.4 MB buffer, for each of the 4×600 GCN's three 600×600 matrices. A plain JS
  * loop is no faster (≈ 11 ns per value: the divide and square root do not vectorise). This loop
@@ -11,7 +14,7 @@
  * the same order, so the two agree bit for bit (predictor/adamw.test.ts).
  */
 import builds from './adamw.wat?wasm-bytes';
-import { isSharedMemory } from './wasm-asm.ts';
+import { isSharedMemory, type MemoryForm } from './wasm-asm.ts';
 
 /** The scalars of one AdamW step: moment decays, ε, and the step's bias-corrected factors. */
 export interface StepScalars {
@@ -35,12 +38,6 @@ export interface SimdExports {
     epsilon: number, stepSize: number, secondMomentScale: number, decay: number, wOut: number,
   ) => void;
 }
-
-/**
- * How the module gets its memory: 'own' defines and exports it; 'import' and 'import-shared'
- * import `env.memory` (tfjs-backend-wasm's heap, plain or, in its threaded build, shared).
- */
-export type MemoryForm = 'own' | 'import' | 'import-shared';
 
 /** The module's bytes, built from adamw.wat at build time. */
 export function adamwModuleBytes(memory: MemoryForm = 'own'): Uint8Array<ArrayBuffer> {

@@ -3,18 +3,15 @@
  * WebAssembly SIMD loops over the rows of a [rows, width] matrix: the builds of the module, its
  * instances on an imported memory, and {@link SimdLayer}, which runs it in a memory of its own.
  *
+ * The own-memory form serves the cpu backend (tensors in JS memory) and is the bit-exact reference
+ * the heap form is tested against (predictor/train.wasm.test.ts); in WAT it costs one line.
+ *
  * Why: on WASM the same work was ≈ 30 tfjs kernels per layer and step, each cheap in arithmetic
  * but with the engine's per-kernel cost (≈ 40 µs measured in a node profile). A plain JS loop was
  * no faster than those kernels (≈ 2 ms per 72×600 layer forward and backward).
  */
 import builds from './layer.wat?wasm-bytes';
-import { isSharedMemory } from './wasm-asm.ts';
-
-/**
- * How the module gets its memory: 'own' defines and exports it; 'import' and 'import-shared'
- * import `env.memory` (tfjs-backend-wasm's heap, plain or, in its threaded build, shared).
- */
-export type MemoryForm = 'own' | 'import' | 'import-shared';
+import { isSharedMemory, type MemoryForm } from './wasm-asm.ts';
 
 /** The module's bytes, built from layer.wat at build time. */
 export function layerModuleBytes(memory: MemoryForm = 'own'): Uint8Array<ArrayBuffer> {

@@ -10,8 +10,7 @@ import { layerModuleBytes } from './layer.ts';
 import { adamwModuleBytes } from './adamw.ts';
 import { gemmModuleBytes } from './gemm.ts';
 import { randomValues } from './test-values.ts';
-
-type MemoryForm = 'own' | 'import' | 'import-shared';
+import { type MemoryForm } from './wasm-asm.ts';
 const FORMS: MemoryForm[] = ['own', 'import', 'import-shared'];
 
 const digest = (values: ArrayBufferView) => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex').slice(0, 32);

@@ -1,9 +1,9 @@
 /**
  * The one opcode table and module builder for the WebAssembly we still emit from code: the GEMM
- * kernels (gemm.ts), whose matrix widths are baked into the instructions, a feature probe or two,
- * and the predictor's row-sum kernel. Kernels that take their sizes at run time are WebAssembly
- * text instead (layer.wat, adamw.wat). Encodings from the WebAssembly core spec (1.0 +
- * fixed-width and relaxed SIMD); nothing is fetched and no toolchain is involved.
+ * kernels (gemm.ts), whose matrix widths are baked into the instructions, the feature probes
+ * below, and the row-sum kernel of predictor/distinct-rows.ts. Kernels that take their sizes at
+ * run time are WebAssembly text instead (layer.wat, adamw.wat). Encodings from the WebAssembly
+ * core spec (1.0 + fixed-width and relaxed SIMD); nothing is fetched and no toolchain is involved.
  */
 
 /** Value types. */
@@ -104,6 +104,13 @@ export function name(text: string): number[] {
   return [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 }
 
+/**
+ * How a module gets its memory: 'own' defines and exports it; 'import' and 'import-shared'
+ * import `env.memory` (tfjs-backend-wasm's heap, plain or, in its threaded build, shared, which
+ * must declare a maximum).
+ */
+export type MemoryForm = 'own' | 'import' | 'import-shared';
+
 /** The largest memory a 32-bit module can address, in 64 KiB pages. */
 export const MAX_PAGES = 65536;
 
@@ -116,12 +123,10 @@ export interface FunctionSpec {
 }
 
 /**
- * The bytes of a module of `functions`, whose types are parameter lists (`types`; no results)
- * and, with `memory`, tfjs-backend-wasm's heap imported as `env.memory`: 'import' a plain memory,
- * 'import-shared' the threaded build's shared one, which must declare a maximum (the largest, so
- * any heap fits).
+ * The bytes of a module of `functions`, whose types are parameter lists (`types`; no results),
+ * with no memory or an imported one (a shared one declares the largest maximum, so any heap fits).
  */
-export function wasmModule(types: number[][], functions: FunctionSpec[], memory?: 'import' | 'import-shared'): Uint8Array<ArrayBuffer> {
+export function wasmModule(types: number[][], functions: FunctionSpec[], memory?: Exclude<MemoryForm, 'own'>): Uint8Array<ArrayBuffer> {
   const exported = functions.flatMap((f, i) => (f.export === undefined ? [] : [...name(f.export), 0x00, ...leb(i)]));
   const exportCount = functions.filter((f) => f.export !== undefined).length;
   const bodies = functions.map((f) => {
