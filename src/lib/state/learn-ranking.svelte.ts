@@ -36,6 +36,9 @@ export interface RankingRun {
   brp: KindResult;
 }
 
+/** Tries of a training (500 ms apart) while the worker ends another job. */
+const BUSY_RETRIES = 6;
+
 /** The accuracy both predictors learn. */
 const TARGET = { datasetId: 'nb201', column: 'c100_valid', label: 'CIFAR-100 validation accuracy', unit: '%' } as const;
 
@@ -92,12 +95,22 @@ export class RankingLessonState {
     const compute = this.#source.compute;
     const requestId = (this.#requestId = compute.newRequestId());
     this.training = { kind: job.kind, epoch: 0, epochs: job.config.epochs };
-    const answer = await compute.request({ type: 'train', requestId, job }, {
+    const send = () => compute.request({ type: 'train', requestId, job }, {
       expect: ['trained', 'cancelled'],
       onEvent: (event) => {
         if (event.type === 'epoch') this.training = { kind: job.kind, epoch: event.epoch + 1, epochs: event.epochs };
       },
     });
+    // The worker runs one job at a time: a lesson left a moment ago may still be ending its own.
+    let answer: Awaited<ReturnType<typeof send>> | undefined;
+    for (let attempt = 0; !answer; attempt++) {
+      try {
+        answer = await send();
+      } catch (error) {
+        if (attempt >= BUSY_RETRIES || compute.crashed || !/already training|search is running/.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     this.#requestId = 0;
     if (answer.type === 'cancelled') {
       this.message = 'Training cancelled.';

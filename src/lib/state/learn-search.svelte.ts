@@ -34,6 +34,8 @@ export interface LessonDevice {
 }
 
 const CALIBRATED = 'calibrated:';
+/** Tries of the random search (500 ms apart) while the worker ends another job. */
+const RANDOM_RETRIES = 6;
 
 /** A finished lesson search as the Learn view keeps it in IndexedDB: enough to draw it again. */
 export interface KeptSearch {
@@ -224,9 +226,17 @@ export class LessonSearchState {
   /** Random search on the job's seed and budget (milliseconds): its queries. */
   async #random(job: SearchJob): Promise<number[]> {
     const compute = this.#source.compute;
-    const answer = await compute.request({ type: 'search', requestId: compute.newRequestId(), job: { ...job, settings: randomSettings(job.settings) } });
-    if (answer.type !== 'searched') throw new Error(answer.type === 'error' ? answer.message : `Random search answered '${answer.type}'`);
-    return answer.result.queried;
+    // The worker runs one job at a time: a lesson left a moment ago may still be ending its own.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await compute.request({ type: 'search', requestId: compute.newRequestId(), job: { ...job, settings: randomSettings(job.settings) } });
+        if (answer.type !== 'searched') throw new Error(answer.type === 'error' ? answer.message : `Random search answered '${answer.type}'`);
+        return answer.result.queried;
+      } catch (error) {
+        if (attempt >= RANDOM_RETRIES || compute.crashed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   #post(type: 'pause' | 'resume' | 'cancel' | 'step'): void {
