@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeWithData } from '../src/test-support/real-data';
 import { decodeColumns, FORMAT, type DatasetEntry, type Manifest } from '../src/lib/datasets/columns';
 import { SourceError } from '../src/lib/datasets/validate';
 import { runPipeline, summaryTable, type PipelineOptions } from './pipeline';
@@ -199,7 +200,7 @@ const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/da
 const HAVE_DATA = existsSync(join(SHARED, 'nb201/nb201.csv'));
 if (!HAVE_DATA) console.warn(`datasets/pipeline.test.ts: real-data run skipped, ${SHARED} not found`);
 
-describe.skipIf(!HAVE_DATA)('runPipeline on the real tables', () => {
+describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'runPipeline on the real tables', () => {
   it('builds all six within the budget, and every file decodes to the source numbers', () => {
     logged = [];
     const result = runPipeline({ sourceDir: SHARED, outDir, log: (line) => logged.push(line) });

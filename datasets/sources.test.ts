@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeWithData } from '../src/test-support/real-data';
 import { Nb201KeyRegistry, SourceError } from '../src/lib/datasets/validate';
 import { codeToOps, opsToArchStr } from '../src/lib/spaces/nb201';
 import { SOURCES, type BuildContext, type BuiltDataset, type DatasetSource } from './sources';
@@ -86,7 +87,7 @@ const HWNAS = 'hw-nas-bench/hwnasbench_nb201_cifar10_latency_partial.csv';
 const NB101 = 'nb101/nb101_naslib_zc500.csv';
 const DARTS = 'darts/nb301_naslib_zc500.json';
 
-describe.skipIf(!HAVE_DATA)('the real sources', () => {
+describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'the real sources', () => {
   const built = new Map<string, BuiltDataset>();
   const registry = new Nb201KeyRegistry();
 
@@ -159,7 +160,7 @@ describe.skipIf(!HAVE_DATA)('the real sources', () => {
   });
 });
 
-describe.skipIf(!HAVE_DATA)('defects in copies of the real sources', () => {
+describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'defects in copies of the real sources', () => {
   it.each([
     ['a non-number', NB201, () => editCell(NB201, 5, 'c10_test', 'abc'), "nb201/nb201.csv line 5: column c10_test: 'abc' is not a finite number"],
     ['an accuracy above 100', NB201, () => editCell(NB201, 7, 'c100_test', '100.5'), 'nb201/nb201.csv line 7: column c100_test: 100.5 is not an accuracy in 0..100 %'],

@@ -7,6 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import { ingestBundled } from './ingest';
 import { openStore } from './open';
 import { importUserTable, loadNb201Lookup } from './user-import';
@@ -22,7 +23,7 @@ const diskFetch = (async (input: RequestInfo | URL) => {
   return new Response(readFileSync(DIR + path));
 }) as typeof fetch;
 
-describe.skipIf(!built)('real build output', () => {
+describeWithData(built, `${DIR}manifest.json (npm run datasets)`, 'real build output', () => {
   it('imports every dataset, then skips them all, and maps user arch strings to official indices', async () => {
     const { store } = await openStore(new IDBFactory());
     const options = { manifestUrl: 'https://lab.test/datasets/manifest.json', fetch: diskFetch, store, onProgress: () => {} };

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import { splitSimpleCsv } from '../datasets/csv.ts';
 import { digitsToOps, isConnected, NB201_NUM_CELLS, type OpCode } from '../spaces/nb201.ts';
 import { planCell } from './cell-plan.ts';
@@ -42,7 +43,7 @@ function expectPrinted(computed: number, printed: string, what: string): void {
   }
 }
 
-describe.skipIf(!present)('NB201 parameter and FLOP counts vs nb201.csv', () => {
+describeWithData(present, CSV, 'NB201 parameter and FLOP counts vs nb201.csv', () => {
   const rows = present ? loadRows() : [];
   const byOps = new Map(rows.map((row) => [row.ops.join(''), row]));
   const cases = [...Object.values(EXTREMES).map((digits) => byOps.get(digits)!), ...SAMPLE_ROWS.map((r) => rows[r])];

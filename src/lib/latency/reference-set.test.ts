@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import type { Table } from '../datasets/columns.ts';
 import { spearman } from '../predictor/metrics.ts';
 import { codeToOps, isConnected, NB201_NUM_CELLS, opsToArchStr, opsToCode } from '../spaces/nb201.ts';
@@ -137,7 +138,7 @@ function readTable(id: string, file: string): Table {
   return { id, version: 'csv', rows: lines.length, columns };
 }
 
-describe.skipIf(!haveData)('the reference set of the real tables', () => {
+describeWithData(haveData, `nb201, latbench and HELP tables in ${DATASETS}`, 'the reference set of the real tables', () => {
   it('is 20 distinct connected cells whose order agrees with every family of devices', () => {
     const nb201 = readTable('nb201', 'nb201/nb201.csv');
     // The CSV has `ops` digits; the app's table has `ops_code` (the same cell as a base-5 number).

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import { digitsToOps, NB201_NUM_CELLS, opsToCode } from '../spaces/nb201';
 import { localSearch, randomSearch, regularisedEvolution, type BaselineOptions } from './baselines';
 import { runMetrics } from './metrics';
@@ -14,8 +15,6 @@ import { searchSpace } from './space';
 
 const CSV = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/datasets/nb201/nb201.csv');
 const HAVE_DATA = existsSync(CSV);
-const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
-if (!HAVE_DATA) console.warn(`baselines.real.test: ${CSV} not found${IN_CI ? ' (CI: failing)' : '; skipping'}`);
 
 function loadNb201() {
   const [header, ...rows] = readFileSync(CSV, 'utf8').trim().split('\n');
@@ -57,15 +56,7 @@ const data = HAVE_DATA ? loadNb201() : null;
 /** The standard error of a 100-seed mean is ≈ 0.08 pp; 0.25 pp is about 3 of them. */
 const TOLERANCE = 0.25;
 
-if (!HAVE_DATA && IN_CI) {
-  describe('baselines on the real NB201 table', () => {
-    it('needs ../shared/datasets/nb201/nb201.csv', () => {
-      throw new Error(`${CSV} is missing: the baseline reference check cannot run under CI`);
-    });
-  });
-}
-
-describe.skipIf(!HAVE_DATA)('baselines on the real NB201 table (CIFAR-100, 100 seeds, budget 100)', () => {
+describeWithData(HAVE_DATA, CSV, 'baselines on the real NB201 table (CIFAR-100, 100 seeds, budget 100)', () => {
   it('reads the table the reference used: index 9930 is the best valid cell', () => {
     const { valid, test } = data!.oracle;
     const best = valid.reduce((b, v, i) => (v > valid[b] ? i : b), 0);
