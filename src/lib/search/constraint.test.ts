@@ -46,15 +46,16 @@ describe('checkLimit', () => {
     expect(() => checkLimit(2.0, predicted, 'desktop_cpu', [4, 5])).not.toThrow();
   });
 
-  it('explains a limit below the fastest cell', () => {
+  it('explains a limit below the fastest cell in one sentence', () => {
     expect(() => checkLimit(0.5, predicted, 'desktop_cpu_i7_7820x_fp32')).toThrow('The fastest cell takes 1 ms on desktop_cpu_i7_7820x_fp32; a limit of 0.5 ms admits none');
     expect(() => checkLimit(1.9, predicted, 'edge', [4, 5])).toThrow('The fastest cell takes 2 ms on edge; a limit of 1.9 ms admits none');
+    expect(() => checkLimit(1, [5, Number.NaN, 1.234, 9], 'Pixel 3')).toThrow('The fastest cell takes 1.23 ms on Pixel 3; a limit of 1 ms admits none');
     // Digits grow until the two numbers differ.
     expect(() => checkLimit(1.23449, [1.2345], 'x')).toThrow('The fastest cell takes 1.2345 ms on x; a limit of 1.23449 ms admits none');
   });
 
   it('rejects a limit that is not a positive finite number, and a device with no latency', () => {
-    for (const bad of [0, -1, NaN, Infinity]) expect(() => checkLimit(bad, predicted, 'x')).toThrow(`A latency limit must be a positive number of ms, got ${bad}`);
-    expect(() => checkLimit(5, [NaN, NaN], 'phone')).toThrow('No cell has a known latency on phone');
+    for (const bad of [0, -1, NaN, Infinity]) expect(() => checkLimit(bad, predicted, 'x')).toThrow(`Latency limit: a number of ms above 0, e.g. 5 (got "${bad}")`);
+    expect(() => checkLimit(5, [NaN, NaN], 'phone')).toThrow('Latency: phone has no latency for any cell');
   });
 });

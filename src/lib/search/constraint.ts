@@ -46,30 +46,30 @@ export function filterReport(predicted: Float64Array, truth: Float64Array, limit
   return report;
 }
 
-/** Two latencies for a message: 4 significant digits, more where they would read the same. */
+/** Two latencies for a message: 3 significant digits, more where they would read the same. */
 function formatPair(a: number, b: number): [string, string] {
   const format = (ms: number, digits: number) => String(Number(ms.toPrecision(digits)));
-  let digits = 4;
+  let digits = 3;
   while (digits < 17 && format(a, digits) === format(b, digits)) digits++;
   return [format(a, digits), format(b, digits)];
 }
 
 /**
- * Throws one clear message when `limitMs` cannot admit a cell: not a positive finite number,
- * or below the fastest known latency on `device`. `latency` is whichever latencies filter
- * (predicted or true), per NB201 index; `universe` restricts the cells considered.
+ * Throws one sentence when `limitMs` cannot be used on this device: not a positive number, or
+ * below its fastest known cell. `latency` is what the device says per NB201 index (truth or
+ * prediction, NaN = unknown); `universe` restricts the cells considered.
  */
-export function checkLimit(limitMs: number, latency: ArrayLike<number>, device: string, universe?: ArrayLike<number>): void {
-  if (!Number.isFinite(limitMs) || limitMs <= 0) throw new Error(`A latency limit must be a positive number of ms, got ${limitMs}`);
+export function checkLimit(limitMs: number, latency: ArrayLike<number>, deviceLabel: string, universe?: ArrayLike<number>): void {
+  if (!Number.isFinite(limitMs) || limitMs <= 0) throw new Error(`Latency limit: a number of ms above 0, e.g. 5 (got "${String(limitMs).slice(0, 20)}")`);
   let fastest = Infinity;
   const n = universe ? universe.length : latency.length;
   for (let k = 0; k < n; k++) {
     const v = latency[universe ? universe[k] : k];
     if (v < fastest) fastest = v;
   }
-  if (fastest === Infinity) throw new Error(`No cell has a known latency on ${device}`);
+  if (fastest === Infinity) throw new Error(`Latency: ${deviceLabel} has no latency for any cell`);
   if (limitMs < fastest) {
     const [fast, limit] = formatPair(fastest, limitMs);
-    throw new Error(`The fastest cell takes ${fast} ms on ${device}; a limit of ${limit} ms admits none`);
+    throw new Error(`The fastest cell takes ${fast} ms on ${deviceLabel}; a limit of ${limit} ms admits none`);
   }
 }

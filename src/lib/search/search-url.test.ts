@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatHash, parseHash } from '../state/url-hash';
-import { checkLimit, fastestCell, limitOf, needsDevice, presetOf, propsOf, SEARCH_PROPS, settingsOf } from './search-url';
+import { limitOf, needsDevice, presetOf, propsOf, SEARCH_PROPS, settingsOf } from './search-url';
 
 describe('search settings in the URL', () => {
   it('has defaults that need nothing in the hash, and round-trips every setting', () => {
@@ -35,19 +35,3 @@ describe('search settings in the URL', () => {
   });
 });
 
-describe('latency limit checks', () => {
-  const latency = Float64Array.from([5, Number.NaN, 1.234, 9]);
-
-  it('finds the fastest known cell', () => {
-    expect(fastestCell(latency)).toEqual({ index: 2, ms: 1.234 });
-    expect(fastestCell([Number.NaN])).toBeNull();
-  });
-
-  it('refuses a limit below the fastest cell with one sentence, and a limit that is not a number', () => {
-    expect(() => checkLimit(1, latency, 'Pixel 3')).toThrow('The fastest cell takes 1.23 ms on Pixel 3; a limit of 1 ms admits none');
-    expect(() => checkLimit(Number.NaN, latency, 'Pixel 3')).toThrow('Latency limit: a number of ms above 0');
-    expect(() => checkLimit(-2, latency, 'Pixel 3')).toThrow('Latency limit: a number of ms above 0');
-    expect(() => checkLimit(2, [Number.NaN], 'Pixel 3')).toThrow('Pixel 3 has no latency for any cell');
-    expect(() => checkLimit(1.234, latency, 'Pixel 3')).not.toThrow();
-  });
-});

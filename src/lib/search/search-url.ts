@@ -101,30 +101,9 @@ export function needsDevice(props: SearchProps): boolean {
   return props['s.pareto'] === 1 || limitOf(props) !== null;
 }
 
-/** The fastest cell of a latency column (ms by NB201 index, NaN = unknown); null when none is known. */
-export function fastestCell(latency: ArrayLike<number>): { index: number; ms: number } | null {
-  let best: { index: number; ms: number } | null = null;
-  for (let i = 0; i < latency.length; i++) {
-    const v = latency[i];
-    if (Number.isFinite(v) && (best === null || v < best.ms)) best = { index: i, ms: v };
-  }
-  return best;
-}
-
 /** A latency in ms the way messages print it: 3 significant digits, no trailing zeros. */
 export function formatMs(ms: number): string {
   return `${Number(ms.toPrecision(3))} ms`;
-}
-
-/**
- * Throws one sentence when the limit cannot be used on this device: not a positive number, or
- * below its fastest cell (`latency`: what the device says per cell, truth or prediction).
- */
-export function checkLimit(ms: number, latency: ArrayLike<number>, deviceLabel: string): void {
-  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`Latency limit: a number of ms above 0, e.g. 5 (got "${String(ms).slice(0, 20)}")`);
-  const fastest = fastestCell(latency);
-  if (!fastest) throw new Error(`Latency: ${deviceLabel} has no latency for any cell`);
-  if (ms < fastest.ms) throw new Error(`The fastest cell takes ${formatMs(fastest.ms)} on ${deviceLabel}; a limit of ${formatMs(ms)} admits none`);
 }
 
 export type SearchProgress = Extract<SearchResponse, { type: 'search-progress' }>;

@@ -12,9 +12,9 @@ import { openSearchRunStore, queriedOf, type SearchRun, type SearchRunStore } fr
 import { measuredByIndex, type CalibratedPredictor } from '../latency/calibrated-predictor';
 import { exportFiles, type ExportFile } from '../search/export';
 import { bestSoFarCurve } from '../search/metrics';
-import { withinLimit } from '../search/constraint';
+import { checkLimit, withinLimit } from '../search/constraint';
 import { checkSearchSettings, plannedIterations } from '../search/run-search';
-import { checkLimit, needsDevice, propsOf, SEARCH_PROPS, settingsOf, type SearchProgress, type SearchProps } from '../search/search-url';
+import { needsDevice, propsOf, SEARCH_PROPS, settingsOf, type SearchProgress, type SearchProps } from '../search/search-url';
 import { DATASET_COLUMNS, type LatencySource, type SearchOracle } from '../search/types';
 import { codeToOps, NB201_NUM_CELLS, opsToArchStr } from '../spaces/nb201';
 import type { ComputeRequest, ComputeResponse } from '../workers/compute-messages';
