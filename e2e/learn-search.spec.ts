@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { openApp } from './helpers';
+import { calibratedToFile } from '../src/lib/latency/calibrated-predictor';
+import { sampleCalibrated } from '../src/lib/latency/calibrated-fixtures';
+import { openApp, readSourceCsv } from './helpers';
 
 // Lessons 5-7 with their small configs: a few seconds of training or searching each.
 
@@ -92,4 +94,28 @@ test('lesson 7 moves a latency budget to another best cell, searches within it, 
   const found = page.getByTestId('lesson7-found');
   await expect(found).toHaveAttribute('data-cell', /^\d+$/, { timeout: 120_000 });
   expect(Number(await found.getAttribute('data-limit'))).toBe(Number(await best.getAttribute('data-limit')));
+});
+
+test('lesson 7 works on the visitor’s calibrated device once there is one, beside a table device', async ({ page }) => {
+  test.setTimeout(60_000);
+  const nb201 = readSourceCsv('nb201/nb201.csv');
+  const predictions = Float32Array.from({ length: 15625 }, (_, i) => {
+    const row = nb201.get(i)!;
+    return row.connected === '1' ? 0.5 + Number(row.c10_flops) / 40 : Number.NaN;
+  });
+  await openApp(page, '#view=profile');
+  await page.getByTestId('calibrated-import').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(calibratedToFile({ ...sampleCalibrated('e2e-lesson7'), name: 'Lesson laptop', predictions })) });
+  await expect(page.getByTestId('calibrated-status')).toHaveText('Imported “Lesson laptop” from mine.json.');
+
+  await page.goto('about:blank');
+  await openApp(page, '#view=learn&l.lesson=7&l.limit=500');
+  await expect(page.getByTestId('lesson7-device')).toHaveValue('calibrated:e2e-lesson7');
+  await expect(page.getByTestId('lesson7-no-device')).toHaveCount(0);
+  const best = page.getByTestId('lesson7-best');
+  await expect(best).toHaveAttribute('data-cell', /^\d+$/);
+  // The budget is on this device's predicted latency: the best cell's prediction is within it.
+  const cell = Number(await best.getAttribute('data-cell'));
+  expect(predictions[cell]).toBeLessThanOrEqual(Number(await best.getAttribute('data-limit')));
+  await expect(best).toContainText('by its calibrated prediction');
+  await expect(page.getByTestId('lesson7-shared')).toContainText('Lesson laptop');
 });
