@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eagleEncoding, encodingKey, type GraphEncoding } from './nb201-encoding.ts';
+import { eagleEncoding, encodingKey, type CellGraph } from './nb201-encoding.ts';
 import { allCells, archStrToOps, distinctEncodings, isConnected, opsToCode, type OpCode } from './nb201.ts';
 
 /** Rows of a row-major 0/1 matrix as strings, e.g. ['111', '010', ...]. */
@@ -109,7 +109,7 @@ describe('encodingKey', () => {
     const cells = allCells();
     const encodings = cells.map(eagleEncoding);
     const keys = encodings.map(encodingKey);
-    const bytes = (e: GraphEncoding) => `${e.adjacency.join('')}|${e.x.join('')}`;
+    const bytes = (e: CellGraph) => `${e.adjacency.join('')}|${e.x.join('')}`;
     const byBytes = new Map<string, string>();
     const byKey = new Map<string, string>();
     const clashes: string[] = [];

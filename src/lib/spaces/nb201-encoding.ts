@@ -8,8 +8,8 @@
  */
 import type { OpVector } from './nb201.ts';
 
-/** A graph as the GCN consumes it. */
-export interface GraphEncoding {
+/** A cell's graph as the GCN consumes it (eagle's encoding, as bytes); the predictor reads it as its `GraphEncoding`. */
+export interface CellGraph {
   nodes: number;
   features: number;
   /** Row-major nodes×nodes; `adjacency[src * nodes + dst] = 1` for an edge src→dst, self-loops included. */
@@ -42,7 +42,7 @@ function bits(...indices: number[]): number {
 }
 
 /** The eagle-exact NB201 encoding of a cell (9 nodes, 6 features). */
-export function eagleEncoding(ops: OpVector): GraphEncoding {
+export function eagleEncoding(ops: OpVector): CellGraph {
   if (ops.length !== 6 || ops.some((op) => !Number.isInteger(op) || op < 0 || op > 4)) {
     throw new Error(`an NB201 cell has 6 op codes 0-4, got [${ops.join(',')}]`);
   }
@@ -105,7 +105,7 @@ const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  * (entries must be 0/1, as every encoding here is). Bits of A then X are packed 6 per character,
  * e.g. 23 characters after the `9x6:` prefix for NB201.
  */
-export function encodingKey(enc: GraphEncoding): string {
+export function encodingKey(enc: CellGraph): string {
   const { nodes, features, adjacency, x } = enc;
   if (adjacency.length !== nodes * nodes || x.length !== nodes * features) {
     throw new Error(`graph encoding of ${nodes} nodes × ${features} features has ${adjacency.length} adjacency and ${x.length} feature entries`);

@@ -6,7 +6,7 @@
 import { eagleEncoding, encodingKey } from './nb201-encoding.ts';
 import { randomInt, type Rng } from './rng.ts';
 
-export { eagleEncoding, encodingKey, EAGLE_NB201_FEATURES, EAGLE_NB201_NODES, type GraphEncoding } from './nb201-encoding.ts';
+export { eagleEncoding, encodingKey, EAGLE_NB201_FEATURES, EAGLE_NB201_NODES, type CellGraph } from './nb201-encoding.ts';
 
 /** Op names by op code (eagle `arch_vector` codes). */
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
