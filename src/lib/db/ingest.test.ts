@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CANCELLED, ingestBundled, tableProblem, type IngestOptions, type IngestProgress } from './ingest';
+import { CANCELLED, ingestBundled, ingestOrder, tableProblem, type IngestOptions, type IngestProgress } from './ingest';
 import { BASE, buildBundle, MANIFEST_URL, nb101Source, nb201Source, testServer, type Bundle, type TestServer } from './ingest-fixtures';
 import { openStore } from './open';
 import type { DataStore } from './store';
@@ -193,6 +193,24 @@ describe('ingestBundled', () => {
       ['latbench', 'imported', undefined],
     ]);
     expect((await store.listDatasets()).map((d) => d.id)).toEqual(['latbench']);
+  });
+
+  it('imports first what the page shows first, then the NB201-space tables, then the others', async () => {
+    const bundle = v1();
+    const { store, server } = await setup(bundle);
+    const { report, events } = run(store, server, { first: ['latbench', 'nb201', 'not-listed'] });
+    expect((await report).datasets.map((d) => d.id)).toEqual(['latbench', 'nb201', 'nb101']);
+    expect([...new Set(events.map((e) => e.datasetId))]).toEqual(['latbench', 'nb201', 'nb101']);
+  });
+});
+
+describe('ingestOrder', () => {
+  const entries = [{ id: 'nb101', space: 'nb101' }, { id: 'nb201', space: 'nb201' }, { id: 'darts', space: 'darts' }, { id: 'help', space: 'nb201' }, { id: 'latbench', space: 'nb201' }] as const;
+  it('puts NB201-space tables first, each group in manifest order', () => {
+    expect(ingestOrder(entries).map((e) => e.id)).toEqual(['nb201', 'help', 'latbench', 'nb101', 'darts']);
+  });
+  it('puts the given ones before them, in the given order, whatever their space', () => {
+    expect(ingestOrder(entries, ['latbench', 'darts', 'nb201']).map((e) => e.id)).toEqual(['latbench', 'darts', 'nb201', 'help', 'nb101']);
   });
 });
 

@@ -29,6 +29,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** Only these dataset ids (default: all). */
   only?: string[];
+  /** These dataset ids first, in this order (what the page shows first); then the usual order. */
+  first?: readonly string[];
 }
 
 export interface DatasetIngestResult {
@@ -82,10 +84,7 @@ export async function ingestBundled(options: IngestOptions): Promise<IngestRepor
     report.datasets.push(...manifest.rejected.filter((r) => !options.only || options.only.includes(r.id)).map((r) => failed(r.id, r.problem)));
     const listed = new Set([...manifest.datasets.map((e) => e.id), ...manifest.rejected.map((r) => r.id)]);
     for (const id of options.only ?? []) if (!listed.has(id)) report.datasets.push(failed(id, `${id} is not listed in manifest.json`));
-    // NB201-space tables first: the app's main views need them, the others can arrive later.
-    entries = manifest.datasets
-      .filter((e) => !options.only || options.only.includes(e.id))
-      .sort((a, b) => Number(b.space === 'nb201') - Number(a.space === 'nb201'));
+    entries = ingestOrder(manifest.datasets.filter((e) => !options.only || options.only.includes(e.id)), options.first);
   } catch (error) {
     report.error = isAbort(error, signal) ? CANCELLED : `Could not load the dataset list (${options.manifestUrl}): ${(error as Error).message}`;
     return finish();
@@ -94,6 +93,18 @@ export async function ingestBundled(options: IngestOptions): Promise<IngestRepor
     report.datasets.push(await ingestEntry(entry, manifestUrl, options));
   }
   return finish();
+}
+
+/**
+ * The order datasets are ingested in: those the page shows first (`first`, in its order), then the
+ * NB201-space tables (the app's main views need them), then the others, each group in manifest order.
+ */
+export function ingestOrder<T extends Pick<DatasetEntry, 'id' | 'space'>>(entries: readonly T[], first: readonly string[] = []): T[] {
+  const rank = (e: T) => {
+    const i = first.indexOf(e.id);
+    return i >= 0 ? i : first.length + (e.space === 'nb201' ? 0 : 1);
+  };
+  return [...entries].sort((a, b) => rank(a) - rank(b));
 }
 
 async function ingestEntry(entry: DatasetEntry, manifestUrl: string, options: IngestOptions): Promise<DatasetIngestResult> {

@@ -55,11 +55,21 @@ export class DataState {
     },
   );
 
-  /** Starts both workers and the ingest; resolves when the tables are loaded (or failed). */
-  async start(manifestUrl = new URL('datasets/manifest.json', document.baseURI).href): Promise<void> {
+  /**
+   * Starts both workers and the ingest; resolves when the tables are loaded (or failed). `first`:
+   * the datasets the opening view shows. They are ingested first and loaded as soon as they are
+   * stored, so the view draws while the other tables still arrive.
+   */
+  async start(first: readonly string[] = ['nb201'], manifestUrl = new URL('datasets/manifest.json', document.baseURI).href): Promise<void> {
     this.phase = 'ingesting';
+    const firstStored = firstTablesStored(first);
+    let early: Promise<void> | undefined;
     try {
-      const answer = await this.#request({ type: 'ingest', manifestUrl }, 'ingest-report');
+      const answer = await this.#request({ type: 'ingest', manifestUrl, first: [...first] }, 'ingest-report', [], (progress) => {
+        if (!early && firstStored(progress)) {
+          early = this.#load(new Set(first)).catch((err: unknown) => this.#notice(`Could not read the stored tables: ${messageOf(err)}`));
+        }
+      });
       this.report = answer.report;
       if (answer.report.error) this.#notice(answer.report.error);
       for (const d of answer.report.datasets) if (d.status === 'failed' && d.error) this.#notice(d.error);
@@ -68,7 +78,16 @@ export class DataState {
       this.phase = 'failed';
       return;
     }
-    await this.reload();
+    await early;
+    // The rest, after the first paint: only the tables not loaded yet.
+    this.phase = 'loading';
+    try {
+      await this.#load();
+      this.phase = 'ready';
+    } catch (err) {
+      this.#notice(`Could not read the stored tables: ${messageOf(err)}`);
+      this.phase = 'failed';
+    }
     // Start tfjs only now: compiling its 2.5 MB bundle would compete with the ingest for the CPU.
     this.compute.start();
     // The saved predictors are only plotted against the tables, so they are read after them.
@@ -86,29 +105,38 @@ export class DataState {
   async reload(): Promise<void> {
     this.phase = 'loading';
     try {
-      const listed = await this.#request({ type: 'list-datasets' }, 'datasets');
-      const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
-      const tables: Record<string, Table> = {};
-      for (const d of datasets) {
-        const answer = await this.#request({ type: 'load-table', datasetId: d.id }, 'table').catch((err: unknown) => {
-          if (err instanceof WorkerStoppedError) throw err;
-          return messageOf(err);
-        });
-        if (typeof answer === 'object' && answer.table) tables[d.id] = answer.table;
-        else this.#notice(`Could not read the stored table ${d.title}${typeof answer === 'string' ? `: ${answer}` : ''}`);
-      }
-      // Two steps, two tasks: the header and pickers render first, the plot on the next task, so
-      // no single main-thread task has to build the whole page.
-      this.datasets = datasets.filter((d) => tables[d.id]);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      this.tables = tables;
+      await this.#load(undefined, true);
       this.phase = 'ready';
-      if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
-        this.readyAtMs = performance.now();
-      }
     } catch (err) {
       this.#notice(`Could not read the stored tables: ${messageOf(err)}`);
       this.phase = 'failed';
+    }
+  }
+
+  /**
+   * Reads stored tables through the worker, one message per table: `only` these ids, or every
+   * stored one not loaded yet, or (`fresh`) every stored one again.
+   */
+  async #load(only?: ReadonlySet<string>, fresh = false): Promise<void> {
+    const listed = await this.#request({ type: 'list-datasets' }, 'datasets');
+    const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
+    const tables: Record<string, Table> = fresh ? {} : { ...this.tables };
+    for (const d of datasets) {
+      if (only ? !only.has(d.id) : tables[d.id]) continue;
+      const answer = await this.#request({ type: 'load-table', datasetId: d.id }, 'table').catch((err: unknown) => {
+        if (err instanceof WorkerStoppedError) throw err;
+        return messageOf(err);
+      });
+      if (typeof answer === 'object' && answer.table) tables[d.id] = answer.table;
+      else this.#notice(`Could not read the stored table ${d.title}${typeof answer === 'string' ? `: ${answer}` : ''}`);
+    }
+    // Two steps, two tasks: the header and pickers render first, the plot on the next task, so
+    // no single main-thread task has to build the whole page.
+    this.datasets = datasets.filter((d) => tables[d.id]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.tables = tables;
+    if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
+      this.readyAtMs = performance.now();
     }
   }
 
@@ -145,12 +173,17 @@ export class DataState {
   }
 
   /** One request to the ingest worker (a fresh one if the last crashed); progress events update `progress`. */
-  #request<T extends 'ingest-report' | 'user-table-imported' | 'table' | 'datasets' | 'deleted'>(message: RpcRequest<IngestWorkerRequest>, expect: T, transfer: Transferable[] = []) {
+  #request<T extends 'ingest-report' | 'user-table-imported' | 'table' | 'datasets' | 'deleted'>(
+    message: RpcRequest<IngestWorkerRequest>, expect: T, transfer: Transferable[] = [], onProgress?: (progress: IngestProgress) => void,
+  ) {
     if (this.#ingest.crashed) this.#ingest.restart();
     return this.#ingest.request(message, {
       expect,
       transfer,
-      onEvent: (event) => (this.progress = { ...this.progress, [event.progress.datasetId]: event.progress }),
+      onEvent: (event) => {
+        this.progress = { ...this.progress, [event.progress.datasetId]: event.progress };
+        onProgress?.(event.progress);
+      },
     });
   }
 
@@ -165,6 +198,20 @@ export class DataState {
   #notice(text: string): void {
     if (!this.notices.includes(text)) this.notices = [...this.notices, text];
   }
+}
+
+/**
+ * Follows the ingest's progress and says (true) once the datasets `first` names are stored: each
+ * of them stored, unchanged or failed, or the ingest already at another dataset (it takes them
+ * first, so one it has not reached is not in the manifest: a visitor's table, stored already).
+ */
+export function firstTablesStored(first: readonly string[]): (progress: IngestProgress) => boolean {
+  const settled = new Set<string>();
+  return (progress) => {
+    if (!first.includes(progress.datasetId)) return true;
+    if (progress.phase === 'done' || progress.phase === 'skip' || progress.phase === 'error') settled.add(progress.datasetId);
+    return first.every((id) => settled.has(id));
+  };
 }
 
 function messageOf(error: unknown): string {

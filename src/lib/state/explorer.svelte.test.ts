@@ -4,7 +4,9 @@ import type { DatasetColumnInfo, StoredDataset } from '../db/schema';
 import { MemoryCalibratedStore } from '../db/calibrated';
 import { sampleCalibrated } from '../latency/calibrated-fixtures';
 import { CalibratedState } from './calibrated.svelte';
-import { axisOptions, CALIBRATED_GROUP, calibratedAxisOptions, ExplorerState, isCalibratedAxis } from './explorer.svelte';
+import { paretoFront } from '../search/pareto';
+import { mulberry32 } from '../spaces/rng';
+import { axisOptions, CALIBRATED_GROUP, calibratedAxisOptions, ExplorerState, frontCandidates, isCalibratedAxis } from './explorer.svelte';
 
 const N = 15625;
 function column(name: string, kind: DatasetColumnInfo['kind'], unit: string, extra: Partial<DatasetColumnInfo> = {}): DatasetColumnInfo {
@@ -62,6 +64,44 @@ describe('ExplorerState', () => {
     state.loadHash('#pin=3');
     expect(state.settings.x).toBe('latbench:desktop_cpu_i7_7820x_fp32');
     expect(state.pinned).toBe(3);
+  });
+
+  it('names the datasets it shows from the settings alone, NB201 first, for loading them first', () => {
+    expect(new ExplorerState({ datasets: [], tables: {}, calibrated: none }, '').shownDatasets).toEqual(['nb201', 'latbench']);
+    expect(new ExplorerState({ datasets: [], tables: {}, calibrated: none }, '#x=help%3Apixel2&y=nb201%3Ac10_test').shownDatasets).toEqual(['nb201', 'help']);
+    expect(new ExplorerState({ datasets: [], tables: {}, calibrated: none }, '#x=calibrated%3Ap1&y=user-abc%3Aacc').shownDatasets).toEqual(['nb201', 'user-abc']);
+    expect(new ExplorerState({ datasets: [], tables: {}, calibrated: none }, '#x=nocolon').shownDatasets).toEqual(['nb201']);
+  });
+
+  it('keeps the same arrays when more tables arrive but the shown ones are the same objects', () => {
+    const source = $state({ datasets: datasets.slice(0, 1), tables: { nb201: tables.nb201 } as Record<string, Table>, calibrated: none });
+    const state = new ExplorerState(source, '#x=nb201%3Ac10_flops&cells=connected');
+    const [x, y, front] = [state.xValues, state.yValues, state.front];
+    expect(x![2]).toBeNaN();
+    source.datasets = datasets;
+    source.tables = { ...tables };
+    // The same arrays: in the page, the plot's derived values stop there and nothing is redrawn.
+    expect(state.xValues).toBe(x);
+    expect(state.yValues).toBe(y);
+    expect(state.front).toEqual(front);
+    source.tables = { ...tables, nb201: { ...tables.nb201 } };
+    expect(state.xValues, 'a table read again is new').not.toBe(x);
+  });
+});
+
+describe('frontCandidates', () => {
+  it('keeps every row of the Pareto front, and the front of the rows it keeps is the whole front', () => {
+    const random = mulberry32(3);
+    for (const n of [0, 1, 5, 200, 15625]) {
+      // Coarse values make ties in x and in y; some NaN rows are not plotted.
+      const x = Float64Array.from({ length: n }, (_, i) => (i % 53 === 0 ? NaN : Math.round(random() * 300) / 10));
+      const y = Float64Array.from({ length: n }, (_, i) => (i % 71 === 0 ? NaN : Math.round(random() * random() * 1000) / 10));
+      const rows = frontCandidates(x, y);
+      expect(paretoFront(x, y, rows)).toEqual(paretoFront(x, y));
+      if (n === 15625) expect(rows.length).toBeLessThan(n / 10);
+    }
+    const same = Float64Array.from([2, 2, 2]);
+    expect(paretoFront(same, Float64Array.from([1, 3, 2]), frontCandidates(same, Float64Array.from([1, 3, 2])))).toEqual([1]);
   });
 });
 

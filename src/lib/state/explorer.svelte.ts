@@ -117,9 +117,51 @@ export function calibratedAxisOptions(predictors: readonly CalibratedAxisSource[
   });
 }
 
+/**
+ * The rows that can be on the Pareto front of `paretoFront(x, y)` (lower x, higher y), found in
+ * O(n) so that the front's sort only sees a few hundred rows, not 15,625. The rows are binned by
+ * x; a row is left out when a bin of smaller x values holds a y at least as high (that row comes
+ * before it in the front's order and beats it). Every row the front keeps stays, and so does the
+ * row that sets the best y before each of them, so the front of the rows kept is the same.
+ */
+export function frontCandidates(x: ArrayLike<number>, y: ArrayLike<number>, bins = 1024): Int32Array {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
+  }
+  // binOf[i]: the row's bin, -1 when it is not plotted; best[b]: the best y in bin b.
+  const scale = hi > lo ? bins / (hi - lo) : 0;
+  const binOf = new Int32Array(x.length);
+  const best = new Float64Array(bins).fill(-Infinity);
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) {
+      binOf[i] = -1;
+      continue;
+    }
+    const b = Math.min(bins - 1, Math.floor((x[i] - lo) * scale));
+    binOf[i] = b;
+    if (y[i] > best[b]) best[b] = y[i];
+  }
+  // before[b]: the best y in the bins left of b.
+  const before = new Float64Array(bins);
+  before[0] = -Infinity;
+  for (let b = 1; b < bins; b++) before[b] = Math.max(before[b - 1], best[b - 1]);
+  const rows = new Int32Array(x.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (binOf[i] >= 0 && y[i] > before[binOf[i]]) rows[n++] = i;
+  return rows.slice(0, n);
+}
+
 export class ExplorerState {
   settings = $state(parseHash('', EXPLORER_PROPS));
   #source: ExplorerSource;
+  // Arrays derived from a table, kept per table object: a reload that brings more tables but keeps
+  // this one gives the same arrays, so the plot does not recompute or redraw.
+  readonly #spread = new WeakMap<Table, Map<string, Float64Array>>();
+  readonly #predicted = new WeakMap<CalibratedAxisSource, Float64Array>();
+  readonly #maskedBy = new WeakMap<Float64Array, { connected: Float64Array; masked: Float64Array }>();
 
   constructor(source: ExplorerSource, hash = '') {
     this.#source = source;
@@ -138,11 +180,25 @@ export class ExplorerState {
   readonly xTitle = $derived(this.xAxis ? (isCalibratedAxis(this.xAxis) ? this.xAxis.title : this.xAxis.label) : '');
   readonly xValues = $derived(this.#masked(this.xAxis && this.#axisValues(this.xAxis)));
   readonly yValues = $derived(this.#masked(this.yAxis && this.#axisValues(this.yAxis)));
-  readonly front = $derived(this.xValues && this.yValues ? paretoFront(this.xValues, this.yValues) : []);
+  readonly front = $derived(this.xValues && this.yValues ? paretoFront(this.xValues, this.yValues, frontCandidates(this.xValues, this.yValues)) : []);
   readonly pinned = $derived(this.settings.pin >= 0 && this.settings.pin < NB201_NUM_CELLS ? this.settings.pin : null);
 
   get hash(): string {
     return formatHash(this.settings, EXPLORER_PROPS);
+  }
+
+  /**
+   * The datasets the view shows, from the settings alone (before any table is loaded): NB201
+   * (connectivity, and the cells the hover card names) and the axes' tables. They load first.
+   */
+  get shownDatasets(): string[] {
+    const ids = ['nb201'];
+    for (const axis of [this.settings.x, this.settings.y]) {
+      const colon = axis.indexOf(':');
+      const id = colon > 0 && !axis.startsWith(CALIBRATED_PREFIX) ? axis.slice(0, colon) : '';
+      if (id && !ids.includes(id)) ids.push(id);
+    }
+    return ids;
   }
 
   setX(id: string) {
@@ -167,19 +223,30 @@ export class ExplorerState {
   #values(datasetId: string, column: string): Float64Array | undefined {
     const table = this.#source.tables[datasetId];
     if (!table || !table.columns[column]) return undefined;
-    return columnByIndex(table, column, NB201_NUM_CELLS);
+    let spread = this.#spread.get(table);
+    if (!spread) this.#spread.set(table, (spread = new Map()));
+    let values = spread.get(column);
+    if (!values) spread.set(column, (values = columnByIndex(table, column, NB201_NUM_CELLS)));
+    return values;
   }
 
   /** Values by NB201 index: a table column, or a predictor's predictions (NaN where it predicts nothing: not drawn). */
   #axisValues(axis: XAxisOption): Float64Array | undefined {
     if (!isCalibratedAxis(axis)) return this.#values(axis.datasetId, axis.column);
     const predictor = this.#source.calibrated.predictors.find((p) => p.id === axis.predictorId);
-    return predictor && Float64Array.from(predictor.predictions);
+    if (!predictor) return undefined;
+    let values = this.#predicted.get(predictor);
+    if (!values) this.#predicted.set(predictor, (values = Float64Array.from(predictor.predictions)));
+    return values;
   }
 
   #masked(values: Float64Array | undefined): Float64Array | undefined {
     if (!values || this.settings.cells === 'all' || !this.connected) return values;
     const connected = this.connected;
-    return values.map((v, i) => (connected[i] === 1 ? v : NaN));
+    const kept = this.#maskedBy.get(values);
+    if (kept?.connected === connected) return kept.masked;
+    const masked = values.map((v, i) => (connected[i] === 1 ? v : NaN));
+    this.#maskedBy.set(values, { connected, masked });
+    return masked;
   }
 }

@@ -44,6 +44,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): (request: IngestWo
             const report = await ingestBundled({
               manifestUrl: request.manifestUrl,
               only: request.only,
+              first: request.first,
               fetch: deps.fetch,
               store: await store(),
               signal: running.signal,

@@ -11,8 +11,11 @@ import type { UserImportResult } from '../db/user-import';
 
 /** Page → worker. `requestId` (chosen by the page) is echoed in every answer to that request. */
 export type IngestWorkerRequest =
-  /** Import the bundled datasets; `manifestUrl` must be absolute (the worker's own URL is no base). */
-  | { type: 'ingest'; requestId: number; manifestUrl: string; only?: string[] }
+  /**
+   * Import the bundled datasets; `manifestUrl` must be absolute (the worker's own URL is no base).
+   * `first`: the datasets the page shows first, imported before the others.
+   */
+  | { type: 'ingest'; requestId: number; manifestUrl: string; only?: string[]; first?: string[] }
   /** Cancel the running ingest; what is already stored stays, nothing is half-written. */
   | { type: 'cancel' }
   /** Parse and store a visitor's table; `bytes` is the file's content (transfer it). */
