@@ -14,14 +14,14 @@ import { archStrToOps, NB201_NUM_CELLS, type OpCode } from '../spaces/nb201';
 import { StoreError, toStoreError } from './errors';
 import { Connection } from './connection';
 import { openOrMemory } from './open';
-import type { KeyedRecord, LabDatabase, MeasurementRecord, Migration } from './schema';
+import type { KeyedRecord, LabDatabase, MeasurementRow, Migration } from './schema';
 
 const DEVICE_PREFIX = 'device:';
 const RUN_PREFIX = 'run:';
 const range = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uffff`);
 
 /** One measured cell as stored. */
-export interface StoredMeasurement extends MeasurementRecord {
+export interface StoredMeasurement extends MeasurementRow {
   id?: number;
   /** `deviceProfile(environment).id`. */
   profileId: string;
@@ -302,7 +302,7 @@ export class IdbMeasurementStore implements MeasurementStore {
   }
 
   async measurements(profileId: string): Promise<{ entries: StoredMeasurement[]; problems: string[] }> {
-    let rows: MeasurementRecord[];
+    let rows: MeasurementRow[];
     try {
       rows = await this.#connection().getAllFromIndex('measurements', 'byProfile', profileId);
     } catch (error) {

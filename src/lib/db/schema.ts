@@ -60,7 +60,7 @@ export interface ColumnRecord {
 }
 
 /** A latency measurement taken in this browser (filled in by the profiler). */
-export interface MeasurementRecord {
+export interface MeasurementRow {
   id?: number;
   profileId: string;
   archIndex: number;
@@ -74,7 +74,7 @@ export interface KeyedRecord {
 export interface BrpNasLabDB extends DBSchema {
   datasets: { key: string; value: StoredDataset };
   columns: { key: [string, string]; value: ColumnRecord };
-  measurements: { key: number; value: MeasurementRecord; indexes: { byProfile: string; byArch: number } };
+  measurements: { key: number; value: MeasurementRow; indexes: { byProfile: string; byArch: number } };
   predictors: { key: string; value: KeyedRecord };
   searchRuns: { key: string; value: KeyedRecord };
   profiles: { key: string; value: KeyedRecord };

@@ -3,7 +3,7 @@ import { parseCsv } from '../datasets/csv.ts';
 import { SourceError } from '../datasets/validate.ts';
 import { digitsToOps, opsToArchStr } from '../spaces/nb201.ts';
 import type { MeasurementEnvironment } from './environment.ts';
-import { measurementsToCsv, parseMeasurementsCsv, toMeasurementsCsv, type MeasuredCell } from './measurements-csv.ts';
+import { measurementsToCsv, parseMeasurementsCsv, toMeasurementsCsv, type ExportedCell } from './measurements-csv.ts';
 import { quartiles } from './stats.ts';
 
 const ENV: MeasurementEnvironment = {
@@ -22,7 +22,7 @@ const ENV: MeasurementEnvironment = {
   measuredAt: '2025-05-01T12:00:00.000Z',
 };
 
-function cell(digits: string, samples: number[], coldMs: number | null = 12.5): MeasuredCell {
+function cell(digits: string, samples: number[], coldMs: number | null = 12.5): ExportedCell {
   const ops = digitsToOps(digits);
   const q = quartiles(samples);
   return { archStr: opsToArchStr(ops), ops, backend: 'webgpu', medianMs: q.median, iqrMs: q.iqr, samples, k: 7, coldMs };

@@ -32,10 +32,10 @@ export interface MeasurementRecord {
 }
 
 /** What an export needs of a result; profiler results (`CellMeasurement`) qualify. */
-export type MeasuredCell = Pick<CellMeasurement, 'archStr' | 'ops' | 'backend' | 'medianMs' | 'iqrMs' | 'samples' | 'k'> & { coldMs: number | null };
+export type ExportedCell = Pick<CellMeasurement, 'archStr' | 'ops' | 'backend' | 'medianMs' | 'iqrMs' | 'samples' | 'k'> & { coldMs: number | null };
 
 /** CSV of one profiling run: every result shares `environment`. */
-export function toMeasurementsCsv(results: readonly MeasuredCell[], environment: MeasurementEnvironment): string {
+export function toMeasurementsCsv(results: readonly ExportedCell[], environment: MeasurementEnvironment): string {
   return measurementsToCsv(results.map((r) => {
     if (r.backend !== environment.backend) throw new Error(`${r.archStr} was measured on ${r.backend}, the environment says ${environment.backend}`);
     if (opsToArchStr(r.ops) !== r.archStr) throw new Error(`ops [${r.ops.join(',')}] do not spell ${r.archStr}`);
