@@ -65,6 +65,7 @@ describe('LessonSearchState', () => {
     expect(state.phase).toBe('train');
     compute.emit({ type: 'paused', requestId: 2 });
     expect(state.status).toBe('paused');
+    expect(state.playing).toBe(false);
     compute.finish();
     await done;
     expect(state.status).toBe('idle');
@@ -92,6 +93,8 @@ describe('LessonSearchState', () => {
       seen.push(state.phase);
     }
     expect(seen).toEqual(['select', 'query', 'train', 'rank']);
+    // Between two iterations slow-motion play still counts as playing (it goes on by itself).
+    expect([state.status, state.playing]).toEqual(['paused', true]);
     expect(compute.posted).toEqual(['step']);
     vi.advanceTimersByTime(2 * SLOW_MOTION_MS + 400);
     expect(compute.posted).toEqual(['step', 'step']);

@@ -69,7 +69,8 @@ export class LessonSearchState {
   #lastPhase: LoopPhase | null = null;
   #queue: { phase: LoopPhase; iteration: number }[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #stepping = false;
+  /** The visitor asked to hold (step or pause): slow-motion play does not go on by itself. */
+  #stepping = $state(false);
 
   constructor(source: LessonSearchSource) {
     this.#source = source;
@@ -78,6 +79,8 @@ export class LessonSearchState {
   readonly queried = $derived(this.result?.queried ?? this.records.flatMap((r) => r.queried));
   readonly oracle = $derived(this.settings ? this.oracleOf(this.settings) : null);
   readonly busy = $derived(this.status !== 'idle');
+  /** Running, or in slow-motion play between two iterations (it goes on by itself). */
+  readonly playing = $derived(this.status === 'running' || (this.status === 'paused' && this.slow && !this.#stepping));
   /** The visitor's calibrated devices first (newest first), then every table device. */
   readonly devices = $derived.by((): LessonDevice[] => [
     ...this.#source.calibrated.predictors.map((p) => ({ id: CALIBRATED + p.id, label: `${p.name} (calibrated on ${p.device.label})`, kind: 'calibrated' as const })),
