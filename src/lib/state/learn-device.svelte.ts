@@ -45,7 +45,11 @@ export class DeviceLessonState {
   /** Cells measured of the current request, and how many it has. */
   progress = $state<{ done: number; of: number } | null>(null);
 
-  readonly devices: (DeviceSeries & { label: string })[];
+  readonly #source: LessonTables;
+  /** The known devices, followed as the tables load or change (an import adds one). */
+  readonly devices: DeviceSeries[] = $derived.by(() =>
+    knownDevices(this.#source.datasets, this.#source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })),
+  );
   readonly flops: Float64Array;
   readonly candidates: number[];
   readonly #opsCode: Float64Array;
@@ -53,8 +57,8 @@ export class DeviceLessonState {
   #requestId = 0;
 
   constructor(source: LessonTables) {
+    this.#source = source;
     const nb201 = source.tables.nb201;
-    this.devices = knownDevices(source.datasets, source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
     this.flops = columnByIndex(nb201, 'c10_flops', NB201_NUM_CELLS);
     this.#opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
     const connected = columnByIndex(nb201, 'connected', NB201_NUM_CELLS);

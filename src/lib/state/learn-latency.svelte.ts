@@ -29,14 +29,16 @@ export class LatencyLessonState {
   points = $state.raw<Lesson4Point[]>([]);
   message = $state<string | null>(null);
 
-  readonly devices: BasisDevice[];
   readonly #source: LatencyLessonSource;
+  /** The known devices, followed as the tables load or change (an import adds one). */
+  readonly devices: BasisDevice[] = $derived.by(() =>
+    knownDevices(this.#source.datasets, this.#source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })),
+  );
   #features: CellFeatures | null = null;
   #requestId = 0;
 
   constructor(source: LatencyLessonSource, kept: Lesson4Point[] = []) {
     this.#source = source;
-    this.devices = knownDevices(source.datasets, source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
     this.points = kept;
   }
 
