@@ -25,12 +25,16 @@ test.describe('Learn view', () => {
     await openApp(page, '#view=learn&l.lesson=1');
     await expect(lesson(page)).toHaveAttribute('data-lesson', '1');
     const arch = page.getByTestId('arch');
-    await expect(arch).toHaveText('|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|');
+    await expect(arch).toHaveText('|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|none~0|nor_conv_3x3~1|none~2|');
     await expect(page.getByText('8,687', { exact: true })).toBeVisible();
-    // Edge 2→3 (the sixth) goes from skip to 1×1 conv.
+    // Node 2 leads nowhere: the 25 cells that differ only on 0→2 and 1→2 share the graph, and so
+    // do the 4 whose node 2 gets no input (0→2, 1→2 none) whatever 2→3 is.
+    await expect(page.getByTestId('group')).toHaveAttribute('data-group-size', '29');
+    // Edge 2→3 (the sixth) goes from none to skip: node 2 now counts, and the graph is its own.
     await page.getByTestId('edge-5').click();
-    await expect(arch).toHaveText(/nor_conv_1x1~2\|$/);
-    await expect(page).toHaveURL(/l\.edges=310432/);
+    await expect(arch).toHaveText(/skip_connect~2\|$/);
+    await expect(page).toHaveURL(/l\.edges=313031/);
+    await expect(page.getByTestId('group')).not.toHaveAttribute('data-group-size', '29');
     // A cell whose only exit from node 2 is none shares its graph with other cells.
     await reopen(page, '#view=learn&l.lesson=1&l.edges=330030');
     const group = page.getByTestId('group');

@@ -8,8 +8,11 @@ import type { PropSpec, ValuesOf } from '../state/url-hash';
 export const LEARN_PROPS = {
   /** The open lesson, 1..7. */
   'l.lesson': { type: 'int', default: 1 } as PropSpec<number>,
-  /** Lesson 1: the cell being built, its six op codes as digits in arch-string edge order. */
-  'l.edges': { type: 'string', default: '310431' } as PropSpec<string>,
+  /**
+   * Lesson 1: the cell being built, its six op codes as digits in arch-string edge order. The
+   * default's node 2 leads nowhere (2→3 is none), so its graph is shared by other cells.
+   */
+  'l.edges': { type: 'string', default: '313030' } as PropSpec<string>,
   /** Lessons 2 and 7: the latency device, `<dataset>:<column>` (lesson 7 also `calibrated:<id>`); '' = the lesson's default. */
   'l.device': { type: 'string', default: '' } as PropSpec<string>,
   /** Lesson 3: seed of the pairs the guessing game offers; lessons 5-7: seed of their cells, trainings and searches. */
