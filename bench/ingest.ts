@@ -12,8 +12,12 @@ import type { CDPSession, Request } from '@playwright/test';
 import { commitId, launchChromium, machine, median, serveDist, writeReport } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-/** BENCH_INGEST_TOP=1 prints each run's 10 longest main-thread tasks with what ran inside them. */
-const TOP = process.env.BENCH_INGEST_TOP === '1';
+/**
+ * BENCH_INGEST_TOP=1 prints each run's 10 longest main-thread tasks with what ran inside them and
+ * keeps the traces; BENCH_INGEST_TOP=cpu also samples the JavaScript (for DevTools: it slows the page).
+ */
+const TOP = process.env.BENCH_INGEST_TOP === '1' || process.env.BENCH_INGEST_TOP === 'cpu';
+const TOP_CATEGORIES = ['v8.execute', ...(process.env.BENCH_INGEST_TOP === 'cpu' ? ['disabled-by-default-v8.cpu_profiler'] : [])];
 const NB201_SPACE = { nb201: 15625, latbench: 15284, help: 15625, hwnasbench: 15625 } as const;
 /** issue 17 item 7: all tables readable, a drawn and hoverable scatter, and no main-thread task over the long-task threshold. */
 const TARGETS = { wallMs: 3000, drawnAtMs: 1500, bytesTransferred: 4_000_000, longestMainThreadTaskMs: 50 };
@@ -125,7 +129,7 @@ async function main() {
       const page = await context.newPage();
       const finished: Request[] = [];
       page.on('requestfinished', (request) => finished.push(request));
-      const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', ...(TOP ? ['v8.execute', 'disabled-by-default-v8.cpu_profiler'] : [])];
+      const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', ...(TOP ? TOP_CATEGORIES : [])];
       const cdp = await context.newCDPSession(page);
       await browser.startTracing(page, { categories });
       await page.goto(server.url);

@@ -11,7 +11,8 @@ export function paintPoints(canvas: HTMLCanvasElement, w: number, h: number, n: 
   const width = Math.round(w * dpr), height = Math.round(h * dpr);
   canvas.width = width;
   canvas.height = height;
-  const ctx = canvas.getContext('2d');
+  // A canvas in memory, not on the GPU: putImageData is then a copy, not an upload per frame.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx || width === 0 || height === 0) return 0;
   const image = ctx.createImageData(width, height);
   // Every pixel gets the points' colour, fully transparent (one native fill, no loop over pixels);
