@@ -18,7 +18,8 @@
  *     skips the GCNs (few-shot only: seconds instead of about an hour).
  * Plus one short comparison of the same few cells timed in the worker and on the page's main
  * thread. `BENCH_LATENCY_CELLS` (default 50) and `BENCH_LATENCY_COMPARE_CELLS` (default 5) shrink it;
- * `BENCH_REPORT` names the report (default latency). The JSON's top-level fields are the first
+ * `BENCH_REPORT` names the report (default latency); `BENCH_DIST` serves another build of the app
+ * than dist/ (for a run beside others who build there). The JSON's top-level fields are the first
  * run's; `runs` lists every run.
  */
 import type { Page } from '@playwright/test';
@@ -281,7 +282,7 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
 }
 
 async function main() {
-  const server = await serveDist(4182);
+  const server = await serveDist(4182, process.env.BENCH_DIST ?? 'dist');
   const browser = await launchChromium();
   try {
     const page = await (await browser.newContext()).newPage();

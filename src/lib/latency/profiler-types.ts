@@ -75,8 +75,9 @@ export interface ProfileOptions {
    */
   remeasureRounds: number;
   /**
-   * Before re-measuring, wait up to this long for the machine to leave its slow phase (the probe
-   * back within the slow threshold of its fast state), ms; 0 re-measures at once. Default 60,000.
+   * Before re-measuring, wait for the machine to leave its slow phase (bursts of probes back at its
+   * fast state), at most this long in all over the run (every group and round together), ms;
+   * 0 re-measures at once. Default 60,000.
    */
   maxWaitForFastMs: number;
 }

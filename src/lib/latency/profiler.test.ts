@@ -346,6 +346,19 @@ describe('profileCells', () => {
     for (const r of out.results) expect(Math.abs(r.medianMs / (baseUs(opsToDigits(r.ops)) / 1000) - 1)).toBeLessThan(0.05);
   });
 
+  it('on a machine that stays slow, waits once within the budget, not again before every group', async () => {
+    // 24 cells in three groups of 8; slow from model 9 on and never recovering: 16 cells to re-measure in two groups, two rounds.
+    const cells = Array.from({ length: 24 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5) % 5}3333`));
+    let h!: Harness;
+    const slow = () => (h.built >= 9 ? 1.7 : 1);
+    h = harness((digits, run) => (run === 0 ? 20 : 1) * 300 * slow());
+    const out = await profileCells(request(h, cells, { maxWaitForFastMs: 5_000 }, { probe: () => h.clock.advanceUs(2000 * slow()) }));
+    const d = out.disturbance!;
+    expect(d.rounds).toBe(2);
+    expect(d.waitedMs).toBeGreaterThanOrEqual(5_000);
+    expect(d.waitedMs).toBeLessThan(6_000); // one budget in all, not 5 s before each of the 4 groups re-measured
+  });
+
   it('only reports phases, re-measuring nothing, when a quick protocol takes fewer than 5 samples per cell', async () => {
     const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
     let h!: Harness;

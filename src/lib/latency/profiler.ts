@@ -182,13 +182,14 @@ class ProfileSession<M> {
   /**
    * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes, until two bursts in a row look
    * like the machine's fast state (median within the slow threshold of the run's low probe
-   * quantile, and no more than the busy share of them delayed), or the wait cap is hit:
-   * re-measuring inside another slow phase would not help.
+   * quantile, and no more than the busy share of them delayed), or the run's wait budget
+   * (maxWaitForFastMs, all waits together) is spent: re-measuring inside another slow phase would not help.
    */
   private async waitForFastMachine(): Promise<void> {
     const { clock } = this.request;
-    const { maxWaitForFastMs } = this.options;
-    if (maxWaitForFastMs === 0 || this.records.length === 0) return;
+    // One budget for the whole run: on a machine that stays loaded, waiting again before every group would not help.
+    const budget = this.options.maxWaitForFastMs - this.waitedMs;
+    if (budget <= 0 || this.records.length === 0) return;
     const { baselineQuantile, slowThreshold, spikeThreshold, busyFraction } = resolvePhaseOptions(this.phaseOptions());
     const fast = quantileSorted(this.records.map((r) => r.probeMs).sort((a, b) => a - b), baselineQuantile);
     const quiet = (burst: number[]) => median(burst) <= fast * (1 + slowThreshold) && burst.filter((p) => p > fast * (1 + spikeThreshold)).length <= busyFraction * burst.length;
@@ -201,7 +202,7 @@ class ProfileSession<M> {
       for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
       quietBursts = quiet(burst) ? quietBursts + 1 : 0;
       if (quietBursts >= 2) break;
-      if (clock.now() - begin - (this.idleMs - idleBefore) >= maxWaitForFastMs) break;
+      if (clock.now() - begin - (this.idleMs - idleBefore) >= budget) break;
       this.report('remeasure');
       await clock.sleep(WAIT_POLL_MS);
     }
