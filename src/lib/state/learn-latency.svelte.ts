@@ -26,6 +26,8 @@ const SEED = 0;
 export class LatencyLessonState {
   status = $state<'idle' | 'training' | 'calibrating'>('idle');
   epoch = $state<{ epoch: number; epochs: number } | null>(null);
+  /** The device and N of the run in progress (it may be a smaller size computed for the first paint, not the slider's). */
+  running = $state<{ target: string; n: number } | null>(null);
   points = $state.raw<Lesson4Point[]>([]);
   message = $state<string | null>(null);
 
@@ -54,6 +56,7 @@ export class LatencyLessonState {
     if (!device || !nb201) return void (this.message = `Device ${target} is not in the loaded tables.`), null;
     this.message = null;
     this.status = 'training';
+    this.running = { target, n };
     try {
       const values = Float64Array.from(device.values as ArrayLike<number>, (v) => (v > 0 ? v : Number.NaN));
       const connected = columnByIndex(nb201, 'connected', NB201_NUM_CELLS);
@@ -98,6 +101,7 @@ export class LatencyLessonState {
       this.#requestId = 0;
       this.status = 'idle';
       this.epoch = null;
+      this.running = null;
     }
   }
 
