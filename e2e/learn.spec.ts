@@ -53,7 +53,7 @@ test.describe('Learn view', () => {
     await openApp(page, '#view=learn&l.lesson=2');
     const chosen = page.getByTestId('chosen');
     const before = await chosen.getAttribute('data-rho');
-    const options = page.getByRole('option');
+    const options = page.getByTestId('devices').getByRole('button');
     expect(await options.count()).toBeGreaterThan(10);
     await options.first().click();
     const key = await options.first().getAttribute('data-key');
