@@ -5,10 +5,10 @@
  */
 import { describeGpuFault, type GpuFaultKind } from '../compute/gpu-faults';
 import { columnByIndex } from '../datasets/by-index';
-import { fitLine, predictLine } from '../predictor/baselines';
 import { ACCURACY_PRESET, BRP_FAST_PRESET, BRP_PRESET, LATENCY_FAST_PRESET, LATENCY_PRESET, LATENCY_THOROUGH_PRESET, type PredictorConfig } from '../predictor/config';
 import { indicesWithValues, randomSplit } from '../predictor/splits';
-import { LEEWAYS, rankingTestMetrics, regressionTestMetrics } from '../predictor/test-metrics';
+import { evaluatePredictions, type Evaluation } from '../predictor/evaluation';
+export type { Evaluation, Metrics } from '../predictor/evaluation';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { ValidationMetrics } from '../predictor/loop';
 import type { PredictorSummary, TrainJob, TrainResult } from '../workers/compute-messages';
@@ -42,49 +42,10 @@ export const PRESET_LABELS: Record<Preset, string> = {
   small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
 };
 
-export interface Metrics {
-  spearman: number;
-  kendall: number;
-  mae?: number;
-  rmse?: number;
-  /** Fractions 0–1 within ±1/5/10/20 %, both conventions (regression only). */
-  withinEagle?: number[];
-  withinTruth?: number[];
-  /** Share of the true top 1 % the scores also rank in their top 1 %. */
-  precisionTop1pct?: number;
-}
-
-export interface Evaluation {
-  predictorId: string;
-  kind: 'regression' | 'brp';
-  label: string;
-  unit: string;
-  indices: Int32Array;
-  truth: Float64Array;
-  predicted: Float32Array;
-  gcn: Metrics;
-  flops: Metrics;
-  /** Sum of the predictions, to tell two evaluations apart at a glance (and in tests). */
-  checksum: string;
-}
-
 export interface EpochPoint {
   epoch: number;
   trainLoss: number;
   valLoss: number;
-}
-
-/** The held-out metrics of predictions as the table shows them (the worker's bundle, bands as lists). */
-export function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
-  const m = regressionTestMetrics(predicted, truth);
-  return {
-    spearman: m.spearman,
-    kendall: m.kendall,
-    mae: m.mae,
-    rmse: m.rmse,
-    withinEagle: LEEWAYS.map((p) => m.within.eagle[p]),
-    withinTruth: LEEWAYS.map((p) => m.within.truth[p]),
-  };
 }
 
 export class TrainState {
@@ -277,26 +238,9 @@ export class TrainState {
 
   /** Held-out metrics of the GCN and of the FLOPs proxy on exactly the same cells. */
   #evaluate(predictorId: string, summary: PredictorSummary, indices: Int32Array, predicted: Float32Array, values: Float64Array): Evaluation {
-    const kind = summary.provenance.kind;
-    const truth = Float64Array.from(indices, (i) => values[i]);
-    const flopsAll = columnByIndex(this.#data.tables.nb201, 'c10_flops', NB201_NUM_CELLS);
-    const idx = Array.from(indices);
-    let flops: Metrics;
-    if (kind === 'regression' && summary.provenance.target.unit === 'ms') {
-      const fit = fitLine(flopsAll, values, summary.provenance.trainIndices);
-      flops = regressionMetrics(predictLine(fit, flopsAll, idx), truth);
-    } else if (kind === 'regression') {
-      flops = { ...rankingTestMetrics(idx.map((i) => flopsAll[i]), truth) };
-    } else {
-      flops = rankingTestMetrics(idx.map((i) => flopsAll[i]), truth);
-    }
-    const gcn = kind === 'regression' ? { ...regressionMetrics(predicted, truth), precisionTop1pct: rankingTestMetrics(predicted, truth).precisionTop1pct } : rankingTestMetrics(predicted, truth);
-    let sum = 0;
-    for (const v of predicted) sum += v;
-    return {
-      predictorId, kind, label: summary.provenance.target.label, unit: summary.provenance.target.unit,
-      indices, truth, predicted, gcn, flops, checksum: sum.toFixed(4),
-    };
+    const { kind, target, trainIndices } = summary.provenance;
+    const flops = columnByIndex(this.#data.tables.nb201, 'c10_flops', NB201_NUM_CELLS);
+    return evaluatePredictions({ predictorId, kind, target, trainIndices, indices, predicted, values, flops });
   }
 
   async save(): Promise<void> {

@@ -246,7 +246,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
 
   async function exportText(id: string): Promise<{ text: string; name: string }> {
     const entry = held.get(id);
-    if (entry) return { text: writePredictorFile(entry.predictor.serialize(), entry.summary.provenance), name: entry.summary.provenance.name };
+    if (entry) return { text: writePredictorFile(await entry.predictor.serializeAsync(), entry.summary.provenance), name: entry.summary.provenance.name };
     const stored = await (await predictorStore()).store.load(id);
     if (!stored) throw new Error(`There is no predictor ${String(id).slice(0, 60)} to export`);
     return { text: writePredictorFile(stored.predictor, stored.summary.provenance), name: stored.summary.provenance.name };
@@ -271,7 +271,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     const entry = heldPredictor(predictorId);
     const provenance = name === undefined ? entry.summary.provenance : { ...entry.summary.provenance, name: checkName(name, 'save: name') };
     const summary = summaryOf(predictorId, entry.predictor, provenance);
-    const packed: PackedPredictor = packPredictor(entry.predictor.serialize());
+    const packed: PackedPredictor = packPredictor(await entry.predictor.serializeAsync());
     await (await predictorStore()).store.save({ summary, predictor: packed });
     entry.summary = summary;
     return summary;
