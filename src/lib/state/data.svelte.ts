@@ -121,12 +121,12 @@ export class DataState {
     const listed = await this.#request({ type: 'list-datasets' }, 'datasets');
     const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
     const tables: Record<string, Table> = fresh ? {} : { ...this.tables };
-    for (const d of datasets) {
-      if (only ? !only.has(d.id) : tables[d.id]) continue;
-      const answer = await this.#request({ type: 'load-table', datasetId: d.id }, 'table').catch((err: unknown) => {
-        if (err instanceof WorkerStoppedError) throw err;
-        return messageOf(err);
-      });
+    const wanted = datasets.filter((d) => (only ? only.has(d.id) : !tables[d.id]));
+    // All requests at once (the worker reads while the page waits), each table its own message.
+    const answers = wanted.map((d) => this.#request({ type: 'load-table', datasetId: d.id }, 'table').catch((err: unknown) => (err instanceof WorkerStoppedError ? err : messageOf(err))));
+    for (const [i, d] of wanted.entries()) {
+      const answer = await answers[i];
+      if (answer instanceof WorkerStoppedError) throw answer;
       if (typeof answer === 'object' && answer.table) tables[d.id] = answer.table;
       else this.#notice(`Could not read the stored table ${d.title}${typeof answer === 'string' ? `: ${answer}` : ''}`);
     }
