@@ -69,7 +69,7 @@ describe('analysePhases', () => {
       expect(d.slowSamples).toBeGreaterThan(7);
       expect(d.slowdown).toBeGreaterThan(1.5);
     }
-    expect(describeDisturbance(a.phases, a.remeasure.length)).toMatch(new RegExp(`^the machine ran slow for 4[45] s in 1 stretch \\(probes up to 1\\.[7-9]× their fast time, 1\\.[6-8]× typical\\); re-measured ${a.remeasure.length} cells$`));
+    expect(describeDisturbance(a.phases, a.remeasure.length)).toMatch(new RegExp(`^the machine ran slow for 4[45] s in 1 stretch \\(probes 1\\.[6-8]× slower, up to 1\\.[7-9]×\\); re-measured ${a.remeasure.length} cells$`));
   });
 
   it('follows slow drift without calling it a phase, and normalises samples to the fast state', () => {
@@ -162,7 +162,7 @@ describe('analysePhases', () => {
       expect(kept).toHaveLength(15);
       for (const r of kept) expect(r.sampleMs / (cellMs(c) * drift(r.atMs))).toBeLessThan(1.04);
     }
-    expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(/^the machine ran slow for (39|4\d) s in 1 stretch \(probes up to [2-6]\.\d× their fast time, 1\.\d× typical\); re-measured 16 cells, after waiting 12 s for it to settle$/);
+    expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(/^the machine ran slow for (39|4\d) s in 1 stretch \((2\d|3\d) % of probes delayed, up to [2-6]\.\d×\); re-measured 16 cells, after waiting 12 s for it to settle$/);
   });
 
   it('a quiet machine whose probes are now and then delayed (one in fifty, up to 3×) has no phase', () => {

@@ -250,16 +250,21 @@ export function probeWorkload(iterations = 1_000_000): number {
 
 /**
  * One line for the view, the phases summarised rather than listed: "the machine ran slow for 41 s
- * in 2 stretches (probes up to 5.9× their fast time, 1.2× typical); re-measured 14 cells, after
- * waiting 12 s for it to settle".
+ * in 2 stretches (probes 1.7× slower, up to 1.9×); re-measured 14 cells, after waiting 12 s for it
+ * to settle", or, on a machine shared with busy threads, "(31 % of probes delayed, up to 4.0×)".
  */
-export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0): string {
+export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, slowThreshold = DEFAULT_PHASE_OPTIONS.slowThreshold): string {
   if (phases.length === 0) return 'no slow phases seen';
   const seconds = phases.reduce((sum, p) => sum + (p.endMs - p.startMs), 0) / 1000;
   const peak = Math.max(...phases.map((p) => p.peakSlowdown));
-  const typical = quartiles(phases.map((p) => p.slowdown)).median;
+  const samples = phases.reduce((sum, p) => sum + p.samples, 0);
+  const typical = phases.reduce((sum, p) => sum + p.slowdown * p.samples, 0) / samples;
+  const share = phases.reduce((sum, p) => sum + p.delayedShare * p.samples, 0) / samples;
+  const how = typical > 1 + slowThreshold
+    ? `probes ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×`
+    : `${(share * 100).toFixed(0)} % of probes delayed, up to ${peak.toFixed(1)}×`;
   const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
   const cells = remeasured === 1 ? '1 cell' : `${remeasured} cells`;
   const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${(waitedMs / 1000).toFixed(0)} s for it to settle` : '';
-  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (probes up to ${peak.toFixed(1)}× their fast time, ${typical.toFixed(1)}× typical); re-measured ${cells}${waited}`;
+  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (${how}); re-measured ${cells}${waited}`;
 }

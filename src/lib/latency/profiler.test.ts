@@ -266,7 +266,7 @@ describe('profileCells', () => {
     expect(d.remeasured.map((x) => x.cell)).toEqual(second);
     expect(d.remeasured.every((x) => x.reason === 'slow-phase' && x.slowSamples > 3)).toBe(true);
     expect(d.rounds).toBe(1);
-    expect(d.summary).toMatch(/^the machine ran slow for \d+ s in 1 stretch \(probes up to 1\.7× their fast time, 1\.7× typical\); re-measured 8 cells/);
+    expect(d.summary).toMatch(/^the machine ran slow for \d+ s in 1 stretch \(probes 1\.7× slower, up to 1\.7×\); re-measured 8 cells/);
     expect(d.timeline).toHaveLength(16 * 15 + 8 * 15);
     expect(Math.max(...totals)).toBe(24 * 15);
     // 16 first results, then the 8 re-measured ones again, revised, at their fast-state latency.

@@ -217,7 +217,7 @@ class ProfileSession<M> {
       remeasured: this.decisions,
       rounds: this.rounds,
       waitedMs: this.waitedMs,
-      summary: describeDisturbance(analysis.phases, cells.size, this.waitedMs),
+      summary: describeDisturbance(analysis.phases, cells.size, this.waitedMs, resolvePhaseOptions(this.phaseOptions()).slowThreshold),
       timeline: this.records.map((r, i) => ({
         cell: r.cell, atMs: r.atMs, sampleMs: r.sampleMs, probeMs: r.probeMs, slowdown: analysis.slowdown[i], slow: analysis.inSlowPhase[i],
       })),
