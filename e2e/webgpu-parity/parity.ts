@@ -23,7 +23,7 @@ import { BRP_PRESET, type PredictorConfig } from '../../src/lib/predictor/config
 import { trainBrp, trainRegressor } from '../../src/lib/predictor/train.ts';
 import { modelOf } from '../../src/lib/predictor/predictor.ts';
 import { buildNb201Network, randomInput } from '../../src/lib/latency/network.ts';
-import { SeededRandom } from '../../src/lib/predictor/rng.ts';
+import { SeededRandom } from '../../src/lib/spaces/rng.ts';
 
 setWasmPaths(WASM_PATHS);
 

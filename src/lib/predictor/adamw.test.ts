@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, SMALL_VARIABLE_VALUES, type AdamWOptions } from './adamw.ts';
 import { simdSupported } from '../kernels/wasm-asm.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { maxAbsDiff, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);

@@ -4,7 +4,7 @@ import { defaultLayerPath, droppedIndices, dropoutMask, normReluDropout, normRel
 import { createGcn, embedBatch, gcnVariables } from './gcn.ts';
 import { batchTensors } from './batch.ts';
 import { packGraphs } from './graphs.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { maxAbsDiff, randomGraphs, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);

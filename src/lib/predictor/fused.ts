@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNorm } from './ops.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { hostSimdAvailable, hostValues, tensorFromView } from './host-values.ts';
 import { heapLayerApplies, normReluDropoutOnHeap } from './heap-layer.ts';
 import { SimdLayer } from '../kernels/layer.ts';

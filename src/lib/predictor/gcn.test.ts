@@ -4,7 +4,7 @@ import { createGcn, embedBatch, gcnVariables, type Gcn } from './gcn.ts';
 import { batchTensors, disposeBatch } from './batch.ts';
 import { packGraphs, type GraphEncoding } from './graphs.ts';
 import { dense } from './ops.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { maxAbsDiff, randomGraphs, useCpuBackend } from './test-helpers.ts';
 
 beforeAll(useCpuBackend);

@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { aggregate, dense } from './ops.ts';
 import { defaultLayerPath, dropoutMask, normReluDropout, normReluDropoutKernels, type LayerPath } from './fused.ts';
 import { type BatchTensors } from './batch.ts';
-import { deriveSeed, type SeededRandom } from './rng.ts';
+import { deriveSeed, type SeededRandom } from '../spaces/rng.ts';
 
 export interface GcnLayer {
   /** [in, H]; in = F for layer 1. */

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense } from './ops.ts';
 import { uniformVariable } from './gcn.ts';
-import { type SeededRandom } from './rng.ts';
+import { type SeededRandom } from '../spaces/rng.ts';
 
 export interface LinearHead {
   /** [in, out] */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { heapGemmApplies, useHeapGemmOnWasm } from './heap-gemm.ts';
 import { createHeapMoments, heapAdamWStep } from './heap-adamw.ts';
 import { dense } from './ops.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { useCpuBackend } from './test-helpers.ts';
 
 function randomMatrix(rng: SeededRandom, rows: number, cols: number): Float32Array {

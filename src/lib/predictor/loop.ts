@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.ts';
 import { type PredictorConfig, type RestoreBest } from './config.ts';
 import { addFlatGradient, flattenAsync, shardDropoutSeed, splitBatch, type GradientPeers } from './parallel.ts';
-import { deriveSeed, STREAM } from './rng.ts';
+import { deriveSeed, STREAM } from '../spaces/rng.ts';
 import { EarlyStopping, ReduceLrOnPlateau, cosineAnnealingLr } from './schedules.ts';
 
 /** Eagle steps plateau LR and early stopping only after this epoch index. */

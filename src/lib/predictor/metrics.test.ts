@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { averageRanks, kendallTauB, mae, pearson, precisionAtK, rmse, spearman, withinPct } from './metrics.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 
 /** O(n²) definition of τ-b, the reference for Knight's algorithm. */
 function bruteForceTauB(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -7,7 +7,7 @@ import { createGcn, embedBatch, gcnVariables, type Gcn } from './gcn.ts';
 import { createLinearHead, type LinearHead } from './heads.ts';
 import { batchTensors } from './batch.ts';
 import { checkGraph, graphSizes, packGraphs, selectGraphs, type GraphEncoding, type PackedGraphs } from './graphs.ts';
-import { SeededRandom, deriveSeed, STREAM } from './rng.ts';
+import { SeededRandom, deriveSeed, STREAM } from '../spaces/rng.ts';
 import { inferDistinctRows, inferDistinctRowsAsync } from './distinct-rows.ts';
 
 export type PredictorKind = 'regression' | 'brp';

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PredictorConfig } from './config.ts';
 import type { PackedGraphs } from './graphs.ts';
 import { createModel, disposeModel, modelVariables } from './model.ts';
-import { deriveSeed } from './rng.ts';
+import { deriveSeed } from '../spaces/rng.ts';
 
 /** What a helper needs to compute any shard of a run: the data and the model's shape. */
 export type ShardSetup = {

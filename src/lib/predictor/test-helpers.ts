@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { type GraphEncoding } from './graphs.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 
 export async function useCpuBackend(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend did not initialise');

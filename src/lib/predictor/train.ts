@@ -13,7 +13,7 @@ import { brpDifferenceHead, brpLossEmbedOnce, brpLossPerPair, l1SumLoss, pairKl,
 import { runTraining, type TrainingHooks } from './loop.ts';
 import { createModel, disposeModel, inferPackedAsync, loadWeights, namedVariables, modelVariables, type PredictorKind, type PredictorModel } from './model.ts';
 import { modelOf, restorePredictor, wrapModel, type BrpPredictor, type Normalisation, type Predictor, type RegressionPredictor, type SerializedPredictor } from './predictor.ts';
-import { SeededRandom, STREAM, deriveSeed, shuffleInPlace } from './rng.ts';
+import { SeededRandom, STREAM, deriveSeed, shuffleInPlace } from '../spaces/rng.ts';
 import { spearman, withinPct } from './metrics.ts';
 import type { BatchLoss, ShardSetup } from './parallel.ts';
 

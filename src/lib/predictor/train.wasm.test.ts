@@ -18,7 +18,7 @@ import { maxAbsDiff, randomGraphs, synthesiseTarget, useCpuBackend } from './tes
 import { trainBrp } from './train.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { heapAdamWApplies } from './heap-adamw.ts';
-import { SeededRandom } from './rng.ts';
+import { SeededRandom } from '../spaces/rng.ts';
 import { dropoutMask, normReluDropout, normReluDropoutKernels } from './fused.ts';
 import { heapLayerApplies } from './heap-layer.ts';
 import { useSharedIdentityOnWasm } from '../compute/wasm-kernels.ts';

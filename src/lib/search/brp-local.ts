@@ -7,7 +7,7 @@
  * queried after every few queries. A centre whose 24 neighbours are all queried hands over to the
  * next best cell; when none is left, the best-ranked unqueried cell of a full ranking is queried.
  */
-import { deriveSeed } from '../predictor/rng';
+import { deriveSeed } from '../spaces/rng';
 import type { Predictor } from '../predictor/predictor';
 import type { PackedPredictor } from '../predictor/persist';
 import { BRP_PRESET, type PredictorConfig } from '../predictor/config';

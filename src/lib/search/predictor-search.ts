@@ -5,7 +5,7 @@
  * trained on all queried cells, warm-started from the last iteration's weights with a fresh
  * optimizer and schedule. BRP-NAS and the regression-GCN baseline both run here.
  */
-import { deriveSeed } from '../predictor/rng';
+import { deriveSeed } from '../spaces/rng';
 import type { GraphEncoding } from '../predictor/graphs';
 import type { Predictor } from '../predictor/predictor';
 import type { TrainingHooks } from '../predictor/loop';

@@ -11,7 +11,7 @@ import type { GraphEncoding } from '../predictor/graphs';
 import type { TrainingHooks } from '../predictor/loop';
 import { packPredictorAsync, restorePacked } from '../predictor/persist';
 import type { Predictor } from '../predictor/predictor';
-import { deriveSeed } from '../predictor/rng';
+import { deriveSeed } from '../spaces/rng';
 import { randomSplit, indicesWithValues } from '../predictor/splits';
 import { trainBrp, trainRegressor } from '../predictor/train';
 import { comparatorPositions } from '../search/predictor-search';
