@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { WEBGPU_FLAGS } from '../bench/common.ts';
+import { watBytes } from '../src/lib/kernels/wat-plugin.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PORT = Number(process.env.E2E_PARITY_PORT ?? 4391);
@@ -36,6 +37,9 @@ test.beforeAll(async () => {
     root: resolve(ROOT, 'e2e/webgpu-parity'),
     logLevel: 'warn',
     server: { port: PORT, strictPort: true, fs: { allow: [ROOT] } },
+    // The kernels' WebAssembly text, as the app's own config builds it (vite.config.ts).
+    plugins: [watBytes()],
+    worker: { format: 'es', plugins: () => [watBytes()] },
     optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu'] },
   });
   await server.listen();
