@@ -7,7 +7,7 @@
  *     cells of that device (run by the bench page in Chromium, see bench/latency.ts).
  */
 import { columnByIndex } from '../src/lib/datasets/by-index';
-import { calibrate, cellFeatures, fewShotOnKnownDevice, sameDevice, scoreHeldOut, type BasisDevice, type CellFeatures, type HeldOutDeviceResult, type MeasuredCell } from '../src/lib/latency/calibration';
+import { calibrate, cellFeatures, fewShotOnKnownDevice, copiesOfDevice, scoreHeldOut, type BasisDevice, type CellFeatures, type HeldOutDeviceResult, type MeasuredCell } from '../src/lib/latency/calibration';
 import { chooseReferenceSet } from '../src/lib/latency/reference-set';
 import { loadBuiltTables, type BuiltTables } from '../src/lib/latency/test-tables';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
@@ -64,7 +64,7 @@ export function latbenchDevices(world: FewShotWorld): string[] {
 /** (d) few-shot half for one LatBench device; `scoreOn` = the GCN's test cells, so both are scored on the same cells. */
 export function fewShotHeldOutDevice(world: FewShotWorld, column: string, scoreOn?: readonly number[]): HeldOutDeviceResult & { reference: number[] } {
   const key = `latbench:${column}`;
-  const group = sameDevice(world.devices, key, world.features.connected);
+  const group = copiesOfDevice(world.devices, key, world.features.connected);
   const others = world.built.known.devices.filter((d) => (d.datasetId === 'latbench' || d.datasetId === 'help') && !group.includes(`${d.datasetId}:${d.column}`));
   const reference = chooseReferenceSet({ opsCode: world.opsCode, connected: world.connected, devices: others }).cells.map((c) => c.index);
   return { ...fewShotOnKnownDevice(world.devices, world.features, key, reference, { scoreOn }), reference };

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import { columnByIndex } from '../datasets/by-index';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
 import {
-  calibrate, cellFeatures, METHOD_LABELS, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, sameDevice, scoreHeldOut, solveSpd,
+  calibrate, cellFeatures, CALIBRATION_METHOD_LABELS, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, copiesOfDevice, scoreHeldOut, solveSpd,
   type BasisDevice, type CellFeatures, type MeasuredCell,
 } from './calibration';
 import { chooseReferenceSet } from './reference-set';
@@ -156,7 +157,7 @@ describe('oneStandardError, paired', () => {
       expect(c.looErrors!.reduce((a, e) => a + e, 0) / result.reference.length).toBeCloseTo(c.looError, 12);
     }
     expect(result.method).toBe(oneStandardError(result.candidates).method);
-    expect(result.noise.reason).toContain(METHOD_LABELS[result.method]);
+    expect(result.noise.reason).toContain(CALIBRATION_METHOD_LABELS[result.method]);
     expect(result.noise.reason).toMatch(/leave-one-out.*\d+\.\d %/);
   });
 });
@@ -256,24 +257,24 @@ describe('calibrate (synthetic devices)', () => {
   });
 });
 
-describe('sameDevice', () => {
+describe('copiesOfDevice', () => {
   it('groups a column with its near-copy only', () => {
     const { features, devices } = syntheticWorld(6);
     const copy = { key: 'cpu-copy', label: 'copy', values: Float64Array.from(devices[1].values, (v, i) => v * (1 + 0.0001 * (i % 3))) };
-    expect(sameDevice([...devices, copy], 'cpu', features.connected)).toEqual(['cpu', 'cpu-copy']);
-    expect(sameDevice([...devices, copy], 'gpu', features.connected)).toEqual(['gpu']);
+    expect(copiesOfDevice([...devices, copy], 'cpu', features.connected)).toEqual(['cpu', 'cpu-copy']);
+    expect(copiesOfDevice([...devices, copy], 'gpu', features.connected)).toEqual(['gpu']);
   });
 });
 
 const built = loadBuiltTables();
-describe.skipIf(!built)('few-shot on the real tables (leave one device out)', () => {
+describeWithData(built !== null, 'the built tables in public/datasets (npm run datasets)', 'few-shot on the real tables (leave one device out)', () => {
   it('predicts held-out LatBench devices from 20 reference cells better than FLOPs', () => {
     const nb201 = built!.tables.nb201;
     const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
     const connected = columnByIndex(nb201, 'connected', NB201_NUM_CELLS);
     const features = cellFeatures(opsCode, connected);
     const devices = built!.known.devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
-    expect(sameDevice(devices, 'latbench:desktop_cpu_i7_7820x_fp32', features.connected)).toEqual(['latbench:desktop_cpu_i7_7820x_fp32', 'latbench:desktop_gpu_gtx1080ti_fp32']);
+    expect(copiesOfDevice(devices, 'latbench:desktop_cpu_i7_7820x_fp32', features.connected)).toEqual(['latbench:desktop_cpu_i7_7820x_fp32', 'latbench:desktop_gpu_gtx1080ti_fp32']);
     for (const column of ['embedded_tpu_edgetpu_int8', 'mobile_gpu_sd855_adreno640_int8']) {
       const key = `latbench:${column}`;
       const reference = chooseReferenceSet({ opsCode, connected, devices: built!.known.devices.filter((d) => `${d.datasetId}:${d.column}` !== key) });

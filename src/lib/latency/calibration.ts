@@ -40,7 +40,7 @@ export const CALIBRATION_METHODS = ['basis', 'ops', 'basis+ops', 'nearest', 'flo
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
 export const BASELINE_METHODS: readonly CalibrationMethod[] = ['nearest', 'flops'];
 
-export const METHOD_LABELS: Record<CalibrationMethod, string> = {
+export const CALIBRATION_METHOD_LABELS: Record<CalibrationMethod, string> = {
   basis: 'known-device basis (ridge on the tables\' devices)',
   ops: 'op-cost model (ridge on executed op counts)',
   'basis+ops': 'known-device basis + op costs',
@@ -609,10 +609,10 @@ const pctText = (v: number) => `${(v * 100).toFixed(1)} %`;
 function choiceReason(best: CandidateReport, chosen: CandidateReport, k: number, noisy: { medianRelIqr: number; threshold: number; fallbackFrom: CalibrationMethod | null } | null): string {
   const se = k === 1 ? 'one standard error' : `${k} standard errors`;
   const why = chosen.method === best.method
-    ? `${METHOD_LABELS[chosen.method]}: the lowest leave-one-out error (${pctText(chosen.looError)}), and no simpler fit within ${se} of it`
-    : `${METHOD_LABELS[chosen.method]}: simpler, and within ${se} of the best, ${METHOD_LABELS[best.method]} (leave-one-out ${pctText(chosen.looError)} against ${pctText(best.looError)})`;
+    ? `${CALIBRATION_METHOD_LABELS[chosen.method]}: the lowest leave-one-out error (${pctText(chosen.looError)}), and no simpler fit within ${se} of it`
+    : `${CALIBRATION_METHOD_LABELS[chosen.method]}: simpler, and within ${se} of the best, ${CALIBRATION_METHOD_LABELS[best.method]} (leave-one-out ${pctText(chosen.looError)} against ${pctText(best.looError)})`;
   if (!noisy) return `${why}.`;
-  const fell = noisy.fallbackFrom ? `, so it replaces ${METHOD_LABELS[noisy.fallbackFrom]}` : '';
+  const fell = noisy.fallbackFrom ? `, so it replaces ${CALIBRATION_METHOD_LABELS[noisy.fallbackFrom]}` : '';
   return `The reference cells are noisy (median spread ${pctText(noisy.medianRelIqr)}, above ${pctText(noisy.threshold)}): ${se} allowed${fell}. ${why}.`;
 }
 
@@ -689,7 +689,7 @@ export const SAME_DEVICE_RHO = 0.995;
  * Keys of the devices that are the same device as `key` (ρ ≥ SAME_DEVICE_RHO over the connected
  * cells both have), `key` included: when a device is held out, its copies must be held out too.
  */
-export function sameDevice(devices: readonly BasisDevice[], key: string, connected: ArrayLike<number>): string[] {
+export function copiesOfDevice(devices: readonly BasisDevice[], key: string, connected: ArrayLike<number>): string[] {
   const target = devices.find((d) => d.key === key);
   if (!target) throw new Error(`unknown device ${key}`);
   const same = [key];
@@ -727,7 +727,7 @@ export function fewShotOnKnownDevice(
 ): HeldOutDeviceResult {
   const target = devices.find((d) => d.key === key);
   if (!target) throw new Error(`unknown device ${key}`);
-  const heldOut = sameDevice(devices, key, features.connected);
+  const heldOut = copiesOfDevice(devices, key, features.connected);
   const others = devices.filter((d) => !heldOut.includes(d.key));
   const reference = referenceCells.filter((i) => target.values[i] > 0).map((index) => ({ index, ms: target.values[index] }));
   const calibration = calibrate(others, features, reference, options);
