@@ -118,9 +118,8 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
   useSharedIdentityOnWasm();
   // tfjs defaults to half the logical cores (1 thread on a 2-core laptop); ask for them all when the
   // page may spawn threads at all. In tfjs 4.22 the request has no effect: XNNPACK's pool stays at 1
-  // thread here whatever is asked (tensorflow/tfjs#8513, open; checked in the compute worker on
-  // 2026-11-28: isolated, hardwareConcurrency 2, setThreadsCount(2), getThreadsCount() = 1). The
-  // report shows the count tfjs actually uses.
+  // thread here whatever is asked (tensorflow/tfjs#8513, open: an isolated page with 2 cores asks
+  // for 2 and getThreadsCount() still says 1). The report shows the count tfjs actually uses.
   if (isolated) setThreadsCount(Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 1)));
   const attempts: BackendAttempt[] = [];
   const adapter = await probeWebGpuAdapter(opts.gpu ?? (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu);

@@ -27,11 +27,9 @@ import { simdSupported } from '../kernels/wasm-asm.ts';
  * (360,000 values each) and 15 small tensors (biases, LayerNorm, the first layer, the head):
  * 210 of its 252 kernels per step moved a few hundred values. A JS loop over the small ones costs
  * about 0.1 ms. The big ones do not go to JS: a JS loop over them was measured slower than
- * kernels (bench:predictor step timings, WASM, batch 1, 2026-11-29: 40.5 ms against 26.0 ms per
- * step; ≈ 11 ns per value, the divide and square root do not vectorise). They go to the SIMD
- * loop where it runs (see {@link defaultSimdUpdate}). Measured against kernels only (two
- * alternating runs each, medians): batch 1 21.5 → 16.9 ms per step, batch 16 54.0 → 52.0 ms,
- * batch 32 94.7 → 93.3 ms.
+ * kernels (≈ 11 ns per value: the divide and square root do not vectorise in JS). They go to the
+ * SIMD loop where it runs (see {@link defaultSimdUpdate}). The step timings behind both choices
+ * are in bench-results/adamw-simd.md.
  */
 export const SMALL_VARIABLE_VALUES = 65_536;
 
@@ -44,10 +42,7 @@ export function defaultJsUpdateLimit(): number {
 /**
  * Whether variables above the JS limit are updated by the WebAssembly SIMD loop (kernels/adamw.wat)
  * instead of kernels: on WASM and cpu where the engine runs SIMD. Same float32 results as the
- * kernels, bit for bit. Measured against kernels (bench-results/adamw-simd.md: bench:predictor
- * step timings, Chromium, WASM, 3 alternating runs each, medians, 2026-11-29): a whole training
- * step at batch 1 25.4 → 21.7 ms, batch 8 49.2 → 44.6 ms, batch 16 80.2 → 69.8 ms; batches of
- * 32 and 64 within the run-to-run noise.
+ * kernels, bit for bit, and faster at small batches (bench-results/adamw-simd.md).
  */
 export function defaultSimdUpdate(): boolean {
   return hostSimdAvailable();

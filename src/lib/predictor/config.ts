@@ -36,10 +36,8 @@ export type PairMode = 'embed-once' | 'per-pair' | 'model-groups';
  * The scale a regressor's targets are min-max normalised and fitted on.
  * - `linear`: the targets themselves (eagle).
  * - `log`: their natural logarithm (NOT a paper setting): the L1 loss then measures relative
- *   error, which is what "within ±X %" counts. Needs positive targets (latencies). Measured
- *   (bench:predictor, LATENCY_FAST_PRESET, desktop CPU, seed 0, 2026-11-28): eagle ±1/5/10/20 %
- *   0.256/0.728/0.919/0.995, Spearman 0.982, against 0.289/0.786/0.939/0.997, 0.986 on the
- *   linear scale: worse, so no preset uses it.
+ *   error, which is what "within ±X %" counts. Needs positive targets (latencies). It measured
+ *   worse than the linear scale on every band (bench-results/latency-budget.md), so no preset uses it.
  */
 export type TargetScale = 'linear' | 'log';
 
@@ -125,21 +123,15 @@ export const LATENCY_FAST_PRESET: Readonly<PredictorConfig> = latencyWithBatch(3
 
 /**
  * NOT a paper config: batch 8 (113 steps per epoch), the learning rate scaled by √8, 120 epochs
- * with cosine annealing, keeping the last epoch. Measured (bench-results/predictor.md, seeds 0-2,
- * WASM on this 2-core machine, commit 963a282, 2026-11-29; the same metrics as at e4507e9), mean
- * eagle ±1/5/10/20 %, Spearman, Kendall, 3.7-4.5 min per run (225-273 s): desktop CPU 0.383/0.864/0.968/0.998, 0.992, 0.931
- * (official code, seed 0: 0.364/0.843/0.958/0.997, 0.990, 0.926 in 74 min on the same machine;
- * every seed is at least that on every column at its three decimals); EdgeTPU
- * 0.239/0.697/0.899/0.974, 0.979, 0.881 (official: 0.191/0.665/0.872/0.971, 0.975, 0.869; every
- * seed beats it); Adreno 640 0.232/0.781/0.940/0.989, 0.982, 0.897.
- * More, smaller steps are what closes the gap
- * {@link LATENCY_FAST_PRESET} leaves (bench-results/latency-budget.md).
+ * with cosine annealing, keeping the last epoch. More, smaller steps are what closes the gap
+ * {@link LATENCY_FAST_PRESET} leaves; on every seed and referenced device it reaches the official
+ * code's accuracy in under 5 minutes on a 2-core laptop (bench-results/predictor.md,
+ * latency-budget.md).
  *
  * It keeps the last epoch's weights (`restoreBest: 'last-epoch'`, what eagle's in-memory restore
  * amounts to): once cosine annealing has brought the learning rate to zero, the last epoch is
  * the settled model, while the epoch with the lowest loss on 100 validation cells is partly
- * chance. With 'best-copy' (commit 300b367) desktop seed 2 kept epoch 83 of 119 and reached
- * ±1 % 0.278; the mean ±1 % was 0.337 on desktop and 0.220 on EdgeTPU.
+ * chance (keeping the best copy instead measured worse, latency-budget.md).
  */
 export const LATENCY_THOROUGH_PRESET: Readonly<PredictorConfig> = Object.freeze({ ...latencyWithBatch(8, 120), restoreBest: 'last-epoch' as const });
 
