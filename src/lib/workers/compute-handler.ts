@@ -42,13 +42,9 @@ export interface ComputeHandlerDeps {
 }
 
 /**
- * Smallest batch the automatic choice splits. Measured with bench:predictor (headless Chromium,
- * WASM, 2 cores, 4×600 GCN, 2026-11-29), ms per step with one worker → two, two runs:
- * batch 16: 96 → 95; batch 32: 145 → 122, then 135 → 145; batch 50: 221 → 160, then 214 → 161;
- * batch 64: 210 → 164, then 276 → 204. Three more runs at the final code: batch 50 193/193/205 →
- * 204/172/164, batch 64 293/225/216 → 195/203/207 (medians −11 %, −10 %). Around 32 graphs the
- * per-step costs every worker pays anyway (AdamW, messages, weight upload) eat the gain; from
- * about 50 it is 10-25 % on this shared machine.
+ * Smallest batch the automatic choice splits over two workers. Around 32 graphs the per-step
+ * costs every worker pays anyway (AdamW, messages, weight upload) eat the gain; from about 50 it
+ * is 10-25 % on a 2-core machine (bench:predictor step timings, bench-results/predictor.md).
  */
 export const PARALLEL_MIN_BATCH = 48;
 
