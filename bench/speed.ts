@@ -13,7 +13,7 @@ import { trainRegressor } from '../src/lib/predictor/train';
 import { allCells, eagleEncoding, EAGLE_NB201_FEATURES, NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
 import { autoTrainingWorkers } from '../src/lib/workers/compute-handler';
 import { MAX_TRAINING_WORKERS } from '../src/lib/workers/compute-jobs';
-import { WorkerPeers, type HelperPort } from '../src/lib/workers/gradient-pool';
+import { keptPeers, type HelperPort } from '../src/lib/workers/gradient-pool';
 
 /** What a speed measurement found on the active backend. */
 export interface SpeedResult {
@@ -89,18 +89,8 @@ export interface SpeedDeps {
  * training runs (restarted when the count or the backend changes, or one crashed).
  */
 export function createSpeedMeter(deps: SpeedDeps = {}): (report: BackendReport, config: PredictorConfig, steps?: number, workers?: number) => Promise<SpeedResult> {
-  let pool: WorkerPeers | undefined;
 
-  async function trainingPeers(requested: number | undefined, report: BackendReport, batchSize: number): Promise<{ workers: number; peers?: WorkerPeers }> {
-    const workers = deps.spawnGradientHelper ? Math.min(requested ?? autoTrainingWorkers(report, deps.cores ?? 1, batchSize), Math.max(1, batchSize)) : 1;
-    if (workers === 1) return { workers };
-    if (!pool || pool.count !== workers - 1 || pool.backend !== report.name || pool.broken) {
-      pool?.terminate();
-      pool = undefined;
-      pool = await WorkerPeers.start(workers - 1, deps.spawnGradientHelper!, report.name);
-    }
-    return { workers, peers: pool };
-  }
+  const trainingPeers = keptPeers(deps.spawnGradientHelper?.bind(deps), (report: BackendReport, batchSize) => autoTrainingWorkers(report, deps.cores ?? 1, batchSize));
 
   return async (report, rawConfig, steps = 8, requestedWorkers) => {
     if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error(`measure-speed: steps must be an integer 1..1000, got ${steps}`);

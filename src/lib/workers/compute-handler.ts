@@ -17,7 +17,7 @@ import { rankingTestMetrics, regressionTestMetrics } from '../predictor/test-met
 import { trainBrp, trainRegressor } from '../predictor/train';
 import { allCells, codeToOps, distinctEncodings, eagleEncoding } from '../spaces/nb201';
 import { checkName, checkOpsCode, checkTrainJob, MAX_TRAINING_WORKERS } from './compute-jobs';
-import { WorkerPeers, type HelperPort } from './gradient-pool';
+import { keptPeers, type HelperPort, type WorkerPeers } from './gradient-pool';
 import type { ComputeRequest, ComputeResponse, TrainJob, TrainResult } from './compute-messages';
 
 export interface ComputeHandlerDeps {
@@ -105,7 +105,6 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
   // The one long job (training; a search shares it): pause, resume, cancel and step act on it.
   const jobs = new JobControl({ post: deps.post, busy: TRAINING_ALREADY_RUNNING, yieldToEvents: deps.yieldToEvents });
   let lastOpsCode: Float64Array | undefined;
-  let pool: WorkerPeers | undefined;
 
   const ensureBackend = () => (backend ??= deps.chooseBackend());
   const runSearch = createSearchHandler({ post: deps.post, ensureBackend });
@@ -132,20 +131,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     return summary;
   };
 
-  /**
-   * The worker count a run uses, and its helpers (`workers − 1` of them, kept between runs and
-   * restarted when the count or the backend changes, or one crashed).
-   */
-  async function trainingPeers(requested: number | undefined, report: BackendReport, batchSize: number): Promise<{ workers: number; peers?: WorkerPeers }> {
-    const workers = deps.spawnGradientHelper ? Math.min(requested ?? autoTrainingWorkers(report, deps.cores ?? 1, batchSize), Math.max(1, batchSize)) : 1;
-    if (workers === 1) return { workers };
-    if (!pool || pool.count !== workers - 1 || pool.backend !== report.name || pool.broken) {
-      pool?.terminate();
-      pool = undefined;
-      pool = await WorkerPeers.start(workers - 1, deps.spawnGradientHelper!, report.name);
-    }
-    return { workers, peers: pool };
-  }
+  const trainingPeers = keptPeers(deps.spawnGradientHelper?.bind(deps), (report: BackendReport, batchSize) => autoTrainingWorkers(report, deps.cores ?? 1, batchSize));
 
   async function train(requestId: number, rawJob: TrainJob): Promise<void> {
     if (jobs.running) throw new Error(TRAINING_ALREADY_RUNNING);

@@ -121,3 +121,22 @@ export class WorkerPeers implements GradientPeers {
     for (const helper of this.#helpers) helper.terminate();
   }
 }
+
+/**
+ * The gradient helpers of successive training runs (`workers − 1` of them), kept between runs and
+ * restarted when the count or the backend changes, or one crashed. Without `spawn` every run uses
+ * one worker; `autoWorkers` picks the count when a run asks for none.
+ */
+export function keptPeers<R extends { name: BackendName }>(spawn: (() => HelperPort) | undefined, autoWorkers: (report: R, batchSize: number) => number) {
+  let pool: WorkerPeers | undefined;
+  return async (requested: number | undefined, report: R, batchSize: number): Promise<{ workers: number; peers?: WorkerPeers }> => {
+    const workers = spawn ? Math.min(requested ?? autoWorkers(report, batchSize), Math.max(1, batchSize)) : 1;
+    if (workers === 1) return { workers };
+    if (!pool || pool.count !== workers - 1 || pool.backend !== report.name || pool.broken) {
+      pool?.terminate();
+      pool = undefined;
+      pool = await WorkerPeers.start(workers - 1, spawn!, report.name);
+    }
+    return { workers, peers: pool };
+  };
+}
