@@ -2,35 +2,10 @@
 import { describe, expect, test } from 'vitest';
 import { gemmKernels, gemmModuleBytes, gemmShapeSupported, inputGradSupported } from './gemm.ts';
 import { relaxedSimdSupported } from './wasm-asm.ts';
-import { randomValues } from './test-values.ts';
+import { product, randomValues, relativeError } from './test-values.ts';
 
 function randomMatrix(seed: number, rows: number, cols: number): Float32Array {
   return randomValues(seed, rows * cols, -1, 1);
-}
-
-/** float64 a·b for row-major a [m×k], b [k×n]; `transposeA`: a is stored [k×m]; `transposeB`: b is [n×k]. */
-function product(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false, transposeB = false): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
-      out[i * n + j] = sum;
-    }
-  }
-  return out;
-}
-
-/** Largest |got − want| relative to the largest |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    error = Math.max(error, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return error / scale;
 }
 
 /** A scratch memory laid out as consecutive float32 arrays; returns their byte offsets. */

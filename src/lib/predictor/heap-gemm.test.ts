@@ -9,34 +9,10 @@ import { createHeapMoments, heapAdamWStep } from './heap-adamw.ts';
 import { dense } from './ops.ts';
 import { SeededRandom } from '../spaces/rng.ts';
 import { useCpuBackend } from './test-helpers.ts';
+import { product, relativeError } from '../kernels/test-values.ts';
 
 function randomMatrix(rng: SeededRandom, rows: number, cols: number): Float32Array {
   return Float32Array.from({ length: rows * cols }, () => rng.uniform(-1, 1));
-}
-
-/** float64 a·b for row-major a [m×k], b [k×n]; `transposeA`: a is stored [k×m]; `transposeB`: b is [n×k]. */
-function product(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false, transposeB = false): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
-      out[i * n + j] = sum;
-    }
-  }
-  return out;
-}
-
-/** Largest |got − want| relative to the largest |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    error = Math.max(error, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return error / scale;
 }
 
 describe('heap kernels on the WASM backend', () => {
