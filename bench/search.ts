@@ -11,6 +11,8 @@
  * (device:ms for one latency-limited brp-nas/fast run per seed in BENCH_SEARCH_EXTRA_SEEDS, or none),
  * BENCH_SEARCH_PARETO (device for one Pareto run, or none), BENCH_SEARCH_EXTRA_SEEDS (0),
  * BENCH_SEARCH_MERGE=1 (keep the runs of the previous report that this one does not repeat),
+ * BENCH_SEARCH_COLLECT=name,… (run nothing: merge the runs of these reports into BENCH_REPORT, so
+ * slow seeds can run as separate processes, one per core, each with its own BENCH_REPORT and BENCH_PORT),
  * BENCH_BACKEND, BENCH_PORT, BENCH_REPORT.
  * Build first: `vite build --config vite.bench.config.ts` (datasets must be built: npm run datasets).
  */
@@ -138,7 +140,26 @@ function markdown(json: { commit: string; date: string; backend: string; machine
   return lines.join('\n');
 }
 
+/** BENCH_SEARCH_COLLECT: the runs of other reports replace the same runs of this one; nothing is run. */
+function collect(reportName: string, names: string[]): void {
+  const read = (name: string) => JSON.parse(readFileSync(resolve(ROOT, 'bench-results', `${name}.json`), 'utf8')) as { machine: string; backend: string; ranking?: Ranking | null; runs: JsonRun[] };
+  const target = read(reportName);
+  let runs = target.runs;
+  for (const name of names) {
+    const fresh = read(name).runs;
+    const keys = new Set(fresh.map(key));
+    runs = [...runs.filter((r) => !keys.has(key(r))), ...fresh];
+  }
+  const json = { commit: commitId(), date: new Date().toISOString(), backend: target.backend, machine: target.machine, ranking: target.ranking ?? null, runs };
+  const md = markdown(json);
+  console.log(md);
+  writeReport(reportName, json, md);
+}
+
 async function main() {
+  if (env.BENCH_SEARCH_COLLECT) return collect(env.BENCH_REPORT ?? 'search', env.BENCH_SEARCH_COLLECT.split(',').map((s) => s.trim()).filter(Boolean));
+  // The commit of the code about to be measured: edits made while a long run goes on are not in it.
+  const commit = commitId();
   if (!existsSync(resolve(ROOT, 'dist-bench/search.html'))) throw new Error('dist-bench/search.html is missing: run `npx vite build --config vite.bench.config.ts` first');
   const server = await serveDist(Number(env.BENCH_PORT ?? 4182), 'dist-bench');
   const browser = await launchChromium();
@@ -151,7 +172,6 @@ async function main() {
     await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
     if (!(await page.evaluate(() => crossOriginIsolated))) console.warn('warning: the bench page is not cross-origin isolated (no WASM threads)');
     const result = await page.evaluate((opts) => window.benchSearch(opts), options);
-    const commit = commitId();
     let runs = toRuns(result, commit);
     const rankMs = result.results.flatMap((r) => r.rankMs);
     let ranking: Ranking | null = rankMs.length ? { medianMs: median(rankMs), maxMs: Math.max(...rankMs), rankings: rankMs.length, commit } : null;
