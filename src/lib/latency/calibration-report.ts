@@ -7,6 +7,7 @@ import type { StoredMeasurement } from '../db/measurements';
 import { withinPct } from '../predictor/metrics';
 import { calibrate, scoreHeldOut, type BasisDevice, type Calibration, type CellFeatures, type HeldOutScore, type MeasuredCell } from './calibration';
 import { latestPerCell, repeatability } from './profile-analysis';
+import { cellLatencyMs } from './stats';
 
 /** A measured cell as the calibration scatter draws it. */
 export interface CalibrationPoint {
@@ -58,8 +59,8 @@ export function calibrationReport(input: {
     return `A calibration needs at least ${MIN_CALIBRATION_CELLS} measured reference cells; this profile has ${referenceEntries.length} of the ${inReference.size}. Press "Calibrate this device" (or "Measure reference set").`;
   }
   // The spread goes along: noisy reference cells make the calibration fall back to a simpler fit.
-  const reference = referenceEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs, iqrMs: e.iqrMs }));
-  const heldOut = heldOutEntries.map((e) => ({ index: e.archIndex, ms: e.medianMs }));
+  const reference = referenceEntries.map((e) => ({ index: e.archIndex, ms: cellLatencyMs(e), iqrMs: e.iqrMs }));
+  const heldOut = heldOutEntries.map((e) => ({ index: e.archIndex, ms: cellLatencyMs(e) }));
   let calibration: Calibration;
   try {
     calibration = calibrate(input.devices, input.features(), reference);
@@ -68,7 +69,7 @@ export function calibrationReport(input: {
     return `No calibration: ${message}${message.endsWith('.') ? '' : '.'}`;
   }
   const point = (e: StoredMeasurement, kind: CalibrationPoint['kind']): CalibrationPoint =>
-    ({ index: e.archIndex, archStr: e.archStr, measuredMs: e.medianMs, predictedMs: calibration.predictions[e.archIndex], kind });
+    ({ index: e.archIndex, archStr: e.archStr, measuredMs: cellLatencyMs(e), predictedMs: calibration.predictions[e.archIndex], kind });
   const points = [...referenceEntries.map((e) => point(e, 'reference')), ...heldOutEntries.map((e) => point(e, 'held-out'))]
     .filter((p) => Number.isFinite(p.predictedMs));
   return {
@@ -89,7 +90,7 @@ export function calibrationReport(input: {
 function repeatabilityWithin(entries: readonly StoredMeasurement[]): CalibrationReport['repeatability'] {
   const { cells, spearman: rhoValue } = repeatability(entries);
   const byCell = new Map<number, number[]>();
-  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), entry.medianMs]);
+  for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), cellLatencyMs(entry)]);
   const repeated = [...byCell.values()].filter((ms) => ms.length >= 2);
   const within10 = repeated.length >= 3 ? withinPct(repeated.map((ms) => ms.at(-2)!), repeated.map((ms) => ms.at(-1)!), 10, 'eagle') : null;
   return { cells, spearman: rhoValue, within10 };

@@ -28,6 +28,16 @@ describe('pure helpers', () => {
     expect(sortRows(rows, 'short', false).map((r) => r.short)).toEqual(['c1 | c1 c1 | c1 c1 c1', 'c3 | c3 c3 | c3 c3 c3', 's | s s | s s s']);
   });
 
+  it("ranks, compares and repeats cells by their fast state (10 % quantile), not by a median a slow stretch raised", () => {
+    // Cell a: fast state 1 ms, but half its samples fell in a slow stretch (median 2.5 ms); cell b: 2 ms steady.
+    const slowTail = [1, 1, 1, 1, 1, 1, 1, 2.5, 3, 3, 3, 3, 3, 3, 3];
+    const a = stored('333333', 2.5, 'wasm', { samples: slowTail }), b = stored('222222', 2, 'wasm', { samples: Array(15).fill(2) });
+    const rows = cellRows([a, b], PROFILE_NETWORK);
+    expect(sortRows(rows, 'latencyMs', false).map((r) => [r.short, r.latencyMs, r.medianMs])).toEqual([['c3 | c3 c3 | c3 c3 c3', 1, 2.5], ['c1 | c1 c1 | c1 c1 c1', 2, 2]]);
+    expect(flopsVsLatency([a, b], PROFILE_NETWORK).points.map((p) => p.ms)).toEqual([1, 2]);
+    expect(backendComparison([{ entries: [a, b] }]).map((r) => r.ms[0])).toEqual([1, 2]);
+  });
+
   it("counts the FLOPs of the network it times, equal to the dataset's for a cell without dead branches", () => {
     expect(profiledMflops(digitsToOps('333333'), PROFILE_NETWORK)).toBeCloseTo(220.11969, 4); // nb201 c10_flops of index 1462
     const { points, spearman } = flopsVsLatency([stored('333333', 9), stored('222222', 4), stored('111111', 1), stored('000200', 2)], PROFILE_NETWORK);

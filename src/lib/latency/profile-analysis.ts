@@ -11,7 +11,7 @@ import { NB201_OPS, type OpVector } from '../spaces/nb201';
 import { countFlops } from './counts';
 import type { MeasurementBackend, MeasurementEnvironment } from './environment';
 import type { DeviceColumn } from './reference-set';
-import { quantileSorted } from './stats';
+import { cellLatencyMs, quantileSorted } from './stats';
 
 const SHORT_OP: Record<string, string> = { none: '·', skip_connect: 's', nor_conv_1x1: 'c1', nor_conv_3x3: 'c3', avg_pool_3x3: 'p' };
 /** Short arch form, node by node: "c3 | c1 s | p · c3" (c3/c1 = 3×3/1×1 conv, p = avg pool, s = skip, · = none). */
@@ -43,6 +43,8 @@ export interface CellRow {
   index: number;
   archStr: string;
   short: string;
+  /** The cell's latency (stats.ts `cellLatencyMs`: the fast state of its kept samples), ms. */
+  latencyMs: number;
   medianMs: number;
   iqrMs: number;
   samples: number;
@@ -50,11 +52,11 @@ export interface CellRow {
   coldMs: number | null;
   mflops: number;
 }
-export type SortKey = 'short' | 'index' | 'medianMs' | 'iqrMs' | 'samples' | 'k' | 'coldMs' | 'mflops';
+export type SortKey = 'short' | 'index' | 'latencyMs' | 'medianMs' | 'iqrMs' | 'samples' | 'k' | 'coldMs' | 'mflops';
 
 export function cellRows(entries: readonly StoredMeasurement[], network: ProfiledNetwork): CellRow[] {
   return latestPerCell(entries).map((e) => ({
-    index: e.archIndex, archStr: e.archStr, short: shortArch(e.ops), medianMs: e.medianMs, iqrMs: e.iqrMs,
+    index: e.archIndex, archStr: e.archStr, short: shortArch(e.ops), latencyMs: cellLatencyMs(e), medianMs: e.medianMs, iqrMs: e.iqrMs,
     samples: e.samples.length, k: e.k, coldMs: e.coldMs, mflops: profiledMflops(e.ops, network),
   }));
 }
@@ -76,9 +78,9 @@ function rho(a: number[], b: number[], minimum = 3): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** FLOPs (as `network` is built) against median latency of each cell, and their rank correlation. */
+/** FLOPs (as `network` is built) against the latency of each cell, and their rank correlation. */
 export function flopsVsLatency(entries: readonly StoredMeasurement[], network: ProfiledNetwork): { points: { index: number; archStr: string; mflops: number; ms: number }[]; spearman: number | null } {
-  const points = latestPerCell(entries).map((e) => ({ index: e.archIndex, archStr: e.archStr, mflops: profiledMflops(e.ops, network), ms: e.medianMs }));
+  const points = latestPerCell(entries).map((e) => ({ index: e.archIndex, archStr: e.archStr, mflops: profiledMflops(e.ops, network), ms: cellLatencyMs(e) }));
   return { points, spearman: rho(points.map((p) => p.mflops), points.map((p) => p.ms)) };
 }
 
@@ -99,7 +101,7 @@ export function rankCorrelations(profiles: readonly { entries: readonly StoredMe
     const pairs = latest.map((entries) => entries.filter((e) => device.values[e.archIndex] > 0));
     return {
       device: { datasetId: device.datasetId, datasetTitle: device.datasetTitle, column: device.column, label: device.label, family: device.family, caveat: device.caveat },
-      rho: pairs.map((shared) => rho(shared.map((e) => e.medianMs), shared.map((e) => device.values[e.archIndex]), minCells)),
+      rho: pairs.map((shared) => rho(shared.map((e) => cellLatencyMs(e)), shared.map((e) => device.values[e.archIndex]), minCells)),
       n: pairs.map((shared) => shared.length),
     };
   });
@@ -111,7 +113,7 @@ export interface ComparisonRow {
   index: number;
   short: string;
   archStr: string;
-  /** Median ms per profile column (null: not measured there). */
+  /** Latency (`cellLatencyMs`), ms, per profile column (null: not measured there). */
   ms: (number | null)[];
   /** ms[j] / ms[0] per column (null where either is missing). */
   ratio: (number | null)[];
@@ -123,7 +125,10 @@ export function backendComparison(profiles: readonly { entries: readonly StoredM
   const cells = new Map<number, StoredMeasurement>();
   for (const map of byProfile) for (const [index, entry] of map) if (!cells.has(index)) cells.set(index, entry);
   return [...cells.values()].map((cell) => {
-    const ms = byProfile.map((map) => map.get(cell.archIndex)?.medianMs ?? null);
+    const ms = byProfile.map((map) => {
+      const entry = map.get(cell.archIndex);
+      return entry ? cellLatencyMs(entry) : null;
+    });
     return { index: cell.archIndex, short: shortArch(cell.ops), archStr: cell.archStr, ms, ratio: ms.map((v) => (v !== null && ms[0] !== null ? v / ms[0] : null)) };
   }).sort((a, b) => (a.ms[0] ?? Infinity) - (b.ms[0] ?? Infinity) || a.index - b.index);
 }
@@ -149,7 +154,7 @@ export function repeatability(entries: readonly StoredMeasurement[]): { cells: n
     byCell.set(entry.archIndex, [...list, entry]);
   }
   const repeated = [...byCell.values()].filter((list) => list.length >= 2);
-  return { cells: repeated.length, spearman: rho(repeated.map((l) => l.at(-2)!.medianMs), repeated.map((l) => l.at(-1)!.medianMs)) };
+  return { cells: repeated.length, spearman: rho(repeated.map((l) => cellLatencyMs(l.at(-2)!)), repeated.map((l) => cellLatencyMs(l.at(-1)!))) };
 }
 
 /**

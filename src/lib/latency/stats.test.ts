@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseK, detectTimerResolution, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
+import { cellLatencyMs, chooseK, detectTimerResolution, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
 
 describe('quartiles (type 7, NumPy default)', () => {
   it('matches numpy.percentile on small cases', () => {
@@ -75,5 +75,21 @@ describe('withinPercentOfMedian', () => {
     expect(withinPercentOfMedian([1.0, 1.04, 0.97], 5)).toBe(true);
     expect(withinPercentOfMedian([1.0, 1.06, 0.97], 5)).toBe(false);
     expect(withinPercentOfMedian([], 5)).toBe(false);
+  });
+});
+
+describe('cellLatencyMs', () => {
+  // 11 samples: the 10 % quantile is the 2nd order statistic exactly (h = 10 · 0.1 = 1).
+  const samples = [5.0, 1.4, 1.0, 1.2, 2.9, 1.1, 1.3, 3.1, 1.25, 1.15, 1.35];
+  it('reads the fast state: the 10 % quantile of the kept samples, not moved by a slow stretch', () => {
+    expect(cellLatencyMs({ samples, medianMs: 1.3 })).toBeCloseTo(1.1, 12);
+    // Four more samples from a 2× slow phase move the median by 8 % but the quantile by 2 %.
+    const slower = [...samples, 2.2, 2.4, 2.6, 2.8];
+    expect(median(slower) / median(samples)).toBeGreaterThan(1.07);
+    expect(cellLatencyMs({ samples: slower, medianMs: median(slower) }) / 1.1).toBeLessThan(1.03);
+  });
+  it('gives the stored median with `median`, and for an import without samples', () => {
+    expect(cellLatencyMs({ samples, medianMs: 1.3 }, 'median')).toBe(1.3);
+    expect(cellLatencyMs({ samples: [], medianMs: 4.2 })).toBe(4.2);
   });
 });

@@ -86,3 +86,20 @@ export function withinPercentOfMedian(values: readonly number[], pct: number): b
   const m = median(values);
   return values.every((v) => Math.abs(v - m) <= (pct / 100) * Math.abs(m));
 }
+
+/**
+ * Which statistic of a cell's kept samples is its latency (what ranks, calibrates and filters).
+ * `median` is the protocol of latency-measurement.md D.6. `fast-state` (the default, a measured
+ * deviation) is the 10 % quantile: a machine's slow phases and drifts only ever add time, so the
+ * low quantile reads every cell at the machine's fast state. On this machine it kept the two passes
+ * of a run within 5 % where the median missed once (bench-results/latency.md).
+ */
+export type CellStatistic = 'fast-state' | 'median';
+export const FAST_STATE_QUANTILE = 0.1;
+export const DEFAULT_CELL_STATISTIC: CellStatistic = 'fast-state';
+
+/** A cell's latency, ms, by `statistic`; an import that carried only its median (no samples) keeps it. */
+export function cellLatencyMs(cell: { readonly samples: readonly number[]; readonly medianMs: number }, statistic: CellStatistic = DEFAULT_CELL_STATISTIC): number {
+  if (statistic === 'median' || cell.samples.length === 0) return cell.medianMs;
+  return quantileSorted([...cell.samples].sort((a, b) => a - b), FAST_STATE_QUANTILE);
+}

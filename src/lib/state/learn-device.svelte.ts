@@ -8,6 +8,7 @@ import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
 import { gamePair, placeDevice, type DeviceSeries, type Placement } from '../learn/device-lesson';
 import type { MeasurementBackend } from '../latency/environment';
+import { cellLatencyMs } from '../latency/stats';
 import { MIN_SAMPLES_TO_REMEASURE } from '../latency/profiler';
 import { knownDevices } from '../latency/reference-set';
 import { mulberry32 } from '../spaces/rng';
@@ -139,7 +140,7 @@ export class DeviceLessonState {
           expect: 'profiled',
           onEvent: (event) => {
             if (event.type !== 'result') return;
-            this.measured = new Map(this.measured).set(event.index, event.result.medianMs);
+            this.measured = new Map(this.measured).set(event.index, cellLatencyMs(event.result));
             this.progress = { done: indices.filter((i) => this.measured.has(i)).length, of: indices.length };
           },
         },

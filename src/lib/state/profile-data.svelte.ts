@@ -37,7 +37,7 @@ export abstract class ProfileData {
   problems = $state.raw<string[]>([]);
   activeProfileId = $state<string | null>(null);
   importResult = $state.raw<{ ok: boolean; text: string } | null>(null);
-  sortKey = $state<SortKey>('medianMs');
+  sortKey = $state<SortKey>('latencyMs');
   sortDescending = $state(false);
 
   /** Whether the profiler is timing now (the calibration waits for the run to end). */
