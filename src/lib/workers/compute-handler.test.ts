@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import type { BackendReport } from '../compute/backend';
+import type { GpuDeviceLike } from '../compute/gpu-faults';
 import { openDatabase } from '../db/open';
 import { IdbPredictorStore, MemoryPredictorStore } from '../db/predictors';
 import { MIGRATIONS } from '../db/schema';
@@ -80,7 +81,7 @@ function inProcessHelper(log: HelperEvent[], crashOn?: GradientRequest['type']):
   return port;
 }
 
-function harness({ memoryStore = false, helpers = undefined as undefined | { log: HelperEvent[]; crashOn?: GradientRequest['type'] }, cores = 1 } = {}) {
+function harness({ memoryStore = false, helpers = undefined as undefined | { log: HelperEvent[]; crashOn?: GradientRequest['type'] }, cores = 1, report = CPU_REPORT, gpuDevice = undefined as undefined | (() => GpuDeviceLike) } = {}) {
   const messages: ComputeResponse[] = [];
   let onPost: ((message: ComputeResponse) => void) | undefined;
   let ids = 0;
@@ -91,8 +92,9 @@ function harness({ memoryStore = false, helpers = undefined as undefined | { log
     },
     chooseBackend: async () => {
       await useCpuBackend();
-      return CPU_REPORT;
+      return report;
     },
+    ...(gpuDevice ? { gpuDevice } : {}),
     openPredictorStore: async () => ({
       store: memoryStore ? new MemoryPredictorStore() : new IdbPredictorStore(await openDatabase(new IDBFactory(), MIGRATIONS, 5000)),
     }),
@@ -129,6 +131,22 @@ describe('init', () => {
 });
 
 describe('train', SLOW, () => {
+  test('a WebGPU device lost mid-run stops training at the next step with the GPU fault message', async () => {
+    // The maths runs on cpu; the report says webgpu, so the handler watches the (fake) device.
+    let lose: (info: { reason: string; message: string }) => void = () => undefined;
+    const lost = new Promise<{ reason: string; message: string }>((resolve) => (lose = resolve));
+    const h = harness({ report: { ...CPU_REPORT, name: 'webgpu' }, gpuDevice: () => ({ lost }) });
+    h.setOnPost((message) => {
+      if (message.type === 'epoch' && message.epoch === 0) lose({ reason: 'unknown', message: 'GPU hung' });
+    });
+    const posted = await h.send({ type: 'train', requestId: 9, job: job({ config: { ...tiny, epochs: 6 } }) });
+    const last = posted.at(-1)!;
+    expect(last.type).toBe('error');
+    expect(last.type === 'error' && last.message).toMatch(/^The GPU stopped \(device lost\): GPU hung\. Already trained\/saved work is kept/);
+    // It stopped at the step after the loss: the first epoch (0) ran, the second did not finish.
+    expect(posted.filter((m) => m.type === 'epoch').map((m) => m.type === 'epoch' && m.epoch)).toEqual([0]);
+  });
+
   test('regression: one epoch event per epoch, then trained with test metrics; the predictor is held', async () => {
     const h = harness();
     const posted = await h.send({ type: 'train', requestId: 7, job: job() });

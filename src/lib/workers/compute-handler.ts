@@ -5,6 +5,8 @@
  * The worker holds trained or loaded predictors in memory by id (tfjs variables on the active
  * backend) until they are released or deleted; saving writes a copy to the predictor store.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import { GpuFaultWatch, type GpuDeviceLike } from '../compute/gpu-faults';
 import { JobControl } from './job-control';
 import { createSearchHandler } from './search-handler';
 import type { BackendName, BackendReport } from '../compute/backend';
@@ -39,6 +41,13 @@ export interface ComputeHandlerDeps {
   spawnGradientHelper?(): HelperPort;
   /** Logical cores the browser reports (`navigator.hardwareConcurrency`); default 1. */
   cores?: number;
+  /** The WebGPU device training runs on, watched for faults that throw nowhere; default: tfjs-webgpu's. */
+  gpuDevice?(): GpuDeviceLike | undefined;
+}
+
+/** tfjs-webgpu's device, when that is the backend in use. */
+function tfjsGpuDevice(): GpuDeviceLike | undefined {
+  return tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: GpuDeviceLike }).device : undefined;
 }
 
 /**
@@ -142,6 +151,9 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
     let helpersInUse: WorkerPeers | undefined;
     try {
       const report = await ensureBackend();
+      // On WebGPU a lost device or a failed allocation throws nowhere: stop at the next step with its message.
+      const device = report.name === 'webgpu' ? (deps.gpuDevice ?? tfjsGpuDevice)() : undefined;
+      const watch = device ? new GpuFaultWatch(device) : null;
       const { workers, peers } = await trainingPeers(job.workers, report, config.batchSize);
       helpersInUse = peers;
       lastOpsCode = opsCode;
@@ -151,7 +163,10 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       const elapsed = () => performance.now() - started - gate.pausedMs();
       const hooks: TrainingHooks = {
         signal,
-        beforeStep: running.beforeStep,
+        beforeStep: () => {
+          watch?.throwIfFaulted();
+          return running.beforeStep();
+        },
         onEpoch: (record: EpochRecord) => {
           deps.post({
             type: 'epoch', requestId, epoch: record.epoch, epochs: config.epochs, trainLoss: record.trainLoss,
