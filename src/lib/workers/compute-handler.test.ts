@@ -130,6 +130,24 @@ describe('init', () => {
   });
 });
 
+describe('init during training', SLOW, () => {
+  test('a plain init is answered with the backend in use; an override is refused, training goes on', async () => {
+    const h = harness();
+    const during: Promise<ComputeResponse[]>[] = [];
+    h.setOnPost((message) => {
+      if (message.type === 'epoch' && message.epoch === 0) {
+        during.push(h.send({ type: 'init' }));
+        during.push(h.send({ type: 'init', override: 'cpu' }).catch((error: Error) => [{ type: 'error', requestId: 0, message: error.message } as ComputeResponse]));
+      }
+    });
+    const posted = await h.send({ type: 'train', requestId: 11, job: job({ config: { ...tiny, epochs: 3 } }) });
+    expect(posted.at(-1)?.type).toBe('trained');
+    const [plain, override] = await Promise.all(during);
+    expect(plain).toContainEqual({ type: 'backend', report: CPU_REPORT });
+    expect(JSON.stringify(override)).toMatch(/The backend cannot change while a predictor is training/);
+  });
+});
+
 describe('train', SLOW, () => {
   test('a WebGPU device lost mid-run stops training at the next step with the GPU fault message', async () => {
     // The maths runs on cpu; the report says webgpu, so the handler watches the (fake) device.

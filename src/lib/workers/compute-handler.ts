@@ -292,7 +292,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
       if (NEEDS_TFJS.has(request.type)) await ensureBackend();
       switch (request.type) {
         case 'init':
-          if (jobs.running) throw new Error('The backend cannot change while a predictor is training');
+          // Only an override changes the backend; a plain init (a view opening mid-run) just reads it.
+          if (jobs.running && request.override) throw new Error('The backend cannot change while a predictor is training');
           try {
             // Without an override, reuse a choice already under way (a request may have needed tfjs first).
             backend = request.override ? deps.chooseBackend(request.override) : ensureBackend();
