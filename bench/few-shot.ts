@@ -7,7 +7,9 @@
  *     cells of that device (run by the bench page in Chromium, see bench/latency.ts).
  */
 import { columnByIndex } from '../src/lib/datasets/by-index';
-import { calibrate, cellFeatures, fewShotOnKnownDevice, copiesOfDevice, scoreHeldOut, type BasisDevice, type CellFeatures, type HeldOutDeviceResult, type MeasuredCell } from '../src/lib/latency/calibration';
+import { calibrate, scoreHeldOut, type BasisDevice, type CellFeatures, type MeasuredCell } from '../src/lib/latency/calibration';
+import { cellFeatures } from '../src/lib/latency/calibration-features';
+import { copiesOfDevice, fewShotOnKnownDevice, type HeldOutDeviceResult } from '../src/lib/latency/known-device';
 import { chooseReferenceSet } from '../src/lib/latency/reference-set';
 import { loadBuiltTables, type BuiltTables } from '../src/lib/latency/test-tables';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';

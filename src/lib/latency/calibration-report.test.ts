@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { codeToOps, isConnected, NB201_NUM_CELLS, opsToDigits } from '../spaces/nb201';
 import { PROFILE_NETWORK } from '../workers/profiler-messages';
-import { cellFeatures, type BasisDevice, type CellFeatures } from './calibration';
+import type { BasisDevice, CellFeatures } from './calibration';
+import { cellFeatures } from './calibration-features';
 import { calibrationReport } from './calibration-report';
 import { profiledMflops } from './profile-analysis';
 import { stored } from './profile-fixtures';

@@ -3,12 +3,8 @@ import { describeWithData } from '../../test-support/real-data';
 import { columnByIndex } from '../datasets/by-index';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
 import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
-import {
-  calibrate, cellFeatures, CALIBRATION_METHOD_LABELS, executedOpCounts, fewShotOnKnownDevice, fitRidge, oneStandardError, RidgeLoo, copiesOfDevice, scoreHeldOut, solveSpd,
-  type BasisDevice, type CellFeatures, type MeasuredCell,
-} from './calibration';
-import { chooseReferenceSet } from './reference-set';
-import { loadBuiltTables } from './test-tables';
+import { calibrate, CALIBRATION_METHOD_LABELS, oneStandardError, RidgeLoo, scoreHeldOut, type BasisDevice, type CellFeatures, type MeasuredCell } from './calibration';
+import { fitRidge } from './ridge';
 
 /** A small synthetic world: every index is "connected", features are op counts drawn at random. */
 function syntheticWorld(seed = 1) {
@@ -32,53 +28,6 @@ function syntheticWorld(seed = 1) {
 function measure(values: ArrayLike<number>, indices: readonly number[]): MeasuredCell[] {
   return indices.map((index) => ({ index, ms: values[index] }));
 }
-
-describe('linear algebra', () => {
-  it('solves an SPD system', () => {
-    const a = Float64Array.from([4, 2, 0, 2, 5, 1, 0, 1, 3]);
-    const x = solveSpd(a, Float64Array.from([2, 3, 4]), 3);
-    const check = [0, 1, 2].map((i) => a[i * 3] * x[0] + a[i * 3 + 1] * x[1] + a[i * 3 + 2] * x[2]);
-    check.forEach((v, i) => expect(v).toBeCloseTo([2, 3, 4][i], 10));
-    expect(() => solveSpd(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2)).toThrow(/positive definite/);
-  });
-
-  it('recovers an exact linear relation without penalty and shrinks it with one', () => {
-    const rows = [[0, 1], [1, 0], [2, 3], [3, 1], [4, 4]];
-    const y = rows.map(([a, b]) => 1 + 2 * a - 0.5 * b);
-    const fit = fitRidge(rows, y, 0);
-    expect(fit.intercept).toBeCloseTo(1, 8);
-    expect(fit.weights[0]).toBeCloseTo(2, 8);
-    expect(fit.weights[1]).toBeCloseTo(-0.5, 8);
-    const shrunk = fitRidge(rows, y, 10);
-    expect(Math.abs(shrunk.weights[0])).toBeLessThan(1);
-  });
-});
-
-describe('ridge in the dual form (more features than rows)', () => {
-  it('gives the primal weights', () => {
-    const rng = mulberry32(9);
-    const rows = Array.from({ length: 6 }, () => Array.from({ length: 10 }, () => rng() - 0.5));
-    const y = rows.map((r) => 2 + r[0] - 3 * r[4] + 0.1 * rng());
-    const lambda = 0.05;
-    const dual = fitRidge(rows, y, lambda);
-    // The primal normal equations on the centred rows: (XᵀX + λnI)w = Xᵀy.
-    const n = rows.length, p = 10;
-    const mean = Array.from({ length: p }, (_, j) => rows.reduce((a, r) => a + r[j], 0) / n);
-    const yMean = y.reduce((a, v) => a + v, 0) / n;
-    const gram = new Float64Array(p * p);
-    const rhs = new Float64Array(p);
-    rows.forEach((r, k) => {
-      for (let i = 0; i < p; i++) {
-        rhs[i] += (r[i] - mean[i]) * (y[k] - yMean);
-        for (let j = 0; j < p; j++) gram[i * p + j] += (r[i] - mean[i]) * (r[j] - mean[j]);
-      }
-    });
-    for (let i = 0; i < p; i++) gram[i * p + i] += lambda * n + 1e-12;
-    const primal = solveSpd(gram, rhs, p);
-    primal.forEach((w, j) => expect(dual.weights[j]).toBeCloseTo(w, 9));
-    expect(dual.intercept).toBeCloseTo(yMean - mean.reduce((a, m, j) => a + m * primal[j], 0), 9);
-  });
-});
 
 describe('RidgeLoo (kernel form)', () => {
   it('predicts a held-out cell as a ridge fitted on the others does, on both target scales', () => {
@@ -159,15 +108,6 @@ describe('oneStandardError, paired', () => {
     expect(result.method).toBe(oneStandardError(result.candidates).method);
     expect(result.noise.reason).toContain(CALIBRATION_METHOD_LABELS[result.method]);
     expect(result.noise.reason).toMatch(/leave-one-out.*\d+\.\d %/);
-  });
-});
-
-describe('executedOpCounts', () => {
-  it('counts executed edges per type after pruning, zeros when disconnected', () => {
-    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'))).toEqual([3, 1, 1, 1]);
-    // Node 1's branch never reaches the output once edge 1→3 and 1→2 are none: its 3×3 conv is pruned.
-    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|'))).toEqual([0, 0, 0, 1]);
-    expect(executedOpCounts(archStrToOps('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|'))).toEqual([0, 0, 0, 0]);
   });
 });
 
@@ -254,35 +194,5 @@ describe('calibrate (synthetic devices)', () => {
     connected[4] = 0;
     expect(() => calibrate(devices, { ...features, connected }, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/#4 is not connected/);
     expect(() => calibrate([], features, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/known device/);
-  });
-});
-
-describe('copiesOfDevice', () => {
-  it('groups a column with its near-copy only', () => {
-    const { features, devices } = syntheticWorld(6);
-    const copy = { key: 'cpu-copy', label: 'copy', values: Float64Array.from(devices[1].values, (v, i) => v * (1 + 0.0001 * (i % 3))) };
-    expect(copiesOfDevice([...devices, copy], 'cpu', features.connected)).toEqual(['cpu', 'cpu-copy']);
-    expect(copiesOfDevice([...devices, copy], 'gpu', features.connected)).toEqual(['gpu']);
-  });
-});
-
-const built = loadBuiltTables();
-describeWithData(built !== null, 'the built tables in public/datasets (npm run datasets)', 'few-shot on the real tables (leave one device out)', () => {
-  it('predicts held-out LatBench devices from 20 reference cells better than FLOPs', () => {
-    const nb201 = built!.tables.nb201;
-    const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
-    const connected = columnByIndex(nb201, 'connected', NB201_NUM_CELLS);
-    const features = cellFeatures(opsCode, connected);
-    const devices = built!.known.devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
-    expect(copiesOfDevice(devices, 'latbench:desktop_cpu_i7_7820x_fp32', features.connected)).toEqual(['latbench:desktop_cpu_i7_7820x_fp32', 'latbench:desktop_gpu_gtx1080ti_fp32']);
-    for (const column of ['embedded_tpu_edgetpu_int8', 'mobile_gpu_sd855_adreno640_int8']) {
-      const key = `latbench:${column}`;
-      const reference = chooseReferenceSet({ opsCode, connected, devices: built!.known.devices.filter((d) => `${d.datasetId}:${d.column}` !== key) });
-      const result = fewShotOnKnownDevice(devices, features, key, reference.cells.map((c) => c.index));
-      expect(result.fewShot.cells).toBeGreaterThan(15_000);
-      // Measured by this code on 2026-11-28: Edge TPU 0.962, Adreno 640 0.976 (FLOPs 0.402, 0.919).
-      expect(result.fewShot.spearman).toBeGreaterThan(0.93);
-      expect(result.fewShot.spearman).toBeGreaterThan(result.flops.spearman);
-    }
   });
 });

@@ -7,7 +7,8 @@
 import type { CalibratedStore } from '../db/calibrated';
 import { MemoryCalibratedStore } from '../db/calibrated';
 import { calibratedToFile, MAX_CALIBRATED_FILE_CHARS, parseCalibratedFile, summarise, type CalibratedPredictor } from '../latency/calibrated-predictor';
-import { cellFeatures, type BasisDevice } from '../latency/calibration';
+import type { BasisDevice } from '../latency/calibration';
+import { cellFeatures } from '../latency/calibration-features';
 import { calibrationReport, type CalibrationReport } from '../latency/calibration-report';
 import { calibratedFileName } from '../latency/profile-analysis';
 import { PROFILE_NETWORK } from '../workers/profiler-messages';
