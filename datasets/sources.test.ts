@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithData } from '../src/test-support/real-data';
 import { Nb201KeyRegistry, SourceError } from '../src/lib/datasets/validate';
 import { codeToOps, opsToArchStr } from '../src/lib/spaces/nb201';

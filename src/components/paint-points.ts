@@ -26,7 +26,7 @@ export function paintPoints(canvas: HTMLCanvasElement, w: number, h: number, n: 
 }
 
 /** The points' colour, and the opacity of one point: overlapping points darken. */
-export const POINT_RGB = [70, 90, 140] as const;
+const POINT_RGB = [70, 90, 140] as const;
 export const POINT_OPACITY = 0.35;
 /** Half the side of a point's square, CSS pixels. */
 const HALF = 1.25;

@@ -11,7 +11,7 @@ export interface LessonProps {
   data: DataState;
 }
 
-export type LessonLoader = () => Promise<{ default: Component<LessonProps> }>;
+type LessonLoader = () => Promise<{ default: Component<LessonProps> }>;
 
 export const LESSON_VIEWS: Record<number, LessonLoader> = {
   1: () => import('./Lesson1.svelte'),

@@ -7,7 +7,7 @@
 
 export type GpuFaultKind = 'device-lost' | 'out-of-memory' | 'buffer-limit';
 
-export interface GpuFault {
+interface GpuFault {
   kind: GpuFaultKind;
   /** The one message a view shows. */
   message: string;

@@ -9,7 +9,7 @@
 
 export const FORMAT = 'brp-nas-lab/columns@1';
 
-export type DType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'float64';
+type DType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'float64';
 
 /** What a column measures; drives which views offer it. */
 export type ColumnKind = 'key' | 'flag' | 'accuracy' | 'latency' | 'flops' | 'params' | 'time' | 'score';
@@ -27,7 +27,7 @@ export interface ColumnSpec {
   device?: { label: string; family: string; caveat?: string; notADevice?: boolean };
 }
 
-export interface StoredColumn extends ColumnSpec {
+interface StoredColumn extends ColumnSpec {
   dtype: DType;
   /** value = stored / divisor (a power of ten; 1 for integers and float64). */
   divisor: number;

@@ -56,7 +56,7 @@ export function splitSimpleCsv(text: string): CsvTable {
   return { header, rows, lineOfRow };
 }
 
-export type Separator = ',' | ';' | '\t';
+type Separator = ',' | ';' | '\t';
 
 /**
  * The separator of a user file, guessed from its first non-blank line: whichever of `,` `;` tab occurs most

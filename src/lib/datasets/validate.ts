@@ -91,7 +91,7 @@ export type ValueRule =
   | 'finite' // any finite number (zero-cost proxy scores may be negative)
   | 'integer'; // any finite integer
 
-export interface ColumnRule {
+interface ColumnRule {
   rule: ValueRule;
   /** Empty cells allowed (stored as missing); only where a README says values may be absent. */
   allowMissing?: boolean;

@@ -3,7 +3,7 @@
  * Uses only fetch, streams, crypto.subtle and DecompressionStream (window and worker alike).
  */
 
-export interface DownloadOptions {
+interface DownloadOptions {
   signal?: AbortSignal;
   /** Stop and fail once more than this many bytes arrive (a hostile or wrong server). */
   maxBytes: number;

@@ -3,7 +3,7 @@
  * transaction, so each message can promise that nothing was changed.
  */
 
-export type StoreErrorKind =
+type StoreErrorKind =
   /** The browser's storage quota is used up. */
   | 'quota'
   /** Another tab runs a newer BRP-NAS Lab and took over the database. */
@@ -62,13 +62,13 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-export function isQuotaError(error: unknown): boolean {
+function isQuotaError(error: unknown): boolean {
   const name = errorName(error);
   // Firefox reported the quota under its own name before it adopted the standard one.
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }
 
-export interface ErrorContext {
+interface ErrorContext {
   /** What was being done, completing "Could not …", e.g. `store dataset "nb201"`. */
   action: string;
   /** True for writes: their messages promise that nothing was changed (each is one transaction). */

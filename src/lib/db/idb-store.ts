@@ -15,7 +15,7 @@ import {
   type DataStore, type PutOptions, type StoreNotice,
 } from './store';
 
-export interface IdbStoreOptions {
+interface IdbStoreOptions {
   /** Storage estimate for quota messages; defaults to `navigator.storage.estimate()`. */
   estimate?: () => Promise<StorageUsage | undefined>;
 }

@@ -48,7 +48,7 @@ export interface LearnStore {
   close(): void;
 }
 
-export class IdbLearnStore implements LearnStore {
+class IdbLearnStore implements LearnStore {
   readonly mode = 'indexeddb';
   readonly #conn: Connection;
 

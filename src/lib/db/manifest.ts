@@ -5,13 +5,13 @@
  */
 import { FORMAT, type DatasetEntry, type Manifest, type MissingSource } from '../datasets/columns';
 
-export interface RejectedEntry {
+interface RejectedEntry {
   /** The entry's id when it has a readable one, else `datasets[k]`. */
   id: string;
   problem: string;
 }
 
-export interface CheckedManifest extends Manifest {
+interface CheckedManifest extends Manifest {
   /** Entries left out because they are malformed. */
   rejected: RejectedEntry[];
 }

@@ -51,7 +51,7 @@ export interface StoredMeasurement extends MeasurementRow {
 
 export type NewMeasurement = Omit<StoredMeasurement, 'id' | 'profileId'>;
 
-export interface DeviceProfileRecord {
+interface DeviceProfileRecord {
   /** `deviceProfile(environment).id`. */
   id: string;
   label: string;
@@ -107,7 +107,7 @@ interface RunRow extends KeyedRecord {
   run: RunRecord;
 }
 
-export interface AddResult {
+interface AddResult {
   /** Keys of the records added, in input order (skipped duplicates have none). */
   ids: number[];
   /** Records already stored (same device profile, cell, time and median), left out. */
@@ -133,7 +133,7 @@ export interface MeasurementStore {
 }
 
 /** Throws one sentence naming the first problem of an entry about to be stored. */
-export function checkNewMeasurement(entry: NewMeasurement, where = 'measurement'): void {
+function checkNewMeasurement(entry: NewMeasurement, where = 'measurement'): void {
   const fail = (problem: string): never => {
     throw new StoreError('bad-data', `${where}: ${problem}; nothing was stored`);
   };
@@ -158,7 +158,7 @@ export function checkNewMeasurement(entry: NewMeasurement, where = 'measurement'
 }
 
 /** Checks a measurement read back from storage; returns it typed, or throws one sentence. */
-export function checkStoredMeasurement(data: unknown, source: string): StoredMeasurement {
+function checkStoredMeasurement(data: unknown, source: string): StoredMeasurement {
   const entry = data as StoredMeasurement;
   if (typeof entry !== 'object' || entry === null) throw new Error(`${source}: not a measurement record`);
   checkNewMeasurement(entry, source);

@@ -16,7 +16,7 @@ export interface OpenedStore {
   notice?: string;
 }
 
-export interface OpenStoreOptions {
+interface OpenStoreOptions {
   /** Schema steps; tests pass longer lists to exercise upgrades. Default {@link MIGRATIONS}. */
   migrations?: readonly Migration[];
   /** Give up on IndexedDB when opening takes longer than this, ms. Default 10,000. */

@@ -63,7 +63,7 @@ function checkId(id: unknown): string {
 }
 
 /** Checks a summary read back from storage and returns a clean copy. */
-export function checkSummary(data: unknown, source: string): PredictorSummary {
+function checkSummary(data: unknown, source: string): PredictorSummary {
   const s = data as Partial<PredictorSummary> | null;
   if (typeof s !== 'object' || s === null) throw new Error(`${source}: expected a predictor summary`);
   const id = checkId(s.id);

@@ -53,7 +53,7 @@ export interface StoredDataset {
  * the compact file types: a read is then a plain structured-clone copy with no per-value work,
  * and the extra space (8 bytes a value, ~0.125 MB per 15,625-row column) is small next to quotas.
  */
-export interface ColumnRecord {
+interface ColumnRecord {
   datasetId: string;
   name: string;
   values: Float64Array;

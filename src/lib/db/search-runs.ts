@@ -11,8 +11,8 @@ import { toStoreError } from './errors';
 import { openOrMemory } from './open';
 import type { KeyedRecord, LabDatabase, Migration } from './schema';
 
-export type SearchRunStatus = 'running' | 'paused' | 'finished' | 'cancelled' | 'failed';
-export const SEARCH_RUN_STATUSES: readonly SearchRunStatus[] = ['running', 'paused', 'finished', 'cancelled', 'failed'];
+type SearchRunStatus = 'running' | 'paused' | 'finished' | 'cancelled' | 'failed';
+const SEARCH_RUN_STATUSES: readonly SearchRunStatus[] = ['running', 'paused', 'finished', 'cancelled', 'failed'];
 
 /** One search as it is kept (everything but its checkpoint). */
 export interface SearchRun {
@@ -70,7 +70,7 @@ export function queriedOf(run: SearchRun | null): number[] {
 }
 
 /** Checks what a stored (or about to be stored) run must hold; throws one sentence naming the problem. */
-export function checkRun(value: unknown, where: string): SearchRun {
+function checkRun(value: unknown, where: string): SearchRun {
   if (!isObject(value)) throw new Error(`${where} is not a search run`);
   if (typeof value.id !== 'string' || value.id.length === 0 || value.id.length > 200) throw new Error(`${where}: 'id' must be a string of 1-200 characters`);
   if (!SEARCH_RUN_STATUSES.includes(value.status as SearchRunStatus)) throw new Error(`${where}: 'status' must be one of ${SEARCH_RUN_STATUSES.join(', ')}`);

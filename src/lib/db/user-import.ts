@@ -17,7 +17,7 @@ export type UserImportResult =
   | { ok: true; dataset: StoredDataset; /** True when an earlier import of the same name was replaced. */ replaced: boolean; warnings: string[] }
   | { ok: false; message: string };
 
-export const USER_PREFIX = 'user:';
+const USER_PREFIX = 'user:';
 
 /** `user:` + the name in lowercase letters, digits and dashes (at most 48), e.g. `user:pixel-7-latency`. */
 export function userDatasetId(name: string): string {

@@ -30,7 +30,7 @@ export interface StepScalars {
 }
 
 /** The module's one function and its memory. */
-export interface SimdExports {
+interface SimdExports {
   memory: WebAssembly.Memory;
   adamw: (
     w: number, g: number, m: number, v: number, bytes: number,

@@ -18,7 +18,7 @@ export function layerModuleBytes(memory: MemoryForm = 'own'): Uint8Array<ArrayBu
   return builds[memory];
 }
 
-export interface LayerExports {
+interface LayerExports {
   memory: WebAssembly.Memory;
   /** forward(in, bias, gain, shift, out, norm, rstd, rows, rowBytes, scale, ε, width): byte offsets, then sizes */
   forward: (...args: number[]) => void;
@@ -40,7 +40,7 @@ export function layerOn(memory: WebAssembly.Memory): LayerExports {
 }
 
 /** What the backward pass needs from the forward pass (copies, kept by the caller). */
-export interface LayerSaved {
+interface LayerSaved {
   rows: number;
   width: number;
   scale: number;
@@ -51,7 +51,7 @@ export interface LayerSaved {
   gain: Float32Array;
 }
 
-export interface LayerGradients {
+interface LayerGradients {
   input: Float32Array;
   bias: Float32Array;
   gain: Float32Array;

@@ -8,7 +8,6 @@
 
 /** Value types. */
 export const I32 = 0x7f;
-export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128, the encoding of every size and index in a module. */
@@ -24,7 +23,7 @@ export function leb(value: number): number[] {
 }
 
 /** Signed LEB128 (i32.const immediates). */
-export function sleb(value: number): number[] {
+function sleb(value: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = value & 0x7f;
@@ -39,9 +38,9 @@ export function sleb(value: number): number[] {
 
 export const END = 0x0b;
 export const SELECT = 0x1b;
-export const I32_GE_U = 0x4f;
+const I32_GE_U = 0x4f;
 export const I32_LT_U = 0x49;
-export const I32_NE = 0x47;
+const I32_NE = 0x47;
 export const I32_ADD = 0x6a;
 export const I32_SUB = 0x6b;
 export const I32_MUL = 0x6c;
@@ -50,14 +49,14 @@ export const i32Const = (value: number) => [0x41, ...sleb(value)];
 export const get = (local: number) => [0x20, ...leb(local)];
 export const set = (local: number) => [0x21, ...leb(local)];
 /** `br_if depth`, `br depth` */
-export const brIf = (depth: number) => [0x0d, ...leb(depth)];
-export const br = (depth: number) => [0x0c, ...leb(depth)];
+const brIf = (depth: number) => [0x0d, ...leb(depth)];
+const br = (depth: number) => [0x0c, ...leb(depth)];
 /** block and loop without a result */
-export const BLOCK = [0x02, 0x40];
-export const LOOP = [0x03, 0x40];
+const BLOCK = [0x02, 0x40];
+const LOOP = [0x03, 0x40];
 
 /** An instruction of the SIMD prefix (0xfd). */
-export const simd = (op: number) => [0xfd, ...leb(op)];
+const simd = (op: number) => [0xfd, ...leb(op)];
 /** v128.load / v128.store at `offset` bytes past the address, aligned to 16 bytes. */
 export const loadAt = (offset: number) => [...simd(0x00), 4, ...leb(offset)];
 export const storeAt = (offset: number) => [...simd(0x0b), 4, ...leb(offset)];
@@ -69,7 +68,6 @@ export const loadSplatAt = (offset: number) => [...simd(0x09), 2, ...leb(offset)
 export const ZERO_V128 = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 /** i8x16.shuffle picking 32-bit lanes: 0-3 from the first operand, 4-7 from the second. */
 export const shuffle32 = (lanes: number[]) => [...simd(0x0d), ...lanes.flatMap((lane) => [0, 1, 2, 3].map((b) => lane * 4 + b))];
-export const splat = simd(0x13); // f32x4.splat
 export const add = simd(0xe4); // f32x4.add
 export const mul = simd(0xe6); // f32x4.mul
 /** f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the hardware fuses. */
@@ -112,7 +110,7 @@ export function name(text: string): number[] {
 export type MemoryForm = 'own' | 'import' | 'import-shared';
 
 /** The largest memory a 32-bit module can address, in 64 KiB pages. */
-export const MAX_PAGES = 65536;
+const MAX_PAGES = 65536;
 
 /** A function: its type (an index into the module's types), local declarations ([count, type] runs), code (without the final end), export name. */
 export interface FunctionSpec {

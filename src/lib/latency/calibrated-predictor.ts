@@ -9,12 +9,12 @@ import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
 import { CALIBRATION_METHODS, type CalibrationMethod, type CandidateReport, type HeldOutScore, type MeasuredCell } from './calibration.ts';
 
 export const CALIBRATED_FILE_FORMAT = 'brp-nas-lab/calibrated-latency-predictor';
-export const CALIBRATED_FILE_VERSION = 1;
+const CALIBRATED_FILE_VERSION = 1;
 /** Longest export file accepted (characters). A predictor is ≈ 90 KB. */
 export const MAX_CALIBRATED_FILE_CHARS = 4 * 1024 * 1024;
 const MAX_TEXT = 300;
 
-export interface CalibratedValidation {
+interface CalibratedValidation {
   /** The chosen method on the held-out measured cells. */
   heldOut: HeldOutScore;
   flops: HeldOutScore;
@@ -105,7 +105,7 @@ function method(v: unknown, where: string): CalibrationMethod {
 }
 
 /** Checks everything but the predictions (a stored summary, or the head of a file) and returns a clean copy. */
-export function checkCalibratedHead(data: unknown, source: string): Omit<CalibratedPredictor, 'predictions'> {
+function checkCalibratedHead(data: unknown, source: string): Omit<CalibratedPredictor, 'predictions'> {
   if (!isObject(data)) throw new Error(`${source}: expected a calibrated latency predictor`);
   if (data.kind !== 'calibrated-latency') throw new Error(`${source}: 'kind' must be 'calibrated-latency'`);
   if (data.space !== 'nb201') throw new Error(`${source}: 'space' must be 'nb201'`);

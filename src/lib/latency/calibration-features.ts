@@ -8,7 +8,7 @@ import { planCell } from './cell-plan.ts';
 import { countFlops } from './counts.ts';
 
 /** Op types counted by the op-cost model, in `CellFeatures.opCounts` order. */
-export const COUNTED_OPS = ['nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3', 'skip_connect'] as const;
+const COUNTED_OPS = ['nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3', 'skip_connect'] as const;
 
 /**
  * Executed edges per counted op type in one (pruned) cell; zeros for a disconnected cell. (Adding

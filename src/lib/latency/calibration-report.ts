@@ -37,7 +37,7 @@ export interface CalibrationReport {
 }
 
 /** Fewest measured reference cells a calibration is fitted on. */
-export const MIN_CALIBRATION_CELLS = 5;
+const MIN_CALIBRATION_CELLS = 5;
 
 /**
  * The calibration of one device profile: fits on the latest measurement of each reference-set

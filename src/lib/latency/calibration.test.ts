@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeWithData } from '../../test-support/real-data';
-import { columnByIndex } from '../datasets/by-index';
 import { mulberry32, sampleWithoutReplacement } from '../spaces/rng';
-import { archStrToOps, NB201_NUM_CELLS } from '../spaces/nb201';
+import { NB201_NUM_CELLS } from '../spaces/nb201';
 import { calibrate, CALIBRATION_METHOD_LABELS, oneStandardError, RidgeLoo, scoreHeldOut, type BasisDevice, type CellFeatures, type MeasuredCell } from './calibration';
 import { fitRidge } from './ridge';
 

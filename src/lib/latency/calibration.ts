@@ -37,7 +37,6 @@ import { cholesky, choleskySolve, fitRidge, solveSpd } from './ridge.ts';
 
 export const CALIBRATION_METHODS = ['basis', 'ops', 'basis+ops', 'nearest', 'flops'] as const;
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
-export const BASELINE_METHODS: readonly CalibrationMethod[] = ['nearest', 'flops'];
 
 export const CALIBRATION_METHOD_LABELS: Record<CalibrationMethod, string> = {
   basis: 'known-device basis (ridge on the tables\' devices)',
@@ -48,10 +47,10 @@ export const CALIBRATION_METHOD_LABELS: Record<CalibrationMethod, string> = {
 };
 
 /** Candidates from the simplest (fewest fitted parameters) to the most complex: the order of the one-standard-error rule. */
-export const SIMPLEST_FIRST: readonly CalibrationMethod[] = ['flops', 'nearest', 'ops', 'basis', 'basis+ops'];
+const SIMPLEST_FIRST: readonly CalibrationMethod[] = ['flops', 'nearest', 'ops', 'basis', 'basis+ops'];
 
 /** Ridge strengths tried (relative to the number of fitted cells), chosen by leave-one-out. */
-export const RIDGE_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100];
+const RIDGE_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100];
 
 /** A known device's latencies by NB201 index (NaN or ≤ 0 = not measured). */
 export interface BasisDevice {
@@ -111,7 +110,7 @@ export interface Calibration {
   noise: CalibrationNoise;
 }
 
-export interface CalibrationNoise {
+interface CalibrationNoise {
   /** Median over the reference cells of IQR / median latency; null when no cell gave its IQR. */
   medianRelIqr: number | null;
   /** True when `medianRelIqr` exceeds the threshold: the choice used two standard errors, not one. */
@@ -131,10 +130,10 @@ export interface CalibrateOptions {
   noisyRelIqr?: number;
 }
 
-export const DEFAULT_NOISY_REL_IQR = 0.1;
+const DEFAULT_NOISY_REL_IQR = 0.1;
 
 /** Median IQR / median over the cells that give an IQR; null when none does. */
-export function medianRelativeIqr(cells: readonly MeasuredCell[]): number | null {
+function medianRelativeIqr(cells: readonly MeasuredCell[]): number | null {
   const rel = cells.filter((c) => c.iqrMs !== undefined && Number.isFinite(c.iqrMs) && c.ms > 0).map((c) => c.iqrMs! / c.ms).sort((a, b) => a - b);
   if (rel.length === 0) return null;
   const mid = rel.length >> 1;
@@ -144,7 +143,7 @@ export function medianRelativeIqr(cells: readonly MeasuredCell[]): number | null
 /* ------------------------------------------------------------------ features */
 
 /** Devices usable as a basis: measured on every connected cell; the others with the reason. */
-export function usableBasis(devices: readonly BasisDevice[], connected: ArrayLike<number>): { usable: BasisDevice[]; leftOut: { key: string; label: string; reason: string }[] } {
+function usableBasis(devices: readonly BasisDevice[], connected: ArrayLike<number>): { usable: BasisDevice[]; leftOut: { key: string; label: string; reason: string }[] } {
   const usable: BasisDevice[] = [];
   const leftOut: { key: string; label: string; reason: string }[] = [];
   for (const device of devices) {
@@ -203,7 +202,7 @@ type Model = (index: number) => number;
 /** Fits a model on the given measured cells. */
 type Fitter = (cells: readonly MeasuredCell[]) => Model;
 
-export interface RidgeSpec {
+interface RidgeSpec {
   columns: readonly Float64Array[];
   /** Fit ln(ms) (true) or ms (false). */
   logTarget: boolean;

@@ -21,7 +21,7 @@
 import { isConnected, NB201_EDGES, NB201_OPS, opsToArchStr, type Nb201OpName, type OpVector } from '../spaces/nb201.ts';
 
 /** One edge the network executes. */
-export interface ExecutedEdge {
+interface ExecutedEdge {
   /** Position in arch-string order (0..5). */
   index: number;
   from: number;

@@ -16,10 +16,8 @@ import { planCell } from './cell-plan.ts';
 export const NB201_STAGE_CHANNELS = [16, 32, 64] as const;
 /** Cells per stage. */
 export const NB201_CELLS_PER_STAGE = 5;
-/** Classifier widths of the benchmark's three datasets. */
-export const NB201_CLASSES = { cifar10: 10, cifar100: 100, imagenet16: 120 } as const;
 
-export interface CountOptions {
+interface CountOptions {
   /** Count only the edges a pruned network executes (see cell-plan.ts). Default true. */
   prune?: boolean;
 }

@@ -8,7 +8,7 @@ import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
 import { calibrate, scoreHeldOut, type BasisDevice, type CalibrateOptions, type CalibrationMethod, type CandidateReport, type CellFeatures, type HeldOutScore, type MeasuredCell } from './calibration.ts';
 
 /** Spearman's ρ at or above which two table columns are treated as one device (LatBench's GTX 1080 Ti copy of the i7). */
-export const SAME_DEVICE_RHO = 0.995;
+const SAME_DEVICE_RHO = 0.995;
 
 /**
  * Keys of the devices that are the same device as `key` (ρ ≥ SAME_DEVICE_RHO over the connected

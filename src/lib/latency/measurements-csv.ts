@@ -12,13 +12,13 @@ import { isMeasurementBackend, MEASUREMENT_BACKENDS, type MeasurementBackend, ty
 import type { CellMeasurement } from './profiler-types.ts';
 import { quartiles } from './stats.ts';
 
-export const MEASUREMENT_COLUMNS = [
+const MEASUREMENT_COLUMNS = [
   'arch_str', 'ops', 'backend', 'median_ms', 'iqr_ms', 'samples', 'k', 'cold_ms',
   'user_agent', 'tfjs_version', 'adapter_vendor', 'adapter_architecture', 'adapter_description', 'power_preference',
   'timestamp_query', 'cross_origin_isolated', 'timer_resolution_ms', 'visibility', 'hardware_concurrency', 'measured_at',
 ] as const;
 
-export interface MeasurementRecord {
+interface MeasurementRecord {
   archStr: string;
   ops: OpCode[];
   backend: MeasurementBackend;

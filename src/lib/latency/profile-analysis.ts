@@ -28,7 +28,7 @@ export function latestPerCell(entries: readonly StoredMeasurement[]): StoredMeas
 }
 
 /** The network the profiler times: classes, input side and whether the pruned form is built (profiler-messages.ts's PROFILE_NETWORK). */
-export interface ProfiledNetwork {
+interface ProfiledNetwork {
   readonly classes: number;
   readonly inputSize: number;
   readonly prune: boolean;
@@ -39,7 +39,7 @@ export function profiledMflops(ops: OpVector, network: ProfiledNetwork): number 
   return countFlops(ops, network.classes, network.inputSize, { prune: network.prune }) / 1e6;
 }
 
-export interface CellRow {
+interface CellRow {
   index: number;
   archStr: string;
   short: string;
@@ -84,7 +84,7 @@ export function flopsVsLatency(entries: readonly StoredMeasurement[], network: P
   return { points, spearman: rho(points.map((p) => p.mflops), points.map((p) => p.ms)) };
 }
 
-export interface HeatmapRow {
+interface HeatmapRow {
   device: Pick<DeviceColumn, 'datasetId' | 'datasetTitle' | 'column' | 'label' | 'family' | 'caveat'>;
   /** ρ per profile column (null: fewer than `minCells` shared cells), and the shared cell counts. */
   rho: (number | null)[];
@@ -109,7 +109,7 @@ export function rankCorrelations(profiles: readonly { entries: readonly StoredMe
   return rows.sort((a, b) => key(b) - key(a) || a.device.label.localeCompare(b.device.label));
 }
 
-export interface ComparisonRow {
+interface ComparisonRow {
   index: number;
   short: string;
   archStr: string;

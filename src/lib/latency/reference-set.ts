@@ -21,7 +21,7 @@ import { codeToOps, NB201_NUM_CELLS, opsToArchStr, type OpCode } from '../spaces
 
 /** Datasets whose device columns define the reference set. */
 export const REFERENCE_DATASETS = ['latbench', 'help'] as const;
-export const REFERENCE_SET_SIZE = 20;
+const REFERENCE_SET_SIZE = 20;
 
 /** The parts of a stored dataset's metadata read here (`StoredDataset` qualifies). */
 export interface DatasetColumnsLike {
@@ -75,7 +75,7 @@ export function knownDevices(datasets: readonly DatasetColumnsLike[], tables: Re
   return { devices, excluded };
 }
 
-export interface ReferenceCell {
+interface ReferenceCell {
   /** Official NB201 index. */
   index: number;
   ops: OpCode[];
@@ -96,7 +96,7 @@ export interface ReferenceSet {
   explanation: string;
 }
 
-export interface ReferenceSetInput {
+interface ReferenceSetInput {
   /** The nb201 table's `ops_code` by NB201 index (base-5 op code of each index). */
   opsCode: Float64Array;
   /** The nb201 table's `connected` flag by NB201 index. */

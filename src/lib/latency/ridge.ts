@@ -40,7 +40,7 @@ export function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Ar
   return choleskySolve(cholesky(a, p), b, p);
 }
 
-export interface RidgeFit {
+interface RidgeFit {
   intercept: number;
   weights: Float64Array;
 }

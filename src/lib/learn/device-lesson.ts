@@ -13,7 +13,7 @@ export interface DeviceSeries {
   values: ArrayLike<number>;
 }
 
-export interface DeviceRank {
+interface DeviceRank {
   key: string;
   label: string;
   /** Spearman's ρ between FLOPs and this device's latency over the cells both have. */

@@ -45,7 +45,7 @@ export function countWithin(latency: ArrayLike<number>, accuracy: ArrayLike<numb
   return n;
 }
 
-export interface FrontComparison {
+interface FrontComparison {
   /** Front cells of each device, by increasing latency. */
   mine: number[];
   theirs: number[];

@@ -4,7 +4,7 @@
  * (components/learn/lesson-views.ts): a lesson without a working component is not listed.
  */
 
-export interface LessonMeta {
+interface LessonMeta {
   /** 1..7, the order of the course. */
   id: number;
   slug: string;

@@ -25,7 +25,7 @@ export function lesson5Split(candidates: readonly number[], size: number, seed: 
 }
 
 /** The share of the scored cells whose top the lesson counts hits in: the best 1 %, as the Train view's precision. */
-export const LESSON5_TOP_SHARE = 0.01;
+const LESSON5_TOP_SHARE = 0.01;
 
 export interface RankingScore {
   /** Kendall τ-b of the scores against the truth over the scored cells. */
@@ -47,7 +47,7 @@ export function pairCount(n: number): number {
 }
 
 /** One pair of the pair picture: two cells, which one truly is better, and what the BRP said. */
-export interface PairExample {
+interface PairExample {
   a: number;
   b: number;
   /** True when cell a's true accuracy is higher. */

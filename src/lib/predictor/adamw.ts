@@ -34,7 +34,7 @@ import { simdSupported } from '../kernels/wasm-asm.ts';
 export const SMALL_VARIABLE_VALUES = 65_536;
 
 /** {@link SMALL_VARIABLE_VALUES} on WASM and cpu; 0 (kernels only) on GPU backends, where a read would cost a round trip. */
-export function defaultJsUpdateLimit(): number {
+function defaultJsUpdateLimit(): number {
   const backend = tf.getBackend();
   return backend === 'wasm' || backend === 'cpu' ? SMALL_VARIABLE_VALUES : 0;
 }
@@ -44,7 +44,7 @@ export function defaultJsUpdateLimit(): number {
  * instead of kernels: on WASM and cpu where the engine runs SIMD. Same float32 results as the
  * kernels, bit for bit, and faster at small batches (bench-results/adamw-simd.md).
  */
-export function defaultSimdUpdate(): boolean {
+function defaultSimdUpdate(): boolean {
   return hostSimdAvailable();
 }
 

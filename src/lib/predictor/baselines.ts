@@ -4,7 +4,7 @@
  * (as in reference-numbers.md). For accuracy, FLOPs is used directly as a ranking score.
  */
 
-export interface LinearFit {
+interface LinearFit {
   slope: number;
   intercept: number;
 }

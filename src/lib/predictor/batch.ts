@@ -13,10 +13,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type PackedGraphs } from './graphs.ts';
 
-export type AggregationMode = 'sparse' | 'dense';
+type AggregationMode = 'sparse' | 'dense';
 
 /** output[segments[k]] += input[indices[k]]; `segments` ascending; the output has `rows` rows. */
-export interface EdgeSum {
+interface EdgeSum {
   indices: tf.Tensor1D;
   segments: tf.Tensor1D;
   rows: number;

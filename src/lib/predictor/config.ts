@@ -39,7 +39,7 @@ export type PairMode = 'embed-once' | 'per-pair' | 'model-groups';
  *   error, which is what "within ±X %" counts. Needs positive targets (latencies). It measured
  *   worse than the linear scale on every band (bench-results/latency-budget.md), so no preset uses it.
  */
-export type TargetScale = 'linear' | 'log';
+type TargetScale = 'linear' | 'log';
 
 export interface PredictorConfig {
   /** Number of graph-convolution layers L (count, ≥ 1). */

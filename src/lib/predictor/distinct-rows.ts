@@ -33,7 +33,7 @@ import { END, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, isShared
  * `neighbours[l][offsets[l][u] .. offsets[l][u + 1]]`. Graph g's embedding is row `rootOf[g]` of
  * the last layer.
  */
-export interface DistinctRowPlan {
+interface DistinctRowPlan {
   count: number;
   layers: number;
   features: number;
@@ -177,7 +177,7 @@ const ROW_CHUNK = 8192;
  * wasm backend on its own heap, so the rows never leave it; 'js': a float32 loop over the values
  * read back. The same additions in the same order, so the same bits.
  */
-export type RowSumForm = 'heap' | 'js';
+type RowSumForm = 'heap' | 'js';
 
 export function defaultRowSumForm(width: number): RowSumForm {
   return width % 4 === 0 && heapKernelsAvailable() ? 'heap' : 'js';
@@ -191,7 +191,7 @@ export interface DistinctRowStats {
   denseRows: number[];
 }
 
-export interface DistinctRowOptions {
+interface DistinctRowOptions {
   /** How bias, LayerNorm and ReLU run (fused.ts); embedBatch's default. */
   layerPath?: LayerPath;
   /** How the neighbour sums run; {@link defaultRowSumForm} by default. */

@@ -33,7 +33,7 @@ export interface Evaluation {
 }
 
 /** The held-out metrics of predictions as the table shows them (the worker's bundle, bands as lists). */
-export function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
+function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): Metrics {
   const m = regressionTestMetrics(predicted, truth);
   return {
     spearman: m.spearman,
@@ -45,7 +45,7 @@ export function regressionMetrics(predicted: ArrayLike<number>, truth: ArrayLike
   };
 }
 
-export interface EvaluationInput {
+interface EvaluationInput {
   predictorId: string;
   kind: 'regression' | 'brp';
   /** The target as the predictor's provenance names it. */

@@ -26,7 +26,7 @@ import { defaultLayerPath, dropoutMask, normReluDropout, normReluDropoutKernels,
 import { type BatchTensors } from './batch.ts';
 import { deriveSeed, type SeededRandom } from '../spaces/rng.ts';
 
-export interface GcnLayer {
+interface GcnLayer {
   /** [in, H]; in = F for layer 1. */
   weight: tf.Variable;
   /** [H] */
@@ -45,7 +45,7 @@ export interface Gcn {
 let nextVariableId = 0;
 
 /** tfjs refuses two variables with one name; every model gets fresh names. */
-export function uniqueVariableName(label: string): string {
+function uniqueVariableName(label: string): string {
   nextVariableId += 1;
   return `brp/${label}#${nextVariableId}`;
 }
@@ -59,7 +59,7 @@ export function uniformVariable(shape: number[], bound: number, rng: SeededRando
 }
 
 /** A trainable variable with a fresh name; the initial tensor is freed (tidy keeps variables). */
-export function constantVariable(initial: () => tf.Tensor, label: string): tf.Variable {
+function constantVariable(initial: () => tf.Tensor, label: string): tf.Variable {
   return tf.tidy(() => tf.variable(initial(), true, uniqueVariableName(label)));
 }
 
@@ -86,7 +86,7 @@ export function gcnVariables(gcn: Gcn): tf.Variable[] {
 }
 
 /** Dropout during training: the rate and the seed of this step (masks differ per layer). */
-export interface DropoutSpec {
+interface DropoutSpec {
   rate: number;
   seed: number;
 }

@@ -51,7 +51,7 @@ function xlogx(t: number): number {
 }
 
 /** Σ over pairs of the target entropy term Σ_k t_k log t_k: the constant part of the KL sum. */
-export function targetEntropyTerm(target0: Float64Array): number {
+function targetEntropyTerm(target0: Float64Array): number {
   let sum = 0;
   for (const t of target0) sum += xlogx(t) + xlogx(1 - t);
   return sum;

@@ -40,7 +40,7 @@ export function hostSimdAvailable(): boolean {
 }
 
 /** The parts of tfjs-backend-wasm 4.22's BackendWasm that kernels on its heap use. */
-export interface WasmHeapBackend {
+interface WasmHeapBackend {
   // asm.memory: the plain build exports its memory; the threaded build creates a shared one in JS
   wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
@@ -48,7 +48,7 @@ export interface WasmHeapBackend {
 }
 
 /** The wasm backend's heap memory (plain or shared), or null for any other backend. */
-export function wasmHeapMemory(backend: unknown): WebAssembly.Memory | null {
+function wasmHeapMemory(backend: unknown): WebAssembly.Memory | null {
   const wasm = (backend as WasmHeapBackend | null)?.wasm;
   const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory : null;

@@ -89,7 +89,7 @@ export interface ValidationMetrics {
 }
 
 /** What a trainer supplies to the loop. A batch is a list of item indices (graphs or pair codes). */
-export interface TrainingTask {
+interface TrainingTask {
   variables: tf.Variable[];
   /** The final linear layer's weight and bias: what a warm-up trains alone. */
   headVariables?: tf.Variable[];

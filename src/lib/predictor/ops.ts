@@ -27,9 +27,9 @@ import { denseOnHeap, heapGemmApplies } from './heap-gemm.ts';
  * - 'weight-right' (cpu, WebGL, WebGPU): z = x·w, dx = dy·wᵀ.
  * The products are the same; only the float32 summation order differs.
  */
-export type DenseForm = 'heap' | 'weight-left' | 'weight-right';
+type DenseForm = 'heap' | 'weight-left' | 'weight-right';
 
-export function defaultDenseForm(inWidth: number, outWidth: number): DenseForm {
+function defaultDenseForm(inWidth: number, outWidth: number): DenseForm {
   if (heapGemmApplies(inWidth, outWidth)) return 'heap';
   return tf.getBackend() === 'wasm' ? 'weight-left' : 'weight-right';
 }

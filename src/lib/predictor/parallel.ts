@@ -93,7 +93,7 @@ export function splitBatch(batch: Uint32Array, parts: number): Uint32Array[] {
 }
 
 /** Total number of values of `variables`. */
-export function flatSize(variables: readonly tf.Variable[]): number {
+function flatSize(variables: readonly tf.Variable[]): number {
   return variables.reduce((sum, v) => sum + v.size, 0);
 }
 

@@ -13,7 +13,7 @@ export function cosineAnnealingLr(baseLr: number, epoch: number, tMax: number, e
   return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
 }
 
-export interface PlateauOptions {
+interface PlateauOptions {
   /** Epochs without improvement tolerated before the rate is cut (count). */
   patience: number;
   /** Multiplier applied at each cut (default 0.5). */

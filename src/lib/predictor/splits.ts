@@ -4,7 +4,7 @@
  */
 import { mulberry32, shuffle } from '../spaces/rng';
 
-export interface Split {
+interface Split {
   train: number[];
   val: number[];
   test: number[];

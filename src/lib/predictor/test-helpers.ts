@@ -13,7 +13,7 @@ export async function useCpuBackend(): Promise<void> {
 }
 
 /** A random eagle-style graph; `multiHot` lets some rows carry two labels. */
-export function randomGraph(rng: SeededRandom, nodes: number, features: number, multiHot = false): GraphEncoding {
+function randomGraph(rng: SeededRandom, nodes: number, features: number, multiHot = false): GraphEncoding {
   const adjacency = new Uint8Array(nodes * nodes);
   const x = new Uint8Array(nodes * features);
   for (let i = 0; i < nodes; i++) {

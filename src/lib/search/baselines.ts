@@ -22,7 +22,7 @@ export interface BaselineOptions {
 }
 
 /** Regularised evolution's settings, as the reference table ran it. */
-export const EVOLUTION_DEFAULTS = { population: 10, tournament: 3 } as const;
+const EVOLUTION_DEFAULTS = { population: 10, tournament: 3 } as const;
 
 interface Prepared {
   valid: Float64Array;
@@ -42,7 +42,7 @@ function prepare({ oracle, space, budget, seed, candidates }: BaselineOptions): 
 }
 
 /** `budget` distinct candidates, uniformly (fewer when there are fewer candidates). */
-export function* randomSearchSteps(options: BaselineOptions): Generator<number, void> {
+function* randomSearchSteps(options: BaselineOptions): Generator<number, void> {
   const { rng, candidates, budget } = prepare(options);
   for (const k of sampleWithoutReplacement(rng, candidates.length, Math.min(budget, candidates.length))) yield candidates[k];
 }

@@ -42,7 +42,7 @@ export interface BrpLocalRound {
   ms: number;
 }
 
-export interface BrpLocalInput {
+interface BrpLocalInput {
   oracle: SearchOracle;
   space: SearchSpace;
   candidates: Int32Array;

@@ -6,10 +6,10 @@ import type { SearchResult } from '../workers/search-messages';
 import type { SearchOracle } from './types';
 
 export const SEARCH_RESULT_FORMAT = 'brp-nas-lab/search-result';
-export const SEARCH_RESULT_VERSION = 1;
+const SEARCH_RESULT_VERSION = 1;
 
 /** One position of the search trace. */
-export interface TraceRow {
+interface TraceRow {
   /** 1-based position in the trace. */
   position: number;
   /** NB201 index. */

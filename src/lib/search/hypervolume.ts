@@ -5,7 +5,7 @@
 import { paretoFront } from './pareto';
 
 /** The worst corner of the box: areas are measured from here. */
-export interface HypervolumeRef {
+interface HypervolumeRef {
   /** Latency at or beyond which a point counts for nothing (ms), e.g. the slowest cell's. */
   latency: number;
   /** Accuracy at or below which a point counts for nothing (%), e.g. the worst cell's. */
@@ -45,7 +45,7 @@ export function worstCorner(latency: ArrayLike<number>, accuracy: ArrayLike<numb
   return { latency: slowest, accuracy: worst };
 }
 
-export interface HypervolumeReport {
+interface HypervolumeReport {
   /** Hypervolume of the queried cells that are eligible. */
   queried: number;
   /** Hypervolume of all eligible cells: the best a search can reach. */

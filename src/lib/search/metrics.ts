@@ -5,7 +5,7 @@
 import { kendallTauB } from '../predictor/metrics';
 import type { SearchMetrics, SearchOracle } from './types';
 
-export interface RunMetricsInput {
+interface RunMetricsInput {
   /** The benchmark the search queried. */
   oracle: SearchOracle;
   /** Every query in order (evolution may repeat cells; each repeat is a query). */

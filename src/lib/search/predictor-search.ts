@@ -54,7 +54,7 @@ export interface IterationDone {
   ms: number;
 }
 
-export interface PredictorSearchInput {
+interface PredictorSearchInput {
   preset: PredictorSearchPreset;
   oracle: SearchOracle;
   /** Indices the search may query (all cells, or those a latency filter admits). */
@@ -68,7 +68,7 @@ export interface PredictorSearchInput {
   resume?: { iteration: number; queried: number[]; predictor: PackedPredictor | null };
 }
 
-export interface PredictorSearchOutput {
+interface PredictorSearchOutput {
   queried: number[];
   /** Final scores per NB201 index (higher = better). */
   scores: Float64Array;

@@ -45,7 +45,7 @@ export interface PredictorSearchPreset {
 }
 
 /** Eagle's "normalised" accuracy pickles, as fractions (spec 3.3, 13: the exact normalisation is not public). */
-export const FRACTIONS = 0.01;
+const FRACTIONS = 0.01;
 
 /** Eagle keeps the last epoch in memory (its best-epoch restore is by reference, spec 4). */
 const EAGLE_BRP: PredictorConfig = { ...BRP_PRESET, restoreBest: 'last-epoch', pairMode: 'per-pair' };

@@ -5,7 +5,7 @@
  */
 import { sampleWithoutReplacement, type Rng } from '../spaces/rng';
 
-export interface IterationPlanOptions {
+interface IterationPlanOptions {
   /** Total cells to query (M, eagle's `training_points`). */
   budget: number;
   /** Number of iterations (T, eagle's `--iter`). */
@@ -62,7 +62,7 @@ export function initialSample(candidates: ArrayLike<number>, count: number, rng:
   return sampleWithoutReplacement(rng, candidates.length, Math.min(count, candidates.length)).map((k) => candidates[k]);
 }
 
-export interface SelectNextOptions {
+interface SelectNextOptions {
   /** The cells the search may pick (NB201 indices). */
   candidates: ArrayLike<number>;
   /** The predictor's score per candidate position (higher = better; NaN = worst). */
@@ -77,7 +77,7 @@ export interface SelectNextOptions {
 }
 
 /** The cells one iteration adds, and what decided them (for the live view). */
-export interface Selection {
+interface Selection {
   /** The picked NB201 indices: the exploited ones first, then the explored ones. */
   picked: number[];
   /** How many of `picked` are the predicted best (the rest are random above the threshold or fill-ins). */

@@ -112,7 +112,7 @@ export function allCells(): readonly OpVector[] {
 }
 
 /** Cells grouped by identical eagle encoding; see {@link distinctEncodings}. */
-export interface DistinctEncodings {
+interface DistinctEncodings {
   /** `keys[g]` = {@link encodingKey} of group g. Groups are numbered by their lowest code. */
   keys: string[];
   /** `groupOf[code]` = group id of that cell. */
@@ -147,7 +147,7 @@ export function distinctEncodings(): DistinctEncodings {
 }
 
 /** Options for sampling and mutation. */
-export interface CellSamplingOptions {
+interface CellSamplingOptions {
   /** Only return cells with an input→output path ({@link isConnected}). Default false. */
   connectedOnly?: boolean;
 }

@@ -7,7 +7,7 @@
 import { openCalibratedStore, type CalibratedStore } from '../db/calibrated';
 import type { CalibratedPredictor } from '../latency/calibrated-predictor';
 
-export type OpenCalibrated = () => Promise<{ store: CalibratedStore; notice?: string }>;
+type OpenCalibrated = () => Promise<{ store: CalibratedStore; notice?: string }>;
 
 export class CalibratedState {
   /** Every readable saved predictor, newest first (each holds 15,625 predictions: 62 KB). */

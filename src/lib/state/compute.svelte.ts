@@ -6,12 +6,7 @@
  */
 import type { BackendName, BackendReport } from '../compute/backend';
 import { COMPUTE_EVENTS, type ComputeEventType, type ComputeRequest, type ComputeResponse } from '../workers/compute-messages';
-import { RpcClient, type RpcAnswer, type RpcEvent } from '../workers/rpc';
-
-/** An answer that ends a compute request (an `error` answer rejects instead). */
-export type ComputeAnswer = RpcAnswer<ComputeResponse, ComputeEventType>;
-/** An answer in between (epoch, paused, resumed, search progress). */
-export type ComputeEvent = RpcEvent<ComputeResponse, ComputeEventType>;
+import { RpcClient } from '../workers/rpc';
 
 export class ComputeClient {
   backend = $state.raw<BackendReport | null>(null);

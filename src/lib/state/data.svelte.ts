@@ -14,10 +14,10 @@ import { ComputeClient } from './compute.svelte';
 import { INGEST_EVENTS, type IngestEventType, type IngestWorkerRequest, type IngestWorkerResponse } from '../workers/ingest-messages';
 import { RpcClient, WorkerStoppedError, type RpcRequest } from '../workers/rpc';
 
-export type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
+type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
 
 /** The NB201-space datasets the explorer needs before it can draw. */
-export const NB201_SPACE = ['nb201', 'latbench', 'help', 'hwnasbench'];
+const NB201_SPACE = ['nb201', 'latbench', 'help', 'hwnasbench'];
 
 export class DataState {
   phase = $state<DataPhase>('starting');

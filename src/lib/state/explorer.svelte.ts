@@ -10,7 +10,7 @@ import { paretoFront } from '../search/pareto';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import { formatHash, parseHash, type PropSpec } from './url-hash';
 
-export const EXPLORER_PROPS = {
+const EXPLORER_PROPS = {
   /** x axis: `<dataset id>:<column>`, a latency, FLOPs or params column, or `calibrated:<predictor id>`. */
   x: { type: 'string', default: 'latbench:desktop_cpu_i7_7820x_fp32' } as PropSpec<string>,
   /** y axis: `<dataset id>:<column>`, an accuracy column. */
@@ -36,10 +36,10 @@ export interface AxisOption {
 }
 
 /** What the Explorer needs of a saved calibrated predictor to plot it. */
-export type CalibratedAxisSource = Pick<CalibratedPredictor, 'id' | 'name' | 'device' | 'reference' | 'validation' | 'predictions'>;
+type CalibratedAxisSource = Pick<CalibratedPredictor, 'id' | 'name' | 'device' | 'reference' | 'validation' | 'predictions'>;
 
 /** An x axis of predicted latency: a saved calibrated predictor of the visitor's device. */
-export interface CalibratedAxisOption {
+interface CalibratedAxisOption {
   /** `calibrated:<predictor id>` */
   id: string;
   predictorId: string;
@@ -56,9 +56,9 @@ export interface CalibratedAxisOption {
   caveat: string;
 }
 
-export type XAxisOption = AxisOption | CalibratedAxisOption;
+type XAxisOption = AxisOption | CalibratedAxisOption;
 
-export interface ExplorerSource {
+interface ExplorerSource {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
   /** The visitor's saved calibrated predictors (in the app: DataState's CalibratedState). */

@@ -23,12 +23,12 @@ import { RpcClient } from '../workers/rpc';
  */
 export const LESSON3_PROTOCOL: ProfileSettings = { minSamples: MIN_SAMPLES_TO_REMEASURE - 1, warmupMinRuns: 2, warmupMaxMs: 400, minSampleMs: 10 };
 
-export interface LessonTables {
+interface LessonTables {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
 }
 
-export interface GameOutcome {
+interface GameOutcome {
   pair: [number, number];
   guess: 0 | 1;
   /** Which of the pair measured faster here. */

@@ -16,7 +16,7 @@ import { indicesWithValues } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { ComputeClient } from './compute.svelte';
 
-export interface LatencyLessonSource {
+interface LatencyLessonSource {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
   readonly compute: ComputeClient;

@@ -12,7 +12,7 @@ import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { TrainJob } from '../workers/compute-messages';
 import type { ComputeClient } from './compute.svelte';
 
-export interface LessonSource {
+interface LessonSource {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
   readonly compute: ComputeClient;

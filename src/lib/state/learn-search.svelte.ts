@@ -18,7 +18,7 @@ import type { SearchIterationRecord, SearchJob, SearchResult, SearchSettings } f
 import { axisOptions } from './explorer.svelte';
 import type { SearchCompute } from './search.svelte';
 
-export interface LessonSearchSource {
+interface LessonSearchSource {
   readonly datasets: StoredDataset[];
   readonly tables: Record<string, Table>;
   readonly calibrated: { readonly predictors: readonly CalibratedPredictor[] };
@@ -26,7 +26,7 @@ export interface LessonSearchSource {
 }
 
 /** A latency device of lesson 7: a table column or one of the visitor's calibrated devices. */
-export interface LessonDevice {
+interface LessonDevice {
   /** `<dataset>:<column>` or `calibrated:<predictor id>`. */
   id: string;
   label: string;
@@ -44,7 +44,7 @@ export interface KeptSearch {
   randomQueried: number[];
 }
 
-export type LessonSearchStatus = 'idle' | 'running' | 'paused';
+type LessonSearchStatus = 'idle' | 'running' | 'paused';
 
 export class LessonSearchState {
   status = $state<LessonSearchStatus>('idle');

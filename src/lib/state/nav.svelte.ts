@@ -9,9 +9,9 @@ export const VIEWS = [
   { id: 'profile', label: 'Measure this device' },
   { id: 'learn', label: 'Learn' },
 ] as const;
-export type ViewId = (typeof VIEWS)[number]['id'];
+type ViewId = (typeof VIEWS)[number]['id'];
 
-export const NAV_PROPS = {
+const NAV_PROPS = {
   view: { type: 'string', default: 'explore', oneOf: VIEWS.map((v) => v.id) } as PropSpec<string>,
 };
 

@@ -45,7 +45,7 @@ export interface SearchSource {
 }
 
 /** A latency device a limit or Pareto mode can use. */
-export interface SearchDevice {
+interface SearchDevice {
   /** `<dataset>:<column>` or `calibrated:<predictor id>`. */
   id: string;
   label: string;
@@ -53,7 +53,7 @@ export interface SearchDevice {
   kind: 'table' | 'calibrated';
 }
 
-export type SearchStatus = 'idle' | 'baselines' | 'running' | 'paused';
+type SearchStatus = 'idle' | 'baselines' | 'running' | 'paused';
 
 const CALIBRATED = 'calibrated:';
 const BASELINES = ['random', 'evolution', 'local-search'] as const;

@@ -18,7 +18,7 @@ import type { DataState } from './data.svelte';
 import { axisOptions, type AxisOption } from './explorer.svelte';
 import { formatHash, parseHash, type PropSpec } from './url-hash';
 
-export const TRAIN_PROPS = {
+const TRAIN_PROPS = {
   /** `<dataset>:<column>` to predict. */
   target: { type: 'string', default: 'latbench:desktop_cpu_i7_7820x_fp32' } as PropSpec<string>,
   kind: { type: 'string', default: 'regression', oneOf: ['regression', 'brp'] } as PropSpec<string>,
@@ -33,7 +33,7 @@ export const TRAIN_PROPS = {
   workers: { type: 'string', default: 'auto', oneOf: ['auto', '1', '2', '3', '4'] } as PropSpec<string>,
 };
 
-export type Preset = 'paper' | 'fast' | 'thorough' | 'small' | 'brp-fast';
+type Preset = 'paper' | 'fast' | 'thorough' | 'small' | 'brp-fast';
 export const PRESET_LABELS: Record<Preset, string> = {
   paper: "paper config (eagle's YAML)",
   fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
@@ -42,7 +42,7 @@ export const PRESET_LABELS: Record<Preset, string> = {
   small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
 };
 
-export interface EpochPoint {
+interface EpochPoint {
   epoch: number;
   trainLoss: number;
   valLoss: number;

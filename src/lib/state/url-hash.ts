@@ -4,7 +4,7 @@
  * so a hand-edited or stale link never breaks the page.
  */
 
-export type PropType = 'string' | 'int' | 'numbers';
+type PropType = 'string' | 'int' | 'numbers';
 
 export interface PropSpec<T> {
   type: PropType;
@@ -13,7 +13,7 @@ export interface PropSpec<T> {
   oneOf?: readonly string[];
 }
 
-export type PropTable = Record<string, PropSpec<unknown>>;
+type PropTable = Record<string, PropSpec<unknown>>;
 export type ValuesOf<P extends PropTable> = { [K in keyof P]: P[K]['default'] };
 
 export function parseHash<P extends PropTable>(hash: string, table: P): ValuesOf<P> {

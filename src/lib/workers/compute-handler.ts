@@ -22,7 +22,7 @@ import { checkName, checkOpsCode, checkTrainJob, MAX_TRAINING_WORKERS } from './
 import { keptPeers, type HelperPort, type WorkerPeers } from './gradient-pool';
 import type { ComputeRequest, ComputeResponse, TrainJob, TrainResult } from './compute-messages';
 
-export interface ComputeHandlerDeps {
+interface ComputeHandlerDeps {
   post(message: ComputeResponse, transfer?: Transferable[]): void;
   /** Picks and initialises the tfjs backend (the worker: `chooseBackend` with the WASM paths). */
   chooseBackend(override?: BackendName): Promise<BackendReport>;

@@ -32,7 +32,7 @@ export function checkName(name: unknown, field: string): string {
   return name.trim();
 }
 
-export interface CheckedJob {
+interface CheckedJob {
   job: TrainJob;
   config: PredictorConfig;
   opsCode: Float64Array;

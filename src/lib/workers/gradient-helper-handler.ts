@@ -7,7 +7,7 @@ import { ShardTrainer } from '../predictor/parallel';
 import { batchLossFor } from '../predictor/train';
 import type { GradientRequest, GradientResponse } from './gradient-messages';
 
-export interface GradientHelperDeps {
+interface GradientHelperDeps {
   post(message: GradientResponse, transfer?: Transferable[]): void;
   /** Initialises tfjs on exactly this backend (the coordinator's), or throws. */
   useBackend(name: BackendName): Promise<void>;

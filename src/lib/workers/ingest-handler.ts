@@ -7,7 +7,7 @@ import type { OpenedStore } from '../db/open';
 import { importUserTable, loadNb201Lookup } from '../db/user-import';
 import type { IngestWorkerRequest, IngestWorkerResponse } from './ingest-messages';
 
-export interface IngestHandlerDeps {
+interface IngestHandlerDeps {
   openStore(): Promise<OpenedStore>;
   fetch: typeof fetch;
   post(message: IngestWorkerResponse, transfer?: Transferable[]): void;

@@ -34,7 +34,7 @@ import { PauseGate } from './pause-gate';
 export const YIELD_EVERY_MS = 25;
 
 /** A control of the running job, as the page sends it. */
-export interface JobControlMessage {
+interface JobControlMessage {
   type: 'pause' | 'resume' | 'cancel' | 'step';
   requestId: number;
 }
@@ -45,7 +45,7 @@ export interface JobControlAnswer {
   requestId: number;
 }
 
-export interface JobControlOptions {
+interface JobControlOptions {
   /** Sends "paused" and "resumed" to the page. */
   post(answer: JobControlAnswer): void;
   /** The message `begin` throws while a job runs. */
@@ -56,7 +56,7 @@ export interface JobControlOptions {
   now?(): number;
 }
 
-export interface BeginOptions {
+interface BeginOptions {
   /** Instead of the control's `busy` message. */
   busy?: string;
   /** Runs when the job holds at a pause, just before "paused" is sent (e.g. to flush held-back progress). */

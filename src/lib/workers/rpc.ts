@@ -44,7 +44,7 @@ export class WorkerStoppedError extends Error {
   override name = 'WorkerStoppedError';
 }
 
-export interface RpcOptions<Res, Ev> {
+interface RpcOptions<Res, Ev> {
   /** What the worker is called in messages: "compute worker" → "The compute worker stopped unexpectedly: …". */
   name: string;
   /** The protocol's event types (answers that do not end their request). */
@@ -57,7 +57,7 @@ export interface RpcOptions<Res, Ev> {
   hint?: string;
 }
 
-export interface RequestOptions<E> {
+interface RequestOptions<E> {
   /** Buffers moved to the worker instead of copied. */
   transfer?: Transferable[];
   /** Receives the request's events as they come. */

@@ -16,12 +16,12 @@ import { randomSplit, indicesWithValues } from '../predictor/splits';
 import { trainBrp, trainRegressor } from '../predictor/train';
 import { comparatorPositions } from '../search/predictor-search';
 import { plannedIterations, runSearch } from '../search/run-search';
-import { codeToOps, distinctEncodings, eagleEncoding, allCells } from '../spaces/nb201';
+import { distinctEncodings, eagleEncoding, allCells } from '../spaces/nb201';
 import type { ComputeResponse } from './compute-messages';
 import type { SearchJob, SearchResult } from './search-messages';
 
 /** What the search needs of the running job (the compute worker's job control). */
-export interface SearchJobControl {
+interface SearchJobControl {
   signal: AbortSignal;
   /** Pause gate and event-loop yield, called before every optimizer step. */
   beforeStep(): void | Promise<void>;
@@ -31,13 +31,13 @@ export interface SearchJobControl {
   elapsedMs(): number;
 }
 
-export interface SearchHandlerDeps {
+interface SearchHandlerDeps {
   post(message: ComputeResponse, transfer?: Transferable[]): void;
   ensureBackend(): Promise<BackendReport>;
 }
 
 /** Cells the latency GCN trains on when a limit has no predictor yet (as the paper's 900). */
-export const LATENCY_TRAIN_CELLS = 900;
+const LATENCY_TRAIN_CELLS = 900;
 
 /** Every NB201 index's encoding, and its distinct-encoding group (8,687 groups), for one opsCode. */
 export function encodings(opsCode: Float64Array): { byIndex: GraphEncoding[]; distinct: GraphEncoding[]; groupOfIndex: Int32Array } {
