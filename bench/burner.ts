@@ -41,7 +41,10 @@ export function startBurner({ onMs = 40_000, offMs = 40_000, threads = available
   const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { startedAt, onMs, offMs, flag } }));
   for (const worker of workers) worker.unref();
   return {
-    startedAt, onMs, offMs, threads,
+    startedAt,
+    onMs,
+    offMs,
+    threads,
     bursts() {
       const out: { fromMs: number; toMs: number }[] = [];
       for (let from = startedAt; from <= Date.now(); from += onMs + offMs) out.push({ fromMs: from, toMs: from + onMs });

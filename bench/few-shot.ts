@@ -54,7 +54,13 @@ export function fewShotHere(world: FewShotWorld, reference: readonly MeasuredCel
     noise: calibration.noise,
     topBasis: calibration.basis.slice(0, 5),
     reference: reference.map((c) => ({ index: c.index, measuredMs: c.ms })),
-    perCell: scored.map((c) => ({ index: c.index, measuredMs: c.ms, predictedMs: calibration.predictions[c.index], flopsMs: calibration.baselines.flops[c.index], nearestMs: calibration.baselines.nearest[c.index] })),
+    perCell: scored.map((c) => ({
+      index: c.index,
+      measuredMs: c.ms,
+      predictedMs: calibration.predictions[c.index],
+      flopsMs: calibration.baselines.flops[c.index],
+      nearestMs: calibration.baselines.nearest[c.index],
+    })),
   };
 }
 

@@ -92,14 +92,20 @@ async function benchGpu(options: GpuBenchOptions): Promise<GpuBenchResult> {
     name: `bench:gpu ${options.latencyDevice}`,
     kind: 'regression',
     target: { datasetId: 'latbench', column: options.latencyDevice, label: options.latencyDevice, unit: 'ms', datasetVersion: tables.latbench.version },
-    values: latencyValues, opsCode, trainIndices, valIndices: split.val, testIndices, config, workers: 1,
+    values: latencyValues,
+    opsCode,
+    trainIndices,
+    valIndices: split.val,
+    testIndices,
+    config,
+    workers: 1,
   });
 
   // The profiler tells what this browser offers, and which adapters and renderers are software.
-  const profiler = new RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType>(
-    () => new Worker(new URL('../src/lib/workers/profiler.worker.ts', import.meta.url), { type: 'module' }),
-    { name: 'profiler worker', events: PROFILER_EVENTS },
-  );
+  const profiler = new RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType>(() => new Worker(new URL('../src/lib/workers/profiler.worker.ts', import.meta.url), { type: 'module' }), {
+    name: 'profiler worker',
+    events: PROFILER_EVENTS,
+  });
   let profilerRequest = 1;
   const detected = await profiler.request({ type: 'detect', requestId: profilerRequest++ }, { expect: 'detected' });
   const offered = detected.backends;
@@ -108,7 +114,9 @@ async function benchGpu(options: GpuBenchOptions): Promise<GpuBenchResult> {
   // The compute worker's own backend report holds the adapter's facts.
   const probe = new ComputeClient();
   const report = await probe.init('wasm');
-  const adapter = report.adapter ? { description: report.adapter.description || [report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' '), isFallbackAdapter: report.adapter.isFallbackAdapter } : null;
+  const adapter = report.adapter
+    ? { description: report.adapter.description || [report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' '), isFallbackAdapter: report.adapter.isFallbackAdapter }
+    : null;
   probe.terminate();
   const webgpu = offered.find((b) => b.name === 'webgpu');
 
@@ -173,7 +181,9 @@ async function benchGpu(options: GpuBenchOptions): Promise<GpuBenchResult> {
       const speed = new RpcClient<SpeedRequest, SpeedResponse>(() => new Worker(new URL('./speed.worker.ts', import.meta.url), { type: 'module' }), { name: 'speed worker', events: new Set() });
       try {
         for (const batch of options.batches) {
-          const result: SpeedResult = (await speed.request({ type: 'measure-speed', backend: name, config: { ...options.throughputConfig, batchSize: batch }, steps: options.steps, workers: 1 }, { expect: 'speed' })).result;
+          const result: SpeedResult = (
+            await speed.request({ type: 'measure-speed', backend: name, config: { ...options.throughputConfig, batchSize: batch }, steps: options.steps, workers: 1 }, { expect: 'speed' })
+          ).result;
           if (result.backend !== name) throw new Error(`the speed worker ran on ${result.backend}, not ${name}`);
           row.tried.push({ batch, graphsPerS: result.graphsPerS, gflops: result.gflops, workers: result.workers });
           console.log(`${name}: batch ${batch}: ${result.graphsPerS.toFixed(1)} graphs/s, ${result.gflops.toFixed(2)} GFLOP/s`);
@@ -189,10 +199,13 @@ async function benchGpu(options: GpuBenchOptions): Promise<GpuBenchResult> {
       try {
         const chosen = await client.init(name);
         if (chosen.name !== name) throw new Error(`${name} did not initialise in the compute worker`);
-        const trained = await client.request({ type: 'train', job: latencyJob(options.latencyConfig) }, {
-          expect: 'trained',
-          onEvent: (e) => e.type === 'epoch' && console.log(`${name}: latency GCN epoch ${e.epoch + 1}/${e.epochs} ${(e.epochMs / 1000).toFixed(1)} s`),
-        });
+        const trained = await client.request(
+          { type: 'train', job: latencyJob(options.latencyConfig) },
+          {
+            expect: 'trained',
+            onEvent: (e) => e.type === 'epoch' && console.log(`${name}: latency GCN epoch ${e.epoch + 1}/${e.epochs} ${(e.epochMs / 1000).toFixed(1)} s`),
+          },
+        );
         row.latencyGcnWallS = trained.result.wallMs / 1000;
         const times: number[] = [];
         for (let k = 0; k < 3; k++) {
@@ -208,7 +221,10 @@ async function benchGpu(options: GpuBenchOptions): Promise<GpuBenchResult> {
 
       // The profiler on the 20 reference cells.
       const started = performance.now();
-      const profiled = await profiler.request({ type: 'profile', requestId: profilerRequest++, backends: [name as MeasurementBackend], cells, referenceCell: null, settings: options.profileSettings, hidden: false }, { expect: 'profiled' });
+      const profiled = await profiler.request(
+        { type: 'profile', requestId: profilerRequest++, backends: [name as MeasurementBackend], cells, referenceCell: null, settings: options.profileSettings, hidden: false },
+        { expect: 'profiled' },
+      );
       if (profiled.cancelled) throw new Error('the profiler run was cancelled');
       row.profiler20CellsS = (performance.now() - started) / 1000;
       console.log(`${name}: profiler on ${cells.length} reference cells ${row.profiler20CellsS.toFixed(1)} s`);

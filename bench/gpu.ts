@@ -30,7 +30,12 @@ const TARGETS = { wasmGraphsPerS: 615, speedUp: 10, latencyGcnWallS: 30, predict
 
 function list(name: string, fallback: string[]): string[] {
   const raw = process.env[name];
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 function positive(name: string, fallback: number): number {
@@ -67,7 +72,13 @@ function toJson(page: GpuBenchResult, machineText: string) {
     adapter: page.adapter,
     parity: page.parity,
     backends: page.rows.map(({ name, batch, trainGraphsPerS, gflops, latencyGcnWallS, predictAllMs, profiler20CellsS }) => ({
-      name, batch, trainGraphsPerS, gflops, latencyGcnWallS, predictAllMs, profiler20CellsS,
+      name,
+      batch,
+      trainGraphsPerS,
+      gflops,
+      latencyGcnWallS,
+      predictAllMs,
+      profiler20CellsS,
     })),
   };
 }
@@ -100,9 +111,14 @@ function markdown(json: ReturnType<typeof toJson>, page: GpuBenchResult): string
     '',
     '| backend | best batch | graphs/s | GFLOP/s | latency GCN (s) | predict-all (ms) | profiler, 20 cells (s) | note |',
     '|---|---|---|---|---|---|---|---|',
-    ...page.rows.map((r) => `| ${r.name} | ${r.batch ?? '—'} | ${fixed(r.trainGraphsPerS, 1)} | ${fixed(r.gflops, 2)} | ${fixed(r.latencyGcnWallS, 1)} | ${fixed(r.predictAllMs, 0)} | ${fixed(r.profiler20CellsS, 1)} | ${r.note} |`),
+    ...page.rows.map(
+      (r) =>
+        `| ${r.name} | ${r.batch ?? '—'} | ${fixed(r.trainGraphsPerS, 1)} | ${fixed(r.gflops, 2)} | ${fixed(r.latencyGcnWallS, 1)} | ${fixed(r.predictAllMs, 0)} | ${fixed(r.profiler20CellsS, 1)} | ${r.note} |`,
+    ),
     '',
-    ...page.rows.filter((r) => r.tried.length > 1).flatMap((r) => [`${r.name}, every batch: ${r.tried.map((t) => `${t.batch}: ${t.graphsPerS.toFixed(1)} graphs/s (${t.gflops.toFixed(2)} GFLOP/s)`).join(' · ')}.`, '']),
+    ...page.rows
+      .filter((r) => r.tried.length > 1)
+      .flatMap((r) => [`${r.name}, every batch: ${r.tried.map((t) => `${t.batch}: ${t.graphsPerS.toFixed(1)} graphs/s (${t.gflops.toFixed(2)} GFLOP/s)`).join(' · ')}.`, '']),
     '## Targets on a real GPU',
     '',
   ];

@@ -34,7 +34,16 @@ interface Run {
   rows: Record<string, number>;
 }
 
-interface TraceEvent { name: string; ph: string; ts: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string; data?: Record<string, unknown> } }
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  tid: number;
+  pid: number;
+  args?: { name?: string; data?: Record<string, unknown> };
+}
 
 /**
  * The page's renderer main threads (`pid:tid`) in a trace: those of the processes its frames were
@@ -68,8 +77,7 @@ function longestMainThreadTask(trace: Buffer): number {
 function describe(e: TraceEvent): string {
   const d = e.args?.data ?? {};
   const url = typeof d.url === 'string' ? d.url.replace(/^https?:\/\/[^/]+\//, '') : '';
-  const detail = [d.functionName, url && `${url}${d.lineNumber !== undefined ? `:${d.lineNumber}` : ''}`, d.type]
-    .filter((v) => typeof v === 'string' && v !== '').join(' ');
+  const detail = [d.functionName, url && `${url}${d.lineNumber !== undefined ? `:${d.lineNumber}` : ''}`, d.type].filter((v) => typeof v === 'string' && v !== '').join(' ');
   return detail ? `${e.name} (${detail})` : e.name;
 }
 
@@ -85,7 +93,10 @@ function topTasks(trace: Buffer, count = 10): string {
   const mainThreads = mainThreadKeys(events);
   const onMain = events.filter((e) => e.ph === 'X' && mainThreads.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
   const navigation = events.find((e) => e.name === 'navigationStart' && mainThreads.has(`${e.pid}:${e.tid}`))?.ts ?? onMain[0]?.ts ?? 0;
-  const tasks = onMain.filter(isTask).sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, count);
+  const tasks = onMain
+    .filter(isTask)
+    .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+    .slice(0, count);
   const lines: string[] = [];
   for (const task of tasks) {
     const end = task.ts + (task.dur ?? 0);
@@ -136,7 +147,8 @@ async function main() {
       const { readyAtMs: wallMs, drawnAtMs } = await startTimes(cdp);
       // Count the requests that finished before the tables were ready and the scatter drawn, not
       // the compute worker's later downloads (it starts only then).
-      let bytes = 0, datasetBytes = 0;
+      let bytes = 0,
+        datasetBytes = 0;
       for (const request of [...finished]) {
         const sizes = await request.sizes().catch(() => undefined);
         if (!sizes) continue;
@@ -154,7 +166,10 @@ async function main() {
         const out: Record<string, number> = {};
         for (const id of ids) {
           const records = await new Promise<{ values: Float64Array }[]>((res) => {
-            const request = db.transaction('columns').objectStore('columns').getAll(IDBKeyRange.bound([id], [id, []]));
+            const request = db
+              .transaction('columns')
+              .objectStore('columns')
+              .getAll(IDBKeyRange.bound([id], [id, []]));
             request.onsuccess = () => res(request.result);
           });
           const lengths = new Set(records.map((c) => c.values.length));
@@ -170,8 +185,14 @@ async function main() {
       await page.reload();
       const warm = await startTimes(cdp);
       const run = {
-        wallMs, drawnAtMs, bytesTransferred: bytes, datasetBytes, longestMainThreadTaskMs: longestMainThreadTask(trace),
-        warmReloadMs: warm.readyAtMs, warmDrawnAtMs: warm.drawnAtMs, rows,
+        wallMs,
+        drawnAtMs,
+        bytesTransferred: bytes,
+        datasetBytes,
+        longestMainThreadTaskMs: longestMainThreadTask(trace),
+        warmReloadMs: warm.readyAtMs,
+        warmDrawnAtMs: warm.drawnAtMs,
+        rows,
       };
       if (TOP) {
         // The whole trace too, for DevTools' Performance panel.
@@ -179,7 +200,9 @@ async function main() {
         writeFileSync(file, trace);
         console.log(`run ${r + 1}: the 10 longest main-thread tasks (trace: ${file})\n${topTasks(trace)}`);
       }
-      console.log(`run ${r + 1}/${RUNS}: cold ${wallMs.toFixed(0)} ms (scatter drawn ${drawnAtMs.toFixed(0)} ms), ${(bytes / 1e6).toFixed(2)} MB transferred (datasets ${(datasetBytes / 1e6).toFixed(2)} MB), longest main-thread task ${run.longestMainThreadTaskMs.toFixed(1)} ms, warm reload ${run.warmReloadMs.toFixed(0)} ms (drawn ${run.warmDrawnAtMs.toFixed(0)} ms)`);
+      console.log(
+        `run ${r + 1}/${RUNS}: cold ${wallMs.toFixed(0)} ms (scatter drawn ${drawnAtMs.toFixed(0)} ms), ${(bytes / 1e6).toFixed(2)} MB transferred (datasets ${(datasetBytes / 1e6).toFixed(2)} MB), longest main-thread task ${run.longestMainThreadTaskMs.toFixed(1)} ms, warm reload ${run.warmReloadMs.toFixed(0)} ms (drawn ${run.warmDrawnAtMs.toFixed(0)} ms)`,
+      );
       runs.push(run);
       await context.close();
     }
@@ -215,7 +238,9 @@ ${result.date} · commit ${result.commit} · ${result.machine} · median of ${re
 | longest main-thread task (the page's renderer) | ${result.longestMainThreadTaskMs} ms (worst run ${result.longestMainThreadTaskMsMax} ms) | ≤ ${TARGETS.longestMainThreadTaskMs} ms | ${ok(result.longestMainThreadTaskMs, TARGETS.longestMainThreadTaskMs)} |
 | warm reload (checksum hit, nothing downloaded) | ${result.warmReloadMs} ms (scatter drawn ${result.warmDrawnAtMs} ms) | | |
 
-Rows in IndexedDB: ${Object.entries(result.rows).map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`).join(', ')}.
+Rows in IndexedDB: ${Object.entries(result.rows)
+      .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
+      .join(', ')}.
 `;
     console.log(md);
     // A diagnostic run (BENCH_INGEST_TOP) traces more categories, which slows the page: not a result.

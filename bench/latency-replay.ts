@@ -19,41 +19,83 @@ import { quantileSorted, quartiles } from '../src/lib/latency/stats';
 import { archStrToOps, opsToCode } from '../src/lib/spaces/nb201';
 import { fewShotHere, loadWorld } from './few-shot';
 
-interface TimelineEntry { cell: string; atS: number; sampleMs: number; probeMs: number; slowdown: number; slow: boolean }
-interface Pass { run: string; startedAt: number; burnerBursts: { fromS: number; toS: number }[]; timeline: TimelineEntry[] }
-interface Recorded { commit: string; date: string; runs: { run: number; disturbed: boolean; passes: Pass[] }[] }
+interface TimelineEntry {
+  cell: string;
+  atS: number;
+  sampleMs: number;
+  probeMs: number;
+  slowdown: number;
+  slow: boolean;
+}
+interface Pass {
+  run: string;
+  startedAt: number;
+  burnerBursts: { fromS: number; toS: number }[];
+  timeline: TimelineEntry[];
+}
+interface Recorded {
+  commit: string;
+  date: string;
+  runs: { run: number; disturbed: boolean; passes: Pass[] }[];
+}
 
 const FIRST_SAMPLES = 15;
 const path = process.argv[2] ?? resolve(import.meta.dirname, '../bench-results/latency-samples.json');
 const recorded: Recorded = JSON.parse(readFileSync(path, 'utf8'));
 
 /** A cell's value and the samples behind it (for the spread); `short`: it would be re-measured. */
-interface CellValue { value: number; kept: number[]; short: boolean }
+interface CellValue {
+  value: number;
+  kept: number[];
+  short: boolean;
+}
 type Rule = (samples: SampleRecord[], slow: boolean[], ratio: number[]) => CellValue;
 
-const q = (xs: number[], p: number) => quantileSorted([...xs].sort((a, b) => a - b), p);
-const plain = (p: number): Rule => (s) => ({ value: q(s.map((r) => r.sampleMs), p), kept: s.map((r) => r.sampleMs), short: false });
+const q = (xs: number[], p: number) =>
+  quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
+const plain =
+  (p: number): Rule =>
+  (s) => ({
+    value: q(
+      s.map((r) => r.sampleMs),
+      p,
+    ),
+    kept: s.map((r) => r.sampleMs),
+    short: false,
+  });
 /** Samples whose probe ratio is at most `limit`, then quantile `p` of them (all samples when fewer than `k` remain). */
-const probeReject = (limit: number, p: number, k = 5): Rule => (s, _slow, ratio) => {
-  const fast = s.filter((_, i) => ratio[i] <= limit).map((r) => r.sampleMs);
-  const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
-  return { value: q(kept, p), kept, short: fast.length < k };
-};
+const probeReject =
+  (limit: number, p: number, k = 5): Rule =>
+  (s, _slow, ratio) => {
+    const fast = s.filter((_, i) => ratio[i] <= limit).map((r) => r.sampleMs);
+    const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
+    return { value: q(kept, p), kept, short: fast.length < k };
+  };
 const normalised: Rule = (s, _slow, ratio) => {
   const kept = s.map((r, i) => r.sampleMs / Math.max(1, ratio[i]));
   return { value: q(kept, 0.5), kept, short: false };
 };
 /** Samples outside the phases `analysePhases` finds, then quantile `p`. */
-const outsidePhases = (p: number, k = 5): Rule => (s, slow) => {
-  const fast = s.filter((_, i) => !slow[i]).map((r) => r.sampleMs);
-  const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
-  return { value: q(kept, p), kept, short: fast.length < k };
-};
+const outsidePhases =
+  (p: number, k = 5): Rule =>
+  (s, slow) => {
+    const fast = s.filter((_, i) => !slow[i]).map((r) => r.sampleMs);
+    const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
+    return { value: q(kept, p), kept, short: fast.length < k };
+  };
 
 /** The detector before the delayed-probe window: the running median of 3 probes alone. */
 const NO_WINDOW = { busyFraction: 0.99, mergeGapMs: 0 };
 
-interface RuleSpec { name: string; rule: Rule; phases?: Partial<typeof DEFAULT_PHASE_OPTIONS>; remeasures?: boolean }
+interface RuleSpec {
+  name: string;
+  rule: Rule;
+  phases?: Partial<typeof DEFAULT_PHASE_OPTIONS>;
+  remeasures?: boolean;
+}
 const RULES: RuleSpec[] = [
   { name: 'median of the first 15', rule: plain(0.5) },
   { name: 'as recorded (kept samples, bench flags, re-measures)', rule: (s, _slow, _r) => plain(0.5)(s, _slow, _r), remeasures: true },
@@ -92,7 +134,14 @@ function cellsOf(pass: Pass, spec: RuleSpec): Map<string, CellValue> {
       out.set(cell, { value: q(kept, 0.5), kept, short: false });
       continue;
     }
-    out.set(cell, spec.rule(use.map((i) => records[i]), use.map((i) => slow[i]), use.map((i) => ratio[i])));
+    out.set(
+      cell,
+      spec.rule(
+        use.map((i) => records[i]),
+        use.map((i) => slow[i]),
+        use.map((i) => ratio[i]),
+      ),
+    );
   }
   return out;
 }
@@ -114,7 +163,13 @@ function compare(a: Map<string, CellValue>, b: Map<string, CellValue>, only?: (c
   const x = cells.map((c) => a.get(c)!.value);
   const y = cells.map((c) => b.get(c)!.value);
   const relDiff = cells.map((_, k) => Math.abs(y[k] / x[k] - 1));
-  const spread = (m: Map<string, CellValue>) => quartiles(cells.map((c) => { const { iqr, median } = quartiles(m.get(c)!.kept); return iqr / median; })).median;
+  const spread = (m: Map<string, CellValue>) =>
+    quartiles(
+      cells.map((c) => {
+        const { iqr, median } = quartiles(m.get(c)!.kept);
+        return iqr / median;
+      }),
+    ).median;
   const signed = quartiles(cells.map((_, k) => y[k] / x[k])).median;
   const short = cells.filter((c) => a.get(c)!.short).length + cells.filter((c) => b.get(c)!.short).length;
   return { rho: spearman(x, y), medDiff: quartiles(relDiff).median, spread: [spread(a), spread(b)], signed, short, n: cells.length };
@@ -125,7 +180,9 @@ console.log(`# latency replay of ${path} (bench commit ${recorded.commit}, ${rec
 const tally: { name: string; met: number; metQuiet: number; metBurner: number; short: number; modelMet: number }[] = [];
 for (const spec of RULES) {
   console.log(`## ${spec.name}\n`);
-  console.log('| run | burner | ρ | median difference | pass 2 / pass 1 (median) | spread | cells short of k fast samples (both passes) | meets | cells fast in both passes: n, ρ, difference | short cells re-measured in the quiet state (model): ρ, difference |');
+  console.log(
+    '| run | burner | ρ | median difference | pass 2 / pass 1 (median) | spread | cells short of k fast samples (both passes) | meets | cells fast in both passes: n, ρ, difference | short cells re-measured in the quiet state (model): ρ, difference |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const row = { name: spec.name, met: 0, metQuiet: 0, metBurner: 0, short: 0, modelMet: 0 };
   for (const run of recorded.runs) {
@@ -134,11 +191,20 @@ for (const spec of RULES) {
     const both = compare(p1, p2, (c) => !p1.get(c)!.short && !p2.get(c)!.short);
     const quietRun = run.disturbed ? recorded.runs.find((q) => !q.disturbed && q.run === run.run - 3) : undefined;
     const model = quietRun && r.short > 0 ? compare(remeasuredModel(p1, cellsOf(quietRun.passes[0], spec)), remeasuredModel(p2, cellsOf(quietRun.passes[1], spec))) : null;
-    if (model) { const ok2 = model.rho >= 0.95 && model.medDiff <= 0.05; if (ok2) row.modelMet++; } else if (r.rho >= 0.95 && r.medDiff <= 0.05) row.modelMet++;
+    if (model) {
+      const ok2 = model.rho >= 0.95 && model.medDiff <= 0.05;
+      if (ok2) row.modelMet++;
+    } else if (r.rho >= 0.95 && r.medDiff <= 0.05) row.modelMet++;
     const ok = r.rho >= 0.95 && r.medDiff <= 0.05;
-    if (ok) { row.met++; if (run.disturbed) row.metBurner++; else row.metQuiet++; }
+    if (ok) {
+      row.met++;
+      if (run.disturbed) row.metBurner++;
+      else row.metQuiet++;
+    }
     row.short += r.short;
-    console.log(`| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${r.rho.toFixed(3)} | ${pct(r.medDiff)} | ${r.signed.toFixed(3)} | ${r.spread.map(pct).join(' / ')} | ${r.short} | ${ok ? 'meets' : '**misses**'} | ${both.n}${both.n >= 3 ? `, ${both.rho.toFixed(3)}, ${pct(both.medDiff)}` : ''} | ${model ? `${model.rho.toFixed(3)}, ${pct(model.medDiff)}` : '—'} |`);
+    console.log(
+      `| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${r.rho.toFixed(3)} | ${pct(r.medDiff)} | ${r.signed.toFixed(3)} | ${r.spread.map(pct).join(' / ')} | ${r.short} | ${ok ? 'meets' : '**misses**'} | ${both.n}${both.n >= 3 ? `, ${both.rho.toFixed(3)}, ${pct(both.medDiff)}` : ''} | ${model ? `${model.rho.toFixed(3)}, ${pct(model.medDiff)}` : '—'} |`,
+    );
   }
   tally.push(row);
   console.log('');
@@ -156,7 +222,11 @@ for (const run of recorded.runs) {
   for (const pass of run.passes) {
     const records = pass.timeline.map((t) => ({ cell: t.cell, atMs: t.atS * 1000, sampleMs: t.sampleMs, probeMs: t.probeMs }));
     const firsts = new Map<string, number>();
-    const kept = records.filter((r) => { const n = (firsts.get(r.cell) ?? 0) + 1; firsts.set(r.cell, n); return n <= FIRST_SAMPLES; });
+    const kept = records.filter((r) => {
+      const n = (firsts.get(r.cell) ?? 0) + 1;
+      firsts.set(r.cell, n);
+      return n <= FIRST_SAMPLES;
+    });
     const a = analysePhases(kept);
     console.log(`| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${pass.run} | ${describeDisturbance(a.phases, a.remeasure.length)} |`);
   }
@@ -179,7 +249,9 @@ for (const spec of [RULES[0], RULES.find((r) => r.name === 'profiler detector, p
     const heldOut = [...second].map(([cell, v]) => ({ index: toIndex(cell), ms: v.value }));
     const f = fewShotHere(world, reference, heldOut);
     const loo = f.candidates.map((c) => `${c.method} ${pct(c.looError)}±${pct(c.looSe ?? 0)}`).join(', ');
-    console.log(`| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${pct(f.noise.medianRelIqr ?? 0)} | ${f.method}${f.noise.fallbackFrom ? ` (from ${f.noise.fallbackFrom})` : ''}${f.noise.reason ? ` — ${f.noise.reason}` : ''} | ${f.spearman.toFixed(3)} / ${pct(f.within10)} | ${f.baselines.flops.spearman.toFixed(3)} / ${pct(f.baselines.flops.within10)} | ${loo} |`);
+    console.log(
+      `| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${pct(f.noise.medianRelIqr ?? 0)} | ${f.method}${f.noise.fallbackFrom ? ` (from ${f.noise.fallbackFrom})` : ''}${f.noise.reason ? ` — ${f.noise.reason}` : ''} | ${f.spearman.toFixed(3)} / ${pct(f.within10)} | ${f.baselines.flops.spearman.toFixed(3)} / ${pct(f.baselines.flops.within10)} | ${loo} |`,
+    );
   }
   console.log('');
 }

@@ -65,10 +65,14 @@ async function setNumber(page: Page, testId: string, value: number): Promise<voi
 }
 
 async function waitForBackends(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const legend = document.querySelector('[data-testid=backends] legend')?.textContent ?? '';
-    return document.querySelector('[data-testid=backends] [data-backend=wasm] input') && !legend.includes('detecting');
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const legend = document.querySelector('[data-testid=backends] legend')?.textContent ?? '';
+      return document.querySelector('[data-testid=backends] [data-backend=wasm] input') && !legend.includes('detecting');
+    },
+    null,
+    { timeout: 60_000 },
+  );
 }
 
 /** WASM only, whatever the default. */
@@ -96,21 +100,27 @@ async function measureRandom(page: Page, cells: number, seed: number, button: 'm
 
 /** Every stored measurement and run, read straight from IndexedDB (waits until `runs` runs are stored). */
 async function stored(page: Page, runs: number): Promise<{ measurements: StoredMeasurement[]; runs: RunWithDisturbance[] }> {
-  const read = () => page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const request = indexedDB.open('brp-nas-lab');
-      request.onsuccess = () => res(request.result);
-      request.onerror = () => rej(request.error);
+  const read = () =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const request = indexedDB.open('brp-nas-lab');
+        request.onsuccess = () => res(request.result);
+        request.onerror = () => rej(request.error);
+      });
+      // No named helper functions in here: tsx would wrap them in a `__name` call the page does not have.
+      const [measurements, rows] = await Promise.all(
+        ['measurements', 'profiles'].map(
+          (store) =>
+            new Promise<unknown[]>((res) => {
+              const request = db.transaction(store).objectStore(store).getAll();
+              request.onsuccess = () => res(request.result);
+            }),
+        ),
+      );
+      const runs = (rows as { run?: RunWithDisturbance }[]).flatMap((row) => (row.run ? [row.run] : []));
+      db.close();
+      return { measurements: measurements as StoredMeasurement[], runs };
     });
-    // No named helper functions in here: tsx would wrap them in a `__name` call the page does not have.
-    const [measurements, rows] = await Promise.all(['measurements', 'profiles'].map((store) => new Promise<unknown[]>((res) => {
-      const request = db.transaction(store).objectStore(store).getAll();
-      request.onsuccess = () => res(request.result);
-    })));
-    const runs = (rows as { run?: RunWithDisturbance }[]).flatMap((row) => (row.run ? [row.run] : []));
-    db.close();
-    return { measurements: measurements as StoredMeasurement[], runs };
-  });
   for (let attempt = 0; attempt < 50; attempt++) {
     const data = await read();
     if (data.runs.length >= runs) return data;
@@ -164,8 +174,14 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const referenceRun = [...afterReference.runs].sort((x, y) => y.startedAt - x.startedAt)[0];
   // The reference cells carry their spread, as in the app: noisy ones make the calibration fall back to a simpler fit.
   const referenceCells = afterReference.measurements.filter((m) => m.runId === referenceRun.runId).map((m) => ({ index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }));
-  const fewShot = fewShotHere(world, referenceCells, cells.map((index, k) => ({ index, ms: b[k] })));
-  console.log(`${disturbed ? 'burner ' : ''}few-shot: ${fewShot.method}, Spearman ${fewShot.spearman.toFixed(3)}, ±10 % ${fewShot.within10.toFixed(3)} (FLOPs ${fewShot.baselines.flops.spearman.toFixed(3)} / ${fewShot.baselines.flops.within10.toFixed(3)})`);
+  const fewShot = fewShotHere(
+    world,
+    referenceCells,
+    cells.map((index, k) => ({ index, ms: b[k] })),
+  );
+  console.log(
+    `${disturbed ? 'burner ' : ''}few-shot: ${fewShot.method}, Spearman ${fewShot.spearman.toFixed(3)}, ±10 % ${fewShot.within10.toFixed(3)} (FLOPs ${fewShot.baselines.flops.spearman.toFixed(3)} / ${fewShot.baselines.flops.within10.toFixed(3)})`,
+  );
 
   const disturbances = [...passes, referenceRun].map((r) => r.disturbance ?? null);
   const remeasured = (d: RunWithDisturbance['disturbance']) => new Set(d?.remeasured.map((x) => x.cell) ?? []).size;
@@ -182,7 +198,12 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     /** Distinct cells re-measured, summed over the two passes. */
     remeasuredCells: remeasured(disturbances[0]) + remeasured(disturbances[1]),
     fewShot: {
-      method: fewShot.method, spearman: round(fewShot.spearman), within10: round(fewShot.within10), noisyReference: fewShot.noise.noisy, fallbackFrom: fewShot.noise.fallbackFrom, reason: fewShot.noise.reason ?? null,
+      method: fewShot.method,
+      spearman: round(fewShot.spearman),
+      within10: round(fewShot.within10),
+      noisyReference: fewShot.noise.noisy,
+      fallbackFrom: fewShot.noise.fallbackFrom,
+      reason: fewShot.noise.reason ?? null,
       baselines: { flops: { spearman: round(fewShot.baselines.flops.spearman), within10: round(fewShot.baselines.flops.within10) } },
     },
     secondsPerCell: round(median(passes.map((r) => r.elapsedMs / r.measured / 1000)), 3),
@@ -194,14 +215,27 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
       summary: d?.summary ?? 'no probe',
       rounds: d?.rounds ?? 0,
       waitedS: round((d?.waitedMs ?? 0) / 1000, 1),
-      phases: d?.phases.map((p) => ({ startS: round(p.startMs / 1000, 1), endS: round(p.endMs / 1000, 1), samples: p.samples, slowdown: round(p.slowdown, 3), peakSlowdown: round(p.peakSlowdown, 3), delayedShare: round(p.delayedShare, 3) })) ?? [],
+      phases:
+        d?.phases.map((p) => ({
+          startS: round(p.startMs / 1000, 1),
+          endS: round(p.endMs / 1000, 1),
+          samples: p.samples,
+          slowdown: round(p.slowdown, 3),
+          peakSlowdown: round(p.peakSlowdown, 3),
+          delayedShare: round(p.delayedShare, 3),
+        })) ?? [],
       remeasured: d?.remeasured.map((x) => ({ cell: x.cell, reason: x.reason, slowSamples: x.slowSamples, samples: x.samples, slowdown: round(x.slowdown, 3) })) ?? [],
     })),
   };
   const detail = {
     passes: passes.map((r) => ({ elapsedMs: Math.round(r.elapsedMs), measured: r.measured, leakedTensors: r.leakedTensors })),
     perCell: cells.map((index, k) => ({
-      index, firstMs: round(a[k]), secondMs: round(b[k]), firstIqrMs: round(firstIqr.get(index)!), secondIqrMs: round(secondIqr.get(index)!), relativeDifference: round(relDiff[k]),
+      index,
+      firstMs: round(a[k]),
+      secondMs: round(b[k]),
+      firstIqrMs: round(firstIqr.get(index)!),
+      secondIqrMs: round(secondIqr.get(index)!),
+      relativeDifference: round(relDiff[k]),
     })),
     passWallMs,
     fewShot,
@@ -214,7 +248,14 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     run: ['pass 1', 'pass 2', 'reference set'][k],
     startedAt: r.startedAt,
     burnerBursts: bursts.map((x) => ({ fromS: round((x.fromMs - r.startedAt) / 1000, 1), toS: round((x.toMs - r.startedAt) / 1000, 1) })).filter((x) => x.toS > 0 && x.fromS < r.elapsedMs / 1000),
-    timeline: (r.disturbance?.timeline ?? []).map((t) => ({ cell: t.cell, atS: round(t.atMs / 1000, 3), sampleMs: round(t.sampleMs), probeMs: round(t.probeMs), slowdown: round(t.slowdown, 3), slow: t.slow })),
+    timeline: (r.disturbance?.timeline ?? []).map((t) => ({
+      cell: t.cell,
+      atS: round(t.atMs / 1000, 3),
+      sampleMs: round(t.sampleMs),
+      probeMs: round(t.probeMs),
+      slowdown: round(t.slowdown, 3),
+      slow: t.slow,
+    })),
   }));
   return { summary, detail, samples };
 }
@@ -225,13 +266,26 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
  * both scored on the GCN's test cells (the reference cells left out of the few-shot score).
  */
 async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchChromium>>, world: FewShotWorld) {
-  const wanted = process.env.BENCH_LOO_DEVICES?.split(',').map((d) => d.trim()).filter(Boolean) ?? latbenchDevices(world);
+  const wanted =
+    process.env.BENCH_LOO_DEVICES?.split(',')
+      .map((d) => d.trim())
+      .filter(Boolean) ?? latbenchDevices(world);
   let gcn: BenchPageResult | null = null;
   let reused: { commit: string; date: string; runs: Map<string, { spearman: number; within10: number; trainWallS: number | null }> } | null = null;
   if (LOO_GCN_MODE === 'reuse') {
     const previous = JSON.parse(readFileSync(resolve(ROOT, 'bench-results', `${REPORT}.json`), 'utf8'));
     const origin = previous.looGcnFrom ?? { commit: previous.commit, date: previous.date };
-    reused = { ...origin, runs: new Map(previous.leaveOneDeviceOut.filter((r: { full900Spearman: number | null }) => r.full900Spearman !== null).map((r: { device: string; full900Spearman: number; full900Within10: number; full900TrainWallS: number | null }) => [r.device, { spearman: r.full900Spearman, within10: r.full900Within10, trainWallS: r.full900TrainWallS }])) };
+    reused = {
+      ...origin,
+      runs: new Map(
+        previous.leaveOneDeviceOut
+          .filter((r: { full900Spearman: number | null }) => r.full900Spearman !== null)
+          .map((r: { device: string; full900Spearman: number; full900Within10: number; full900TrainWallS: number | null }) => [
+            r.device,
+            { spearman: r.full900Spearman, within10: r.full900Within10, trainWallS: r.full900TrainWallS },
+          ]),
+      ),
+    };
     console.log(`(d) GCN-900 results reused from commit ${origin.commit} (${origin.date})`);
   } else if (LOO_GCN) {
     if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
@@ -260,7 +314,9 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
     const few = fewShotHeldOutDevice(world, column, split.test);
     const trained = gcn?.latency.find((r) => r.device === column);
     const run = trained ? { spearman: trained.spearman, within10: trained.within.eagle['10'], trainWallS: trained.trainWallS } : reused?.runs.get(column);
-    console.log(`(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within10.toFixed(3)}` : 'not run'}`);
+    console.log(
+      `(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within10.toFixed(3)}` : 'not run'}`,
+    );
     return {
       device: column,
       spearman: few.fewShot.spearman,
@@ -270,7 +326,10 @@ async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchCh
       method: few.method,
       heldOutWith: few.heldOutWith,
       testCells: few.fewShot.cells,
-      baselines: { flops: { spearman: few.flops.spearman, within10: few.flops.within10 }, nearestDevice: { spearman: few.nearest.spearman, within10: few.nearest.within10, device: few.nearest.device } },
+      baselines: {
+        flops: { spearman: few.flops.spearman, within10: few.flops.within10 },
+        nearestDevice: { spearman: few.nearest.spearman, within10: few.nearest.within10, device: few.nearest.device },
+      },
       full900TrainWallS: run?.trainWallS ?? null,
     };
   });
@@ -327,7 +386,15 @@ async function main() {
     const workerVsMain = {
       cells: compared.length,
       medianRatioMainOverWorker: Number(median(ratios).toFixed(3)),
-      spearman: compared.length >= 2 ? Number(spearman(compared.map((i) => onMain.get(i)!), compared.map((i) => onWorker.get(i)!)).toFixed(3)) : null,
+      spearman:
+        compared.length >= 2
+          ? Number(
+              spearman(
+                compared.map((i) => onMain.get(i)!),
+                compared.map((i) => onWorker.get(i)!),
+              ).toFixed(3),
+            )
+          : null,
       perCell: compared.map((i) => ({ index: i, mainMs: Number(onMain.get(i)!.toFixed(3)), workerMs: Number(onWorker.get(i)!.toFixed(3)) })),
       secondsPerCell: { main: Number((mainRun.elapsedMs / mainRun.measured / 1000).toFixed(3)), worker: Number((workerRun.elapsedMs / workerRun.measured / 1000).toFixed(3)) },
     };
@@ -366,8 +433,11 @@ async function main() {
     };
     const samplesFile = resolve(ROOT, 'bench-results', `${REPORT}-samples.json`);
     writeFileSync(samplesFile, `${JSON.stringify({ commit: result.commit, date: result.date, runs: runs.map((r, k) => ({ run: k + 1, disturbed: r.summary.disturbed, passes: r.samples })) })}\n`);
-    const runOk = (r: (typeof result.runs)[number]) => r.repeatabilitySpearman >= TARGETS.repeatabilitySpearman && r.medianRelativeDifferenceBetweenPasses <= TARGETS.medianRelativeDifference
-      && r.fewShot.spearman >= TARGETS.fewShotSpearman && r.fewShot.within10 > r.fewShot.baselines.flops.within10;
+    const runOk = (r: (typeof result.runs)[number]) =>
+      r.repeatabilitySpearman >= TARGETS.repeatabilitySpearman &&
+      r.medianRelativeDifferenceBetweenPasses <= TARGETS.medianRelativeDifference &&
+      r.fewShot.spearman >= TARGETS.fewShotSpearman &&
+      r.fewShot.within10 > r.fewShot.baselines.flops.within10;
     const ok = (pass: boolean) => (pass ? 'meets' : '**misses**');
     const md = `# bench:latency — in-browser latency measurement (WASM, headless Chromium)
 

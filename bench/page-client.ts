@@ -9,21 +9,18 @@ import { RpcClient } from '../src/lib/workers/rpc';
 /** The app's compute worker behind the app's own client (src/lib/workers/rpc.ts), as the Train view runs it. */
 export class ComputeClient {
   #backend: { resolve(report: BackendReport): void; reject(error: Error): void } | undefined;
-  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(
-    () => new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' }),
-    {
-      name: 'compute worker',
-      events: COMPUTE_EVENTS,
-      onUnsolicited: (message) => {
-        if (message.type === 'backend') this.#backend?.resolve(message.report);
-        else if (message.type === 'error') this.#backend?.reject(new Error(message.message));
-      },
-      onCrash: (error) => {
-        console.error(error.message);
-        this.#backend?.reject(error);
-      },
+  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(() => new Worker(new URL('../src/lib/workers/compute.worker.ts', import.meta.url), { type: 'module' }), {
+    name: 'compute worker',
+    events: COMPUTE_EVENTS,
+    onUnsolicited: (message) => {
+      if (message.type === 'backend') this.#backend?.resolve(message.report);
+      else if (message.type === 'error') this.#backend?.reject(new Error(message.message));
     },
-  );
+    onCrash: (error) => {
+      console.error(error.message);
+      this.#backend?.reject(error);
+    },
+  });
   /** Sends a request; resolves with its final answer, rejects on an error answer or a crash. */
   readonly request = this.#rpc.request.bind(this.#rpc);
 

@@ -74,14 +74,19 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
 
   const train = async (job: TrainJob, label: string) => {
     const epochMs: number[] = [];
-    const trained = await client.request({ type: 'train', job }, {
-      expect: 'trained',
-      onEvent: (event) => {
-        if (event.type !== 'epoch') return;
-        epochMs.push(event.epochMs);
-        console.log(`${label}: epoch ${event.epoch + 1}/${event.epochs} train ${event.trainLoss.toFixed(3)} val ${event.valLoss.toFixed(3)} lr ${event.lr.toExponential(2)} ${(event.epochMs / 1000).toFixed(1)} s`);
+    const trained = await client.request(
+      { type: 'train', job },
+      {
+        expect: 'trained',
+        onEvent: (event) => {
+          if (event.type !== 'epoch') return;
+          epochMs.push(event.epochMs);
+          console.log(
+            `${label}: epoch ${event.epoch + 1}/${event.epochs} train ${event.trainLoss.toFixed(3)} val ${event.valLoss.toFixed(3)} lr ${event.lr.toExponential(2)} ${(event.epochMs / 1000).toFixed(1)} s`,
+          );
+        },
       },
-    });
+    );
     return { trained, epochMs };
   };
   const release = (predictorId: string) => client.request({ type: 'release-predictor', predictorId }, { expect: 'released' });
@@ -120,12 +125,22 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
       const test = trained.result.test;
       if (test?.kind !== 'regression') throw new Error('the latency run returned no regression test metrics');
       latency.push({
-        device, seed, trainSize,
+        device,
+        seed,
+        trainSize,
         within: { eagle: band(test.metrics.within.eagle), truth: band(test.metrics.within.truth) },
         spearman: test.metrics.spearman,
         kendall: test.metrics.kendall,
         trainWallS: trained.result.wallMs / 1000,
-        detail: { epochsRun: trained.result.epochsRun, bestEpoch: trained.result.bestEpoch, stoppedEarly: trained.result.stoppedEarly, epochMs, testCells: test.indices.length, mae: test.metrics.mae, workers: trained.result.workers },
+        detail: {
+          epochsRun: trained.result.epochsRun,
+          bestEpoch: trained.result.bestEpoch,
+          stoppedEarly: trained.result.stoppedEarly,
+          epochMs,
+          testCells: test.indices.length,
+          mae: test.metrics.mae,
+          workers: trained.result.workers,
+        },
       });
       await release(trained.predictorId);
     }
@@ -156,7 +171,10 @@ async function benchPredictor(options: BenchOptions): Promise<BenchPageResult> {
       const p = Float64Array.from(cells, (i) => predicted[i]);
       const t = Float64Array.from(cells, (i) => truth[i]);
       accuracy.push({
-        predictor: kind, target: options.accuracy.target, trainSize: options.accuracy.trainSize, seed,
+        predictor: kind,
+        target: options.accuracy.target,
+        trainSize: options.accuracy.trainSize,
+        seed,
         kendall: kendallTauB(p, t),
         precisionTop1pct: precisionAtK(p, t, Math.max(1, Math.round(cells.length / 100)), true),
         trainWallS: trained.result.wallMs / 1000,

@@ -30,7 +30,12 @@ const DEVICES = ['desktop_cpu_i7_7820x_fp32', 'embedded_tpu_edgetpu_int8', 'mobi
 
 function list(name: string, fallback: string[]): string[] {
   const raw = process.env[name];
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 function integer(name: string, fallback: number | undefined): number | undefined {
@@ -86,13 +91,15 @@ const options: BenchOptions = {
     brp: withEpochs(process.env.BENCH_BRP_CONFIG === 'fast' ? BRP_FAST_PRESET : BRP_PRESET, integer('BENCH_BRP_EPOCHS', accuracyEpochs)),
   },
   throughput: sections.has('throughput') ? { config: ACCURACY_PRESET, steps: SMOKE ? 3 : 8 } : null,
-  stepTimings: !sections.has('throughput') ? [] : [
-    { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
-    { name: `LATENCY_THOROUGH_PRESET (batch ${LATENCY_THOROUGH_PRESET.batchSize})`, config: LATENCY_THOROUGH_PRESET, steps: SMOKE ? 5 : 40 },
-    ...[1, workers].map((w) => ({ name: 'latency, batch 16', config: { ...LATENCY_FAST_PRESET, batchSize: 16 }, steps: SMOKE ? 5 : 30, workers: w })),
-    ...[1, workers].map((w) => ({ name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20, workers: w })),
-    ...[1, workers].map((w) => ({ name: 'BRP_PRESET-sized regression step (batch 64)', config: { ...ACCURACY_PRESET, batchSize: 64 }, steps: SMOKE ? 3 : 10, workers: w })),
-  ],
+  stepTimings: !sections.has('throughput')
+    ? []
+    : [
+        { name: 'paper latency config (batch 1)', config: LATENCY_PRESET, steps: SMOKE ? 20 : 50 },
+        { name: `LATENCY_THOROUGH_PRESET (batch ${LATENCY_THOROUGH_PRESET.batchSize})`, config: LATENCY_THOROUGH_PRESET, steps: SMOKE ? 5 : 40 },
+        ...[1, workers].map((w) => ({ name: 'latency, batch 16', config: { ...LATENCY_FAST_PRESET, batchSize: 16 }, steps: SMOKE ? 5 : 30, workers: w })),
+        ...[1, workers].map((w) => ({ name: `LATENCY_FAST_PRESET (batch ${LATENCY_FAST_PRESET.batchSize})`, config: LATENCY_FAST_PRESET, steps: SMOKE ? 5 : 20, workers: w })),
+        ...[1, workers].map((w) => ({ name: 'BRP_PRESET-sized regression step (batch 64)', config: { ...ACCURACY_PRESET, batchSize: 64 }, steps: SMOKE ? 3 : 10, workers: w })),
+      ],
   workers,
 };
 
@@ -111,34 +118,48 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
     '',
     `## Latency GCN (LatBench, ${options.latency.trainSize} train / ${options.latency.valSize} validation / rest test per seed)`,
     '',
-    ...(!sections.has('latency') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).', ''] : [
-      `Config: ${{ fast: '`LATENCY_FAST_PRESET`', thorough: '`LATENCY_THOROUGH_PRESET`' }[options.latency.configName] ?? 'paper (`LATENCY_PRESET`)'}${latencyBatch !== undefined || process.env.BENCH_LATENCY_EPOCHS ? ' with BENCH_LATENCY_BATCH/EPOCHS overrides' : ''}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, keeps the ${latencyConfig.restoreBest === 'best-copy' ? 'best validation epoch' : 'last epoch'}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
-      'Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper\'s convention), truth = prediction within ±X % of the truth.',
-      '',
-      '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
-      ...page.latency.map((r) =>
-        `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
-      '',
-    ]),
+    ...(!sections.has('latency')
+      ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).', '']
+      : [
+          `Config: ${{ fast: '`LATENCY_FAST_PRESET`', thorough: '`LATENCY_THOROUGH_PRESET`' }[options.latency.configName] ?? 'paper (`LATENCY_PRESET`)'}${latencyBatch !== undefined || process.env.BENCH_LATENCY_EPOCHS ? ' with BENCH_LATENCY_BATCH/EPOCHS overrides' : ''}: batch ${latencyConfig.batchSize}, lr ${latencyConfig.lr}, ${latencyConfig.epochs} epochs max, ${latencyConfig.schedule}, early-stopping patience ${latencyConfig.esPatience}, keeps the ${latencyConfig.restoreBest === 'best-copy' ? 'best validation epoch' : 'last epoch'}, targets on the ${latencyConfig.targetScale} scale${latencyConfig.targetScale === 'log' ? ' (NOT a paper setting: L1 on ln latency)' : ''}.`,
+          "Within ±X %: share of test cells; eagle = truth within ±X % of the prediction (the paper's convention), truth = prediction within ±X % of the truth.",
+          '',
+          '| device | seed | eagle ±1/5/10/20 % | truth ±1/5/10/20 % | Spearman | Kendall | MAE (ms) | epochs (best) | workers | train wall | s/epoch |',
+          '|---|---|---|---|---|---|---|---|---|---|---|',
+          ...page.latency.map(
+            (r) =>
+              `| ${r.device} | ${r.seed} | ${['1', '5', '10', '20'].map((k) => pct(r.within.eagle[k as '1'])).join(' / ')} | ${['1', '5', '10', '20'].map((k) => pct(r.within.truth[k as '1'])).join(' / ')} | ${r.spearman.toFixed(3)} | ${r.kendall.toFixed(3)} | ${r.detail.mae.toFixed(3)} | ${r.detail.epochsRun} (${r.detail.bestEpoch}) | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`,
+          ),
+          '',
+        ]),
   ];
   const devices = [...new Set(page.latency.map((r) => r.device))];
   if (page.latency.length > devices.length) {
     lines.push('Mean ± sd over seeds:', '', '| device | eagle ±5 % | eagle ±10 % | Spearman | Kendall | train wall (s) |', '|---|---|---|---|---|---|');
     for (const device of devices) {
       const runs = page.latency.filter((r) => r.device === device);
-      lines.push(`| ${device} | ${pm(runs.map((r) => r.within.eagle['5']))} | ${pm(runs.map((r) => r.within.eagle['10']))} | ${pm(runs.map((r) => r.spearman))} | ${pm(runs.map((r) => r.kendall))} | ${pm(runs.map((r) => r.trainWallS), 0)} |`);
+      lines.push(
+        `| ${device} | ${pm(runs.map((r) => r.within.eagle['5']))} | ${pm(runs.map((r) => r.within.eagle['10']))} | ${pm(runs.map((r) => r.spearman))} | ${pm(runs.map((r) => r.kendall))} | ${pm(
+          runs.map((r) => r.trainWallS),
+          0,
+        )} |`,
+      );
     }
     lines.push('');
   }
   lines.push(
     `## Accuracy predictors (${options.accuracy.target}, ${options.accuracy.trainSize} training models, validated on them; metrics over all cells)`,
     '',
-    ...(!sections.has('accuracy') ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).'] : [
-      '| predictor | seed | Kendall τ | precision@top-1 % | epochs | workers | train wall | s/epoch |',
-      '|---|---|---|---|---|---|---|---|',
-      ...page.accuracy.map((r) => `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`),
-    ]),
+    ...(!sections.has('accuracy')
+      ? ['Not run this time (BENCH_SECTIONS); report.json carries the previous results over (see the end of this report).']
+      : [
+          '| predictor | seed | Kendall τ | precision@top-1 % | epochs | workers | train wall | s/epoch |',
+          '|---|---|---|---|---|---|---|---|',
+          ...page.accuracy.map(
+            (r) =>
+              `| ${r.predictor} | ${r.seed} | ${r.kendall.toFixed(3)} | ${pct(r.precisionTop1pct)} % | ${r.detail.epochsRun} | ${r.detail.workers} | ${minutes(r.trainWallS * 1000)} | ${(mean(r.detail.epochMs) / 1000).toFixed(1)} |`,
+          ),
+        ]),
     '',
     '## Throughput',
     '',
@@ -150,11 +171,19 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
       `**${t.graphsPerS.toFixed(1)} graphs/s**, **${t.gflops.toFixed(2)} GFLOP/s** (analytic matmul FLOPs: ${(t.stepFlops / 1e9).toFixed(3)} GFLOP per step = forward + 2× backward),`,
       `against the faster plain 1024×${ACCURACY_PRESET.hidden}·${ACCURACY_PRESET.hidden}×${ACCURACY_PRESET.hidden} product at **${t.matmulPeakGflops.toFixed(2)} GFLOP/s** in one worker on the same backend` +
         ` (tfjs matMul ${t.tfjsMatmulGflops.toFixed(2)}, the app's dense kernel ${t.denseMatmulGflops.toFixed(2)} GFLOP/s)` +
-        (t.workers > 1 ? ` (×${t.workers} workers = ${(t.workers * t.matmulPeakGflops).toFixed(2)} GFLOP/s if every worker had a core to itself: ${pct(t.gflops / (t.workers * t.matmulPeakGflops))} % of that).` : ` (${pct(t.gflops / t.matmulPeakGflops)} % of it).`),
+        (t.workers > 1
+          ? ` (×${t.workers} workers = ${(t.workers * t.matmulPeakGflops).toFixed(2)} GFLOP/s if every worker had a core to itself: ${pct(t.gflops / (t.workers * t.matmulPeakGflops))} % of that).`
+          : ` (${pct(t.gflops / t.matmulPeakGflops)} % of it).`),
       '',
     );
   }
-  if (page.stepTimings.length > 0) lines.push('## Step timings and full-run extrapolations', '', '| config | batch | workers | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |', '|---|---|---|---|---|---|---|');
+  if (page.stepTimings.length > 0)
+    lines.push(
+      '## Step timings and full-run extrapolations',
+      '',
+      '| config | batch | workers | ms per step | per epoch (900 train cells, steps only) | epochs | full run (no early stop) |',
+      '|---|---|---|---|---|---|---|',
+    );
   for (const { name, config, result: t } of page.stepTimings) {
     const epochMs = t.stepMs * Math.ceil(900 / t.batchSize);
     lines.push(`| ${name} | ${t.batchSize} | ${t.workers} | ${t.stepMs.toFixed(1)} | ${(epochMs / 1000).toFixed(1)} s | ${config.epochs} | ${minutes(epochMs * config.epochs)} |`);
@@ -163,7 +192,10 @@ function markdown(result: ReturnType<typeof toJson>, page: BenchPageResult, mach
   if (measured.length > 0) {
     const epochMs = mean(measured.flatMap((r) => r.detail.epochMs));
     const steps = Math.ceil(options.latency.trainSize / latencyConfig.batchSize);
-    lines.push('', `Measured epoch of the latency runs (${options.latency.configName} config: ${steps} steps of batch ${latencyConfig.batchSize} + validation on ${options.latency.valSize} cells), mean of ${measured.flatMap((r) => r.detail.epochMs).length}: **${(epochMs / 1000).toFixed(1)} s** → ${latencyBase.epochs} epochs ≈ **${minutes(epochMs * latencyBase.epochs)}** per run without early stopping (issue target ≤ 5 min).`);
+    lines.push(
+      '',
+      `Measured epoch of the latency runs (${options.latency.configName} config: ${steps} steps of batch ${latencyConfig.batchSize} + validation on ${options.latency.valSize} cells), mean of ${measured.flatMap((r) => r.detail.epochMs).length}: **${(epochMs / 1000).toFixed(1)} s** → ${latencyBase.epochs} epochs ≈ **${minutes(epochMs * latencyBase.epochs)}** per run without early stopping (issue target ≤ 5 min).`,
+    );
   }
   lines.push('', `Dataset ingest in the page: ${(page.ingestMs / 1000).toFixed(1)} s.`, '');
   return lines.join('\n');
@@ -177,16 +209,17 @@ function toJson(page: BenchPageResult) {
     latency: page.latency.map(({ detail: _detail, ...run }) => run),
     accuracy: page.accuracy.map(({ detail: _detail, ...run }) => run),
     // The issue's schema: one worker; `parallel` adds the data-parallel default where it differs.
-    throughput: page.throughput.length > 0
-      ? {
-          graphsPerS: page.throughput[0].graphsPerS,
-          gflops: page.throughput[0].gflops,
-          matmulPeakGflops: page.throughput[0].matmulPeakGflops,
-          tfjsMatmulGflops: page.throughput[0].tfjsMatmulGflops,
-          denseMatmulGflops: page.throughput[0].denseMatmulGflops,
-          ...(page.throughput[1] ? { parallel: { workers: page.throughput[1].workers, graphsPerS: page.throughput[1].graphsPerS, gflops: page.throughput[1].gflops } } : {}),
-        }
-      : null,
+    throughput:
+      page.throughput.length > 0
+        ? {
+            graphsPerS: page.throughput[0].graphsPerS,
+            gflops: page.throughput[0].gflops,
+            matmulPeakGflops: page.throughput[0].matmulPeakGflops,
+            tfjsMatmulGflops: page.throughput[0].tfjsMatmulGflops,
+            denseMatmulGflops: page.throughput[0].denseMatmulGflops,
+            ...(page.throughput[1] ? { parallel: { workers: page.throughput[1].workers, graphsPerS: page.throughput[1].graphsPerS, gflops: page.throughput[1].gflops } } : {}),
+          }
+        : null,
   };
 }
 

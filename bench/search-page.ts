@@ -54,18 +54,25 @@ async function benchSearch(options: BenchSearchOptions): Promise<BenchSearchResu
     };
     const label = `${run.method}/${run.config} seed ${run.seed}${run.constraint ? ` ≤ ${run.constraint.ms} ms on ${run.constraint.device}` : ''}${run.paretoDevice ? ` Pareto on ${run.paretoDevice}` : ''}`;
     const rankMs: number[] = [];
-    const answer = await client.request({ type: 'search', job }, {
-      expect: 'searched',
-      onEvent: (event) => {
-        if (event.type !== 'search-iteration') return;
-        const r = event.record;
-        if (r.rankMs !== undefined) rankMs.push(r.rankMs);
-        console.log(`${label}: iteration ${r.iteration + 1}: +${r.queried.length}, best valid ${r.bestValid.toFixed(2)} % (test ${r.testOfBestValid.toFixed(2)} %), τ ${r.rankingKendall?.toFixed(3) ?? '—'}, ${(r.ms / 1000).toFixed(1)} s`);
+    const answer = await client.request(
+      { type: 'search', job },
+      {
+        expect: 'searched',
+        onEvent: (event) => {
+          if (event.type !== 'search-iteration') return;
+          const r = event.record;
+          if (r.rankMs !== undefined) rankMs.push(r.rankMs);
+          console.log(
+            `${label}: iteration ${r.iteration + 1}: +${r.queried.length}, best valid ${r.bestValid.toFixed(2)} % (test ${r.testOfBestValid.toFixed(2)} %), τ ${r.rankingKendall?.toFixed(3) ?? '—'}, ${(r.ms / 1000).toFixed(1)} s`,
+          );
+        },
       },
-    });
+    );
     const { trace, scores: _scores, ...result } = answer.result;
     const m = result.metrics;
-    console.log(`${label}: test of best valid ${m.testOfBestValid.toFixed(2)} %, found ${m.foundGlobalBest} (${m.queriesToGlobalBest ?? '—'}), trace position ${m.tracePositionOfGlobalBest ?? '—'}, τ ${m.kendall?.toFixed(3) ?? '—'}, ${(result.wallMs / 1000).toFixed(1)} s`);
+    console.log(
+      `${label}: test of best valid ${m.testOfBestValid.toFixed(2)} %, found ${m.foundGlobalBest} (${m.queriesToGlobalBest ?? '—'}), trace position ${m.tracePositionOfGlobalBest ?? '—'}, τ ${m.kendall?.toFixed(3) ?? '—'}, ${(result.wallMs / 1000).toFixed(1)} s`,
+    );
     results.push({ run, result, tracePreview: Array.from(trace.subarray(0, 200)), rankMs });
   }
   return { backend, results };

@@ -21,7 +21,9 @@ import { useSharedIdentityOnWasm } from '../src/lib/compute/wasm-kernels';
 import type { SearchMethod } from '../src/lib/search/types';
 import { SEARCH_PRESETS } from '../src/lib/search/presets';
 
-const csv = readFileSync(path.resolve(import.meta.dirname, '../../shared/datasets/nb201/nb201.csv'), 'utf8').trim().split('\n');
+const csv = readFileSync(path.resolve(import.meta.dirname, '../../shared/datasets/nb201/nb201.csv'), 'utf8')
+  .trim()
+  .split('\n');
 const header = csv[0].split(',');
 const col = (name: string) => header.indexOf(name);
 const valid = new Float64Array(15625).fill(NaN);
@@ -31,7 +33,7 @@ for (const line of csv.slice(1)) {
   const f = line.split(',');
   const index = Number(f[col('index')]);
   valid[index] = Number(f[col('c100_valid')]);
-  testAcc[index] = Number(f[col("c100_test")]);
+  testAcc[index] = Number(f[col('c100_test')]);
   opsCode[index] = opsToCode(digitsToOps(f[col('ops')]));
 }
 
@@ -57,21 +59,29 @@ async function main() {
       post: (message) => {
         if (message.type === 'search-iteration') {
           const r = message.record;
-          console.log(`  it ${r.iteration}: +${r.queried.length} best valid ${r.bestValid.toFixed(2)} test ${r.testOfBestValid.toFixed(2)} τ ${r.rankingKendall?.toFixed(3) ?? '-'} ${(r.ms / 1000).toFixed(1)} s`);
+          console.log(
+            `  it ${r.iteration}: +${r.queried.length} best valid ${r.bestValid.toFixed(2)} test ${r.testOfBestValid.toFixed(2)} τ ${r.rankingKendall?.toFixed(3) ?? '-'} ${(r.ms / 1000).toFixed(1)} s`,
+          );
         }
         if (message.type === 'searched') result = message.result;
       },
       ensureBackend: async () => backend,
     });
     const settings: SearchSettings = { method, config: config ?? 'default', dataset: 'cifar100', budget: Number(budget), seed, constraint: null, pareto: false };
-    await handle(1, { settings, oracle: { valid, test: testAcc }, opsCode, latency: null }, {
-      signal: new AbortController().signal,
-      beforeStep: () => undefined,
-      iterationDone: async () => undefined,
-      elapsedMs: () => performance.now() - started,
-    });
+    await handle(
+      1,
+      { settings, oracle: { valid, test: testAcc }, opsCode, latency: null },
+      {
+        signal: new AbortController().signal,
+        beforeStep: () => undefined,
+        iterationDone: async () => undefined,
+        elapsedMs: () => performance.now() - started,
+      },
+    );
     const m = result!.metrics;
-    console.log(`${which} seed ${seed}: test ${m.testOfBestValid.toFixed(2)} max ${m.maxTest.toFixed(2)} regret ${m.regretValid.toFixed(2)} found ${m.foundGlobalBest} q ${m.queriesToGlobalBest} pos ${m.tracePositionOfGlobalBest} τ ${m.kendall?.toFixed(3)} ${(result!.wallMs / 1000).toFixed(1)} s`);
+    console.log(
+      `${which} seed ${seed}: test ${m.testOfBestValid.toFixed(2)} max ${m.maxTest.toFixed(2)} regret ${m.regretValid.toFixed(2)} found ${m.foundGlobalBest} q ${m.queriesToGlobalBest} pos ${m.tracePositionOfGlobalBest} τ ${m.kendall?.toFixed(3)} ${(result!.wallMs / 1000).toFixed(1)} s`,
+    );
   }
 }
 

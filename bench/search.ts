@@ -39,7 +39,10 @@ const budget = Number(env.BENCH_SEARCH_BUDGET ?? 100);
 const seeds = seedList(env.BENCH_SEARCH_SEEDS ?? '0-9');
 const slowSeeds = seedList(env.BENCH_SEARCH_SLOW_SEEDS ?? '0');
 const extraSeeds = seedList(env.BENCH_SEARCH_EXTRA_SEEDS ?? '0');
-const methods = (env.BENCH_SEARCH_METHODS ?? DEFAULT_METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+const methods = (env.BENCH_SEARCH_METHODS ?? DEFAULT_METHODS.join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const limit = env.BENCH_SEARCH_LIMIT ?? 'embedded_tpu_edgetpu_int8:1.0';
 const paretoDevice = env.BENCH_SEARCH_PARETO ?? 'embedded_tpu_edgetpu_int8';
 
@@ -120,21 +123,61 @@ function markdown(json: { commit: string; date: string; backend: string; machine
     const found = rs.filter((r) => r.foundGlobalBest);
     const positions = rs.map((r) => r.tracePositionOfGlobalBest).filter((p): p is number => p !== null);
     const taus = rs.map((r) => r.kendall).filter((k): k is number => k !== null);
-    lines.push(`| ${group} | ${rs.length} | **${mean(rs.map((r) => r.testOfBestValid)).toFixed(2)} ± ${sd(rs.map((r) => r.testOfBestValid)).toFixed(2)}** | ${mean(rs.map((r) => r.maxTest)).toFixed(2)} | ${mean(rs.map((r) => r.regretValid)).toFixed(2)} | ${found.length}/${rs.length} | ${found.length ? median(found.map((r) => r.queriesToGlobalBest!)) : '—'} | ${positions.length ? median(positions) : '—'} | ${taus.length ? mean(taus).toFixed(3) : '—'} | ${median(rs.map((r) => r.wallS)).toFixed(1)} s |`);
+    lines.push(
+      `| ${group} | ${rs.length} | **${mean(rs.map((r) => r.testOfBestValid)).toFixed(2)} ± ${sd(rs.map((r) => r.testOfBestValid)).toFixed(2)}** | ${mean(rs.map((r) => r.maxTest)).toFixed(2)} | ${mean(rs.map((r) => r.regretValid)).toFixed(2)} | ${found.length}/${rs.length} | ${found.length ? median(found.map((r) => r.queriesToGlobalBest!)) : '—'} | ${positions.length ? median(positions) : '—'} | ${taus.length ? mean(taus).toFixed(3) : '—'} | ${median(rs.map((r) => r.wallS)).toFixed(1)} s |`,
+    );
   }
-  lines.push('', 'Reference (reference-numbers.md, the official code and baselines on this machine): eagle BRP-NAS at 1/10 epochs 73.11 ± 0.70 (3 seeds, 38-51 min each); regularised evolution 72.48 ± 0.81; local search 73.35 ± 0.62, global best in 90/100; random 71.67 ± 0.85.', '');
-  lines.push('## Every run', '', '| method / preset | seed | test of best valid | max test | regret | found (queries) | trace position | τ | wall | commit |', '|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of plain) lines.push(`| ${r.method}/${r.config} | ${r.seed} | ${f2(r.testOfBestValid)} | ${f2(r.maxTest)} | ${f2(r.regretValid)} | ${r.foundGlobalBest ? `yes (${r.queriesToGlobalBest})` : 'no'} | ${r.tracePositionOfGlobalBest ?? '—'} | ${r.kendall === null ? '—' : r.kendall.toFixed(3)} | ${r.wallS.toFixed(1)} s | ${r.commit} |`);
-  if (json.ranking) lines.push('', `Ranking all 15,625 cells with the trained 4×600 predictor inside the searches (one ranking per iteration, BRP and regression): **${json.ranking.medianMs.toFixed(0)} ms** median, ${json.ranking.maxMs.toFixed(0)} ms at most, over ${json.ranking.rankings} rankings (commit ${json.ranking.commit}).`);
+  lines.push(
+    '',
+    'Reference (reference-numbers.md, the official code and baselines on this machine): eagle BRP-NAS at 1/10 epochs 73.11 ± 0.70 (3 seeds, 38-51 min each); regularised evolution 72.48 ± 0.81; local search 73.35 ± 0.62, global best in 90/100; random 71.67 ± 0.85.',
+    '',
+  );
+  lines.push(
+    '## Every run',
+    '',
+    '| method / preset | seed | test of best valid | max test | regret | found (queries) | trace position | τ | wall | commit |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of plain)
+    lines.push(
+      `| ${r.method}/${r.config} | ${r.seed} | ${f2(r.testOfBestValid)} | ${f2(r.maxTest)} | ${f2(r.regretValid)} | ${r.foundGlobalBest ? `yes (${r.queriesToGlobalBest})` : 'no'} | ${r.tracePositionOfGlobalBest ?? '—'} | ${r.kendall === null ? '—' : r.kendall.toFixed(3)} | ${r.wallS.toFixed(1)} s | ${r.commit} |`,
+    );
+  if (json.ranking)
+    lines.push(
+      '',
+      `Ranking all 15,625 cells with the trained 4×600 predictor inside the searches (one ranking per iteration, BRP and regression): **${json.ranking.medianMs.toFixed(0)} ms** median, ${json.ranking.maxMs.toFixed(0)} ms at most, over ${json.ranking.rankings} rankings (commit ${json.ranking.commit}).`,
+    );
   const limited = json.runs.filter((r) => r.constraint);
   if (limited.length) {
-    lines.push('', '## Latency-limited', '', 'The candidates are the cells a latency GCN (fast preset, 900 random cells of the device) predicts within the limit, as the paper does; metrics use the true latency (a queried cell over the limit does not count).', '', '| method | device ≤ ms | seed | test of best valid | found (queries) | admitted | wrongly admitted | wrongly dropped | truly within | wall |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const r of limited) lines.push(`| ${r.method}/${r.config} | ${r.constraint!.device} ≤ ${r.constraint!.ms} | ${r.seed} | ${f2(r.testOfBestValid)} | ${r.foundGlobalBest ? `yes (${r.queriesToGlobalBest})` : 'no'} | ${r.filter?.admitted ?? '—'} | ${r.filter?.wronglyAdmitted ?? '—'} | ${r.filter?.wronglyDropped ?? '—'} | ${r.filter?.trulyWithin ?? '—'} | ${r.wallS.toFixed(1)} s |`);
+    lines.push(
+      '',
+      '## Latency-limited',
+      '',
+      'The candidates are the cells a latency GCN (fast preset, 900 random cells of the device) predicts within the limit, as the paper does; metrics use the true latency (a queried cell over the limit does not count).',
+      '',
+      '| method | device ≤ ms | seed | test of best valid | found (queries) | admitted | wrongly admitted | wrongly dropped | truly within | wall |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const r of limited)
+      lines.push(
+        `| ${r.method}/${r.config} | ${r.constraint!.device} ≤ ${r.constraint!.ms} | ${r.seed} | ${f2(r.testOfBestValid)} | ${r.foundGlobalBest ? `yes (${r.queriesToGlobalBest})` : 'no'} | ${r.filter?.admitted ?? '—'} | ${r.filter?.wronglyAdmitted ?? '—'} | ${r.filter?.wronglyDropped ?? '—'} | ${r.filter?.trulyWithin ?? '—'} | ${r.wallS.toFixed(1)} s |`,
+      );
   }
   const pareto = json.runs.filter((r) => r.pareto);
   if (pareto.length) {
-    lines.push('', '## Pareto mode', '', 'Hypervolume of the queried cells\' true front (true latency in ms against test accuracy in %, reference point: the slowest latency and the worst accuracy of the space) as a share of the true front\'s.', '', '| method | device | seed | hypervolume ratio | queried HV | true HV | wall |', '|---|---|---|---|---|---|---|');
-    for (const r of pareto) lines.push(`| ${r.method}/${r.config} | ${r.pareto} | ${r.seed} | **${f2(r.hypervolume?.ratio ?? null)}** | ${f2(r.hypervolume?.queried ?? null)} | ${f2(r.hypervolume?.best ?? null)} | ${r.wallS.toFixed(1)} s |`);
+    lines.push(
+      '',
+      '## Pareto mode',
+      '',
+      "Hypervolume of the queried cells' true front (true latency in ms against test accuracy in %, reference point: the slowest latency and the worst accuracy of the space) as a share of the true front's.",
+      '',
+      '| method | device | seed | hypervolume ratio | queried HV | true HV | wall |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const r of pareto)
+      lines.push(
+        `| ${r.method}/${r.config} | ${r.pareto} | ${r.seed} | **${f2(r.hypervolume?.ratio ?? null)}** | ${f2(r.hypervolume?.queried ?? null)} | ${f2(r.hypervolume?.best ?? null)} | ${r.wallS.toFixed(1)} s |`,
+      );
   }
   lines.push('');
   return lines.join('\n');
@@ -157,7 +200,13 @@ function collect(reportName: string, names: string[]): void {
 }
 
 async function main() {
-  if (env.BENCH_SEARCH_COLLECT) return collect(env.BENCH_REPORT ?? 'search', env.BENCH_SEARCH_COLLECT.split(',').map((s) => s.trim()).filter(Boolean));
+  if (env.BENCH_SEARCH_COLLECT)
+    return collect(
+      env.BENCH_REPORT ?? 'search',
+      env.BENCH_SEARCH_COLLECT.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   // The commit of the code about to be measured: edits made while a long run goes on are not in it.
   const commit = commitId();
   if (!existsSync(resolve(ROOT, 'dist-bench/search.html'))) throw new Error('dist-bench/search.html is missing: run `npx vite build --config vite.bench.config.ts` first');

@@ -89,7 +89,6 @@ export interface SpeedDeps {
  * training runs (restarted when the count or the backend changes, or one crashed).
  */
 export function createSpeedMeter(deps: SpeedDeps = {}): (report: BackendReport, config: PredictorConfig, steps?: number, workers?: number) => Promise<SpeedResult> {
-
   const trainingPeers = keptPeers(deps.spawnGradientHelper?.bind(deps), (report: BackendReport, batchSize) => autoTrainingWorkers(report, deps.cores ?? 1, batchSize));
 
   return async (report, rawConfig, steps = 8, requestedWorkers) => {

@@ -19,7 +19,12 @@ import type { DatasetSource } from './sources';
 function numbersSource(id: string, space: DatasetSource['space'] = 'nb201'): DatasetSource {
   const file = `${id}/${id}.txt`;
   return {
-    id, title: `${id} title`, space, files: [file], source: `${id} upstream, MIT`, caveats: [`${id} caveat`],
+    id,
+    title: `${id} title`,
+    space,
+    files: [file],
+    source: `${id} upstream, MIT`,
+    caveats: [`${id} caveat`],
     build(context) {
       const lines = context.read(file).trim().split('\n');
       const values = Float64Array.from(lines, (line, k) => {
@@ -49,7 +54,11 @@ function writeSource(id: string, text: string) {
 function run(extra: Partial<PipelineOptions> = {}) {
   logged = [];
   return runPipeline({
-    sourceDir, outDir, sources: [numbersSource('alpha'), numbersSource('beta', 'nb101')], log: (line) => logged.push(line), ...extra,
+    sourceDir,
+    outDir,
+    sources: [numbersSource('alpha'), numbersSource('beta', 'nb101')],
+    log: (line) => logged.push(line),
+    ...extra,
   });
 }
 
@@ -83,8 +92,15 @@ describe('runPipeline on synthetic sources', () => {
     const gz = readFileSync(join(outDir, 'alpha.bin.gz'));
     const sha = createHash('sha256').update(gz).digest('hex');
     expect(alpha).toMatchObject({
-      file: 'alpha.bin.gz', rows: 3, bytes: gz.byteLength, sha256: sha, version: sha.slice(0, 12),
-      title: 'alpha title', space: 'nb201', source: 'alpha upstream, MIT', caveats: ['alpha caveat'],
+      file: 'alpha.bin.gz',
+      rows: 3,
+      bytes: gz.byteLength,
+      sha256: sha,
+      version: sha.slice(0, 12),
+      title: 'alpha title',
+      space: 'nb201',
+      source: 'alpha upstream, MIT',
+      caveats: ['alpha caveat'],
     });
     expect(alpha.rawBytes).toBe(gunzipSync(gz).byteLength);
     expect(alpha.keys).toBeUndefined();
@@ -208,7 +224,12 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'runPipeline on the rea
     const m = manifest();
     expect(m.missing).toEqual([]);
     expect(m.datasets.map((d) => [d.id, d.rows])).toEqual([
-      ['nb201', 15625], ['latbench', 15284], ['help', 15625], ['hwnasbench', 15625], ['nb101', 500], ['darts', 500],
+      ['nb201', 15625],
+      ['latbench', 15284],
+      ['help', 15625],
+      ['hwnasbench', 15625],
+      ['nb101', 500],
+      ['darts', 500],
     ]);
     expect(result.nb201SpaceBytes).toBeLessThanOrEqual(4_000_000);
     const nb201 = decode(m.datasets[0]);
@@ -235,9 +256,12 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'runPipeline on the rea
     const result = runPipeline({ sourceDir: mixed, outDir, log: (line) => logged.push(line) });
     expect(result.exitCode).toBe(0);
     expect(manifest().datasets.map((d) => d.id)).toEqual(['nb201', 'latbench', 'hwnasbench', 'nb101', 'darts']);
-    expect(manifest().missing).toEqual([{
-      id: 'help', file: 'help-latency/help_nb201_latency.csv',
-      problem: expect.stringMatching(/^help-latency\/help_nb201_latency\.csv line 102: column essential_ph_1: -\d+ is not greater than 0$/),
-    }]);
+    expect(manifest().missing).toEqual([
+      {
+        id: 'help',
+        file: 'help-latency/help_nb201_latency.csv',
+        problem: expect.stringMatching(/^help-latency\/help_nb201_latency\.csv line 102: column essential_ph_1: -\d+ is not greater than 0$/),
+      },
+    ]);
   }, 120_000);
 });

@@ -9,9 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import {
-  decodeColumns, encodeColumns, FORMAT, type DatasetEntry, type Manifest, type MissingSource,
-} from '../src/lib/datasets/columns';
+import { decodeColumns, encodeColumns, FORMAT, type DatasetEntry, type Manifest, type MissingSource } from '../src/lib/datasets/columns';
 import { Nb201KeyRegistry, SourceError } from '../src/lib/datasets/validate';
 import { SOURCES, type BuildContext, type DatasetSource } from './sources';
 
@@ -24,10 +22,7 @@ export const NB201_SPACE_BUDGET_BYTES = 4_000_000;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The code that determines the output; its content is part of the stamp. */
-const PIPELINE_CODE = [
-  'datasets/pipeline.ts', 'datasets/sources.ts', 'src/lib/datasets/columns.ts', 'src/lib/datasets/csv.ts',
-  'src/lib/datasets/validate.ts', 'src/lib/spaces/nb201.ts',
-];
+const PIPELINE_CODE = ['datasets/pipeline.ts', 'datasets/sources.ts', 'src/lib/datasets/columns.ts', 'src/lib/datasets/csv.ts', 'src/lib/datasets/validate.ts', 'src/lib/spaces/nb201.ts'];
 
 const STAMP_FILE = '.stamp.json';
 const MANIFEST_FILE = 'manifest.json';
@@ -170,8 +165,18 @@ export function runPipeline(options: PipelineOptions): PipelineResult {
     const sha256 = createHash('sha256').update(gz).digest('hex');
     const file = `${source.id}.bin.gz`;
     const entry: DatasetEntry = {
-      id: source.id, title: source.title, space: source.space, version: sha256.slice(0, 12), rows: built.rows, file,
-      bytes: gz.byteLength, rawBytes: buffer.byteLength, sha256, source: source.source, caveats: source.caveats, columns,
+      id: source.id,
+      title: source.title,
+      space: source.space,
+      version: sha256.slice(0, 12),
+      rows: built.rows,
+      file,
+      bytes: gz.byteLength,
+      rawBytes: buffer.byteLength,
+      sha256,
+      source: source.source,
+      caveats: source.caveats,
+      columns,
     };
     if (built.keys) entry.keys = built.keys;
     checkRoundTrip(entry, buffer, built.columns);
@@ -211,12 +216,14 @@ function formatBytes(bytes: number): string {
 export function summaryTable(rows: SummaryRow[]): string[] {
   const header = ['id', 'rows', 'columns', 'raw bytes', 'gz bytes', 'ms'];
   const total: SummaryRow = {
-    id: 'total', rows: rows.reduce((s, r) => s + r.rows, 0), columns: rows.reduce((s, r) => s + r.columns, 0),
-    rawBytes: rows.reduce((s, r) => s + r.rawBytes, 0), gzBytes: rows.reduce((s, r) => s + r.gzBytes, 0), ms: rows.reduce((s, r) => s + r.ms, 0),
+    id: 'total',
+    rows: rows.reduce((s, r) => s + r.rows, 0),
+    columns: rows.reduce((s, r) => s + r.columns, 0),
+    rawBytes: rows.reduce((s, r) => s + r.rawBytes, 0),
+    gzBytes: rows.reduce((s, r) => s + r.gzBytes, 0),
+    ms: rows.reduce((s, r) => s + r.ms, 0),
   };
-  const cells = [...rows, total].map((r) => [
-    r.id, r.rows.toLocaleString('en-US'), String(r.columns), r.rawBytes.toLocaleString('en-US'), r.gzBytes.toLocaleString('en-US'), r.ms.toFixed(0),
-  ]);
+  const cells = [...rows, total].map((r) => [r.id, r.rows.toLocaleString('en-US'), String(r.columns), r.rawBytes.toLocaleString('en-US'), r.gzBytes.toLocaleString('en-US'), r.ms.toFixed(0)]);
   const widths = header.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k].length)));
   const format = (c: string[]) => c.map((text, k) => (k === 0 ? text.padEnd(widths[k]) : text.padStart(widths[k]))).join('  ');
   return [format(header), ...cells.map(format)];

@@ -100,7 +100,12 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'the real sources', () 
     }
     expect([...built.keys()]).toEqual(['nb201', 'latbench', 'help', 'hwnasbench', 'nb101', 'darts']);
     expect(Object.fromEntries([...built].map(([id, d]) => [id, d.rows]))).toEqual({
-      nb201: 15625, latbench: 15284, help: 15625, hwnasbench: 15625, nb101: 500, darts: 500,
+      nb201: 15625,
+      latbench: 15284,
+      help: 15625,
+      hwnasbench: 15625,
+      nb101: 500,
+      darts: 500,
     });
   }, 60_000);
 
@@ -111,10 +116,16 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'the real sources', () 
     const column = (name: string) => nb201.columns.find((c) => c.name === name)!.values;
     const index = column('index');
     const opsCode = column('ops_code');
-    const archByIndex = new Map(original(NB201).trim().split('\n').slice(1).map((line) => {
-      const [i, arch] = line.split(',');
-      return [Number(i), arch];
-    }));
+    const archByIndex = new Map(
+      original(NB201)
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => {
+          const [i, arch] = line.split(',');
+          return [Number(i), arch];
+        }),
+    );
     for (let r = 0; r < nb201.rows; r++) {
       expect(index[r]).toBe(r); // sorted, no gaps
       if (opsToArchStr(codeToOps(opsCode[r])) !== archByIndex.get(r)) throw new Error(`ops_code of index ${r} does not give its arch_str`);
@@ -171,11 +182,20 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'defects in copies of t
     ['a lost row', NB201, () => editLine(NB201, 100, () => '').replace('\n\n', '\n'), 'nb201/nb201.csv: has 15,624 data rows, its README says 15,625'],
     ['an extra column', NB201, () => original(NB201).replace('\n', ',extra\n'), 'nb201/nb201.csv line 2: has 23 cells, the header has 24'],
     ['a renamed column', NB201, () => original(NB201).replace('c10_test', 'c10_tst'), "nb201/nb201.csv line 1: the header lacks the column 'c10_test'"],
-    ['a changed best accuracy (canary)', NB201, () => editCell(NB201, 6113, 'c10_test', '94.273333'), 'nb201/nb201.csv: sanity check failed: best c10_test is 94.373333 at index 13714, its README says 94.373333 at index 6111'],
+    [
+      'a changed best accuracy (canary)',
+      NB201,
+      () => editCell(NB201, 6113, 'c10_test', '94.273333'),
+      'nb201/nb201.csv: sanity check failed: best c10_test is 94.373333 at index 13714, its README says 94.373333 at index 6111',
+    ],
     ['a garbled header name', NB201, () => original(NB201).replace('index', 'ïndex'), "nb201/nb201.csv line 1: the header lacks the column 'index'"],
-  ])('nb201: %s', (_what, path, edit, message) => {
-    expect(failure('nb201', { [path]: edit() })).toBe(message);
-  }, 30_000);
+  ])(
+    'nb201: %s',
+    (_what, path, edit, message) => {
+      expect(failure('nb201', { [path]: edit() })).toBe(message);
+    },
+    30_000,
+  );
 
   it('nb201: a missing file', () => {
     expect(failure('nb201', { [NB201]: null })).toBe('nb201/nb201.csv: not found in the test folder');
@@ -198,15 +218,16 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'defects in copies of t
   });
 
   it('latbench: an empty cell where devices.json counts every cell', () => {
-    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 20, 'desktop_cpu_i7_7820x_fp32', '') }))
-      .toBe('latbench/latbench.csv line 20: column desktop_cpu_i7_7820x_fp32 is empty');
-    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 20, 'mobile_cpu_sd450_cortex_a53_int8', '') }))
-      .toBe('latbench/latbench.csv: column mobile_cpu_sd450_cortex_a53_int8 has 15251 values, latbench/devices.json says n = 15252');
+    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 20, 'desktop_cpu_i7_7820x_fp32', '') })).toBe('latbench/latbench.csv line 20: column desktop_cpu_i7_7820x_fp32 is empty');
+    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 20, 'mobile_cpu_sd450_cortex_a53_int8', '') })).toBe(
+      'latbench/latbench.csv: column mobile_cpu_sd450_cortex_a53_int8 has 15251 values, latbench/devices.json says n = 15252',
+    );
   });
 
   it('latbench: a negative latency and a bad devices.json', () => {
-    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 30, 'embedded_tpu_edgetpu_int8', '-0.5') }))
-      .toBe('latbench/latbench.csv line 30: column embedded_tpu_edgetpu_int8: -0.5 is not greater than 0');
+    expect(failure('latbench', { [LATBENCH]: editCell(LATBENCH, 30, 'embedded_tpu_edgetpu_int8', '-0.5') })).toBe(
+      'latbench/latbench.csv line 30: column embedded_tpu_edgetpu_int8: -0.5 is not greater than 0',
+    );
     expect(failure('latbench', { 'latbench/devices.json': '{"devices": [' })).toMatch(/^latbench\/devices\.json: is not valid JSON/);
     expect(failure('latbench', { 'latbench/devices.json': null })).toBe('latbench/devices.json: not found in the test folder');
   });
@@ -214,15 +235,16 @@ describeWithData(HAVE_DATA, `${SHARED}/nb201/nb201.csv`, 'defects in copies of t
   it('help: a repeated index, and a phone value with decimals', () => {
     const line3 = original(HELP).split('\n')[2];
     expect(failure('help', { [HELP]: editLine(HELP, 4, () => line3) })).toBe('help-latency/help_nb201_latency.csv line 4: index 1 repeats line 3');
-    expect(failure('help', { [HELP]: editCell(HELP, 8, 'pixel2', '9.5') }))
-      .toBe('help-latency/help_nb201_latency.csv: column pixel2 should hold integer ms (its README says so)');
+    expect(failure('help', { [HELP]: editCell(HELP, 8, 'pixel2', '9.5') })).toBe('help-latency/help_nb201_latency.csv: column pixel2 should hold integer ms (its README says so)');
   });
 
   it('hwnasbench: a sub-millisecond value on a connected cell, and a non-finite one', () => {
-    expect(failure('hwnasbench', { [HWNAS]: editCell(HWNAS, 3, 'pixel3_latency_ms', '0.5') }))
-      .toBe("hw-nas-bench/hwnasbench_nb201_cifar10_latency_partial.csv line 3: pixel3_latency_ms is 0.5 ms on a connected cell; its README says values < 1 ms occur only on disconnected cells");
-    expect(failure('hwnasbench', { [HWNAS]: editCell(HWNAS, 4, 'fpga_latency_ms', 'inf') }))
-      .toBe("hw-nas-bench/hwnasbench_nb201_cifar10_latency_partial.csv line 4: column fpga_latency_ms: 'inf' is not a finite number");
+    expect(failure('hwnasbench', { [HWNAS]: editCell(HWNAS, 3, 'pixel3_latency_ms', '0.5') })).toBe(
+      'hw-nas-bench/hwnasbench_nb201_cifar10_latency_partial.csv line 3: pixel3_latency_ms is 0.5 ms on a connected cell; its README says values < 1 ms occur only on disconnected cells',
+    );
+    expect(failure('hwnasbench', { [HWNAS]: editCell(HWNAS, 4, 'fpga_latency_ms', 'inf') })).toBe(
+      "hw-nas-bench/hwnasbench_nb201_cifar10_latency_partial.csv line 4: column fpga_latency_ms: 'inf' is not a finite number",
+    );
   });
 
   it('nb101: a bad hash, a non-triangular matrix, a bad op label', () => {

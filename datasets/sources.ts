@@ -6,9 +6,24 @@
 import type { ColumnSpec, DatasetEntry } from '../src/lib/datasets/columns';
 import { CsvError, splitSimpleCsv, type CsvTable } from '../src/lib/datasets/csv';
 import {
-  argMax, checkClose, checkHeader, checkRowCount, isConnectedCell, Nb201KeyRegistry, parseStrictNumber, permute, quote,
-  readColumn, readNb201Keys, SourceError, sortOrder, summarize, valueBreaksRule,
-  type Nb201Keys, type NumericColumn, type ValueRule,
+  argMax,
+  checkClose,
+  checkHeader,
+  checkRowCount,
+  isConnectedCell,
+  Nb201KeyRegistry,
+  parseStrictNumber,
+  permute,
+  quote,
+  readColumn,
+  readNb201Keys,
+  SourceError,
+  sortOrder,
+  summarize,
+  valueBreaksRule,
+  type Nb201Keys,
+  type NumericColumn,
+  type ValueRule,
 } from '../src/lib/datasets/validate';
 import { decimalsOf } from '../src/lib/datasets/columns';
 import { digitsToOps, NB201_NUM_CELLS, opsToCode } from '../src/lib/spaces/nb201';
@@ -99,14 +114,22 @@ function readNb201Csv(context: BuildContext, file: string, valueColumns: readonl
 
 function indexColumn(values: Float64Array): EncodableColumn {
   return {
-    name: 'index', kind: 'key', unit: '', decimals: 0, values,
+    name: 'index',
+    kind: 'key',
+    unit: '',
+    decimals: 0,
+    values,
     description: 'Official NAS-Bench-201 architecture index (0–15,624); rows are sorted by it.',
   };
 }
 
 function rowColumn(rows: number, what: string): EncodableColumn {
   return {
-    name: 'row', kind: 'key', unit: '', decimals: 0, values: Float64Array.from({ length: rows }, (_, i) => i),
+    name: 'row',
+    kind: 'key',
+    unit: '',
+    decimals: 0,
+    values: Float64Array.from({ length: rows }, (_, i) => i),
     description: `Row number 0..${rows - 1}; keys[row] is the ${what}.`,
   };
 }
@@ -116,10 +139,7 @@ function checkBest(file: string, built: { sorted(name: string): Float64Array; so
   const values = built.sorted(column);
   const best = argMax(values);
   if (best < 0 || built.sortedIndex[best] !== index || Math.abs(values[best] - value) > 5e-7) {
-    throw new SourceError(
-      file, null,
-      `sanity check failed: best ${column} is ${values[best]} at index ${built.sortedIndex[best]}, its README says ${value} at index ${index}`,
-    );
+    throw new SourceError(file, null, `sanity check failed: best ${column} is ${values[best]} at index ${built.sortedIndex[best]}, its README says ${value} at index ${index}`);
   }
 }
 
@@ -148,7 +168,10 @@ function accuracyColumn(name: string, label: string, description: string): Value
 
 const NB201_COLUMNS: ValueColumn[] = [
   {
-    name: 'connected', kind: 'flag', unit: '', rule: 'flag',
+    name: 'connected',
+    kind: 'flag',
+    unit: '',
+    rule: 'flag',
     description: '1 if the cell output is reachable from its input through non-none edges; 0 for the 341 disconnected cells.',
   },
   accuracyColumn('c10_test', 'CIFAR-10 test accuracy', 'CIFAR-10 test accuracy (trained on train+valid, 200 epochs), mean over seeds.'),
@@ -159,19 +182,35 @@ const NB201_COLUMNS: ValueColumn[] = [
   accuracyColumn('in16_test', 'ImageNet16-120 test accuracy', 'ImageNet16-120 test (x-test) accuracy, 200 epochs, mean over seeds.'),
   accuracyColumn('in16_oritest', 'ImageNet16-120 full test set accuracy', 'ImageNet16-120 accuracy on the full original test set (mean of x-valid and x-test).'),
   ...(['c10', 'c100', 'in16'] as const).map((d): ValueColumn => ({
-    name: `${d}_flops`, label: `FLOPs, ${DATASET_NAMES[d]}`, kind: 'flops', unit: 'MFLOPs', rule: 'positive',
+    name: `${d}_flops`,
+    label: `FLOPs, ${DATASET_NAMES[d]}`,
+    kind: 'flops',
+    unit: 'MFLOPs',
+    rule: 'positive',
     description: `Forward multiply-accumulates (conv + linear) at batch 1 on ${DATASET_NAMES[d]} input, millions.`,
   })),
   ...(['c10', 'c100', 'in16'] as const).map((d): ValueColumn => ({
-    name: `${d}_params`, label: `Params, ${DATASET_NAMES[d]}`, kind: 'params', unit: 'M params', rule: 'positive',
+    name: `${d}_params`,
+    label: `Params, ${DATASET_NAMES[d]}`,
+    kind: 'params',
+    unit: 'M params',
+    rule: 'positive',
     description: `Trainable parameters with the ${DATASET_NAMES[d]} classifier, millions.`,
   })),
   ...(['c10', 'c100', 'in16'] as const).map((d): ValueColumn => ({
-    name: `${d}_train_s`, label: `Training time, ${DATASET_NAMES[d]}`, kind: 'time', unit: 's', rule: 'positive',
+    name: `${d}_train_s`,
+    label: `Training time, ${DATASET_NAMES[d]}`,
+    kind: 'time',
+    unit: 's',
+    rule: 'positive',
     description: `Total training time on ${DATASET_NAMES[d]} (200 epochs) as reported by NATS-Bench.`,
   })),
   ...(['c10', 'c100', 'in16'] as const).map((d): ValueColumn => ({
-    name: `${d}_epoch_s`, label: `Time per epoch, ${DATASET_NAMES[d]}`, kind: 'time', unit: 's', rule: 'positive',
+    name: `${d}_epoch_s`,
+    label: `Time per epoch, ${DATASET_NAMES[d]}`,
+    kind: 'time',
+    unit: 's',
+    rule: 'positive',
     description: `Training time per epoch on ${DATASET_NAMES[d]} as reported by NATS-Bench.`,
   })),
 ];
@@ -215,7 +254,11 @@ const nb201: DatasetSource = {
     const opsCode = Float64Array.from(t.order, (r) => opsToCode(digitsToOps(t.keys.opsDigits[r])));
     const [index, ...values] = t.columns;
     const opsColumn: EncodableColumn = {
-      name: 'ops_code', kind: 'key', unit: '', decimals: 0, values: opsCode,
+      name: 'ops_code',
+      kind: 'key',
+      unit: '',
+      decimals: 0,
+      values: opsCode,
       description: "The cell's 6 op codes read as a base-5 number, first edge most significant (decode with codeToOps; arch_str via opsToArchStr).",
     };
     return { rows: t.sortedIndex.length, columns: [index, opsColumn, ...values], nb201Keys: { file, keys: t.keys } };
@@ -237,7 +280,12 @@ function latencyColumn(name: string, label: string, family: string, extra: { cav
   if (extra.caveat) device.caveat = extra.caveat;
   if (extra.notADevice) device.notADevice = true;
   return {
-    name, kind: 'latency', unit: 'ms', rule: 'positive', allowMissing: extra.allowMissing, device,
+    name,
+    kind: 'latency',
+    unit: 'ms',
+    rule: 'positive',
+    allowMissing: extra.allowMissing,
+    device,
     description: extra.description ?? `Measured inference latency on ${label}.`,
   };
 }
@@ -257,16 +305,25 @@ const LATBENCH_COLUMNS: ValueColumn[] = [
   latencyColumn('mobile_dsp_sd675_hexagon685_int8', 'Snapdragon 675 DSP (Hexagon 685), int8', 'mobile DSP', { allowMissing: true }),
   latencyColumn('mobile_dsp_sd855_hexagon690_int8', 'Snapdragon 855 DSP (Hexagon 690), int8', 'mobile DSP'),
   latencyColumn('x_desktop_gpu_gtx1080ti_large', 'GTX 1080 Ti "large" variant (undocumented)', 'desktop GPU', {
-    caveat: UNDOCUMENTED_CAVEAT, notADevice: true,
+    caveat: UNDOCUMENTED_CAVEAT,
+    notADevice: true,
     description: 'Latency from the undocumented upstream file desktop-gpu-gtx-1080ti-large.pickle; meaning unknown.',
   }),
   latencyColumn('x_embedded_tpu_edgetpu_large', 'Edge TPU "large" variant (undocumented)', 'edge TPU', {
-    caveat: UNDOCUMENTED_CAVEAT, notADevice: true, allowMissing: true,
+    caveat: UNDOCUMENTED_CAVEAT,
+    notADevice: true,
+    allowMissing: true,
     description: 'Latency from the undocumented upstream file embedded-tpu-edgetpu-large.pickle; meaning unknown.',
   }),
 ];
 
-interface DeviceStats { column: string; n: number; min: number; median: number; max: number }
+interface DeviceStats {
+  column: string;
+  n: number;
+  min: number;
+  median: number;
+  max: number;
+}
 
 /** devices.json: one entry per latency column with its count and min/median/max (checked against the CSV). */
 function readLatbenchDevices(context: BuildContext): Map<string, DeviceStats> {
@@ -349,14 +406,20 @@ const HELP_FILE = 'help-latency/help_nb201_latency.csv';
 const PHONE_CAVEAT = 'coarse, integer ms';
 
 const GPUS = [
-  ['1080ti', 'NVIDIA GTX 1080 Ti'], ['2080ti', 'NVIDIA RTX 2080 Ti'], ['titanx', 'NVIDIA Titan X'],
-  ['titanxp', 'NVIDIA Titan Xp'], ['titan_rtx', 'NVIDIA Titan RTX'],
+  ['1080ti', 'NVIDIA GTX 1080 Ti'],
+  ['2080ti', 'NVIDIA RTX 2080 Ti'],
+  ['titanx', 'NVIDIA Titan X'],
+  ['titanxp', 'NVIDIA Titan Xp'],
+  ['titan_rtx', 'NVIDIA Titan RTX'],
 ] as const;
 const HELP_COLUMNS: ValueColumn[] = [
-  ...GPUS.flatMap(([id, name]) => ([1, 32, 256] as const).map((batch) =>
-    latencyColumn(`${id}_${batch}`, `${name}, batch ${batch}`, 'desktop GPU', {
-      description: `Measured latency of one batch of ${batch} on ${name}.`,
-    }))),
+  ...GPUS.flatMap(([id, name]) =>
+    ([1, 32, 256] as const).map((batch) =>
+      latencyColumn(`${id}_${batch}`, `${name}, batch ${batch}`, 'desktop GPU', {
+        description: `Measured latency of one batch of ${batch} on ${name}.`,
+      }),
+    ),
+  ),
   latencyColumn('silver_4114', 'Intel Xeon Silver 4114', 'server CPU'),
   latencyColumn('silver_4210r', 'Intel Xeon Silver 4210R', 'server CPU'),
   latencyColumn('gold_6226', 'Intel Xeon Gold 6226', 'server CPU'),
@@ -384,7 +447,7 @@ const help: DatasetSource = {
     for (const phone of ['pixel2', 'samsung_a50', 'samsung_s7', 'essential_ph_1']) {
       if (t.values.get(phone)!.decimals !== 0) throw new SourceError(file, null, `column ${phone} should hold integer ms (its README says so)`);
     }
-    checkSummary(file, '1080ti_1', t.sorted('1080ti_1'), { min: 3.60, median: 9.53, max: 17.09 }, ROUNDED_TO_2);
+    checkSummary(file, '1080ti_1', t.sorted('1080ti_1'), { min: 3.6, median: 9.53, max: 17.09 }, ROUNDED_TO_2);
     checkSummary(file, 'titan_rtx_256', t.sorted('titan_rtx_256'), { min: 5.94, median: 18.06, max: 47.72 }, ROUNDED_TO_2);
     checkSummary(file, 'gold_6226', t.sorted('gold_6226'), { min: 2.66, median: 9.61, max: 20.37 }, ROUNDED_TO_2);
     checkSummary(file, 'silver_4114', t.sorted('silver_4114'), { min: 4.55, median: 18.52, max: 48.08 }, ROUNDED_TO_2);
@@ -433,10 +496,10 @@ const hwnasbench: DatasetSource = {
     checkClose(file, 'eyeriss_latency_ms of index 0', t.sorted('eyeriss_latency_ms')[row0], 3.64562, 0);
     checkClose(file, 'fpga_latency_ms of index 0', t.sorted('fpga_latency_ms')[row0], 2.57296, 0);
     checkClose(file, 'pixel3_latency_ms of index 0', t.sorted('pixel3_latency_ms')[row0], 3.60585, 0);
-    checkSummary(file, 'eyeriss_latency_ms', t.sorted('eyeriss_latency_ms'), { min: 1.680, median: 5.120, max: 10.527 }, ROUNDED_TO_3);
+    checkSummary(file, 'eyeriss_latency_ms', t.sorted('eyeriss_latency_ms'), { min: 1.68, median: 5.12, max: 10.527 }, ROUNDED_TO_3);
     checkSummary(file, 'fpga_latency_ms', t.sorted('fpga_latency_ms'), { min: 1.133, median: 3.725, max: 8.679 }, ROUNDED_TO_3);
     checkSummary(file, 'pixel3_latency_ms', t.sorted('pixel3_latency_ms'), { min: 0.0033, median: 10.676, max: 36.767 }, ROUNDED_TO_3);
-    checkSummary(file, 'raspi4_latency_ms', t.sorted('raspi4_latency_ms'), { min: 0.0113, median: 25.680, max: 98.888 }, ROUNDED_TO_3);
+    checkSummary(file, 'raspi4_latency_ms', t.sorted('raspi4_latency_ms'), { min: 0.0113, median: 25.68, max: 98.888 }, ROUNDED_TO_3);
     return { rows: t.sortedIndex.length, columns: t.columns, nb201Keys: { file, keys: t.keys } };
   },
 };
@@ -475,8 +538,7 @@ function isUpperTriangular(matrix: string, n: number): boolean {
 
 function isNb101OpList(ops: string, n: number): boolean {
   const labels = ops.split('-');
-  return labels.length === n && labels[0] === 'in' && labels[n - 1] === 'out'
-    && labels.slice(1, -1).every((l) => NB101_LABELS.has(l) && l !== 'in' && l !== 'out');
+  return labels.length === n && labels[0] === 'in' && labels[n - 1] === 'out' && labels.slice(1, -1).every((l) => NB101_LABELS.has(l) && l !== 'in' && l !== 'out');
 }
 
 const nb101: DatasetSource = {
@@ -494,9 +556,7 @@ const nb101: DatasetSource = {
   build(context) {
     const file = NB101_FILE;
     const table = readCsv(context, file);
-    const position = checkHeader(file, table.header, [
-      'hash', 'n_vertices', 'matrix', 'ops', 'raw_matrix7', 'raw_ops7', 'val_acc', 'params_m', 'flops_m', ...ZC_PROXIES.map(([name]) => name),
-    ]);
+    const position = checkHeader(file, table.header, ['hash', 'n_vertices', 'matrix', 'ops', 'raw_matrix7', 'raw_ops7', 'val_acc', 'params_m', 'flops_m', ...ZC_PROXIES.map(([name]) => name)]);
     checkRowCount(file, table.rows.length, 500);
     const col = (name: string) => position.get(name)!;
     const hashes = table.rows.map((row, r) => {
@@ -591,7 +651,9 @@ const darts: DatasetSource = {
       const zc = rec.zc as Record<string, unknown> | null;
       if (zc === null || typeof zc !== 'object') throw new SourceError(file, where, 'has no "zc" object');
       const fields: [string, unknown, ValueRule][] = [
-        ['val_acc', rec.val_acc, 'percent'], ['params_m', rec.params_m, 'positive'], ['flops_m', rec.flops_m, 'positive'],
+        ['val_acc', rec.val_acc, 'percent'],
+        ['params_m', rec.params_m, 'positive'],
+        ['flops_m', rec.flops_m, 'positive'],
         ...ZC_PROXIES.map(([name]): [string, unknown, ValueRule] => [name, zc[name], 'finite']),
       ];
       for (const [name, value, rule] of fields) {

@@ -11,7 +11,13 @@ test('calibrates this device on WASM, saves the predictor, keeps it across a rel
 
   // A quick protocol: few samples, a short warm-up, 8 held-out cells (the app's defaults: 15 samples, 20 held-out cells).
   await page.getByText('Protocol settings').click();
-  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['held-out-count', 8], ['seed', 3]]);
+  await setFields(page, [
+    ['min-samples', 3],
+    ['warmup-runs', 2],
+    ['warmup-ms', 300],
+    ['held-out-count', 8],
+    ['seed', 3],
+  ]);
   await page.getByTestId('calibrate').click();
   // The second pass (the held-out cells again) follows the first without the run ending in between.
   await expect(page.getByTestId('progress')).toHaveAttribute('data-pass', '2', { timeout: 90_000 });

@@ -7,10 +7,17 @@ const BEST_C100 = 9930; // best CIFAR-100 test accuracy (73.513 %), unique at th
 
 test('first visit ingests the NB201-space tables into IndexedDB; a reload is a checksum hit', async ({ page }) => {
   const tableRequests: string[] = [];
-  page.on('request', (r) => { if (r.url().endsWith('.bin.gz')) tableRequests.push(r.url()); });
+  page.on('request', (r) => {
+    if (r.url().endsWith('.bin.gz')) tableRequests.push(r.url());
+  });
   await openApp(page);
 
-  for (const [id, rows] of [['nb201', 15625], ['latbench', 15284], ['help', 15625], ['hwnasbench', 15625]] as const) {
+  for (const [id, rows] of [
+    ['nb201', 15625],
+    ['latbench', 15284],
+    ['help', 15625],
+    ['hwnasbench', 15625],
+  ] as const) {
     const lengths = await storedColumnLengths(page, id);
     expect(lengths.length, `${id} columns`).toBeGreaterThan(1);
     expect(new Set(lengths), `${id} rows`).toEqual(new Set([rows]));

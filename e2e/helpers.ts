@@ -28,22 +28,25 @@ export async function openApp(page: Page, hash = ''): Promise<void> {
  * straight from IndexedDB; `prefix` limits string keys to those starting with it.
  */
 export async function readStore<T>(page: Page, store: string, { keys = false, prefix }: { keys?: boolean; prefix?: string } = {}): Promise<T[]> {
-  return page.evaluate(async ({ store, keys, prefix }) => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const request = indexedDB.open('brp-nas-lab');
-      request.onsuccess = () => res(request.result);
-      request.onerror = () => rej(request.error);
-    });
-    const range = prefix === undefined ? undefined : IDBKeyRange.bound(prefix, `${prefix}\uffff`);
-    const rows = await new Promise<unknown[]>((res, rej) => {
-      const objects = db.transaction(store).objectStore(store);
-      const request = keys ? objects.getAllKeys(range) : objects.getAll(range);
-      request.onsuccess = () => res(request.result);
-      request.onerror = () => rej(request.error);
-    });
-    db.close();
-    return rows;
-  }, { store, keys, prefix }) as Promise<T[]>;
+  return page.evaluate(
+    async ({ store, keys, prefix }) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const request = indexedDB.open('brp-nas-lab');
+        request.onsuccess = () => res(request.result);
+        request.onerror = () => rej(request.error);
+      });
+      const range = prefix === undefined ? undefined : IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+      const rows = await new Promise<unknown[]>((res, rej) => {
+        const objects = db.transaction(store).objectStore(store);
+        const request = keys ? objects.getAllKeys(range) : objects.getAll(range);
+        request.onsuccess = () => res(request.result);
+        request.onerror = () => rej(request.error);
+      });
+      db.close();
+      return rows;
+    },
+    { store, keys, prefix },
+  ) as Promise<T[]>;
 }
 
 /** Row counts of a dataset as stored in IndexedDB: the length of each stored column (not metadata). */
@@ -56,7 +59,10 @@ export async function storedColumnLengths(page: Page, datasetId: string): Promis
       request.onerror = () => rej(request.error);
     });
     const records = await new Promise<{ values: Float64Array }[]>((res, rej) => {
-      const request = db.transaction('columns').objectStore('columns').getAll(IDBKeyRange.bound([id], [id, []]));
+      const request = db
+        .transaction('columns')
+        .objectStore('columns')
+        .getAll(IDBKeyRange.bound([id], [id, []]));
       request.onsuccess = () => res(request.result);
       request.onerror = () => rej(request.error);
     });

@@ -5,8 +5,14 @@ import { expect, test } from '@playwright/test';
 
 const DIST = resolve(import.meta.dirname, '../dist');
 const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.gz': 'application/octet-stream',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.gz': 'application/octet-stream',
 };
 
 /**
@@ -27,10 +33,12 @@ function plainStaticServer(prefix = '/'): Promise<{ server: Server; url: string 
       res.writeHead(404).end();
     }
   });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    done({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${prefix}` });
-  }));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      done({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${prefix}` });
+    }),
+  );
 }
 
 test.describe('without a service worker (blocked, or a browser without them)', () => {
@@ -65,7 +73,7 @@ test('on a static host without COOP/COEP the service worker isolates the page af
     await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
     await expect(page.getByText('not cross-origin isolated')).toBeHidden();
     await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', /^(wasm|webgl|cpu)$/, { timeout: 30_000 });
-    if (await page.getByTestId('backend').getAttribute('data-backend') === 'wasm') {
+    if ((await page.getByTestId('backend').getAttribute('data-backend')) === 'wasm') {
       await expect(page.getByTestId('backend')).toHaveAttribute('title', /with SIMD and threads/);
     }
     await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
@@ -76,7 +84,10 @@ test('on a static host without COOP/COEP the service worker isolates the page af
 
     // Cut the network: the browser is offline and the host is gone.
     await context.setOffline(true);
-    await new Promise<void>((done) => { server.close(() => done()); server.closeAllConnections(); });
+    await new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
     await page.reload();
     await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
@@ -86,13 +97,18 @@ test('on a static host without COOP/COEP the service worker isolates the page af
 
     // Still offline, with the database gone: the tables themselves come from the worker's cache.
     await page.goto(`${url}favicon.svg`);
-    await page.evaluate(() => new Promise<void>((resolve, reject) => {
-      const request = indexedDB.deleteDatabase('brp-nas-lab');
-      request.onsuccess = () => resolve();
-      request.onerror = () => reject(request.error);
-    }));
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase('brp-nas-lab');
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+        }),
+    );
     const fromCache: string[] = [];
-    page.on('response', (r) => { if (r.url().endsWith('.bin.gz') && r.ok() && r.fromServiceWorker()) fromCache.push(r.url()); });
+    page.on('response', (r) => {
+      if (r.url().endsWith('.bin.gz') && r.ok() && r.fromServiceWorker()) fromCache.push(r.url());
+    });
     await page.goto(`${url}#x=nb201%3Ac10_flops`);
     await expect(page.locator('html')).toHaveAttribute('data-ready-at-ms', /\d/, { timeout: 45_000 });
     await expect(page.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');
@@ -112,11 +128,17 @@ test('an upgrade of the database from another tab is announced and the page keep
   // Another tab of a newer app version upgrades the database.
   const second = await context.newPage();
   await second.goto('/favicon.svg');
-  await second.evaluate(() => new Promise<void>((resolve, reject) => {
-    const request = indexedDB.open('brp-nas-lab', 1000);
-    request.onsuccess = () => { request.result.close(); resolve(); };
-    request.onerror = () => reject(request.error);
-  }));
+  await second.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open('brp-nas-lab', 1000);
+        request.onsuccess = () => {
+          request.result.close();
+          resolve();
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
 
   await expect(first.getByRole('alert').filter({ hasText: 'upgraded in another tab; reload this tab' })).toBeVisible();
   await expect(first.getByTestId('scatter')).toHaveAttribute('data-drawn', '15625');

@@ -47,7 +47,11 @@ test('a good table is imported and plotted; every bad table is refused with its 
   // A 500 MB file is refused before it is read (built from one 1 MB part repeated: cheap to create).
   await page.evaluate(() => {
     const part = new Blob([new Uint8Array(1024 * 1024).fill(0x31)]);
-    const file = new File(Array.from({ length: 500 }, () => part), 'huge.csv', { type: 'text/csv' });
+    const file = new File(
+      Array.from({ length: 500 }, () => part),
+      'huge.csv',
+      { type: 'text/csv' },
+    );
     const transfer = new DataTransfer();
     transfer.items.add(file);
     document.querySelector('[data-testid=drop-zone]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));

@@ -104,7 +104,9 @@ test('lesson 7 works on the visitor’s calibrated device once there is one, bes
     return row.connected === '1' ? 0.5 + Number(row.c10_flops) / 40 : Number.NaN;
   });
   await openApp(page, '#view=profile');
-  await page.getByTestId('calibrated-import').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(calibratedToFile({ ...sampleCalibrated('e2e-lesson7'), name: 'Lesson laptop', predictions })) });
+  await page
+    .getByTestId('calibrated-import')
+    .setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(calibratedToFile({ ...sampleCalibrated('e2e-lesson7'), name: 'Lesson laptop', predictions })) });
   await expect(page.getByTestId('calibrated-status')).toHaveText('Imported “Lesson laptop” from mine.json.');
 
   await page.goto('about:blank');

@@ -22,11 +22,21 @@ async function crashWorker(page: Page, name: string): Promise<void> {
 
 /** What "Measure 5 random cells, seed 7" must pick: 5 of the connected cells, in index order, drawn with mulberry32(7). */
 function expectedCells(seed: number, count: number): number[] {
-  const connected = [...nb201.values()].filter((row) => row.connected === '1').map((row) => Number(row.index)).sort((a, b) => a - b);
+  const connected = [...nb201.values()]
+    .filter((row) => row.connected === '1')
+    .map((row) => Number(row.index))
+    .sort((a, b) => a - b);
   return sampleWithoutReplacement(mulberry32(seed), connected.length, count).map((k) => connected[k]);
 }
 
-interface StoredRow { archIndex: number; backend: string; source: string; medianMs: number; samples: number[]; profileId: string }
+interface StoredRow {
+  archIndex: number;
+  backend: string;
+  source: string;
+  medianMs: number;
+  samples: number[];
+  profileId: string;
+}
 
 async function storedMeasurements(page: Page): Promise<StoredRow[]> {
   return readStore<StoredRow>(page, 'measurements');
@@ -41,7 +51,13 @@ test('profiles 5 cells on WASM in a worker, keeps them across a reload, and expo
 
   // A quick protocol: few samples and a short warm-up (the app's defaults are 15 samples, 5 warm-up runs).
   await page.getByText('Protocol settings').click();
-  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['random-count', 5], ['seed', 7]]);
+  await setFields(page, [
+    ['min-samples', 3],
+    ['warmup-runs', 2],
+    ['warmup-ms', 300],
+    ['random-count', 5],
+    ['seed', 7],
+  ]);
 
   await page.getByTestId('measure-random').click();
   const table = page.getByTestId('cell-table');
@@ -144,7 +160,13 @@ test('a crashed profiler worker ends the run with its message; after a restart i
   await expect(crashed).toBeHidden();
   await onlyWasm(page);
   await page.getByText('Protocol settings').click();
-  await setFields(page, [['min-samples', 3], ['warmup-runs', 2], ['warmup-ms', 300], ['random-count', 3], ['seed', 11]]);
+  await setFields(page, [
+    ['min-samples', 3],
+    ['warmup-runs', 2],
+    ['warmup-ms', 300],
+    ['random-count', 3],
+    ['seed', 11],
+  ]);
   await page.getByTestId('measure-random').click();
   await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).toContainText('3/3 cells', { timeout: 90_000 });
   await expect(page.getByTestId('run-summary').locator('li[data-backend=wasm]')).not.toContainText('failed');

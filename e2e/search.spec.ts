@@ -93,10 +93,14 @@ test('a crashed compute worker fails the run with its message; Resume restarts i
   await expect.poll(async () => (await readStore(page, 'searchCheckpoints', { keys: true })).length, { timeout: 120_000 }).toBe(1);
   // Through the devtools protocol, as a real crash would: the app ships no crash switch.
   const worker = page.workers().find((w) => w.url().includes('compute.worker'))!;
-  await worker.evaluate(() => setTimeout(() => {
-    throw new Error('e2e: the worker crashed on purpose');
-  }));
-  await expect(page.getByTestId('search-message')).toContainText(/The compute worker stopped unexpectedly: .*crashed on purpose.*The run stopped after [1-4] of 5 iterations; Resume goes on from there/);
+  await worker.evaluate(() =>
+    setTimeout(() => {
+      throw new Error('e2e: the worker crashed on purpose');
+    }),
+  );
+  await expect(page.getByTestId('search-message')).toContainText(
+    /The compute worker stopped unexpectedly: .*crashed on purpose.*The run stopped after [1-4] of 5 iterations; Resume goes on from there/,
+  );
   const row = page.getByTestId('saved-runs').locator('tbody tr');
   await expect(row).toHaveAttribute('data-status', 'failed');
   const [before] = await readStore<StoredRun>(page, 'searchRuns');

@@ -97,16 +97,25 @@ async function ops(): Promise<Values> {
   const batch = batchTensors(packed);
   const targets = tf.tensor1d(graphs.map(synthesiseTarget).map((t) => t / 40));
   const regression = tf.variableGrads(() => l1SumLoss(regressionOutput(model.head, embedBatch(model.gcn, batch, { rate: 0.2, seed: 3 })), targets), modelVariables(model));
-  await add({ 'regression loss': tf.clone(regression.value), ...Object.fromEntries(Object.entries(regression.grads).map(([k, g], i) => [`regression grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])) });
+  await add({
+    'regression loss': tf.clone(regression.value),
+    ...Object.fromEntries(Object.entries(regression.grads).map(([k, g], i) => [`regression grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])),
+  });
   const target0 = Float64Array.from({ length: 6 }, (_, p) => (p % 3) / 2);
   const first = [0, 1, 2, 3, 4, 5];
   const second = [6, 7, 8, 9, 10, 11];
   const embedOnce = tf.variableGrads(() => brpLossEmbedOnce(brp.head, embedBatch(brp.gcn, batch, { rate: 0.2, seed: 4 }), first, second, target0), modelVariables(brp));
-  await add({ 'brp embed-once loss': tf.clone(embedOnce.value), ...Object.fromEntries(Object.entries(embedOnce.grads).map(([k, g], i) => [`brp embed-once grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])) });
+  await add({
+    'brp embed-once loss': tf.clone(embedOnce.value),
+    ...Object.fromEntries(Object.entries(embedOnce.grads).map(([k, g], i) => [`brp embed-once grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])),
+  });
   const firstBatch = batchTensors(selectGraphs(packed, first));
   const secondBatch = batchTensors(selectGraphs(packed, second));
   const perPair = tf.variableGrads(() => brpLossPerPair(brp.head, embedBatch(brp.gcn, firstBatch), embedBatch(brp.gcn, secondBatch), target0), modelVariables(brp));
-  await add({ 'brp per-pair loss': tf.clone(perPair.value), ...Object.fromEntries(Object.entries(perPair.grads).map(([k, g], i) => [`brp per-pair grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])) });
+  await add({
+    'brp per-pair loss': tf.clone(perPair.value),
+    ...Object.fromEntries(Object.entries(perPair.grads).map(([k, g], i) => [`brp per-pair grad ${i} ${k.replace(/#\d+$/, '')}`, tf.clone(g)])),
+  });
   [firstBatch, secondBatch].forEach(disposeBatch);
 
   // AdamW: two steps (kernels on WebGPU, JS/SIMD on WASM: the same update).

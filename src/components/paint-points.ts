@@ -8,7 +8,8 @@
  */
 export function paintPoints(canvas: HTMLCanvasElement, w: number, h: number, n: number, xAt: (k: number) => number, yAt: (k: number) => number): number {
   const dpr = window.devicePixelRatio || 1;
-  const width = Math.round(w * dpr), height = Math.round(h * dpr);
+  const width = Math.round(w * dpr),
+    height = Math.round(h * dpr);
   canvas.width = width;
   canvas.height = height;
   // A canvas in memory, not on the GPU: putImageData is then a copy, not an upload per frame.
@@ -43,12 +44,18 @@ export function coverPoints(rgba: Uint8ClampedArray, width: number, height: numb
   const half = HALF * dpr;
   let painted = 0;
   for (let k = 0; k < n; k++) {
-    const px = xAt(k), py = yAt(k);
+    const px = xAt(k),
+      py = yAt(k);
     if (!(px >= -2 && px <= w + 2 && py >= -2 && py <= h + 2)) continue;
     painted++;
-    const x0 = px * dpr - half, x1 = px * dpr + half, y0 = py * dpr - half, y1 = py * dpr + half;
-    const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(width - 1, Math.ceil(x1) - 1);
-    const r0 = Math.max(0, Math.floor(y0)), r1 = Math.min(height - 1, Math.ceil(y1) - 1);
+    const x0 = px * dpr - half,
+      x1 = px * dpr + half,
+      y0 = py * dpr - half,
+      y1 = py * dpr + half;
+    const c0 = Math.max(0, Math.floor(x0)),
+      c1 = Math.min(width - 1, Math.ceil(x1) - 1);
+    const r0 = Math.max(0, Math.floor(y0)),
+      r1 = Math.min(height - 1, Math.ceil(y1) - 1);
     for (let r = r0; r <= r1; r++) {
       const coverY = Math.min(y1, r + 1) - Math.max(y0, r);
       for (let c = c0; c <= c1; c++) {

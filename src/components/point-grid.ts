@@ -44,14 +44,17 @@ export class PointGrid {
    * distance the last one wins: it is drawn on top.
    */
   nearest(px: number, py: number): number {
-    const cx = this.#column(px), cy = this.#row(py);
-    let best = -1, bestD = this.#radius * this.#radius;
+    const cx = this.#column(px),
+      cy = this.#row(py);
+    let best = -1,
+      bestD = this.#radius * this.#radius;
     for (let row = Math.max(0, cy - 1); row <= Math.min(this.#rows - 1, cy + 1); row++) {
       for (let col = Math.max(0, cx - 1); col <= Math.min(this.#cols - 1, cx + 1); col++) {
         const c = row * this.#cols + col;
         for (let j = this.#start[c]; j < this.#start[c + 1]; j++) {
           const k = this.#order[j];
-          const dx = this.#x[k] - px, dy = this.#y[k] - py;
+          const dx = this.#x[k] - px,
+            dy = this.#y[k] - py;
           const d = dx * dx + dy * dy;
           if (d < bestD || (d === bestD && k > best)) {
             best = k;
@@ -73,7 +76,8 @@ export class PointGrid {
 
   /** The cell of a point, or -1 when it is non-finite or beyond the one-cell margin. */
   #cell(px: number, py: number): number {
-    const col = this.#column(px), row = this.#row(py);
+    const col = this.#column(px),
+      row = this.#row(py);
     if (!(col >= 0 && col < this.#cols && row >= 0 && row < this.#rows)) return -1;
     return row * this.#cols + col;
   }

@@ -15,7 +15,10 @@ const FILES: BuiltFile[] = [
 ];
 
 const manifest = (nb201: string, latbench = hex('b')): ManifestFiles => ({
-  datasets: [{ file: 'nb201.bin.gz', sha256: nb201 }, { file: 'latbench.bin.gz', sha256: latbench }],
+  datasets: [
+    { file: 'nb201.bin.gz', sha256: nb201 },
+    { file: 'latbench.bin.gz', sha256: latbench },
+  ],
 });
 
 describe('precacheEntries', () => {
@@ -81,7 +84,10 @@ describe('CachePlan', () => {
 
   it('drops files a new build no longer writes, and leaves keys of other scopes alone', () => {
     const cached = [...plan.entries.map((e) => plan.key(e)), 'https://teacher.github.io/other-repo/index.html?__rev=1'];
-    const next = new CachePlan(scope, plan.entries.filter((e) => e.path !== 'assets/index-abc.js'));
+    const next = new CachePlan(
+      scope,
+      plan.entries.filter((e) => e.path !== 'assets/index-abc.js'),
+    );
     expect(next.stale(cached)).toEqual([`${scope}assets/index-abc.js?__rev=${hex('3')}`]);
   });
 

@@ -63,7 +63,10 @@ export class CachePlan {
   readonly #keys: Set<string>;
 
   /** `scope` is the worker's registration scope, an absolute URL ending in `/`. */
-  constructor(scope: string, readonly entries: readonly PrecacheEntry[]) {
+  constructor(
+    scope: string,
+    readonly entries: readonly PrecacheEntry[],
+  ) {
     this.#scope = new URL(scope);
     this.#byPath = new Map(entries.map((e) => [e.path, e]));
     this.#keys = new Set(entries.map((e) => this.key(e)));

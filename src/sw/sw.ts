@@ -25,28 +25,32 @@ const INSTALL_CONCURRENCY = 4;
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
 sw.addEventListener('install', (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    const todo = plan.toFetch((await cache.keys()).map((r) => r.url));
-    // An entry that cannot be fetched fails the install: a worker serves a complete build or none.
-    // What was cached stays, so the browser's next attempt (the next visit) fetches only the rest.
-    await forEachLimited(todo, INSTALL_CONCURRENCY, async (entry) => {
-      // no-cache: revalidate with the host, so a stale HTTP-cache copy is not stored under a new revision.
-      const response = await fetch(plan.url(entry), { cache: 'no-cache', credentials: 'same-origin' });
-      if (!response.ok) throw new Error(`${entry.path}: HTTP ${response.status}`);
-      await cache.put(plan.key(entry), response);
-    });
-    // Take over at once, also from an older version: its files are on the host no more anyway.
-    await sw.skipWaiting();
-  })());
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const todo = plan.toFetch((await cache.keys()).map((r) => r.url));
+      // An entry that cannot be fetched fails the install: a worker serves a complete build or none.
+      // What was cached stays, so the browser's next attempt (the next visit) fetches only the rest.
+      await forEachLimited(todo, INSTALL_CONCURRENCY, async (entry) => {
+        // no-cache: revalidate with the host, so a stale HTTP-cache copy is not stored under a new revision.
+        const response = await fetch(plan.url(entry), { cache: 'no-cache', credentials: 'same-origin' });
+        if (!response.ok) throw new Error(`${entry.path}: HTTP ${response.status}`);
+        await cache.put(plan.key(entry), response);
+      });
+      // Take over at once, also from an older version: its files are on the host no more anyway.
+      await sw.skipWaiting();
+    })(),
+  );
 });
 
 sw.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    for (const key of plan.stale((await cache.keys()).map((r) => r.url))) await cache.delete(key);
-    await sw.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      for (const key of plan.stale((await cache.keys()).map((r) => r.url))) await cache.delete(key);
+      await sw.clients.claim();
+    })(),
+  );
 });
 
 sw.addEventListener('fetch', (event) => {

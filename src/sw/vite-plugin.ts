@@ -52,10 +52,19 @@ export function serviceWorkerPlugin(): Plugin {
 /** Every file under `dir` with the sha256 of its bytes, paths relative with `/`. */
 async function builtFiles(dir: string): Promise<BuiltFile[]> {
   const found = await readdir(dir, { recursive: true, withFileTypes: true });
-  return Promise.all(found.filter((d) => d.isFile()).map(async (d) => {
-    const full = join(d.parentPath, d.name);
-    return { path: relative(dir, full).split(sep).join('/'), sha256: createHash('sha256').update(await readFile(full)).digest('hex') };
-  }));
+  return Promise.all(
+    found
+      .filter((d) => d.isFile())
+      .map(async (d) => {
+        const full = join(d.parentPath, d.name);
+        return {
+          path: relative(dir, full).split(sep).join('/'),
+          sha256: createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        };
+      }),
+  );
 }
 
 /** The dataset manifest's file checksums, or undefined when the build has no datasets. */

@@ -143,7 +143,8 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
   // Candidates in preference order; WebGPU only on a real adapter.
   const candidates: BackendName[] = [];
   if (realGpu) candidates.push('webgpu');
-  else attempts.push({ name: 'webgpu', ok: false, note: typeof adapter === 'string' ? adapter : `adapter '${adapter.architecture || adapter.vendor}' is a software fallback (CPU emulation), skipped` });
+  else
+    attempts.push({ name: 'webgpu', ok: false, note: typeof adapter === 'string' ? adapter : `adapter '${adapter.architecture || adapter.vendor}' is a software fallback (CPU emulation), skipped` });
   candidates.push('wasm');
 
   const probed: { name: BackendName; ms: number }[] = [];
@@ -162,18 +163,26 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
     const best = probed.reduce((a, b) => (b.ms < a.ms ? b : a));
     const failure = tf.getBackend() === best.name ? null : await trySetBackend(best.name);
     if (!failure) {
-      const why = probed.length > 1
-        ? `${best.name} was fastest on a 1024×600·600×600 matmul probe (${probed.map((p) => `${p.name} ${p.ms.toFixed(1)} ms`).join(', ')})`
-        : best.name === 'wasm'
-          ? `WASM${isolated ? ' with SIMD and threads' : ' (single thread: the page is not cross-origin isolated)'}; no real GPU adapter`
-          : `${best.name} on a real GPU adapter`;
+      const why =
+        probed.length > 1
+          ? `${best.name} was fastest on a 1024×600·600×600 matmul probe (${probed.map((p) => `${p.name} ${p.ms.toFixed(1)} ms`).join(', ')})`
+          : best.name === 'wasm'
+            ? `WASM${isolated ? ' with SIMD and threads' : ' (single thread: the page is not cross-origin isolated)'}; no real GPU adapter`
+            : `${best.name} on a real GPU adapter`;
       return finish(best.name, why);
     }
   }
   for (const name of ['webgl', 'cpu'] as const) {
     const failure = await trySetBackend(name);
     attempts.push({ name, ok: !failure, note: failure ?? 'fallback' });
-    if (!failure) return finish(name, `${name} fallback: ${attempts.filter((a) => !a.ok).map((a) => a.note).join('; ')}`);
+    if (!failure)
+      return finish(
+        name,
+        `${name} fallback: ${attempts
+          .filter((a) => !a.ok)
+          .map((a) => a.note)
+          .join('; ')}`,
+      );
   }
   throw new Error(`no tfjs backend could be initialised: ${attempts.map((a) => `${a.name}: ${a.note}`).join('; ')}`);
 }

@@ -43,7 +43,10 @@ describe('gpuFaultMessage', () => {
       "The GPU stopped (a buffer over the adapter's limits): createBuffer failed, size (12) is too large. Already trained/saved work is kept. Run again on WASM?",
     );
     expect(gpuFaultMessage('device-lost', 'a'.repeat(500)).length).toBeLessThan(300);
-    expect(describeGpuFault(new Error('Device is lost'), 'webgpu')).toEqual({ kind: 'device-lost', message: 'The GPU stopped (device lost): Device is lost. Already trained/saved work is kept. Run again on WASM?' });
+    expect(describeGpuFault(new Error('Device is lost'), 'webgpu')).toEqual({
+      kind: 'device-lost',
+      message: 'The GPU stopped (device lost): Device is lost. Already trained/saved work is kept. Run again on WASM?',
+    });
     expect(describeGpuFault(new Error('bad settings'), 'webgpu')).toBeNull();
   });
 });

@@ -23,7 +23,10 @@ const PREFIX = 'The GPU stopped (';
 
 /** Checked in this order: a too-large buffer often loses the device right after, and says more. */
 const PATTERNS: [GpuFaultKind, RegExp][] = [
-  ['buffer-limit', /createBuffer failed|too large for the implementation|exceeds the (max|maximum) buffer size|max(Buffer|StorageBufferBinding|UniformBufferBinding)Size|buffer size .* (is larger than|exceeds)/i],
+  [
+    'buffer-limit',
+    /createBuffer failed|too large for the implementation|exceeds the (max|maximum) buffer size|max(Buffer|StorageBufferBinding|UniformBufferBinding)Size|buffer size .* (is larger than|exceeds)/i,
+  ],
   ['out-of-memory', /out of memory|GPUOutOfMemoryError|OUT_OF_MEMORY|failed to allocate .*(gpu|texture|buffer)/i],
   ['device-lost', /device (was |is |has been )?lost|lost (the|its) device|GPUDevice.*lost|DEVICE_REMOVED|CONTEXT_LOST|context (was |is )?lost/i],
 ];
@@ -51,7 +54,10 @@ export function classifyGpuFault(message: string, backend?: string | null): GpuF
 
 /** The one message for a fault: what happened, the detail (first line, shortened), what is kept, what next. */
 export function gpuFaultMessage(kind: GpuFaultKind, detail: string): string {
-  let line = detail.split('\n')[0].trim().replace(/[.\s]+$/, '');
+  let line = detail
+    .split('\n')[0]
+    .trim()
+    .replace(/[.\s]+$/, '');
   if (line.length > 200) line = `${line.slice(0, 199)}…`;
   return `${PREFIX}${LABELS[kind]}): ${line || 'no detail'}. Already trained/saved work is kept. Run again on WASM?`;
 }

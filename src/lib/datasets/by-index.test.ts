@@ -3,7 +3,9 @@ import { columnByIndex } from './by-index';
 
 describe('columnByIndex', () => {
   const table = {
-    id: 't', version: 'v', rows: 3,
+    id: 't',
+    version: 'v',
+    rows: 3,
     columns: { index: new Float64Array([4, 0, 2]), ms: new Float64Array([1.5, 2.5, NaN]) },
   };
 

@@ -6,7 +6,10 @@ type Encodable = ColumnSpec & { values: Float64Array; decimals: number };
 /** A column as the pipeline builds it: values parsed from texts, decimals = most any text had. */
 function columnFromTexts(name: string, texts: string[]): Encodable {
   return {
-    name, kind: 'latency', unit: 'ms', description: name,
+    name,
+    kind: 'latency',
+    unit: 'ms',
+    description: name,
     values: Float64Array.from(texts, (t) => (t === '' ? NaN : Number(t))),
     decimals: Math.max(0, ...texts.filter((t) => t !== '').map(decimalsOf)),
   };
@@ -22,7 +25,7 @@ function roundTrip(columns: Encodable[]) {
 /** Deterministic pseudo-random generator so failures reproduce. */
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('decimalsOf', () => {

@@ -85,17 +85,27 @@ export interface Table {
 
 const BYTES: Record<DType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, int32: 4, float64: 8 };
 const RANGES: [DType, number, number][] = [
-  ['uint8', 0, 255], ['int8', -128, 127], ['uint16', 0, 65535], ['int16', -32768, 32767], ['int32', -2147483648, 2147483647],
+  ['uint8', 0, 255],
+  ['int8', -128, 127],
+  ['uint16', 0, 65535],
+  ['int16', -32768, 32767],
+  ['int32', -2147483648, 2147483647],
 ];
 
 function typedArray(dtype: DType, buffer: ArrayBuffer, byteOffset: number, length: number) {
   switch (dtype) {
-    case 'uint8': return new Uint8Array(buffer, byteOffset, length);
-    case 'int8': return new Int8Array(buffer, byteOffset, length);
-    case 'uint16': return new Uint16Array(buffer, byteOffset, length);
-    case 'int16': return new Int16Array(buffer, byteOffset, length);
-    case 'int32': return new Int32Array(buffer, byteOffset, length);
-    case 'float64': return new Float64Array(buffer, byteOffset, length);
+    case 'uint8':
+      return new Uint8Array(buffer, byteOffset, length);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, length);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, length);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, length);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, length);
   }
 }
 
@@ -113,17 +123,28 @@ export function decimalsOf(text: string): number {
 export function chooseStorage(values: Float64Array, decimals: number): { dtype: DType; divisor: number; missing: number | null } {
   if (decimals <= 9) {
     const factor = 10 ** decimals;
-    let lo = Infinity, hi = -Infinity, hasMissing = false;
+    let lo = Infinity,
+      hi = -Infinity,
+      hasMissing = false;
     let negativeZero = false;
     for (const v of values) {
-      if (Number.isNaN(v)) { hasMissing = true; continue; }
+      if (Number.isNaN(v)) {
+        hasMissing = true;
+        continue;
+      }
       // An integer array cannot hold -0 (text "-0.0"), so such a column stays float64 to stay exact.
-      if (v === 0 && 1 / v < 0) { negativeZero = true; break; }
+      if (v === 0 && 1 / v < 0) {
+        negativeZero = true;
+        break;
+      }
       const s = Math.round(v * factor);
       if (s < lo) lo = s;
       if (s > hi) hi = s;
     }
-    if (lo === Infinity) { lo = 0; hi = 0; }
+    if (lo === Infinity) {
+      lo = 0;
+      hi = 0;
+    }
     for (const [dtype, min, max] of negativeZero ? [] : RANGES) {
       // Reserve the type's minimum as the missing sentinel (or max for unsigned types).
       const unsigned = min === 0;
@@ -138,9 +159,7 @@ export function chooseStorage(values: Float64Array, decimals: number): { dtype: 
 }
 
 /** Packs columns (already chosen storage) into one buffer with 8-byte aligned columns. */
-export function encodeColumns(
-  specs: (ColumnSpec & { values: Float64Array; decimals: number })[],
-): { buffer: Uint8Array; columns: StoredColumn[] } {
+export function encodeColumns(specs: (ColumnSpec & { values: Float64Array; decimals: number })[]): { buffer: Uint8Array; columns: StoredColumn[] } {
   const rows = specs[0]?.values.length ?? 0;
   let offset = 0;
   const layout = specs.map((spec) => {
@@ -153,7 +172,9 @@ export function encodeColumns(
   const buffer = new ArrayBuffer(offset);
   const columns = layout.map(({ spec, storage, byteOffset }) => {
     const out = typedArray(storage.dtype, buffer, byteOffset, rows);
-    let nMissing = 0, min = Infinity, max = -Infinity;
+    let nMissing = 0,
+      min = Infinity,
+      max = -Infinity;
     spec.values.forEach((v, i) => {
       if (Number.isNaN(v)) {
         nMissing++;

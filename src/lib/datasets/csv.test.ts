@@ -14,12 +14,22 @@ function errorOf(fn: () => unknown): CsvError {
 describe('splitSimpleCsv', () => {
   it('splits header and rows, with or without a trailing newline', () => {
     for (const text of ['a,b\n1,2\n3,4\n', 'a,b\n1,2\n3,4']) {
-      expect(splitSimpleCsv(text)).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], lineOfRow: [2, 3] });
+      expect(splitSimpleCsv(text)).toEqual({
+        header: ['a', 'b'],
+        rows: [
+          ['1', '2'],
+          ['3', '4'],
+        ],
+        lineOfRow: [2, 3],
+      });
     }
   });
 
   it('accepts \\r\\n line ends and keeps empty cells', () => {
-    expect(splitSimpleCsv('a,b\r\n1,\r\n,4\r\n').rows).toEqual([['1', ''], ['', '4']]);
+    expect(splitSimpleCsv('a,b\r\n1,\r\n,4\r\n').rows).toEqual([
+      ['1', ''],
+      ['', '4'],
+    ]);
   });
 
   it('names the line of a row with the wrong number of cells', () => {
@@ -73,7 +83,11 @@ describe('parseCsv (RFC 4180)', () => {
     const ok = 'name,note\r\n"a,b","say ""hi"""\r\n"multi\nline",x\r\nplain,""\r\n';
     expect(parseCsv(ok, ',')).toEqual({
       header: ['name', 'note'],
-      rows: [['a,b', 'say "hi"'], ['multi\nline', 'x'], ['plain', '']],
+      rows: [
+        ['a,b', 'say "hi"'],
+        ['multi\nline', 'x'],
+        ['plain', ''],
+      ],
       lineOfRow: [2, 3, 5],
     });
   });
@@ -85,12 +99,26 @@ describe('parseCsv (RFC 4180)', () => {
 
   it('accepts \\n, \\r\\n and lone \\r line ends', () => {
     for (const eol of ['\n', '\r\n', '\r']) {
-      expect(parseCsv(`a;b${eol}1;2${eol}3;4`, ';')).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], lineOfRow: [2, 3] });
+      expect(parseCsv(`a;b${eol}1;2${eol}3;4`, ';')).toEqual({
+        header: ['a', 'b'],
+        rows: [
+          ['1', '2'],
+          ['3', '4'],
+        ],
+        lineOfRow: [2, 3],
+      });
     }
   });
 
   it('skips blank lines but keeps the real line numbers', () => {
-    expect(parseCsv('a\tb\n\n1\t2\n\n\n3\t4\n\n', '\t')).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']], lineOfRow: [3, 6] });
+    expect(parseCsv('a\tb\n\n1\t2\n\n\n3\t4\n\n', '\t')).toEqual({
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+      lineOfRow: [3, 6],
+    });
   });
 
   it('keeps empty cells, including a trailing one', () => {

@@ -46,7 +46,10 @@ describe('parseUserTable: good files', () => {
     expect(table.keyColumn).toBe('arch_str');
     expect(table.rows).toBe(2);
     expect(Array.from(table.index)).toEqual([0, 1462]);
-    expect(table.columns.map((c) => [c.name, c.unit])).toEqual([['latency_ms', 'ms'], ['score', '']]);
+    expect(table.columns.map((c) => [c.name, c.unit])).toEqual([
+      ['latency_ms', 'ms'],
+      ['score', ''],
+    ]);
     expect(Array.from(table.columns[0].values)).toEqual([12.5, 40]);
     expect(Array.from(table.columns[1].values)).toEqual([-3, 0.25]);
     expect(table.warnings).toEqual([]);
@@ -167,7 +170,12 @@ describe('parseUserTable: refused files', () => {
   });
 
   it.each([
-    ['latency_ms', '0'], ['latency_ms', '-1.5'], ['pixel (ms)', '0'], ['gpu latency', '-0.1'], ['t_s', '0'], ['run ms', '-2'],
+    ['latency_ms', '0'],
+    ['latency_ms', '-1.5'],
+    ['pixel (ms)', '0'],
+    ['gpu latency', '-0.1'],
+    ['t_s', '0'],
+    ['run ms', '-2'],
   ])('refuses %s = %s (latencies must be > 0)', (column, cell) => {
     expect(error(`index,${column}\n1,1\n2,${cell}\n`)).toMatch(new RegExp(`line 3, column '${column.replace(/[()]/g, '\\$&')}': '${cell}' is not a valid latency; latencies must be > 0`));
   });
@@ -227,7 +235,13 @@ describe('echoed text is short and printable', () => {
 
 describe('unit and latency detection', () => {
   it.each([
-    ['latency (ms)', 'ms'], ['latency [µs]', 'µs'], ['pixel7_ms', 'ms'], ['t_S', 's'], ['acc %', '%'], ['score', ''], ['params', ''],
+    ['latency (ms)', 'ms'],
+    ['latency [µs]', 'µs'],
+    ['pixel7_ms', 'ms'],
+    ['t_S', 's'],
+    ['acc %', '%'],
+    ['score', ''],
+    ['params', ''],
   ])('unitOf(%j) = %j', (name, unit) => {
     expect(unitOf(name)).toBe(unit);
   });

@@ -105,12 +105,14 @@ function parse(file: string, bytes: Uint8Array, lookup: ArchLookup): UserTableOk
     fail(`${file} line 1: no key column. Name one column arch_str (e.g. |nor_conv_3x3~0|+|…) or index (0..${lookup.rows - 1}).`);
   }
   const keyCols = new Set([archCol?.col, indexCol?.col, opsCol?.col]);
-  const valueCols = usable.filter(({ col }) => !keyCols.has(col)).map(({ raw, col }) => {
-    const name = printable(raw);
-    if (name !== raw) warnings.push(`Column ${col + 1} is shown as ${quote(raw)} (its name had control characters or was too long).`);
-    const unit = unitOf(raw);
-    return { col, name, unit, latencyLike: looksLikeLatency(raw, unit), values: new Float64Array(table.rows.length) };
-  });
+  const valueCols = usable
+    .filter(({ col }) => !keyCols.has(col))
+    .map(({ raw, col }) => {
+      const name = printable(raw);
+      if (name !== raw) warnings.push(`Column ${col + 1} is shown as ${quote(raw)} (its name had control characters or was too long).`);
+      const unit = unitOf(raw);
+      return { col, name, unit, latencyLike: looksLikeLatency(raw, unit), values: new Float64Array(table.rows.length) };
+    });
   if (valueCols.length === 0) fail(`${file} line 1: no value column. Add at least one numeric column next to the key, e.g. latency_ms.`);
   if (opsCol) warnings.push('The ops column was checked against the key and not imported.');
   if (table.rows.length === 0) fail(`${file} has a header but no data rows. Add one row per architecture.`);

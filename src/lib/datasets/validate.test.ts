@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { codeToOps, NB201_NUM_CELLS, opsToArchStr } from '../spaces/nb201';
 import { splitSimpleCsv } from './csv';
 import {
-  argMax, checkClose, checkHeader, checkRowCount, isConnectedCell, Nb201KeyRegistry, parseStrictNumber, permute, printable,
-  readColumn, readNb201Keys, SourceError, sortOrder, summarize,
+  argMax,
+  checkClose,
+  checkHeader,
+  checkRowCount,
+  isConnectedCell,
+  Nb201KeyRegistry,
+  parseStrictNumber,
+  permute,
+  printable,
+  readColumn,
+  readNb201Keys,
+  SourceError,
+  sortOrder,
+  summarize,
 } from './validate';
 
 const ALL_CONV = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|';
@@ -46,7 +58,12 @@ describe('printable', () => {
 
 describe('checkHeader', () => {
   it('maps names to positions in any order', () => {
-    expect(checkHeader('f.csv', ['b', 'a'], ['a', 'b'])).toEqual(new Map([['b', 0], ['a', 1]]));
+    expect(checkHeader('f.csv', ['b', 'a'], ['a', 'b'])).toEqual(
+      new Map([
+        ['b', 0],
+        ['a', 1],
+      ]),
+    );
   });
   it('names a missing column', () => {
     expect(sourceError(() => checkHeader('f.csv', ['a'], ['a', 'b'])).message).toBe("f.csv line 1: the header lacks the column 'b'");
@@ -76,7 +93,7 @@ describe('readColumn', () => {
   });
 
   it.each([
-    ['acc,x\n100.5,1\n', 'acc', 'percent', "t.csv line 2: column acc: 100.5 is not an accuracy in 0..100 %"],
+    ['acc,x\n100.5,1\n', 'acc', 'percent', 't.csv line 2: column acc: 100.5 is not an accuracy in 0..100 %'],
     ['acc,x\n-1,1\n', 'acc', 'percent', 't.csv line 2: column acc: -1 is not an accuracy in 0..100 %'],
     ['ms,x\n1,1\n0,1\n', 'ms', 'positive', 't.csv line 3: column ms: 0 is not greater than 0'],
     ['ms,x\n-2.5,1\n', 'ms', 'positive', 't.csv line 2: column ms: -2.5 is not greater than 0'],
@@ -189,6 +206,16 @@ describe('small helpers', () => {
   });
   it('opsToArchStr round-trips through the key reader', () => {
     const arch = opsToArchStr(codeToOps(1234));
-    expect(() => readNb201Keys('f', splitSimpleCsv(`index,arch_str,ops\n7,${arch},${codeToOps(1234).join('')}\n`), new Map([['index', 0], ['arch_str', 1], ['ops', 2]]))).not.toThrow();
+    expect(() =>
+      readNb201Keys(
+        'f',
+        splitSimpleCsv(`index,arch_str,ops\n7,${arch},${codeToOps(1234).join('')}\n`),
+        new Map([
+          ['index', 0],
+          ['arch_str', 1],
+          ['ops', 2],
+        ]),
+      ),
+    ).not.toThrow();
   });
 });

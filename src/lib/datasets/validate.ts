@@ -114,11 +114,16 @@ const RULE_TEXT: Record<ValueRule, string> = {
 
 export function valueBreaksRule(value: number, rule: ValueRule): boolean {
   switch (rule) {
-    case 'percent': return value < 0 || value > 100;
-    case 'positive': return !(value > 0);
-    case 'flag': return value !== 0 && value !== 1;
-    case 'finite': return false;
-    case 'integer': return !Number.isInteger(value);
+    case 'percent':
+      return value < 0 || value > 100;
+    case 'positive':
+      return !(value > 0);
+    case 'flag':
+      return value !== 0 && value !== 1;
+    case 'finite':
+      return false;
+    case 'integer':
+      return !Number.isInteger(value);
   }
 }
 
@@ -232,10 +237,7 @@ export class Nb201KeyRegistry {
       const i = keys.index[r];
       const known = this.archStrByIndex[i];
       if (known !== undefined && known !== keys.archStr[r]) {
-        throw new SourceError(
-          file, `line ${table.lineOfRow[r]}`,
-          `index ${i} has arch_str ${quote(keys.archStr[r])} here but ${quote(known)} in ${this.fileByIndex[i]}`,
-        );
+        throw new SourceError(file, `line ${table.lineOfRow[r]}`, `index ${i} has arch_str ${quote(keys.archStr[r])} here but ${quote(known)} in ${this.fileByIndex[i]}`);
       }
     }
   }

@@ -117,9 +117,12 @@ export class MemoryCalibratedStore implements CalibratedStore {
 }
 
 /** Opens the store on IndexedDB, or in memory with a notice; never throws. */
-export function openCalibratedStore(
-  factory?: IDBFactory | null,
-  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
-): Promise<{ store: CalibratedStore; notice?: string }> {
-  return openOrMemory<CalibratedStore>('Calibrated predictors are kept', (db) => new IdbCalibratedStore(db), () => new MemoryCalibratedStore(), factory, options);
+export function openCalibratedStore(factory?: IDBFactory | null, options: { migrations?: readonly Migration[]; timeoutMs?: number } = {}): Promise<{ store: CalibratedStore; notice?: string }> {
+  return openOrMemory<CalibratedStore>(
+    'Calibrated predictors are kept',
+    (db) => new IdbCalibratedStore(db),
+    () => new MemoryCalibratedStore(),
+    factory,
+    options,
+  );
 }

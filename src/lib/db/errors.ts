@@ -37,8 +37,7 @@ export interface StorageUsage {
 }
 
 export const UPGRADED_ELSEWHERE = 'BRP-NAS Lab was upgraded in another tab; reload this tab';
-export const CONNECTION_CLOSED =
-  'The browser closed the BRP-NAS Lab database (site data cleared or a disk error); reload this tab';
+export const CONNECTION_CLOSED = 'The browser closed the BRP-NAS Lab database (site data cleared or a disk error); reload this tab';
 export const MEMORY_ONLY = 'data is kept in memory for this tab only';
 
 function megabytes(bytes: number): string {
@@ -52,9 +51,7 @@ export function quotaMessage(usage: StorageUsage | undefined): string {
 }
 
 function errorName(error: unknown): string {
-  return error instanceof Error || (typeof DOMException !== 'undefined' && error instanceof DOMException)
-    ? (error as { name: string }).name
-    : '';
+  return error instanceof Error || (typeof DOMException !== 'undefined' && error instanceof DOMException) ? (error as { name: string }).name : '';
 }
 
 function errorText(error: unknown): string {

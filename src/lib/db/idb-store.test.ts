@@ -10,7 +10,10 @@ import type { StoreNotice } from './store';
 import { fixtureDataset } from './test-fixtures';
 
 async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StoreError);
   return error as StoreError;
 }

@@ -10,10 +10,7 @@
 import type { Table } from '../datasets/columns';
 import { cancelledError, CONNECTION_CLOSED, StoreError, toStoreError, UPGRADED_ELSEWHERE, type StorageUsage } from './errors';
 import { columnsOf, type LabDatabase, type StoredDataset } from './schema';
-import {
-  assembleTable, browserEstimate, checkDataset, NoticeHub, sharedLength,
-  type DataStore, type PutOptions, type StoreNotice,
-} from './store';
+import { assembleTable, browserEstimate, checkDataset, NoticeHub, sharedLength, type DataStore, type PutOptions, type StoreNotice } from './store';
 
 interface IdbStoreOptions {
   /** Storage estimate for quota messages; defaults to `navigator.storage.estimate()`. */
@@ -74,11 +71,7 @@ export class IdbStore implements DataStore {
     if (held) return held;
     const table = await this.#read(`read dataset "${id}"`, async (db) => {
       const tx = db.transaction(['datasets', 'columns'], 'readonly');
-      const [meta, records] = await Promise.all([
-        tx.objectStore('datasets').get(id),
-        tx.objectStore('columns').getAll(columnsOf(id)),
-        tx.done,
-      ]);
+      const [meta, records] = await Promise.all([tx.objectStore('datasets').get(id), tx.objectStore('columns').getAll(columnsOf(id)), tx.done]);
       return meta && assembleTable(meta, new Map(records.map((r) => [r.name, r.values])));
     });
     if (table) this.#seenTables.set(id, new WeakRef(table));
@@ -87,9 +80,16 @@ export class IdbStore implements DataStore {
 
   async countRows(id: string): Promise<number | undefined> {
     const held = this.#db ? undefined : this.#seenTables.get(id)?.deref();
-    if (held) return sharedLength(id, Object.values(held.columns).map((values) => values.length));
+    if (held)
+      return sharedLength(
+        id,
+        Object.values(held.columns).map((values) => values.length),
+      );
     const records = await this.#read(`read dataset "${id}"`, (db) => db.getAll('columns', columnsOf(id)));
-    return sharedLength(id, records.map((r) => r.values.length));
+    return sharedLength(
+      id,
+      records.map((r) => r.values.length),
+    );
   }
 
   async putDataset(meta: StoredDataset, columns: Record<string, Float64Array>, { signal }: PutOptions = {}): Promise<void> {
@@ -127,12 +127,7 @@ export class IdbStore implements DataStore {
     const action = `remove dataset "${id}"`;
     const tx = this.#connection().transaction(['datasets', 'columns'], 'readwrite');
     try {
-      const [existed] = await Promise.all([
-        tx.objectStore('datasets').getKey(id),
-        tx.objectStore('datasets').delete(id),
-        tx.objectStore('columns').delete(columnsOf(id)),
-        tx.done,
-      ]);
+      const [existed] = await Promise.all([tx.objectStore('datasets').getKey(id), tx.objectStore('datasets').delete(id), tx.objectStore('columns').delete(columnsOf(id)), tx.done]);
       this.#seenMeta.delete(id);
       this.#seenTables.delete(id);
       return existed !== undefined;

@@ -26,7 +26,11 @@ export function nb201Source(id: string, rows: number, seed: number): SourceTable
       { name: 'index', kind: 'key', unit: '', description: 'NB201 index', decimals: 0, values: Array.from({ length: rows }, (_, r) => r * 3) },
       { name: 'c10_test', kind: 'accuracy', unit: '%', description: 'CIFAR-10 test accuracy', decimals: 3, values: acc },
       {
-        name: 'lat_ms', kind: 'latency', unit: 'ms', description: 'latency', decimals: 2,
+        name: 'lat_ms',
+        kind: 'latency',
+        unit: 'ms',
+        description: 'latency',
+        decimals: 2,
         values: Array.from({ length: rows }, (_, r) => (r === 2 ? NaN : 1 + seed + r / 4)),
         device: { label: 'Test phone', family: 'phone' },
       },
@@ -65,8 +69,18 @@ export function buildBundle(sources: SourceTable[], missing: Manifest['missing']
     files.set(file, gz);
     expected.set(source.id, Object.fromEntries(specs.map((c) => [c.name, c.values])));
     const entry: DatasetEntry = {
-      id: source.id, title: `Table ${source.id}`, space: source.space, version: sha256.slice(0, 12), rows: specs[0].values.length,
-      file, bytes: gz.byteLength, rawBytes: buffer.byteLength, sha256, source: 'test source', caveats: ['a caveat'], columns,
+      id: source.id,
+      title: `Table ${source.id}`,
+      space: source.space,
+      version: sha256.slice(0, 12),
+      rows: specs[0].values.length,
+      file,
+      bytes: gz.byteLength,
+      rawBytes: buffer.byteLength,
+      sha256,
+      source: 'test source',
+      caveats: ['a caveat'],
+      columns,
     };
     if (source.keys) entry.keys = source.keys;
     return entry;

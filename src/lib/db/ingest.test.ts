@@ -24,9 +24,7 @@ async function expectTable(store: DataStore, bundle: Bundle, id: string) {
   expect(table?.columns).toEqual(bundle.expected.get(id));
 }
 
-const v1 = () => buildBundle([nb101Source(6), nb201Source('nb201', 40, 1), nb201Source('latbench', 30, 2)], [
-  { id: 'help', file: 'help-latency/help_nb201_latency.csv', problem: 'not found' },
-]);
+const v1 = () => buildBundle([nb101Source(6), nb201Source('nb201', 40, 1), nb201Source('latbench', 30, 2)], [{ id: 'help', file: 'help-latency/help_nb201_latency.csv', problem: 'not found' }]);
 
 describe('ingestBundled', () => {
   it('imports every dataset, NB201-space first, with byte progress', async () => {
@@ -36,7 +34,11 @@ describe('ingestBundled', () => {
     const done = await report;
     expect(done.error).toBeUndefined();
     expect(done.cancelled).toBe(false);
-    expect(done.datasets.map((d) => [d.id, d.status])).toEqual([['nb201', 'imported'], ['latbench', 'imported'], ['nb101', 'imported']]);
+    expect(done.datasets.map((d) => [d.id, d.status])).toEqual([
+      ['nb201', 'imported'],
+      ['latbench', 'imported'],
+      ['nb101', 'imported'],
+    ]);
     expect(done.missing).toEqual([{ id: 'help', file: 'help-latency/help_nb201_latency.csv', problem: 'not found' }]);
     expect(done.generatedAt).toBe('2026-01-01T00:00:00.000Z');
     const nb201 = done.datasets[0];
@@ -80,7 +82,11 @@ describe('ingestBundled', () => {
     server.serve('nb201.bin.gz', v2.files.get('nb201.bin.gz')!);
     server.requested.length = 0;
     const done = await run(store, server).report;
-    expect(done.datasets.map((d) => [d.id, d.status])).toEqual([['nb201', 'imported'], ['latbench', 'skipped'], ['nb101', 'skipped']]);
+    expect(done.datasets.map((d) => [d.id, d.status])).toEqual([
+      ['nb201', 'imported'],
+      ['latbench', 'skipped'],
+      ['nb101', 'skipped'],
+    ]);
     expect(server.requested).toEqual([MANIFEST_URL, `${BASE}nb201.bin.gz`]);
     await expectTable(store, v2, 'nb201');
     expect(await store.countRows('nb201')).toBe(45);
@@ -116,7 +122,9 @@ describe('ingestBundled', () => {
     server.requested.length = 0;
     const done = await run(store, server, {
       signal: controller.signal,
-      onProgress: (p) => { if (p.datasetId === 'nb201' && p.phase === 'download') controller.abort(); },
+      onProgress: (p) => {
+        if (p.datasetId === 'nb201' && p.phase === 'download') controller.abort();
+      },
     }).report;
     expect(done.cancelled).toBe(true);
     expect(done.datasets.map((d) => d.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
@@ -136,7 +144,9 @@ describe('ingestBundled', () => {
     const done = await run(store, server, {
       signal: controller.signal,
       // Abort once the write has started (the store phase is announced just before it).
-      onProgress: (p) => { if (p.phase === 'store') queueMicrotask(() => controller.abort()); },
+      onProgress: (p) => {
+        if (p.phase === 'store') queueMicrotask(() => controller.abort());
+      },
     }).report;
     expect(done.datasets.map((d) => d.status)).toEqual(['cancelled']);
     await expectTable(store, bundle, 'nb201');
@@ -205,7 +215,13 @@ describe('ingestBundled', () => {
 });
 
 describe('ingestOrder', () => {
-  const entries = [{ id: 'nb101', space: 'nb101' }, { id: 'nb201', space: 'nb201' }, { id: 'darts', space: 'darts' }, { id: 'help', space: 'nb201' }, { id: 'latbench', space: 'nb201' }] as const;
+  const entries = [
+    { id: 'nb101', space: 'nb101' },
+    { id: 'nb201', space: 'nb201' },
+    { id: 'darts', space: 'darts' },
+    { id: 'help', space: 'nb201' },
+    { id: 'latbench', space: 'nb201' },
+  ] as const;
   it('puts NB201-space tables first, each group in manifest order', () => {
     expect(ingestOrder(entries).map((e) => e.id)).toEqual(['nb201', 'help', 'latbench', 'nb101', 'darts']);
   });
@@ -215,9 +231,14 @@ describe('ingestOrder', () => {
 });
 
 describe('tableProblem', () => {
-  const entry = { rows: 3, columns: [{ name: 'index', kind: 'key' as const }, { name: 'acc', kind: 'accuracy' as const }] };
-  const problem = (index: number[], acc = [1, NaN, 3]) =>
-    tableProblem(entry as never, { id: 't', version: 'v', rows: 3, columns: { index: Float64Array.from(index), acc: Float64Array.from(acc) } });
+  const entry = {
+    rows: 3,
+    columns: [
+      { name: 'index', kind: 'key' as const },
+      { name: 'acc', kind: 'accuracy' as const },
+    ],
+  };
+  const problem = (index: number[], acc = [1, NaN, 3]) => tableProblem(entry as never, { id: 't', version: 'v', rows: 3, columns: { index: Float64Array.from(index), acc: Float64Array.from(acc) } });
   it('accepts whole unique keys and missing values elsewhere', () => expect(problem([2, 0, 1])).toBeUndefined());
   it('rejects missing, fractional and short key columns', () => {
     expect(problem([0, NaN, 1])).toBe('key column index has a missing value in row 1');

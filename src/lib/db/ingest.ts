@@ -84,7 +84,10 @@ export async function ingestBundled(options: IngestOptions): Promise<IngestRepor
     report.datasets.push(...manifest.rejected.filter((r) => !options.only || options.only.includes(r.id)).map((r) => failed(r.id, r.problem)));
     const listed = new Set([...manifest.datasets.map((e) => e.id), ...manifest.rejected.map((r) => r.id)]);
     for (const id of options.only ?? []) if (!listed.has(id)) report.datasets.push(failed(id, `${id} is not listed in manifest.json`));
-    entries = ingestOrder(manifest.datasets.filter((e) => !options.only || options.only.includes(e.id)), options.first);
+    entries = ingestOrder(
+      manifest.datasets.filter((e) => !options.only || options.only.includes(e.id)),
+      options.first,
+    );
   } catch (error) {
     report.error = isAbort(error, signal) ? CANCELLED : `Could not load the dataset list (${options.manifestUrl}): ${(error as Error).message}`;
     return finish();
@@ -111,8 +114,7 @@ async function ingestEntry(entry: DatasetEntry, manifestUrl: string, options: In
   const { store, signal, onProgress } = options;
   const started = performance.now();
   const result: DatasetIngestResult = { id: entry.id, title: entry.title, space: entry.space, status: 'failed', rows: entry.rows, bytes: 0, ms: 0 };
-  const progress = (phase: IngestPhase, loaded: number, total: number, message?: string) =>
-    onProgress({ datasetId: entry.id, phase, loaded, total, ...(message === undefined ? {} : { message }) });
+  const progress = (phase: IngestPhase, loaded: number, total: number, message?: string) => onProgress({ datasetId: entry.id, phase, loaded, total, ...(message === undefined ? {} : { message }) });
   try {
     signal?.throwIfAborted();
     progress('check', 0, entry.bytes);
@@ -165,7 +167,9 @@ async function fetchTable(entry: DatasetEntry, manifestUrl: string, options: Ing
     if (sha256 === undefined) note = 'checksum not verified: this page is not a secure context (no crypto.subtle)';
     else if (sha256 !== entry.sha256) throw fail(`checksum mismatch (sha256 ${sha256.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…); the file is corrupt or from another build`);
     progress('decode', 0, entry.rawBytes);
-    raw = await gunzip(received).catch((error: Error) => { throw fail(error.message); });
+    raw = await gunzip(received).catch((error: Error) => {
+      throw fail(error.message);
+    });
   } else {
     if (received.byteLength !== entry.rawBytes) throw fail(`received ${received.byteLength} bytes (not gzip), the manifest says ${entry.rawBytes} uncompressed`);
     note = 'the server sent the file already decompressed: its size was checked, its checksum could not be';
@@ -205,10 +209,20 @@ export function tableProblem(entry: Pick<DatasetEntry, 'rows' | 'columns'>, tabl
 
 function storedMeta(entry: DatasetEntry, table: Table): StoredDataset {
   const meta: StoredDataset = {
-    id: entry.id, title: entry.title, space: entry.space, version: entry.version, sha256: entry.sha256, rows: entry.rows,
+    id: entry.id,
+    title: entry.title,
+    space: entry.space,
+    version: entry.version,
+    sha256: entry.sha256,
+    rows: entry.rows,
     columns: entry.columns.map(({ name, kind, unit, description, label, device }) =>
-      describeColumn({ name, kind, unit, description, ...(label ? { label } : {}), ...(device ? { device } : {}) }, table.columns[name])),
-    caveats: entry.caveats, source: entry.source, importedAt: Date.now(), origin: 'bundled', bytes: entry.bytes,
+      describeColumn({ name, kind, unit, description, ...(label ? { label } : {}), ...(device ? { device } : {}) }, table.columns[name]),
+    ),
+    caveats: entry.caveats,
+    source: entry.source,
+    importedAt: Date.now(),
+    origin: 'bundled',
+    bytes: entry.bytes,
   };
   if (entry.keys) meta.keys = entry.keys;
   return meta;

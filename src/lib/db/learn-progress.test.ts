@@ -6,7 +6,10 @@ import { openDatabase } from './open';
 import { MIGRATIONS } from './schema';
 
 const PROGRESS: LearnProgress = {
-  visited: [1, 4], done: [1], lastLesson: 4, settings: { 'l.lesson': 4, 'l.n': 200 },
+  visited: [1, 4],
+  done: [1],
+  lastLesson: 4,
+  settings: { 'l.lesson': 4, 'l.n': 200 },
   results: { 4: [{ n: 50, gcn: 0.5, scores: new Float32Array([1.5, 2]) }] },
 };
 

@@ -96,9 +96,12 @@ export class MemoryLearnStore implements LearnStore {
 }
 
 /** Opens the store on IndexedDB, or in memory with a notice; never throws. */
-export function openLearnStore(
-  factory?: IDBFactory | null,
-  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
-): Promise<{ store: LearnStore; notice?: string }> {
-  return openOrMemory<LearnStore>('Lesson progress is kept', (db) => new IdbLearnStore(db), () => new MemoryLearnStore(), factory, options);
+export function openLearnStore(factory?: IDBFactory | null, options: { migrations?: readonly Migration[]; timeoutMs?: number } = {}): Promise<{ store: LearnStore; notice?: string }> {
+  return openOrMemory<LearnStore>(
+    'Lesson progress is kept',
+    (db) => new IdbLearnStore(db),
+    () => new MemoryLearnStore(),
+    factory,
+    options,
+  );
 }

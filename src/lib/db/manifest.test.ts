@@ -26,28 +26,86 @@ describe('parseManifest', () => {
     expect(() => parseManifest('{"format":"brp-nas-lab/columns@1"}')).toThrow('manifest.json has no datasets list');
   });
 
-  it.each([
-    ['../x.bin.gz'], ['/abs.bin.gz'], ['https://evil.test/x.bin.gz'], ['a/./b.bin.gz'], ['a//b'], [''],
-  ])('rejects the file path %j', (file) => {
-    const parsed = withEntry((e) => { e.file = file; });
+  it.each([['../x.bin.gz'], ['/abs.bin.gz'], ['https://evil.test/x.bin.gz'], ['a/./b.bin.gz'], ['a//b'], ['']])('rejects the file path %j', (file) => {
+    const parsed = withEntry((e) => {
+      e.file = file;
+    });
     expect(parsed.datasets.map((d) => d.id)).toEqual(['nb101']);
     expect(parsed.rejected).toEqual([{ id: 'nb201', problem: `manifest.json: dataset nb201: file ${JSON.stringify(file)} is not a plain relative path` }]);
   });
 
   it('accepts a plain path in a subfolder', () => {
-    expect(withEntry((e) => { e.file = 'v2/nb201.bin.gz'; }).rejected).toEqual([]);
+    expect(
+      withEntry((e) => {
+        e.file = 'v2/nb201.bin.gz';
+      }).rejected,
+    ).toEqual([]);
   });
 
   it.each<[string, (e: Entry) => void, string]>([
-    ['a bad id', (e) => { e.id = 'user:x'; }, 'id must be 1-64 letters, digits, ".", "_" or "-"'],
-    ['an unknown space', (e) => { e.space = 'nb999'; }, 'space "nb999" is not nb201, nb101 or darts'],
-    ['a short checksum', (e) => { e.sha256 = 'abc'; }, 'sha256 must be 64 lowercase hex digits'],
-    ['negative rows', (e) => { e.rows = -1; }, 'rows must be a whole number'],
-    ['no columns', (e) => { e.columns = []; }, 'it lists no columns'],
-    ['an unknown dtype', (e) => { (e.columns as Entry[])[1].dtype = 'int64'; }, 'column "c10_test" has an unknown dtype "int64"'],
-    ['a zero divisor', (e) => { (e.columns as Entry[])[1].divisor = 0; }, 'column "c10_test" has a bad divisor'],
-    ['a repeated column', (e) => { (e.columns as Entry[])[2].name = 'index'; }, 'column "index" is listed twice'],
-    ['too few keys', (e) => { e.keys = ['a']; }, 'keys must be 5 strings, one per row'],
+    [
+      'a bad id',
+      (e) => {
+        e.id = 'user:x';
+      },
+      'id must be 1-64 letters, digits, ".", "_" or "-"',
+    ],
+    [
+      'an unknown space',
+      (e) => {
+        e.space = 'nb999';
+      },
+      'space "nb999" is not nb201, nb101 or darts',
+    ],
+    [
+      'a short checksum',
+      (e) => {
+        e.sha256 = 'abc';
+      },
+      'sha256 must be 64 lowercase hex digits',
+    ],
+    [
+      'negative rows',
+      (e) => {
+        e.rows = -1;
+      },
+      'rows must be a whole number',
+    ],
+    [
+      'no columns',
+      (e) => {
+        e.columns = [];
+      },
+      'it lists no columns',
+    ],
+    [
+      'an unknown dtype',
+      (e) => {
+        (e.columns as Entry[])[1].dtype = 'int64';
+      },
+      'column "c10_test" has an unknown dtype "int64"',
+    ],
+    [
+      'a zero divisor',
+      (e) => {
+        (e.columns as Entry[])[1].divisor = 0;
+      },
+      'column "c10_test" has a bad divisor',
+    ],
+    [
+      'a repeated column',
+      (e) => {
+        (e.columns as Entry[])[2].name = 'index';
+      },
+      'column "index" is listed twice',
+    ],
+    [
+      'too few keys',
+      (e) => {
+        e.keys = ['a'];
+      },
+      'keys must be 5 strings, one per row',
+    ],
   ])('sets aside an entry with %s', (_what, change, problem) => {
     const parsed = withEntry(change);
     expect(parsed.datasets.map((d) => d.id)).toEqual(['nb101']);

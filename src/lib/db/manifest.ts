@@ -93,8 +93,6 @@ export function parseManifest(text: string, fileName = 'manifest.json'): Checked
     else datasets.push(entry as unknown as DatasetEntry);
     ids.add(id);
   });
-  const missing: MissingSource[] = Array.isArray(json.missing)
-    ? json.missing.filter(isObject).map((m) => ({ id: String(m.id), file: String(m.file), problem: String(m.problem) }))
-    : [];
+  const missing: MissingSource[] = Array.isArray(json.missing) ? json.missing.filter(isObject).map((m) => ({ id: String(m.id), file: String(m.file), problem: String(m.problem) })) : [];
   return { format: FORMAT, generatedAt: String(json.generatedAt ?? ''), datasets, missing, rejected };
 }

@@ -13,8 +13,18 @@ import { DB_NAME, DB_VERSION, MIGRATIONS } from './schema';
 function environment(backend: MeasurementEnvironment['backend'], measuredAt = '2026-01-02T03:04:05.000Z'): MeasurementEnvironment {
   return {
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
-    backend, tfjsVersion: '4.22.0', adapterVendor: '', adapterArchitecture: '', adapterDescription: '', powerPreference: '',
-    timestampQuery: null, crossOriginIsolated: true, timerResolutionMs: 0.005, visibility: 'visible', hardwareConcurrency: 8, measuredAt,
+    backend,
+    tfjsVersion: '4.22.0',
+    adapterVendor: '',
+    adapterArchitecture: '',
+    adapterDescription: '',
+    powerPreference: '',
+    timestampQuery: null,
+    crossOriginIsolated: true,
+    timerResolutionMs: 0.005,
+    visibility: 'visible',
+    hardwareConcurrency: 8,
+    measuredAt,
   };
 }
 
@@ -23,15 +33,40 @@ function entry(digits: string, samples: number[], env = environment('wasm'), run
   const { median, iqr } = quartiles(samples);
   return {
     // The store takes any NB201 index; the base-5 code stands in for the official index here.
-    archIndex: opsToCode(ops), runId, source: 'measured', archStr: opsToArchStr(ops), ops, backend: env.backend,
-    medianMs: median, iqrMs: iqr, samples, k: 3, coldMs: 40, warmupRuns: 5, warmupStable: true, discardedHidden: 0, environment: env,
+    archIndex: opsToCode(ops),
+    runId,
+    source: 'measured',
+    archStr: opsToArchStr(ops),
+    ops,
+    backend: env.backend,
+    medianMs: median,
+    iqrMs: iqr,
+    samples,
+    k: 3,
+    coldMs: 40,
+    warmupRuns: 5,
+    warmupStable: true,
+    discardedHidden: 0,
+    environment: env,
   };
 }
 
 function run(runId: string, profileId: string, startedAt: number): RunRecord {
   return {
-    runId, profileId, backend: 'wasm', thread: 'worker', wasmThreads: 2, set: 'reference', startedAt, requested: 2, measured: 2, elapsedMs: 1234,
-    leakedTensors: 0, cancelled: false, error: null, reference: { archStr: opsToArchStr(digitsToOps('333333')), driftMs: [5, 5.1] },
+    runId,
+    profileId,
+    backend: 'wasm',
+    thread: 'worker',
+    wasmThreads: 2,
+    set: 'reference',
+    startedAt,
+    requested: 2,
+    measured: 2,
+    elapsedMs: 1234,
+    leakedTensors: 0,
+    cancelled: false,
+    error: null,
+    reference: { archStr: opsToArchStr(digitsToOps('333333')), driftMs: [5, 5.1] },
     settings: { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000 },
   };
 }
@@ -54,7 +89,10 @@ function sharedBehaviour(make: (now?: () => number) => Promise<MeasurementStore>
     await store.add([entry('333333', [2, 2, 3], environment('webgl'))]);
     const { profiles, problems } = await store.listProfiles();
     expect(problems).toEqual([]);
-    expect(profiles.map((p) => [p.id, p.backend, p.measurements, p.cells, p.updatedAt])).toEqual([[WEBGL, 'webgl', 1, 1, 2000], [WASM, 'wasm', 2, 2, 1000]]);
+    expect(profiles.map((p) => [p.id, p.backend, p.measurements, p.cells, p.updatedAt])).toEqual([
+      [WEBGL, 'webgl', 1, 1, 2000],
+      [WASM, 'wasm', 2, 2, 1000],
+    ]);
     expect(profiles[1].label).toBe('wasm · Chrome 126 on X11');
     const { entries } = await store.measurements(WASM);
     expect(entries.map((e) => [e.archStr, e.medianMs, e.profileId])).toEqual([
@@ -77,7 +115,13 @@ function sharedBehaviour(make: (now?: () => number) => Promise<MeasurementStore>
     expect((await store.add([entry('444444', samples)])).skipped).toBe(1);
     const stored = (await store.measurements(WASM)).entries;
     const reimported = parseMeasurementsCsv(measurementsToCsv(stored), 'mine.csv').map((r) => ({
-      ...r, archIndex: opsToCode(r.ops), runId: 'import-1', source: 'imported' as const, warmupRuns: null, warmupStable: null, discardedHidden: null,
+      ...r,
+      archIndex: opsToCode(r.ops),
+      runId: 'import-1',
+      source: 'imported' as const,
+      warmupRuns: null,
+      warmupStable: null,
+      discardedHidden: null,
     }));
     const again = await store.add([...reimported, entry('000111', [2, 2, 2])]);
     expect([again.skipped, again.ids.length]).toEqual([1, 1]);
@@ -96,7 +140,10 @@ function sharedBehaviour(make: (now?: () => number) => Promise<MeasurementStore>
       [{ ...entry('333333', [1, 2, 3]), environment: { ...environment('wasm'), extra: () => 1 } as unknown as MeasurementEnvironment }, 'cannot be stored'],
     ];
     for (const [broken, message] of bad) {
-      const failure = await store.add([entry('111111', [1, 1, 1]), broken]).then(() => null, (e: unknown) => e);
+      const failure = await store.add([entry('111111', [1, 1, 1]), broken]).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(failure, message).toBeInstanceOf(StoreError);
       expect((failure as StoreError).message, message).toContain(message);
       expect((failure as StoreError).message).toMatch(/^measurement 2 .*nothing was stored$/);
@@ -163,10 +210,7 @@ describe('IdbMeasurementStore', () => {
     db.close();
     const { entries, problems } = await store.measurements(WASM);
     expect(entries).toHaveLength(1);
-    expect(problems).toEqual([
-      "stored measurement 2: 'nonsense' is not an NB201 arch string",
-      'stored measurement 3: median -1 ms is not a positive number',
-    ]);
+    expect(problems).toEqual(["stored measurement 2: 'nonsense' is not an NB201 arch string", 'stored measurement 3: median -1 ms is not a positive number']);
     expect((await store.listProfiles()).problems).toEqual(['stored device profile broken is unreadable; delete it']);
   });
 

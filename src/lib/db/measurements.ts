@@ -314,7 +314,10 @@ export class IdbMeasurementStore implements MeasurementStore {
   async runs(profileId?: string): Promise<RunRecord[]> {
     try {
       const rows = (await this.#connection().getAll('profiles', range(RUN_PREFIX))) as RunRow[];
-      return rows.map((row) => row.run).filter((run) => run && (!profileId || run.profileId === profileId)).sort(byStart);
+      return rows
+        .map((row) => row.run)
+        .filter((run) => run && (!profileId || run.profileId === profileId))
+        .sort(byStart);
     } catch (error) {
       throw toStoreError(error, { action: 'read the runs', write: false });
     }
@@ -389,7 +392,12 @@ export class MemoryMeasurementStore implements MeasurementStore {
   }
 
   async listProfiles(): Promise<{ profiles: ProfileSummary[]; problems: string[] }> {
-    const profiles = [...this.#devices.values()].map((device) => summarise(device, this.#measurements.filter((m) => m.profileId === device.id)));
+    const profiles = [...this.#devices.values()].map((device) =>
+      summarise(
+        device,
+        this.#measurements.filter((m) => m.profileId === device.id),
+      ),
+    );
     return { profiles: structuredClone(profiles).sort(byUpdate), problems: [] };
   }
 
@@ -416,9 +424,12 @@ export class MemoryMeasurementStore implements MeasurementStore {
  * Opens the measurement store on IndexedDB (its own connection to the app's database), or in
  * memory with a notice when IndexedDB is missing or refuses; never throws.
  */
-export function openMeasurementStore(
-  factory?: IDBFactory | null,
-  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
-): Promise<{ store: MeasurementStore; notice?: string }> {
-  return openOrMemory<MeasurementStore>('Latency measurements are kept', (db) => new IdbMeasurementStore(db), () => new MemoryMeasurementStore(), factory, options);
+export function openMeasurementStore(factory?: IDBFactory | null, options: { migrations?: readonly Migration[]; timeoutMs?: number } = {}): Promise<{ store: MeasurementStore; notice?: string }> {
+  return openOrMemory<MeasurementStore>(
+    'Latency measurements are kept',
+    (db) => new IdbMeasurementStore(db),
+    () => new MemoryMeasurementStore(),
+    factory,
+    options,
+  );
 }

@@ -113,7 +113,11 @@ describe('openStore fallbacks', () => {
   });
 
   it('uses memory when open() throws', async () => {
-    const factory = { open: () => { throw new DOMException('The operation is insecure.', 'SecurityError'); } } as unknown as IDBFactory;
+    const factory = {
+      open: () => {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+    } as unknown as IDBFactory;
     const opened = await openStore(factory);
     expect(opened.mode).toBe('memory');
     expect(opened.notice).toBe(`IndexedDB is unavailable (SecurityError: The operation is insecure.); ${MEMORY_ONLY}`);

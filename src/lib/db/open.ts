@@ -28,8 +28,7 @@ interface OpenStoreOptions {
 /** Why IndexedDB could not be used, completing "IndexedDB is unavailable (…)". */
 class OpenFailure extends Error {}
 
-export const BLOCKED_BY_OLDER_TAB =
-  'BRP-NAS Lab is open in another tab with an older version; close or reload that tab, then reload this one';
+export const BLOCKED_BY_OLDER_TAB = 'BRP-NAS Lab is open in another tab with an older version; close or reload that tab, then reload this one';
 
 /**
  * Opens the store. `factory` defaults to the global `indexedDB`; `null` means there is none.

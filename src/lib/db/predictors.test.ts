@@ -10,10 +10,20 @@ import { DB_NAME, DB_VERSION, MIGRATIONS } from './schema';
 
 function provenance(name: string, createdAt: number): PredictorProvenance {
   return {
-    space: 'nb201', name, kind: 'regression',
+    space: 'nb201',
+    name,
+    kind: 'regression',
     target: { datasetId: 'latbench', column: 'desktop_cpu_i7_7820x_fp32', label: 'desktop CPU', unit: 'ms' },
-    datasetVersion: 'v1', trainIndices: [1, 2, 3], valIndices: [4], config: LATENCY_PRESET, seed: 0, backend: 'wasm',
-    wallMs: 1000, epochsRun: 5, bestEpoch: 3, createdAt,
+    datasetVersion: 'v1',
+    trainIndices: [1, 2, 3],
+    valIndices: [4],
+    config: LATENCY_PRESET,
+    seed: 0,
+    backend: 'wasm',
+    wallMs: 1000,
+    epochsRun: 5,
+    bestEpoch: 3,
+    createdAt,
   };
 }
 
@@ -21,7 +31,10 @@ function stored(id: string, createdAt = 1000): StoredPredictor {
   return {
     summary: { id, provenance: provenance(`predictor ${id}`, createdAt), kind: 'regression', features: 6, normalisation: { min: 1, max: 9 } },
     predictor: {
-      kind: 'regression', features: 6, config: LATENCY_PRESET, normalisation: { min: 1, max: 9 },
+      kind: 'regression',
+      features: 6,
+      config: LATENCY_PRESET,
+      normalisation: { min: 1, max: 9 },
       weights: [{ name: 'gcn.0.weight', shape: [2, 2], values: Float32Array.from([1, 2, 3, id.length]) }],
     },
   };
@@ -112,7 +125,10 @@ describe('IdbPredictorStore', () => {
     const { summaries, problems } = await store.list();
     expect(summaries.map((s) => s.id)).toEqual(['a', 'orphan']);
     expect(problems).toEqual(["saved predictor broken: provenance: 'space' must be 'nb201', got \"darts\""]);
-    const failure = await store.load('orphan').then(() => undefined, (e: unknown) => e);
+    const failure = await store.load('orphan').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(StoreError);
     expect((failure as StoreError).kind).toBe('corrupt');
     expect((failure as StoreError).message).toBe('saved predictor orphan: its weights are missing; delete it');

@@ -234,9 +234,12 @@ export class MemoryPredictorStore implements PredictorStore {
  * Opens the predictor store on IndexedDB (its own connection to the app's database), or in memory
  * with a notice when IndexedDB is missing or refuses; never throws.
  */
-export function openPredictorStore(
-  factory?: IDBFactory | null,
-  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
-): Promise<{ store: PredictorStore; notice?: string }> {
-  return openOrMemory<PredictorStore>('Saved predictors are kept', (db) => new IdbPredictorStore(db), () => new MemoryPredictorStore(), factory, options);
+export function openPredictorStore(factory?: IDBFactory | null, options: { migrations?: readonly Migration[]; timeoutMs?: number } = {}): Promise<{ store: PredictorStore; notice?: string }> {
+  return openOrMemory<PredictorStore>(
+    'Saved predictors are kept',
+    (db) => new IdbPredictorStore(db),
+    () => new MemoryPredictorStore(),
+    factory,
+    options,
+  );
 }

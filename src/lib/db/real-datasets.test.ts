@@ -42,8 +42,7 @@ describeWithData(built, `${DIR}manifest.json (npm run datasets)`, 'real build ou
     expect(second.datasets.map((d) => d.status).every((s) => s === 'skipped')).toBe(true);
 
     // First rows of shared/datasets/nb201/nb201.csv: index 0 and 1.
-    const csv = 'arch_str,latency_ms\n'
-      + '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|,4.5\n';
+    const csv = 'arch_str,latency_ms\n' + '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|,4.5\n';
     const result = await importUserTable(store, { name: 'mine.csv', bytes: new TextEncoder().encode(csv) }, await loadNb201Lookup(store));
     expect(result.ok).toBe(true);
     const mine = (await store.loadTable('user:mine'))!;

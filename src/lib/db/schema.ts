@@ -119,13 +119,7 @@ export const MIGRATIONS: readonly Migration[] = [createInitialStores, addSearchC
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Runs the steps that take a database from `oldVersion` to `newVersion`, in order. */
-export function runMigrations(
-  migrations: readonly Migration[],
-  db: LabDatabase,
-  tx: UpgradeTransaction,
-  oldVersion: number,
-  newVersion: number,
-): void {
+export function runMigrations(migrations: readonly Migration[], db: LabDatabase, tx: UpgradeTransaction, oldVersion: number, newVersion: number): void {
   if (newVersion > migrations.length) throw new Error(`no migration to schema version ${newVersion} (the latest is ${migrations.length})`);
   for (let version = oldVersion; version < newVersion; version++) migrations[version](db, tx);
 }

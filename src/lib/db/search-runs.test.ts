@@ -10,25 +10,44 @@ const SETTINGS: SearchSettings = { method: 'brp-nas', config: 'fast', dataset: '
 
 function run(id: string, createdAt: number, patch: Partial<SearchRun> = {}): SearchRun {
   return {
-    id, createdAt, updatedAt: createdAt, settings: SETTINGS, deviceId: null, status: 'running', error: null, plannedIterations: 5,
+    id,
+    createdAt,
+    updatedAt: createdAt,
+    settings: SETTINGS,
+    deviceId: null,
+    status: 'running',
+    error: null,
+    plannedIterations: 5,
     iterations: [{ iteration: 0, queried: [3, 1, 4, 1], rankingKendall: 0.25, bestValid: 70.1, testOfBestValid: 70.5, ms: 900 }],
-    baselines: { random: [50, 60, 70] }, result: null, ...patch,
+    baselines: { random: [50, 60, 70] },
+    result: null,
+    ...patch,
   };
 }
 
 function checkpoint(iteration: number): SearchCheckpoint {
   return {
-    settings: SETTINGS, iteration, queried: [3, 1, 4],
+    settings: SETTINGS,
+    iteration,
+    queried: [3, 1, 4],
     predictor: { kind: 'brp', features: 8, config: {} as never, normalisation: null, weights: [{ name: 'w', shape: [2], values: new Float32Array([0.5, -1.25]) }] },
-    state: { current: 4 }, elapsedMs: 1234,
+    state: { current: 4 },
+    elapsedMs: 1234,
   };
 }
 
 function result(): SearchResult {
   return {
-    settings: SETTINGS, queried: [3, 1, 4], trace: Int32Array.from([3, 1, 4, 9]), scores: new Float32Array([0.1, Number.NaN, 0.3]),
+    settings: SETTINGS,
+    queried: [3, 1, 4],
+    trace: Int32Array.from([3, 1, 4, 9]),
+    scores: new Float32Array([0.1, Number.NaN, 0.3]),
     metrics: { testOfBestValid: 70, maxTest: 71, regretValid: 1, foundGlobalBest: false, queriesToGlobalBest: null, tracePositionOfGlobalBest: 4, kendall: 0.5 },
-    filter: null, hypervolume: null, iterations: [], wallMs: 5000, backend: 'wasm',
+    filter: null,
+    hypervolume: null,
+    iterations: [],
+    wallMs: 5000,
+    backend: 'wasm',
   };
 }
 

@@ -215,9 +215,12 @@ export class MemorySearchRunStore implements SearchRunStore {
 }
 
 /** Opens the store on IndexedDB, or in memory with a notice; never throws. */
-export function openSearchRunStore(
-  factory?: IDBFactory | null,
-  options: { migrations?: readonly Migration[]; timeoutMs?: number } = {},
-): Promise<{ store: SearchRunStore; notice?: string }> {
-  return openOrMemory<SearchRunStore>('Search runs are kept', (db) => new IdbSearchRunStore(db), () => new MemorySearchRunStore(), factory, options);
+export function openSearchRunStore(factory?: IDBFactory | null, options: { migrations?: readonly Migration[]; timeoutMs?: number } = {}): Promise<{ store: SearchRunStore; notice?: string }> {
+  return openOrMemory<SearchRunStore>(
+    'Search runs are kept',
+    (db) => new IdbSearchRunStore(db),
+    () => new MemorySearchRunStore(),
+    factory,
+    options,
+  );
 }

@@ -8,11 +8,14 @@ import { browserEstimate, describeColumn, type DataStore } from './store';
 import { fixtureDataset, type DatasetFixture } from './test-fixtures';
 
 const implementations: [string, () => Promise<DataStore>][] = [
-  ['IdbStore', async () => {
-    const opened = await openStore(new IDBFactory());
-    expect(opened.mode).toBe('indexeddb');
-    return opened.store;
-  }],
+  [
+    'IdbStore',
+    async () => {
+      const opened = await openStore(new IDBFactory());
+      expect(opened.mode).toBe('indexeddb');
+      return opened.store;
+    },
+  ],
   ['MemoryStore', async () => new MemoryStore()],
 ];
 
@@ -29,7 +32,10 @@ async function expectIntact(store: DataStore, expected: DatasetFixture): Promise
 }
 
 async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StoreError);
   return error as StoreError;
 }
@@ -98,9 +104,7 @@ describe.each(implementations)('%s', (_name, create) => {
     await store.putDataset(v1.meta, v1.columns);
     const short = fixtureDataset('nb201', 2);
     short.columns.acc = short.columns.acc.subarray(0, 4);
-    expect((await rejection(store.putDataset(short.meta, short.columns))).message).toBe(
-      'Could not store dataset "nb201": column "acc" has 4 values, expected 5; nothing was changed',
-    );
+    expect((await rejection(store.putDataset(short.meta, short.columns))).message).toBe('Could not store dataset "nb201": column "acc" has 4 values, expected 5; nothing was changed');
     const missing = fixtureDataset('nb201', 2);
     delete missing.columns.lat;
     expect((await rejection(store.putDataset(missing.meta, missing.columns))).message).toMatch(/column "lat" has no float64 values/);
@@ -166,7 +170,13 @@ describe('browserEstimate', () => {
   it('returns undefined when the browser has no estimate or it fails', async () => {
     vi.stubGlobal('navigator', {});
     expect(await browserEstimate()).toBeUndefined();
-    vi.stubGlobal('navigator', { storage: { estimate: async () => { throw new Error('denied'); } } });
+    vi.stubGlobal('navigator', {
+      storage: {
+        estimate: async () => {
+          throw new Error('denied');
+        },
+      },
+    });
     expect(await browserEstimate()).toBeUndefined();
   });
 });

@@ -36,12 +36,20 @@ describe('importUserTable', () => {
     if (!result.ok) throw new Error(result.message);
     expect(result.replaced).toBe(false);
     expect(result.dataset).toMatchObject({
-      id: 'user:pixel-7-latency', title: 'Pixel 7 latency', space: 'nb201', rows: 15625, origin: 'user',
-      fileName: 'Pixel 7 latency.csv', bytes: file.bytes.length, source: 'Imported from Pixel 7 latency.csv: 2 rows keyed by arch_str',
+      id: 'user:pixel-7-latency',
+      title: 'Pixel 7 latency',
+      space: 'nb201',
+      rows: 15625,
+      origin: 'user',
+      fileName: 'Pixel 7 latency.csv',
+      bytes: file.bytes.length,
+      source: 'Imported from Pixel 7 latency.csv: 2 rows keyed by arch_str',
     });
     expect(result.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.dataset.columns.map((c) => [c.name, c.kind, c.unit, c.nMissing])).toEqual([
-      ['index', 'key', '', 0], ['latency_ms', 'latency', 'ms', 15623], ['top1 (%)', 'accuracy', '%', 15623],
+      ['index', 'key', '', 0],
+      ['latency_ms', 'latency', 'ms', 15623],
+      ['top1 (%)', 'accuracy', '%', 15623],
     ]);
     const table = (await store.loadTable('user:pixel-7-latency'))!;
     expect(table.rows).toBe(15625);
@@ -92,8 +100,13 @@ describe('importUserTable', () => {
   it('refuses a parsed table whose indices repeat or fall outside the space', async () => {
     const store = new MemoryStore();
     const parsed = (index: number[]): UserTableOk => ({
-      ok: true, name: 'hand', keyColumn: 'index', rows: index.length, index: Int32Array.from(index),
-      columns: [{ name: 'lat_ms', unit: 'ms', values: new Float64Array(index.length).fill(1) }], warnings: [],
+      ok: true,
+      name: 'hand',
+      keyColumn: 'index',
+      rows: index.length,
+      index: Int32Array.from(index),
+      columns: [{ name: 'lat_ms', unit: 'ms', values: new Float64Array(index.length).fill(1) }],
+      warnings: [],
     });
     vi.spyOn(userTable, 'parseUserTable').mockReturnValueOnce(parsed([3, 3]));
     expect(await importUserTable(store, { name: 'hand.csv', bytes: csv('') }, lookup)).toEqual({ ok: false, message: 'hand.csv: data rows 1 and 2 are both NB201 index 3' });

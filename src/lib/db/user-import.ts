@@ -14,15 +14,20 @@ import type { StoredDataset } from './schema';
 import { describeColumn, type DataStore } from './store';
 
 export type UserImportResult =
-  | { ok: true; dataset: StoredDataset; /** True when an earlier import of the same name was replaced. */ replaced: boolean; warnings: string[] }
-  | { ok: false; message: string };
+  { ok: true; dataset: StoredDataset; /** True when an earlier import of the same name was replaced. */ replaced: boolean; warnings: string[] } | { ok: false; message: string };
 
 const USER_PREFIX = 'user:';
 
 /** `user:` + the name in lowercase letters, digits and dashes (at most 48), e.g. `user:pixel-7-latency`. */
 export function userDatasetId(name: string): string {
-  const slug = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '');
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
   return `${USER_PREFIX}${slug || 'table'}`;
 }
 
@@ -36,11 +41,7 @@ export function userColumnKind(name: string, unit: string): ColumnKind {
 }
 
 /** Parses `file` and stores it; on any problem returns one message and stores nothing. */
-export async function importUserTable(
-  store: DataStore,
-  file: { name: string; bytes: Uint8Array },
-  lookup: ArchLookup,
-): Promise<UserImportResult> {
+export async function importUserTable(store: DataStore, file: { name: string; bytes: Uint8Array }, lookup: ArchLookup): Promise<UserImportResult> {
   const shownName = printable(file.name || 'the file');
   let parsed;
   try {

@@ -33,9 +33,20 @@ export interface StepScalars {
 interface SimdExports {
   memory: WebAssembly.Memory;
   adamw: (
-    w: number, g: number, m: number, v: number, bytes: number,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    epsilon: number, stepSize: number, secondMomentScale: number, decay: number, wOut: number,
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    bytes: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+    stepSize: number,
+    secondMomentScale: number,
+    decay: number,
+    wOut: number,
   ) => void;
 }
 

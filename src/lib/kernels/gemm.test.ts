@@ -19,7 +19,8 @@ function layout(memory: WebAssembly.Memory, arrays: (Float32Array | number)[]): 
     offsets.push(offset);
     const length = typeof a === 'number' ? a : a.length;
     const view = new Float32Array(memory.buffer, offset, length);
-    if (typeof a === 'number') view.fill(Number.NaN); // outputs must be fully written
+    if (typeof a === 'number')
+      view.fill(Number.NaN); // outputs must be fully written
     else view.set(a);
     offset += 4 * length + 64;
   }
@@ -57,31 +58,31 @@ describe('gemm kernels', () => {
       [6, 7, 8], // forward rows 4 + 2, weightGrad rows 4 + 3
       [130, 65, 16], // forward rows 64 + 64 + 2, weightGrad rows 64 + 1
     ])('m=%i, k=%i, n=%i: forward, weight and input gradients match float64 products, on plain and shared memory', (m, k, n) => {
-     for (const shared of [false, true]) {
-      const seed = m * 1000 + k * 10 + n;
-      const x = randomMatrix(seed, m, k);
-      const w = randomMatrix(seed + 1, k, n);
-      const dz = randomMatrix(seed + 2, m, n);
-      // tfjs's threaded build (cross-origin isolated pages) keeps its heap in a shared memory
-      const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }) : new WebAssembly.Memory({ initial: 1 });
-      expect(memory.buffer instanceof SharedArrayBuffer).toBe(shared);
-      const [xo, wo, dzo, zo, dwo, dxo] = layout(memory, [x, w, dz, m * n, k * n, m * k]);
-      const kernels = gemmKernels(memory, k, n, relaxed);
-      kernels.forward(xo, wo, zo, m, k);
-      kernels.weightGrad(xo, dzo, dwo, k, m);
-      const view = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
-      expect(relativeError(view(zo, m * n), product(x, w, m, k, n))).toBeLessThan(1e-6);
-      expect(relativeError(view(dwo, k * n), product(x, dz, k, m, n, true))).toBeLessThan(1e-6);
-      if (inputGradSupported(k, n)) {
-        kernels.inputGrad!(dzo, wo, dxo, m);
-        expect(relativeError(view(dxo, m * k), product(dz, w, m, n, k, false, true))).toBeLessThan(1e-6);
-      } else {
-        expect(kernels.inputGrad).toBeUndefined();
+      for (const shared of [false, true]) {
+        const seed = m * 1000 + k * 10 + n;
+        const x = randomMatrix(seed, m, k);
+        const w = randomMatrix(seed + 1, k, n);
+        const dz = randomMatrix(seed + 2, m, n);
+        // tfjs's threaded build (cross-origin isolated pages) keeps its heap in a shared memory
+        const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }) : new WebAssembly.Memory({ initial: 1 });
+        expect(memory.buffer instanceof SharedArrayBuffer).toBe(shared);
+        const [xo, wo, dzo, zo, dwo, dxo] = layout(memory, [x, w, dz, m * n, k * n, m * k]);
+        const kernels = gemmKernels(memory, k, n, relaxed);
+        kernels.forward(xo, wo, zo, m, k);
+        kernels.weightGrad(xo, dzo, dwo, k, m);
+        const view = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
+        expect(relativeError(view(zo, m * n), product(x, w, m, k, n))).toBeLessThan(1e-6);
+        expect(relativeError(view(dwo, k * n), product(x, dz, k, m, n, true))).toBeLessThan(1e-6);
+        if (inputGradSupported(k, n)) {
+          kernels.inputGrad!(dzo, wo, dxo, m);
+          expect(relativeError(view(dxo, m * k), product(dz, w, m, n, k, false, true))).toBeLessThan(1e-6);
+        } else {
+          expect(kernels.inputGrad).toBeUndefined();
+        }
+        // The inputs are read only.
+        expect(Array.from(view(xo, x.length))).toEqual(Array.from(x));
+        expect(Array.from(view(wo, w.length))).toEqual(Array.from(w));
       }
-      // The inputs are read only.
-      expect(Array.from(view(xo, x.length))).toEqual(Array.from(x));
-      expect(Array.from(view(wo, w.length))).toEqual(Array.from(w));
-     }
     });
   });
 

@@ -26,8 +26,31 @@
  * differ from tf.matMul in the last bits; gemm.test.ts compares with float64 products.
  */
 import {
-  I32, I32_ADD, I32_AND, I32_LT_U, I32_MUL, I32_SUB, SELECT, V128, ZERO_V128, add, doWhile, forLoop, get, i32Const,
-  isSharedMemory, loadAt, loadSplatAt, mul, relaxedMadd, relaxedSimdSupported, set, shuffle32, storeAt, wasmModule, type FunctionSpec,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_LT_U,
+  I32_MUL,
+  I32_SUB,
+  SELECT,
+  V128,
+  ZERO_V128,
+  add,
+  doWhile,
+  forLoop,
+  get,
+  i32Const,
+  isSharedMemory,
+  loadAt,
+  loadSplatAt,
+  mul,
+  relaxedMadd,
+  relaxedSimdSupported,
+  set,
+  shuffle32,
+  storeAt,
+  wasmModule,
+  type FunctionSpec,
 } from './wasm-asm.ts';
 
 /** local = local + delta */
@@ -46,9 +69,25 @@ const ROW_CHUNK = 64;
 
 /** end = min(chunk + ROW_CHUNK, rows); main = chunk + ((end − chunk) & blockMask) */
 const chunkBounds = (chunk: number, rows: number, end: number, main: number, blockMask: number) => [
-  ...get(chunk), ...i32Const(ROW_CHUNK), I32_ADD, ...get(rows),
-  ...get(chunk), ...i32Const(ROW_CHUNK), I32_ADD, ...get(rows), I32_LT_U, SELECT, ...set(end),
-  ...get(chunk), ...get(end), ...get(chunk), I32_SUB, ...i32Const(blockMask), I32_AND, I32_ADD, ...set(main),
+  ...get(chunk),
+  ...i32Const(ROW_CHUNK),
+  I32_ADD,
+  ...get(rows),
+  ...get(chunk),
+  ...i32Const(ROW_CHUNK),
+  I32_ADD,
+  ...get(rows),
+  I32_LT_U,
+  SELECT,
+  ...set(end),
+  ...get(chunk),
+  ...get(end),
+  ...get(chunk),
+  I32_SUB,
+  ...i32Const(blockMask),
+  I32_AND,
+  I32_ADD,
+  ...set(main),
 ];
 
 /**
@@ -65,9 +104,22 @@ function broadcastKernel(relaxed: boolean, aRow: number, aStep: number, bStep: n
 
   const block = (rows: number): number[] => {
     const out: number[] = [
-      ...get(A), ...get(I), ...i32Const(aRow), I32_MUL, I32_ADD, ...set(PA),
-      ...get(B), ...get(J), I32_ADD, ...set(PB),
-      ...get(PA), ...get(TRIP), ...i32Const(aStep), I32_MUL, I32_ADD, ...set(PEND),
+      ...get(A),
+      ...get(I),
+      ...i32Const(aRow),
+      I32_MUL,
+      I32_ADD,
+      ...set(PA),
+      ...get(B),
+      ...get(J),
+      I32_ADD,
+      ...set(PB),
+      ...get(PA),
+      ...get(TRIP),
+      ...i32Const(aStep),
+      I32_MUL,
+      I32_ADD,
+      ...set(PEND),
     ];
     for (let k = 0; k < 2 * rows; k++) out.push(...ZERO_V128, ...set(ACC + k));
     const step: number[] = [...get(PB), ...loadAt(0), ...set(B0), ...get(PB), ...loadAt(16), ...set(B1)];
@@ -89,12 +141,15 @@ function broadcastKernel(relaxed: boolean, aRow: number, aStep: number, bStep: n
 
   const code = forLoop(CHUNK, i32Const(0), get(ROWS), ROW_CHUNK, [
     ...chunkBounds(CHUNK, ROWS, CHUNK_END, MAIN, -4),
-    ...forLoop(J, i32Const(0), i32Const(cols * 4), 32, [
-      ...forLoop(I, get(CHUNK), get(MAIN), 4, block(4)),
-      ...forLoop(I, get(MAIN), get(CHUNK_END), 1, block(1)),
-    ]),
+    ...forLoop(J, i32Const(0), i32Const(cols * 4), 32, [...forLoop(I, get(CHUNK), get(MAIN), 4, block(4)), ...forLoop(I, get(MAIN), get(CHUNK_END), 1, block(1))]),
   ]);
-  return { locals: [[8, I32], [11, V128]], code };
+  return {
+    locals: [
+      [8, I32],
+      [11, V128],
+    ],
+    code,
+  };
 }
 
 /**
@@ -110,16 +165,49 @@ function dotKernel(relaxed: boolean, aRow: number, bRow: number, cRow: number, l
 
   /** [Σ v0, Σ v1, Σ v2, Σ v3] of four accumulators, left on the stack. */
   const reduce = (v: number) => [
-    ...get(v), ...get(v + 1), ...shuffle32([0, 4, 1, 5]), ...get(v), ...get(v + 1), ...shuffle32([2, 6, 3, 7]), ...add, ...set(T0),
-    ...get(v + 2), ...get(v + 3), ...shuffle32([0, 4, 1, 5]), ...get(v + 2), ...get(v + 3), ...shuffle32([2, 6, 3, 7]), ...add, ...set(T1),
-    ...get(T0), ...get(T1), ...shuffle32([0, 1, 4, 5]), ...get(T0), ...get(T1), ...shuffle32([2, 3, 6, 7]), ...add,
+    ...get(v),
+    ...get(v + 1),
+    ...shuffle32([0, 4, 1, 5]),
+    ...get(v),
+    ...get(v + 1),
+    ...shuffle32([2, 6, 3, 7]),
+    ...add,
+    ...set(T0),
+    ...get(v + 2),
+    ...get(v + 3),
+    ...shuffle32([0, 4, 1, 5]),
+    ...get(v + 2),
+    ...get(v + 3),
+    ...shuffle32([2, 6, 3, 7]),
+    ...add,
+    ...set(T1),
+    ...get(T0),
+    ...get(T1),
+    ...shuffle32([0, 1, 4, 5]),
+    ...get(T0),
+    ...get(T1),
+    ...shuffle32([2, 3, 6, 7]),
+    ...add,
   ];
 
   const block = (rows: number): number[] => {
     const out: number[] = [
-      ...get(A), ...get(I), ...i32Const(aRow), I32_MUL, I32_ADD, ...set(PA),
-      ...get(B), ...get(Q), ...i32Const(bRow), I32_MUL, I32_ADD, ...set(PB),
-      ...get(PA), ...i32Const(len * 4), I32_ADD, ...set(PEND),
+      ...get(A),
+      ...get(I),
+      ...i32Const(aRow),
+      I32_MUL,
+      I32_ADD,
+      ...set(PA),
+      ...get(B),
+      ...get(Q),
+      ...i32Const(bRow),
+      I32_MUL,
+      I32_ADD,
+      ...set(PB),
+      ...get(PA),
+      ...i32Const(len * 4),
+      I32_ADD,
+      ...set(PEND),
     ];
     for (let k = 0; k < 4 * rows; k++) out.push(...ZERO_V128, ...set(ACC + k));
     const step: number[] = [];
@@ -137,12 +225,15 @@ function dotKernel(relaxed: boolean, aRow: number, bRow: number, cRow: number, l
 
   const code = forLoop(CHUNK, i32Const(0), get(ROWS), ROW_CHUNK, [
     ...chunkBounds(CHUNK, ROWS, CHUNK_END, MAIN, -2),
-    ...forLoop(Q, i32Const(0), i32Const(cols), 4, [
-      ...forLoop(I, get(CHUNK), get(MAIN), 2, block(2)),
-      ...forLoop(I, get(MAIN), get(CHUNK_END), 1, block(1)),
-    ]),
+    ...forLoop(Q, i32Const(0), i32Const(cols), 4, [...forLoop(I, get(CHUNK), get(MAIN), 2, block(2)), ...forLoop(I, get(MAIN), get(CHUNK_END), 1, block(1))]),
   ]);
-  return { locals: [[9, I32], [13, V128]], code };
+  return {
+    locals: [
+      [9, I32],
+      [13, V128],
+    ],
+    code,
+  };
 }
 
 /** Whether a dense layer of these widths can use the kernels: out width a multiple of 8. */

@@ -74,7 +74,19 @@ export class SimdLayer {
     const matrix = rows * width * 4;
     const vector = width * 4;
     const rowsBytes = Math.ceil(rows / 4) * 16;
-    const offsets = { a: 0, out: matrix, norm: 2 * matrix, dIn: 3 * matrix, bias: 4 * matrix, gain: 4 * matrix + vector, shift: 4 * matrix + 2 * vector, dBias: 4 * matrix + 3 * vector, dGain: 4 * matrix + 4 * vector, dShift: 4 * matrix + 5 * vector, rstd: 4 * matrix + 6 * vector };
+    const offsets = {
+      a: 0,
+      out: matrix,
+      norm: 2 * matrix,
+      dIn: 3 * matrix,
+      bias: 4 * matrix,
+      gain: 4 * matrix + vector,
+      shift: 4 * matrix + 2 * vector,
+      dBias: 4 * matrix + 3 * vector,
+      dGain: 4 * matrix + 4 * vector,
+      dShift: 4 * matrix + 5 * vector,
+      rstd: 4 * matrix + 6 * vector,
+    };
     const needed = offsets.rstd + rowsBytes;
     const have = this.exports.memory.buffer.byteLength;
     if (needed > have) this.exports.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
@@ -90,7 +102,17 @@ export class SimdLayer {
    * Forward pass. Returns a view of the output (valid until the next call; zero `dropped` in it
    * before saving) and writes the saved state. `width` must be a multiple of 4.
    */
-  forward(input: ArrayLike<number>, bias: ArrayLike<number>, gain: ArrayLike<number>, shift: ArrayLike<number>, rows: number, width: number, scale: number, epsilon: number, dropped: Int32Array): { output: Float32Array; saved: LayerSaved } {
+  forward(
+    input: ArrayLike<number>,
+    bias: ArrayLike<number>,
+    gain: ArrayLike<number>,
+    shift: ArrayLike<number>,
+    rows: number,
+    width: number,
+    scale: number,
+    epsilon: number,
+    dropped: Int32Array,
+  ): { output: Float32Array; saved: LayerSaved } {
     if (width % 4 !== 0) throw new Error(`SimdLayer: width ${width} is not a multiple of 4`);
     const o = this.layout(rows, width);
     const size = rows * width;
@@ -102,7 +124,9 @@ export class SimdLayer {
     const output = this.view(o.out, size);
     for (const i of dropped) output[i] = 0;
     const saved: LayerSaved = {
-      rows, width, scale,
+      rows,
+      width,
+      scale,
       output: output.slice(),
       normalised: this.view(o.norm, size).slice(),
       rstd: this.view(o.rstd, rows).slice(),

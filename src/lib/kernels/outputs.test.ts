@@ -13,7 +13,11 @@ import { randomValues } from './test-values.ts';
 import { type MemoryForm } from './wasm-asm.ts';
 const FORMS: MemoryForm[] = ['own', 'import', 'import-shared'];
 
-const digest = (values: ArrayBufferView) => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex').slice(0, 32);
+const digest = (values: ArrayBufferView) =>
+  createHash('sha256')
+    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex')
+    .slice(0, 32);
 
 /** The module's exports and the memory it works on, for each memory form. */
 function instantiate(bytes: Uint8Array<ArrayBuffer>, form: MemoryForm) {
@@ -35,14 +39,16 @@ function place(memory: WebAssembly.Memory, arrays: (Float32Array | number)[], fr
   const have = memory.buffer.byteLength;
   if (end > have) memory.grow(Math.ceil((end - have) / 65536));
   let offset = from;
-  return arrays.map((a, i) => {
-    const at = offset;
-    const view = new Float32Array(memory.buffer, at, lengths[i]);
-    if (typeof a === 'number') view.fill(Number.NaN);
-    else view.set(a);
-    offset += 4 * lengths[i] + 64;
-    return at;
-  }).concat(offset);
+  return arrays
+    .map((a, i) => {
+      const at = offset;
+      const view = new Float32Array(memory.buffer, at, lengths[i]);
+      if (typeof a === 'number') view.fill(Number.NaN);
+      else view.set(a);
+      offset += 4 * lengths[i] + 64;
+      return at;
+    })
+    .concat(offset);
 }
 
 /** Every value finite and some not zero: a digest of garbage would pin nothing. */
@@ -69,7 +75,13 @@ function layerDigests(form: MemoryForm): Record<string, string> {
     const input = randomValues(seed, size, -3, 3);
     input[0] = 0; // an exact zero among the inputs
     const [a, bias, gain, shift, o, norm, rstd, forwardEnd] = place(memory, [
-      input, randomValues(seed + 1, width, -0.5, 0.5), randomValues(seed + 2, width, 0.5, 1.5), randomValues(seed + 3, width, -0.3, 0.3), size, size, rows,
+      input,
+      randomValues(seed + 1, width, -0.5, 0.5),
+      randomValues(seed + 2, width, 0.5, 1.5),
+      randomValues(seed + 3, width, -0.3, 0.3),
+      size,
+      size,
+      rows,
     ]);
     (exports.forward as (...args: number[]) => void)(a, bias, gain, shift, o, norm, rstd, rows, width * 4, scale, 1e-5, width);
     const view = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
@@ -117,8 +129,15 @@ describe('kernel outputs against the snapshot of the hand-assembled modules', ()
 
   test('GEMM module bytes', async () => {
     const digests: Record<string, string> = {};
-    for (const [k, n] of [[6, 600], [600, 600], [12, 24], [7, 8], [64, 16]]) {
-      for (const relaxed of [false, true]) for (const shared of [false, true]) digests[`gemm ${k}x${n}${relaxed ? ' relaxed' : ''}${shared ? ' shared' : ''}`] = digest(gemmModuleBytes(k, n, relaxed, shared));
+    for (const [k, n] of [
+      [6, 600],
+      [600, 600],
+      [12, 24],
+      [7, 8],
+      [64, 16],
+    ]) {
+      for (const relaxed of [false, true])
+        for (const shared of [false, true]) digests[`gemm ${k}x${n}${relaxed ? ' relaxed' : ''}${shared ? ' shared' : ''}`] = digest(gemmModuleBytes(k, n, relaxed, shared));
     }
     await expect(JSON.stringify(digests, null, 2) + '\n').toMatchFileSnapshot(`./__snapshots__/gemm-modules.json`);
   });

@@ -78,12 +78,22 @@ export const relaxedMadd = simd(0x105);
 /** for (counter = start; counter < limit; counter += step) body — start and limit are instructions. */
 export function forLoop(counter: number, start: number[], limit: number[], step: number, body: number[]): number[] {
   return [
-    ...start, ...set(counter),
-    ...BLOCK, ...LOOP,
-    ...get(counter), ...limit, I32_GE_U, ...brIf(1), // leave the block
+    ...start,
+    ...set(counter),
+    ...BLOCK,
+    ...LOOP,
+    ...get(counter),
+    ...limit,
+    I32_GE_U,
+    ...brIf(1), // leave the block
     ...body,
-    ...get(counter), ...i32Const(step), I32_ADD, ...set(counter),
-    ...br(0), END, END, // next iteration, end loop, end block
+    ...get(counter),
+    ...i32Const(step),
+    I32_ADD,
+    ...set(counter),
+    ...br(0),
+    END,
+    END, // next iteration, end loop, end block
   ];
 }
 
@@ -133,7 +143,14 @@ export function wasmModule(types: number[][], functions: FunctionSpec[], memory?
   });
   const limits = memory === 'import-shared' ? [0x03, 0x00, ...leb(MAX_PAGES)] : [0x00, 0x00];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // "\0asm", version 1
     ...section(1, [...leb(types.length), ...types.flatMap((params) => [0x60, ...leb(params.length), ...params, 0])]),
     ...(memory ? section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]) : []),
     ...section(3, [...leb(functions.length), ...functions.flatMap((f) => leb(f.type))]),

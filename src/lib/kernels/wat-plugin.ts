@@ -25,7 +25,14 @@ const FEATURES = { simd: true, threads: true };
 /** Each build's source text: the file with the lines of other builds blanked. */
 export function watVariants(text: string): Map<string, string> {
   const lines = text.split('\n');
-  const tags = lines.map((line) => line.match(ONLY)?.[1].split(',').map((name) => name.trim()).filter(Boolean) ?? null);
+  const tags = lines.map(
+    (line) =>
+      line
+        .match(ONLY)?.[1]
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean) ?? null,
+  );
   const names = [...new Set(tags.flatMap((t) => t ?? []))];
   if (names.length === 0) return new Map([['default', text]]);
   return new Map(names.map((name) => [name, lines.map((line, i) => (tags[i] && !tags[i].includes(name) ? '' : line)).join('\n')]));

@@ -27,12 +27,48 @@ describe('calibrated predictor file', () => {
     };
     expect(() => parseCalibratedFile('not json', 'x.json')).toThrow(/x.json is not JSON/);
     expect(() => parseCalibratedFile('{"format":"brp-nas-lab/predictor-file"}')).toThrow(/not a calibrated latency predictor/);
-    expect(() => parseCalibratedFile(variant((j) => { j.version = 9; }))).toThrow(/version 9/);
-    expect(() => parseCalibratedFile(variant((j) => { j.predictor.predictions = 'AAAA'; }))).toThrow(/holds 3 bytes/);
-    expect(() => parseCalibratedFile(variant((j) => { j.predictor.predictions = '<script>'; }))).toThrow(/not base64/);
-    expect(() => parseCalibratedFile(variant((j) => { j.predictor.method = 'magic'; }))).toThrow(/'method' must be one of/);
-    expect(() => parseCalibratedFile(variant((j) => { j.predictor.reference[0].index = 20000; }))).toThrow(/reference'\[0\]\.index must be an NB201 index/);
-    expect(() => parseCalibratedFile(variant((j) => { j.predictor.name = 'x'.repeat(400); }))).toThrow(/'name' must be a string/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.version = 9;
+        }),
+      ),
+    ).toThrow(/version 9/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.predictor.predictions = 'AAAA';
+        }),
+      ),
+    ).toThrow(/holds 3 bytes/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.predictor.predictions = '<script>';
+        }),
+      ),
+    ).toThrow(/not base64/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.predictor.method = 'magic';
+        }),
+      ),
+    ).toThrow(/'method' must be one of/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.predictor.reference[0].index = 20000;
+        }),
+      ),
+    ).toThrow(/reference'\[0\]\.index must be an NB201 index/);
+    expect(() =>
+      parseCalibratedFile(
+        variant((j) => {
+          j.predictor.name = 'x'.repeat(400);
+        }),
+      ),
+    ).toThrow(/'name' must be a string/);
     expect(() => parseCalibratedFile(' '.repeat(5 * 1024 * 1024))).toThrow(/at most 4 MB/);
     const negative = sampleCalibrated();
     negative.predictions[9] = -1;

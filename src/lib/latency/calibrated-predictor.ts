@@ -115,14 +115,21 @@ function checkCalibratedHead(data: unknown, source: string): Omit<CalibratedPred
   if (!isObject(data.device)) throw new Error(`${source}: 'device' must be an object`);
   const d = data.device;
   const device = {
-    profileId: text(d.profileId, `${source}: device.profileId`), label: text(d.label, `${source}: device.label`),
-    backend: text(d.backend, `${source}: device.backend`), userAgent: text(d.userAgent, `${source}: device.userAgent`, true),
+    profileId: text(d.profileId, `${source}: device.profileId`),
+    label: text(d.label, `${source}: device.label`),
+    backend: text(d.backend, `${source}: device.backend`),
+    userAgent: text(d.userAgent, `${source}: device.userAgent`, true),
     tfjsVersion: text(d.tfjsVersion, `${source}: device.tfjsVersion`, true),
   };
-  if (!Array.isArray(data.candidates) || data.candidates.length === 0 || data.candidates.length > CALIBRATION_METHODS.length) throw new Error(`${source}: 'candidates' must list 1-${CALIBRATION_METHODS.length} methods`);
+  if (!Array.isArray(data.candidates) || data.candidates.length === 0 || data.candidates.length > CALIBRATION_METHODS.length)
+    throw new Error(`${source}: 'candidates' must list 1-${CALIBRATION_METHODS.length} methods`);
   const candidates: CandidateReport[] = data.candidates.map((c, k) => {
     if (!isObject(c)) throw new Error(`${source}: candidates[${k}] must be an object`);
-    const report: CandidateReport = { method: method(c.method, `${source}: candidates[${k}].method`), looError: finite(c.looError, `${source}: candidates[${k}].looError`), looWithin10: finite(c.looWithin10, `${source}: candidates[${k}].looWithin10`) };
+    const report: CandidateReport = {
+      method: method(c.method, `${source}: candidates[${k}].method`),
+      looError: finite(c.looError, `${source}: candidates[${k}].looError`),
+      looWithin10: finite(c.looWithin10, `${source}: candidates[${k}].looWithin10`),
+    };
     if (c.looSe !== undefined) report.looSe = finite(c.looSe, `${source}: candidates[${k}].looSe`);
     if (c.lambda !== undefined) report.lambda = finite(c.lambda, `${source}: candidates[${k}].lambda`);
     if (c.device !== undefined) report.device = text(c.device, `${source}: candidates[${k}].device`);
@@ -148,9 +155,18 @@ function checkCalibratedHead(data: unknown, source: string): Omit<CalibratedPred
     repeatability: { cells: repeatCells, spearman: repeatRho },
   };
   return {
-    id, name: text(data.name, `${source}: 'name'`), space: 'nb201', kind: 'calibrated-latency', createdAt, device,
-    method: method(data.method, `${source}: 'method'`), candidates, basis, datasetVersions,
-    reference: cellList(data.reference, `${source}: 'reference'`), validation,
+    id,
+    name: text(data.name, `${source}: 'name'`),
+    space: 'nb201',
+    kind: 'calibrated-latency',
+    createdAt,
+    device,
+    method: method(data.method, `${source}: 'method'`),
+    candidates,
+    basis,
+    datasetVersions,
+    reference: cellList(data.reference, `${source}: 'reference'`),
+    validation,
   };
 }
 
@@ -186,12 +202,15 @@ export function calibratedToFile(predictor: CalibratedPredictor): string {
   const view = new DataView(bytes.buffer);
   predictor.predictions.forEach((v, i) => view.setFloat32(i * 4, v, true));
   const { predictions: _predictions, ...head } = predictor;
-  return JSON.stringify({ format: CALIBRATED_FILE_FORMAT, version: CALIBRATED_FILE_VERSION, predictor: { ...head, predictions: toBase64(bytes) } }, (_key, value) => (typeof value === 'number' && Number.isNaN(value) ? null : value));
+  return JSON.stringify({ format: CALIBRATED_FILE_FORMAT, version: CALIBRATED_FILE_VERSION, predictor: { ...head, predictions: toBase64(bytes) } }, (_key, value) =>
+    typeof value === 'number' && Number.isNaN(value) ? null : value,
+  );
 }
 
 /** Reads an export file; throws one message naming the file and the problem, returns nothing partial. */
 export function parseCalibratedFile(textValue: string, fileName = 'predictor file'): CalibratedPredictor {
-  if (textValue.length > MAX_CALIBRATED_FILE_CHARS) throw new Error(`${fileName} is ${(textValue.length / 1e6).toFixed(1)} MB; a calibrated predictor file is at most ${MAX_CALIBRATED_FILE_CHARS / 1024 / 1024} MB`);
+  if (textValue.length > MAX_CALIBRATED_FILE_CHARS)
+    throw new Error(`${fileName} is ${(textValue.length / 1e6).toFixed(1)} MB; a calibrated predictor file is at most ${MAX_CALIBRATED_FILE_CHARS / 1024 / 1024} MB`);
   let json: unknown;
   try {
     json = JSON.parse(textValue);

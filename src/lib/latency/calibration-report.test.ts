@@ -12,7 +12,13 @@ const N = NB201_NUM_CELLS;
 describe('calibrationReport', () => {
   const connected = [...Array(N).keys()].filter((i) => isConnected(codeToOps(i)));
   let features: CellFeatures | null = null;
-  const lazyFeatures = vi.fn(() => (features ??= cellFeatures(Float64Array.from({ length: N }, (_, i) => i), Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? 1 : 0)))));
+  const lazyFeatures = vi.fn(
+    () =>
+      (features ??= cellFeatures(
+        Float64Array.from({ length: N }, (_, i) => i),
+        Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? 1 : 0)),
+      )),
+  );
   const values = (f: (i: number) => number) => Float64Array.from({ length: N }, (_, i) => (isConnected(codeToOps(i)) ? f(i) : Number.NaN));
   // "Phone" grows with FLOPs; "Pools" is slow on pooling cells, whatever their FLOPs.
   const phone = values((i) => 2 + 0.05 * profiledMflops(codeToOps(i), PROFILE_NETWORK));
@@ -29,8 +35,9 @@ describe('calibrationReport', () => {
   it('gives the reason, without building the features, below 5 measured reference cells', () => {
     lazyFeatures.mockClear();
     const entries = [...reference.slice(0, 4), ...heldOut].map((i) => measured(i));
-    expect(calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries }))
-      .toBe('A calibration needs at least 5 measured reference cells; this profile has 4 of the 20. Press "Calibrate this device" (or "Measure reference set").');
+    expect(calibrationReport({ devices, features: lazyFeatures, referenceIndices: reference, entries })).toBe(
+      'A calibration needs at least 5 measured reference cells; this profile has 4 of the 20. Press "Calibrate this device" (or "Measure reference set").',
+    );
     expect(lazyFeatures).not.toHaveBeenCalled();
   });
 

@@ -68,10 +68,14 @@ export function calibrationReport(input: {
     const message = (error as Error).message;
     return `No calibration: ${message}${message.endsWith('.') ? '' : '.'}`;
   }
-  const point = (e: StoredMeasurement, kind: CalibrationPoint['kind']): CalibrationPoint =>
-    ({ index: e.archIndex, archStr: e.archStr, measuredMs: cellLatencyMs(e), predictedMs: calibration.predictions[e.archIndex], kind });
-  const points = [...referenceEntries.map((e) => point(e, 'reference')), ...heldOutEntries.map((e) => point(e, 'held-out'))]
-    .filter((p) => Number.isFinite(p.predictedMs));
+  const point = (e: StoredMeasurement, kind: CalibrationPoint['kind']): CalibrationPoint => ({
+    index: e.archIndex,
+    archStr: e.archStr,
+    measuredMs: cellLatencyMs(e),
+    predictedMs: calibration.predictions[e.archIndex],
+    kind,
+  });
+  const points = [...referenceEntries.map((e) => point(e, 'reference')), ...heldOutEntries.map((e) => point(e, 'held-out'))].filter((p) => Number.isFinite(p.predictedMs));
   return {
     calibration,
     reference,
@@ -92,6 +96,14 @@ function repeatabilityWithin(entries: readonly StoredMeasurement[]): Calibration
   const byCell = new Map<number, number[]>();
   for (const entry of [...entries].sort((a, b) => (a.id ?? 0) - (b.id ?? 0))) byCell.set(entry.archIndex, [...(byCell.get(entry.archIndex) ?? []), cellLatencyMs(entry)]);
   const repeated = [...byCell.values()].filter((ms) => ms.length >= 2);
-  const within10 = repeated.length >= 3 ? withinPct(repeated.map((ms) => ms.at(-2)!), repeated.map((ms) => ms.at(-1)!), 10, 'eagle') : null;
+  const within10 =
+    repeated.length >= 3
+      ? withinPct(
+          repeated.map((ms) => ms.at(-2)!),
+          repeated.map((ms) => ms.at(-1)!),
+          10,
+          'eagle',
+        )
+      : null;
   return { cells, spearman: rhoValue, within10 };
 }

@@ -13,13 +13,11 @@ function syntheticWorld(seed = 1) {
   const features: CellFeatures = { connected, mflops, opCounts };
   const noise = () => Math.exp((rng() - 0.5) * 0.02);
   const device = (key: string, costs: number[], base: number): BasisDevice => ({
-    key, label: key, values: Float64Array.from(opCounts, (c) => (base + c.reduce((s, n, t) => s + n * costs[t], 0)) * noise()),
+    key,
+    label: key,
+    values: Float64Array.from(opCounts, (c) => (base + c.reduce((s, n, t) => s + n * costs[t], 0)) * noise()),
   });
-  const devices = [
-    device('gpu', [0.2, 0.1, 0.5, 0.05], 1),
-    device('cpu', [3, 0.5, 0.4, 0.1], 2),
-    device('dsp', [1, 1, 2, 0.3], 0.5),
-  ];
+  const devices = [device('gpu', [0.2, 0.1, 0.5, 0.05], 1), device('cpu', [3, 0.5, 0.4, 0.1], 2), device('dsp', [1, 1, 2, 0.3], 0.5)];
   return { rng, features, devices, opCounts };
 }
 
@@ -35,7 +33,11 @@ describe('RidgeLoo (kernel form)', () => {
     for (const logTarget of [true, false]) {
       const loo = new RidgeLoo({ columns, logTarget }, cells, 0.01);
       const fitOn = [0, 2, 3, 5, 6, 7, 9, 10, 11];
-      const fit = fitRidge(fitOn.map((a) => columns.map((c) => c[cells[a].index])), fitOn.map((a) => (logTarget ? Math.log(cells[a].ms) : cells[a].ms)), 0.3);
+      const fit = fitRidge(
+        fitOn.map((a) => columns.map((c) => c[cells[a].index])),
+        fitOn.map((a) => (logTarget ? Math.log(cells[a].ms) : cells[a].ms)),
+        0.3,
+      );
       const raw = fit.intercept + columns.reduce((sum, c, j) => sum + fit.weights[j] * c[cells[4].index], 0);
       expect(loo.predict(fitOn, 4, 0.3)).toBeCloseTo(Math.max(logTarget ? Math.exp(raw) : raw, 0.01), 9);
     }
@@ -51,7 +53,11 @@ describe('RidgeLoo (kernel form)', () => {
       within.forEach((k, i) => {
         const rest = within.filter((j) => j !== k);
         // The same penalty μ = 0.2 · |within| as the closed form, expressed for a fit on |rest| cells.
-        const fit = fitRidge(rest.map((a) => columns.map((c) => c[cells[a].index])), rest.map((a) => (logTarget ? Math.log(cells[a].ms) : cells[a].ms)), (0.2 * within.length) / rest.length);
+        const fit = fitRidge(
+          rest.map((a) => columns.map((c) => c[cells[a].index])),
+          rest.map((a) => (logTarget ? Math.log(cells[a].ms) : cells[a].ms)),
+          (0.2 * within.length) / rest.length,
+        );
         const raw = fit.intercept + columns.reduce((sum, c, j) => sum + fit.weights[j] * c[cells[k].index], 0);
         expect(fast[i]).toBeCloseTo(Math.max(logTarget ? Math.exp(raw) : raw, 0.01), 8);
       });
@@ -151,7 +157,9 @@ describe('calibrate (synthetic devices)', () => {
     connected[0] = 0;
     const gappy = { key: 'gappy', label: 'gappy', values: Float64Array.from(devices[0].values) };
     gappy.values[5] = Number.NaN;
-    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 21).filter((i) => i !== 0).slice(0, 20);
+    const picks = sampleWithoutReplacement(rng, NB201_NUM_CELLS, 21)
+      .filter((i) => i !== 0)
+      .slice(0, 20);
     const result = calibrate([...devices, gappy], { ...features, connected }, measure(devices[1].values, picks));
     expect(result.leftOut).toEqual([{ key: 'gappy', label: 'gappy', reason: 'misses 1 connected cell' }]);
     expect(Number.isNaN(result.predictions[0])).toBe(true);
@@ -181,16 +189,45 @@ describe('calibrate (synthetic devices)', () => {
     const heldOut = measure(truth, picks.slice(20));
     expect(scoreHeldOut(loud.predictions, heldOut).spearman).toBeGreaterThanOrEqual(scoreHeldOut(loud.baselines.flops, heldOut).spearman - 0.02);
     // Without IQRs nothing is known about the noise.
-    expect(calibrate(devices, features, noisy.map(({ index, ms }) => ({ index, ms }))).noise).toMatchObject({ medianRelIqr: null, noisy: false });
+    expect(
+      calibrate(
+        devices,
+        features,
+        noisy.map(({ index, ms }) => ({ index, ms })),
+      ).noise,
+    ).toMatchObject({ medianRelIqr: null, noisy: false });
   });
 
   it('refuses unusable input with a sentence', () => {
     const { features, devices } = syntheticWorld(5);
-    expect(() => calibrate(devices, features, [{ index: 1, ms: 2 }, { index: 2, ms: 3 }])).toThrow(/at least 5/);
-    expect(() => calibrate(devices, features, [1, 2, 3, 4, 5].map((index) => ({ index, ms: index === 3 ? -1 : 1 })))).toThrow(/positive number of ms/);
+    expect(() =>
+      calibrate(devices, features, [
+        { index: 1, ms: 2 },
+        { index: 2, ms: 3 },
+      ]),
+    ).toThrow(/at least 5/);
+    expect(() =>
+      calibrate(
+        devices,
+        features,
+        [1, 2, 3, 4, 5].map((index) => ({ index, ms: index === 3 ? -1 : 1 })),
+      ),
+    ).toThrow(/positive number of ms/);
     const connected = new Uint8Array(NB201_NUM_CELLS).fill(1);
     connected[4] = 0;
-    expect(() => calibrate(devices, { ...features, connected }, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/#4 is not connected/);
-    expect(() => calibrate([], features, [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })))).toThrow(/known device/);
+    expect(() =>
+      calibrate(
+        devices,
+        { ...features, connected },
+        [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })),
+      ),
+    ).toThrow(/#4 is not connected/);
+    expect(() =>
+      calibrate(
+        [],
+        features,
+        [1, 2, 3, 4, 5].map((index) => ({ index, ms: 1 + index })),
+      ),
+    ).toThrow(/known device/);
   });
 });

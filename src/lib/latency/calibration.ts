@@ -39,7 +39,7 @@ export const CALIBRATION_METHODS = ['basis', 'ops', 'basis+ops', 'nearest', 'flo
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
 
 export const CALIBRATION_METHOD_LABELS: Record<CalibrationMethod, string> = {
-  basis: 'known-device basis (ridge on the tables\' devices)',
+  basis: "known-device basis (ridge on the tables' devices)",
   ops: 'op-cost model (ridge on executed op counts)',
   'basis+ops': 'known-device basis + op costs',
   nearest: 'most similar known device (baseline)',
@@ -134,7 +134,10 @@ const DEFAULT_NOISY_REL_IQR = 0.1;
 
 /** Median IQR / median over the cells that give an IQR; null when none does. */
 function medianRelativeIqr(cells: readonly MeasuredCell[]): number | null {
-  const rel = cells.filter((c) => c.iqrMs !== undefined && Number.isFinite(c.iqrMs) && c.ms > 0).map((c) => c.iqrMs! / c.ms).sort((a, b) => a - b);
+  const rel = cells
+    .filter((c) => c.iqrMs !== undefined && Number.isFinite(c.iqrMs) && c.ms > 0)
+    .map((c) => c.iqrMs! / c.ms)
+    .sort((a, b) => a - b);
   if (rel.length === 0) return null;
   const mid = rel.length >> 1;
   return rel.length % 2 ? rel[mid] : (rel[mid - 1] + rel[mid]) / 2;
@@ -180,7 +183,9 @@ function standardisedCounts(features: CellFeatures): Float64Array[] {
 /** `value(i)` of every connected cell, scaled to mean 0 and standard deviation 1 over them; NaN elsewhere. */
 function standardised(value: (index: number) => number, connected: ArrayLike<number>): Float64Array {
   const out = new Float64Array(NB201_NUM_CELLS).fill(Number.NaN);
-  let n = 0, sum = 0, sumSq = 0;
+  let n = 0,
+    sum = 0,
+    sumSq = 0;
   for (let i = 0; i < NB201_NUM_CELLS; i++) {
     if (connected[i] !== 1) continue;
     const v = value(i);
@@ -211,7 +216,11 @@ interface RidgeSpec {
 function ridgeFitter(spec: RidgeSpec, lambda: number): Fitter {
   return (cells) => {
     const rows = cells.map((c) => spec.columns.map((col) => col[c.index]));
-    const fit = fitRidge(rows, cells.map((c) => (spec.logTarget ? Math.log(c.ms) : c.ms)), lambda);
+    const fit = fitRidge(
+      rows,
+      cells.map((c) => (spec.logTarget ? Math.log(c.ms) : c.ms)),
+      lambda,
+    );
     return (index) => {
       let value = fit.intercept;
       for (let j = 0; j < spec.columns.length; j++) value += fit.weights[j] * spec.columns[j][index];
@@ -361,10 +370,12 @@ export class RidgeLoo {
   /** Nested leave-one-out over all cells: each one predicted by a ridge tuned and fitted without it. */
   nested(): LooScore {
     const all = Array.from({ length: this.#n }, (_, k) => k);
-    return looScore(all.map((k) => {
-      const rest = all.filter((j) => j !== k);
-      return { predicted: this.predict(rest, k, this.tune(rest)), ms: this.#ms[k] };
-    }));
+    return looScore(
+      all.map((k) => {
+        const rest = all.filter((j) => j !== k);
+        return { predicted: this.predict(rest, k, this.tune(rest)), ms: this.#ms[k] };
+      }),
+    );
   }
 }
 
@@ -374,7 +385,10 @@ function nearestDevice(devices: readonly BasisDevice[], cells: readonly Measured
   let bestRho = -Infinity;
   const measured = cells.map((c) => c.ms);
   devices.forEach((device, d) => {
-    const rho = spearman(cells.map((c) => device.values[c.index]), measured);
+    const rho = spearman(
+      cells.map((c) => device.values[c.index]),
+      measured,
+    );
     if (Number.isFinite(rho) && rho > bestRho) {
       bestRho = rho;
       best = d;
@@ -387,16 +401,28 @@ function nearestFitter(devices: readonly BasisDevice[]): Fitter {
   const logs = new Map<number, Float64Array>();
   return (cells) => {
     const d = Math.max(0, nearestDevice(devices, cells));
-    if (!logs.has(d)) logs.set(d, Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => Math.log(devices[d].values[i])));
+    if (!logs.has(d))
+      logs.set(
+        d,
+        Float64Array.from({ length: NB201_NUM_CELLS }, (_, i) => Math.log(devices[d].values[i])),
+      );
     const column = logs.get(d)!;
-    const fit = fitRidge(cells.map((c) => [column[c.index]]), cells.map((c) => Math.log(c.ms)), 0);
+    const fit = fitRidge(
+      cells.map((c) => [column[c.index]]),
+      cells.map((c) => Math.log(c.ms)),
+      0,
+    );
     return (index) => Math.exp(fit.intercept + fit.weights[0] * column[index]);
   };
 }
 
 function flopsFitter(mflops: ArrayLike<number>): Fitter {
   return (cells) => {
-    const fit = fitRidge(cells.map((c) => [mflops[c.index]]), cells.map((c) => c.ms), 0);
+    const fit = fitRidge(
+      cells.map((c) => [mflops[c.index]]),
+      cells.map((c) => c.ms),
+      0,
+    );
     return (index) => fit.intercept + fit.weights[0] * mflops[index];
   };
 }
@@ -442,7 +468,10 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const flops = flopsFitter(features.mflops);
   const nearestIndex = nearestDevice(usable, cells);
   const nearestName = usable[Math.max(0, nearestIndex)].label;
-  for (const [method, fitter] of [['nearest', nearest], ['flops', flops]] as const) {
+  for (const [method, fitter] of [
+    ['nearest', nearest],
+    ['flops', flops],
+  ] as const) {
     const score = leaveOneOut(fitter, cells, floor);
     candidates.push({ method, looError: score.error, looSe: score.se, looErrors: score.errors, looWithin10: score.within10, fitter, ...(method === 'nearest' ? { device: nearestName } : {}) });
   }
@@ -454,14 +483,24 @@ export function calibrate(devices: readonly BasisDevice[], features: CellFeature
   const usual = oneStandardError(pool);
   const chosen = noisy ? oneStandardError(pool, 2) : usual;
   const fallbackFrom = chosen.method === usual.method ? null : usual.method;
-  const noise: CalibrationNoise = { medianRelIqr, noisy, threshold, fallbackFrom, reason: choiceReason(pool[0], chosen, noisy ? 2 : 1, noisy ? { medianRelIqr: medianRelIqr!, threshold, fallbackFrom } : null) };
+  const noise: CalibrationNoise = {
+    medianRelIqr,
+    noisy,
+    threshold,
+    fallbackFrom,
+    reason: choiceReason(pool[0], chosen, noisy ? 2 : 1, noisy ? { medianRelIqr: medianRelIqr!, threshold, fallbackFrom } : null),
+  };
   const predictions = predictAll(chosen.fitter(cells), features.connected, floor);
 
   // Weights of the basis devices in the chosen model's log-space fit (for "which devices is it like").
   let basisWeights: { key: string; label: string; weight: number }[] = [];
   if (chosen.method === 'basis' || chosen.method === 'basis+ops') {
     const spec = specs[chosen.method]!;
-    const fit = fitRidge(cells.map((c) => spec.columns.map((col) => col[c.index])), cells.map((c) => Math.log(c.ms)), chosen.lambda!);
+    const fit = fitRidge(
+      cells.map((c) => spec.columns.map((col) => col[c.index])),
+      cells.map((c) => Math.log(c.ms)),
+      chosen.lambda!,
+    );
     basisWeights = usable.map((d, k) => ({ key: d.key, label: d.label, weight: fit.weights[k] })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   }
   return {
@@ -503,9 +542,10 @@ const pctText = (v: number) => `${(v * 100).toFixed(1)} %`;
 /** Why `chosen` won, in one sentence for the view. */
 function choiceReason(best: CandidateReport, chosen: CandidateReport, k: number, noisy: { medianRelIqr: number; threshold: number; fallbackFrom: CalibrationMethod | null } | null): string {
   const se = k === 1 ? 'one standard error' : `${k} standard errors`;
-  const why = chosen.method === best.method
-    ? `${CALIBRATION_METHOD_LABELS[chosen.method]}: the lowest leave-one-out error (${pctText(chosen.looError)}), and no simpler fit within ${se} of it`
-    : `${CALIBRATION_METHOD_LABELS[chosen.method]}: simpler, and within ${se} of the best, ${CALIBRATION_METHOD_LABELS[best.method]} (leave-one-out ${pctText(chosen.looError)} against ${pctText(best.looError)})`;
+  const why =
+    chosen.method === best.method
+      ? `${CALIBRATION_METHOD_LABELS[chosen.method]}: the lowest leave-one-out error (${pctText(chosen.looError)}), and no simpler fit within ${se} of it`
+      : `${CALIBRATION_METHOD_LABELS[chosen.method]}: simpler, and within ${se} of the best, ${CALIBRATION_METHOD_LABELS[best.method]} (leave-one-out ${pctText(chosen.looError)} against ${pctText(best.looError)})`;
   if (!noisy) return `${why}.`;
   const fell = noisy.fallbackFrom ? `, so it replaces ${CALIBRATION_METHOD_LABELS[noisy.fallbackFrom]}` : '';
   return `The reference cells are noisy (median spread ${pctText(noisy.medianRelIqr)}, above ${pctText(noisy.threshold)}): ${se} allowed${fell}. ${why}.`;

@@ -17,14 +17,16 @@ const CSV = fileURLToPath(new URL('../../../../shared/datasets/nb201/nb201.csv',
 const present = existsSync(CSV);
 if (!present) console.warn(`counts.test: ${CSV} not found; skipping the dataset comparisons`);
 
-
 const DATASETS = [
   { name: 'c10', classes: 10, inputSize: 32 },
   { name: 'c100', classes: 100, inputSize: 32 },
   { name: 'in16', classes: 120, inputSize: 16 },
 ] as const;
 
-interface Row { ops: OpCode[]; cells: Record<string, string> }
+interface Row {
+  ops: OpCode[];
+  cells: Record<string, string>;
+}
 
 function loadRows(): Row[] {
   const table = splitSimpleCsv(readFileSync(CSV, 'utf8'));

@@ -18,7 +18,11 @@ function fakeGpu(calls: string[]): GpuLike {
 function input(backend: MeasurementBackend, gpu?: GpuLike): EnvironmentInput {
   return {
     navigator: { userAgent: CHROME, hardwareConcurrency: 10, gpu },
-    backend, tfjsVersion: '4.22.0', crossOriginIsolated: true, timerResolutionMs: 0.005, visibility: 'visible',
+    backend,
+    tfjsVersion: '4.22.0',
+    crossOriginIsolated: true,
+    timerResolutionMs: 0.005,
+    visibility: 'visible',
     measuredAt: new Date('2025-05-01T12:00:00Z'),
   };
 }
@@ -28,10 +32,19 @@ describe('readEnvironment', () => {
     const calls: string[] = [];
     const env = await readEnvironment({ ...input('webgpu', fakeGpu(calls)), powerPreference: 'low-power' });
     expect(env).toEqual({
-      userAgent: CHROME, backend: 'webgpu', tfjsVersion: '4.22.0',
-      adapterVendor: 'apple', adapterArchitecture: 'metal-3', adapterDescription: '',
-      powerPreference: 'low-power', timestampQuery: true, crossOriginIsolated: true, timerResolutionMs: 0.005,
-      visibility: 'visible', hardwareConcurrency: 10, measuredAt: '2025-05-01T12:00:00.000Z',
+      userAgent: CHROME,
+      backend: 'webgpu',
+      tfjsVersion: '4.22.0',
+      adapterVendor: 'apple',
+      adapterArchitecture: 'metal-3',
+      adapterDescription: '',
+      powerPreference: 'low-power',
+      timestampQuery: true,
+      crossOriginIsolated: true,
+      timerResolutionMs: 0.005,
+      visibility: 'visible',
+      hardwareConcurrency: 10,
+      measuredAt: '2025-05-01T12:00:00.000Z',
     });
     expect(calls).toEqual(['low-power']);
   });

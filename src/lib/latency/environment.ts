@@ -110,8 +110,14 @@ export interface DeviceProfile {
 /** The device profile a measurement belongs to; results are grouped and compared per profile. */
 export function deviceProfile(env: MeasurementEnvironment): DeviceProfile {
   const identity = [
-    env.backend, env.userAgent, env.adapterVendor, env.adapterArchitecture, env.adapterDescription,
-    env.powerPreference, String(env.hardwareConcurrency), String(env.crossOriginIsolated),
+    env.backend,
+    env.userAgent,
+    env.adapterVendor,
+    env.adapterArchitecture,
+    env.adapterDescription,
+    env.powerPreference,
+    String(env.hardwareConcurrency),
+    String(env.crossOriginIsolated),
   ].join('\u0000');
   const gpu = [env.adapterVendor, env.adapterArchitecture || env.adapterDescription].filter(Boolean).join(' ');
   const label = [env.backend, gpu, browserSummary(env.userAgent)].filter(Boolean).join(' · ');
@@ -121,7 +127,13 @@ export function deviceProfile(env: MeasurementEnvironment): DeviceProfile {
 /** "Chrome 126 on Macintosh"-style summary of a user agent; the raw string stays in the id. */
 export function browserSummary(userAgent: string): string {
   // Token order matters: Edge and Opera also say "Chrome/…", Chrome also says "Safari/…".
-  const tokens = [['Edg', 'Edge'], ['OPR', 'Opera'], ['Firefox', 'Firefox'], ['Chrome', 'Chrome'], ['Version', 'Safari']] as const;
+  const tokens = [
+    ['Edg', 'Edge'],
+    ['OPR', 'Opera'],
+    ['Firefox', 'Firefox'],
+    ['Chrome', 'Chrome'],
+    ['Version', 'Safari'],
+  ] as const;
   let name = userAgent.slice(0, 40);
   for (const [token, browser] of tokens) {
     const version = new RegExp(`${token}/(\\d+)`).exec(userAgent)?.[1];

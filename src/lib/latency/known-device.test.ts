@@ -32,7 +32,12 @@ describeWithData(built !== null, 'the built tables in public/datasets (npm run d
     for (const column of ['embedded_tpu_edgetpu_int8', 'mobile_gpu_sd855_adreno640_int8']) {
       const key = `latbench:${column}`;
       const reference = chooseReferenceSet({ opsCode, connected, devices: built!.known.devices.filter((d) => `${d.datasetId}:${d.column}` !== key) });
-      const result = fewShotOnKnownDevice(devices, features, key, reference.cells.map((c) => c.index));
+      const result = fewShotOnKnownDevice(
+        devices,
+        features,
+        key,
+        reference.cells.map((c) => c.index),
+      );
       expect(result.fewShot.cells).toBeGreaterThan(15_000);
       // Measured by this code on 2026-11-28: Edge TPU 0.962, Adreno 640 0.976 (FLOPs 0.402, 0.919).
       expect(result.fewShot.spearman).toBeGreaterThan(0.93);

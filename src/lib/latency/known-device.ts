@@ -5,7 +5,17 @@
  */
 import { spearman } from '../predictor/metrics.ts';
 import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
-import { calibrate, scoreHeldOut, type BasisDevice, type CalibrateOptions, type CalibrationMethod, type CandidateReport, type CellFeatures, type HeldOutScore, type MeasuredCell } from './calibration.ts';
+import {
+  calibrate,
+  scoreHeldOut,
+  type BasisDevice,
+  type CalibrateOptions,
+  type CalibrationMethod,
+  type CandidateReport,
+  type CellFeatures,
+  type HeldOutScore,
+  type MeasuredCell,
+} from './calibration.ts';
 
 /** Spearman's ρ at or above which two table columns are treated as one device (LatBench's GTX 1080 Ti copy of the i7). */
 const SAME_DEVICE_RHO = 0.995;
@@ -23,7 +33,10 @@ export function copiesOfDevice(devices: readonly BasisDevice[], key: string, con
     const shared: number[] = [];
     for (let i = 0; i < NB201_NUM_CELLS; i++) if (connected[i] === 1 && target.values[i] > 0 && other.values[i] > 0) shared.push(i);
     if (shared.length < 10) continue;
-    const rho = spearman(shared.map((i) => target.values[i]), shared.map((i) => other.values[i]));
+    const rho = spearman(
+      shared.map((i) => target.values[i]),
+      shared.map((i) => other.values[i]),
+    );
     if (rho >= SAME_DEVICE_RHO) same.push(other.key);
   }
   return same;
@@ -47,7 +60,10 @@ export interface HeldOutDeviceResult {
  * (its copies excluded) as the basis, and scores on all its other connected cells.
  */
 export function fewShotOnKnownDevice(
-  devices: readonly BasisDevice[], features: CellFeatures, key: string, referenceCells: readonly number[],
+  devices: readonly BasisDevice[],
+  features: CellFeatures,
+  key: string,
+  referenceCells: readonly number[],
   options: CalibrateOptions & { /** Score on these cells only (default: every other connected cell). */ scoreOn?: readonly number[] } = {},
 ): HeldOutDeviceResult {
   const target = devices.find((d) => d.key === key);

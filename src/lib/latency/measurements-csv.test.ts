@@ -28,11 +28,7 @@ function cell(digits: string, samples: number[], coldMs: number | null = 12.5): 
   return { archStr: opsToArchStr(ops), ops, backend: 'webgpu', medianMs: q.median, iqrMs: q.iqr, samples, k: 7, coldMs };
 }
 
-const RESULTS = [
-  cell('421211', [1.234567, 1.3, 1.25, 1.2, 1.31]),
-  cell('333333', [4.0001, 3.9, 4.2, 4.1], null),
-  cell('000100', [0.1234]),
-];
+const RESULTS = [cell('421211', [1.234567, 1.3, 1.25, 1.2, 1.31]), cell('333333', [4.0001, 3.9, 4.2, 4.1], null), cell('000100', [0.1234])];
 
 /** The export of RESULTS with the cell in `column` of file line `line` replaced by `value`. */
 function withCell(column: string, value: string, line = 2): string {
@@ -45,7 +41,9 @@ function withCell(column: string, value: string, line = 2): string {
 describe('measurements CSV', () => {
   it('round-trips results and their environment (quotes and commas in the user agent included)', () => {
     const text = toMeasurementsCsv(RESULTS, ENV);
-    expect(text.split('\n')[0]).toBe('arch_str,ops,backend,median_ms,iqr_ms,samples,k,cold_ms,user_agent,tfjs_version,adapter_vendor,adapter_architecture,adapter_description,power_preference,timestamp_query,cross_origin_isolated,timer_resolution_ms,visibility,hardware_concurrency,measured_at');
+    expect(text.split('\n')[0]).toBe(
+      'arch_str,ops,backend,median_ms,iqr_ms,samples,k,cold_ms,user_agent,tfjs_version,adapter_vendor,adapter_architecture,adapter_description,power_preference,timestamp_query,cross_origin_isolated,timer_resolution_ms,visibility,hardware_concurrency,measured_at',
+    );
     const parsed = parseMeasurementsCsv(text, 'mine.csv');
     // Numbers are written to 9 significant digits.
     const written = (x: number) => Number(x.toPrecision(9));
@@ -57,7 +55,12 @@ describe('measurements CSV', () => {
     const wasm: MeasurementEnvironment = { ...ENV, backend: 'wasm', adapterVendor: '', adapterArchitecture: '', powerPreference: '', timestampQuery: null, hardwareConcurrency: null };
     const records = [
       ...parseMeasurementsCsv(toMeasurementsCsv(RESULTS, ENV)),
-      ...parseMeasurementsCsv(toMeasurementsCsv(RESULTS.map((r) => ({ ...r, backend: 'wasm' })), wasm)),
+      ...parseMeasurementsCsv(
+        toMeasurementsCsv(
+          RESULTS.map((r) => ({ ...r, backend: 'wasm' })),
+          wasm,
+        ),
+      ),
     ];
     const again = parseMeasurementsCsv(measurementsToCsv(records));
     expect(again.map((r) => r.environment.backend)).toEqual(['webgpu', 'webgpu', 'webgpu', 'wasm', 'wasm', 'wasm']);
@@ -66,7 +69,9 @@ describe('measurements CSV', () => {
 
   it('reads a copy a spreadsheet re-saved: semicolons, CRLF, a BOM, TRUE/FALSE', () => {
     const text = toMeasurementsCsv(RESULTS, { ...ENV, userAgent: 'plain agent' })
-      .replaceAll(',', ';').replaceAll('\n', '\r\n').replaceAll(';true;', ';TRUE;');
+      .replaceAll(',', ';')
+      .replaceAll('\n', '\r\n')
+      .replaceAll(';true;', ';TRUE;');
     const parsed = parseMeasurementsCsv(`\uFEFF${text}`);
     expect(parsed).toHaveLength(3);
     expect(parsed[0].environment.crossOriginIsolated).toBe(true);
@@ -84,7 +89,10 @@ describe('measurements CSV', () => {
       [withCell('iqr_ms', '0.5'), /line 2: column iqr_ms: 0\.5 is not the interquartile range/],
       [withCell('samples', '1.2 -1 1.3'), /line 2: column samples: sample 2 \('-1'\) is not a positive number of ms/],
       [withCell('samples', '1.2 NaN'), /column samples: sample 2 \('NaN'\)/],
-      [withCell('arch_str', '|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|'), /line 2: column arch_str: '\|conv_5x5~0\|\+\|none~0\|none~1\|\+\|none~0\|none~1\|none~2\|' is not an NB201 arch string/],
+      [
+        withCell('arch_str', '|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|'),
+        /line 2: column arch_str: '\|conv_5x5~0\|\+\|none~0\|none~1\|\+\|none~0\|none~1\|none~2\|' is not an NB201 arch string/,
+      ],
       [withCell('ops', '421212'), /column ops: '421212' does not match arch_str \(its ops are 421211\)/],
       [withCell('backend', 'tpu'), /column backend: 'tpu' is not one of webgpu, webgl, wasm, cpu/],
       [withCell('k', '2.5'), /column k: 2\.5 is not a whole number of inferences/],

@@ -13,9 +13,26 @@ import type { CellMeasurement } from './profiler-types.ts';
 import { quartiles } from './stats.ts';
 
 const MEASUREMENT_COLUMNS = [
-  'arch_str', 'ops', 'backend', 'median_ms', 'iqr_ms', 'samples', 'k', 'cold_ms',
-  'user_agent', 'tfjs_version', 'adapter_vendor', 'adapter_architecture', 'adapter_description', 'power_preference',
-  'timestamp_query', 'cross_origin_isolated', 'timer_resolution_ms', 'visibility', 'hardware_concurrency', 'measured_at',
+  'arch_str',
+  'ops',
+  'backend',
+  'median_ms',
+  'iqr_ms',
+  'samples',
+  'k',
+  'cold_ms',
+  'user_agent',
+  'tfjs_version',
+  'adapter_vendor',
+  'adapter_architecture',
+  'adapter_description',
+  'power_preference',
+  'timestamp_query',
+  'cross_origin_isolated',
+  'timer_resolution_ms',
+  'visibility',
+  'hardware_concurrency',
+  'measured_at',
 ] as const;
 
 interface MeasurementRecord {
@@ -36,11 +53,13 @@ export type ExportedCell = Pick<CellMeasurement, 'archStr' | 'ops' | 'backend' |
 
 /** CSV of one profiling run: every result shares `environment`. */
 export function toMeasurementsCsv(results: readonly ExportedCell[], environment: MeasurementEnvironment): string {
-  return measurementsToCsv(results.map((r) => {
-    if (r.backend !== environment.backend) throw new Error(`${r.archStr} was measured on ${r.backend}, the environment says ${environment.backend}`);
-    if (opsToArchStr(r.ops) !== r.archStr) throw new Error(`ops [${r.ops.join(',')}] do not spell ${r.archStr}`);
-    return { ...r, ops: r.ops.slice(), backend: environment.backend, coldMs: r.coldMs, environment };
-  }));
+  return measurementsToCsv(
+    results.map((r) => {
+      if (r.backend !== environment.backend) throw new Error(`${r.archStr} was measured on ${r.backend}, the environment says ${environment.backend}`);
+      if (opsToArchStr(r.ops) !== r.archStr) throw new Error(`ops [${r.ops.join(',')}] do not spell ${r.archStr}`);
+      return { ...r, ops: r.ops.slice(), backend: environment.backend, coldMs: r.coldMs, environment };
+    }),
+  );
 }
 
 /** CSV of records that may come from several environments (e.g. after merging imports). */
@@ -49,11 +68,26 @@ export function measurementsToCsv(records: readonly MeasurementRecord[]): string
   for (const r of records) {
     const e = r.environment;
     const cells = [
-      r.archStr, opsToDigits(r.ops), r.backend, num(r.medianMs), num(r.iqrMs), r.samples.map(num).join(' '), String(r.k),
+      r.archStr,
+      opsToDigits(r.ops),
+      r.backend,
+      num(r.medianMs),
+      num(r.iqrMs),
+      r.samples.map(num).join(' '),
+      String(r.k),
       r.coldMs === null ? '' : num(r.coldMs),
-      e.userAgent, e.tfjsVersion, e.adapterVendor, e.adapterArchitecture, e.adapterDescription, e.powerPreference,
-      e.timestampQuery === null ? '' : String(e.timestampQuery), String(e.crossOriginIsolated), num(e.timerResolutionMs),
-      e.visibility, e.hardwareConcurrency === null ? '' : String(e.hardwareConcurrency), e.measuredAt,
+      e.userAgent,
+      e.tfjsVersion,
+      e.adapterVendor,
+      e.adapterArchitecture,
+      e.adapterDescription,
+      e.powerPreference,
+      e.timestampQuery === null ? '' : String(e.timestampQuery),
+      String(e.crossOriginIsolated),
+      num(e.timerResolutionMs),
+      e.visibility,
+      e.hardwareConcurrency === null ? '' : String(e.hardwareConcurrency),
+      e.measuredAt,
     ];
     lines.push(cells.map(csvField).join(','));
   }
@@ -102,11 +136,14 @@ export function parseMeasurementsCsv(text: string, fileName = 'measurements.csv'
     if (!isMeasurementBackend(backend)) fail('backend', `${quote(backend)} is not one of ${MEASUREMENT_BACKENDS.join(', ')}`);
     const medianMs = number('median_ms', false);
     const iqrMs = number('iqr_ms', true);
-    const samples = cell('samples').split(' ').filter(Boolean).map((text, i) => {
-      const value = parseStrictNumber(text);
-      if (!(value > 0)) fail('samples', `sample ${i + 1} (${quote(text)}) is not a positive number of ms`);
-      return value;
-    });
+    const samples = cell('samples')
+      .split(' ')
+      .filter(Boolean)
+      .map((text, i) => {
+        const value = parseStrictNumber(text);
+        if (!(value > 0)) fail('samples', `sample ${i + 1} (${quote(text)}) is not a positive number of ms`);
+        return value;
+      });
     // Written values are rounded to 9 significant digits; anything beyond rounding means a corrupted row.
     if (samples.length > 0) {
       const fromSamples = quartiles(samples);

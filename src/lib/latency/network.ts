@@ -47,11 +47,31 @@ export interface Nb201Network {
   dispose(): void;
 }
 
-interface BatchNorm { mean: tf.Tensor1D; variance: tf.Tensor1D; scale: tf.Tensor1D; offset: tf.Tensor1D }
+interface BatchNorm {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  scale: tf.Tensor1D;
+  offset: tf.Tensor1D;
+}
 /** A convolution, optionally preceded by ReLU and followed by BatchNorm. */
-interface ConvUnit { filter: tf.Tensor4D; stride: number; pad: number; reluFirst: boolean; bn: BatchNorm | null }
-interface Stage { cell: CellPlan; cells: Map<number, ConvUnit>[]; zero: tf.Tensor4D | null; reduction: Reduction | null }
-interface Reduction { convA: ConvUnit; convB: ConvUnit; shortcut: ConvUnit }
+interface ConvUnit {
+  filter: tf.Tensor4D;
+  stride: number;
+  pad: number;
+  reluFirst: boolean;
+  bn: BatchNorm | null;
+}
+interface Stage {
+  cell: CellPlan;
+  cells: Map<number, ConvUnit>[];
+  zero: tf.Tensor4D | null;
+  reduction: Reduction | null;
+}
+interface Reduction {
+  convA: ConvUnit;
+  convB: ConvUnit;
+  shortcut: ConvUnit;
+}
 
 const BN_EPSILON = 1e-5; // PyTorch BatchNorm2d default
 
@@ -141,12 +161,14 @@ export function buildNb201Network(ops: OpVector, options: NetworkOptions = {}): 
         // null = a node nothing reads (pruned away); cell-plan guarantees executed edges never read one.
         const nodes: (tf.Tensor4D | null)[] = [x];
         for (let node = 1; node <= 3; node++) {
-          const terms = stage.cell.edges.filter((e) => e.to === node).map((e) => {
-            const source = nodes[e.from]!;
-            if (e.op === 'skip_connect') return source;
-            if (e.op === 'avg_pool_3x3') return tf.avgPool(source, 3, 1, 1);
-            return run(source, units.get(e.index)!);
-          });
+          const terms = stage.cell.edges
+            .filter((e) => e.to === node)
+            .map((e) => {
+              const source = nodes[e.from]!;
+              if (e.op === 'skip_connect') return source;
+              if (e.op === 'avg_pool_3x3') return tf.avgPool(source, 3, 1, 1);
+              return run(source, units.get(e.index)!);
+            });
           nodes.push(terms.length === 0 ? stage.zero : terms.length === 1 ? terms[0] : tf.addN(terms));
         }
         x = nodes[3]!;
@@ -162,7 +184,13 @@ export function buildNb201Network(ops: OpVector, options: NetworkOptions = {}): 
     if (disposed) throw new Error(`the network for ${archStr} was disposed`);
   };
   return {
-    ops: ops.slice(), archStr, classes, inputSize, prune, trainable, constants,
+    ops: ops.slice(),
+    archStr,
+    classes,
+    inputSize,
+    prune,
+    trainable,
+    constants,
     predict(input) {
       alive();
       return tf.tidy(() => forward(input, () => {}));

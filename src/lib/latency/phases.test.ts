@@ -8,10 +8,12 @@ import { analysePhases, describeDisturbance, keptSamples, probeWorkload, resolve
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-interface Machine { speed(atMs: number): number }
+interface Machine {
+  speed(atMs: number): number;
+}
 
 const drift = (atMs: number) => 1 + 0.2 * (atMs / 180_000);
 const phased: Machine = { speed: (t) => drift(t) * (t >= 60_000 && t < 105_000 ? 1.7 : 1) };
@@ -69,7 +71,9 @@ describe('analysePhases', () => {
       expect(d.slowSamples).toBeGreaterThan(7);
       expect(d.slowdown).toBeGreaterThan(1.5);
     }
-    expect(describeDisturbance(a.phases, a.remeasure.length)).toMatch(new RegExp(`^the machine ran slow for 4[45] s in 1 stretch \\(probes 1\\.[6-8]× slower, up to 1\\.[7-9]×\\); re-measured ${a.remeasure.length} cells$`));
+    expect(describeDisturbance(a.phases, a.remeasure.length)).toMatch(
+      new RegExp(`^the machine ran slow for 4[45] s in 1 stretch \\(probes 1\\.[6-8]× slower, up to 1\\.[7-9]×\\); re-measured ${a.remeasure.length} cells$`),
+    );
   });
 
   it('follows slow drift without calling it a phase, and normalises samples to the fast state', () => {
@@ -95,7 +99,7 @@ describe('analysePhases', () => {
     });
   });
 
-  it('keeps a re-measured cell\'s fast samples, and all of them when too few are fast', () => {
+  it("keeps a re-measured cell's fast samples, and all of them when too few are fast", () => {
     const records = simulate(phased);
     const a = analysePhases(records);
     const half = keptSamples(records, a, 'c28', 5).map((r) => r.sampleMs); // 90–120 s: about half its samples are fast
@@ -162,14 +166,19 @@ describe('analysePhases', () => {
       expect(kept).toHaveLength(15);
       for (const r of kept) expect(r.sampleMs / (cellMs(c) * drift(r.atMs))).toBeLessThan(1.04);
     }
-    expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(/^the machine ran slow for (39|4\d) s in 1 stretch \((2\d|3\d) % of probes delayed, up to [2-6]\.\d×\); re-measured 16 cells, after waiting 12 s for it to settle$/);
+    expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(
+      /^the machine ran slow for (39|4\d) s in 1 stretch \((2\d|3\d) % of probes delayed, up to [2-6]\.\d×\); re-measured 16 cells, after waiting 12 s for it to settle$/,
+    );
   });
 
   it('a quiet machine whose probes are now and then delayed (one in fifty, up to 3×) has no phase', () => {
     const noise = lcg(21);
     // Real spacing: a sample and its probe every 32 ms, 50 cells × 15 samples.
     const records: SampleRecord[] = Array.from({ length: 750 }, (_, i) => ({
-      cell: `c${Math.floor(i / 15)}`, atMs: i * 32, sampleMs: 1 + 0.03 * noise(), probeMs: 1.7 * (noise() < 1 / 50 ? 1.3 + 1.7 * noise() : 1 + 0.03 * noise()),
+      cell: `c${Math.floor(i / 15)}`,
+      atMs: i * 32,
+      sampleMs: 1 + 0.03 * noise(),
+      probeMs: 1.7 * (noise() < 1 / 50 ? 1.3 + 1.7 * noise() : 1 + 0.03 * noise()),
     }));
     const a = analysePhases(records);
     expect(a.phases).toEqual([]);

@@ -144,7 +144,10 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
   for (let j = 0; j < n; j++) {
     while (at[lo] < at[j] - half) lo++;
     while (hi < n && at[hi] <= at[j] + half) hi++;
-    baseline[j] = quantileSorted(probe.slice(lo, hi).sort((a, b) => a - b), o.baselineQuantile);
+    baseline[j] = quantileSorted(
+      probe.slice(lo, hi).sort((a, b) => a - b),
+      o.baselineQuantile,
+    );
   }
 
   const r = (o.smoothSamples - 1) / 2;
@@ -175,7 +178,10 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
   // Stretches of slow samples; those closer than mergeGapMs become one.
   const stretches: [number, number][] = [];
   for (let j = 0; j < n;) {
-    if (!slow[j]) { j++; continue; }
+    if (!slow[j]) {
+      j++;
+      continue;
+    }
     let end = j;
     while (end + 1 < n && slow[end + 1]) end++;
     const last = stretches.at(-1);
@@ -189,8 +195,15 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
     if (end - j + 1 < o.minPhaseSamples || at[end] - at[j] < o.minPhaseMs) continue;
     const raw = ratio.slice(j, end + 1);
     const phase: SlowPhase = {
-      startMs: at[j], endMs: at[end], samples: end - j + 1, slowdown: quartiles(slowdown.slice(j, end + 1)).median,
-      peakSlowdown: quantileSorted([...raw].sort((a, b) => a - b), 0.9), delayedShare: delayed.slice(j, end + 1).filter(Boolean).length / raw.length,
+      startMs: at[j],
+      endMs: at[end],
+      samples: end - j + 1,
+      slowdown: quartiles(slowdown.slice(j, end + 1)).median,
+      peakSlowdown: quantileSorted(
+        [...raw].sort((a, b) => a - b),
+        0.9,
+      ),
+      delayedShare: delayed.slice(j, end + 1).filter(Boolean).length / raw.length,
     };
     // Merged blips that are not slow as a whole (neither slow throughout nor often delayed) are no phase.
     if (phase.slowdown <= 1 + o.slowThreshold && phase.delayedShare <= o.busyFraction) continue;
@@ -260,9 +273,7 @@ export function describeDisturbance(phases: readonly SlowPhase[], remeasured: nu
   const samples = phases.reduce((sum, p) => sum + p.samples, 0);
   const typical = phases.reduce((sum, p) => sum + p.slowdown * p.samples, 0) / samples;
   const share = phases.reduce((sum, p) => sum + p.delayedShare * p.samples, 0) / samples;
-  const how = typical > 1 + slowThreshold
-    ? `probes ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×`
-    : `${(share * 100).toFixed(0)} % of probes delayed, up to ${peak.toFixed(1)}×`;
+  const how = typical > 1 + slowThreshold ? `probes ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×` : `${(share * 100).toFixed(0)} % of probes delayed, up to ${peak.toFixed(1)}×`;
   const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
   const cells = remeasured === 1 ? '1 cell' : `${remeasured} cells`;
   const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${(waitedMs / 1000).toFixed(0)} s for it to settle` : '';

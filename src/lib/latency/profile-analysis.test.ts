@@ -4,8 +4,21 @@ import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToCode } from 
 import { PROFILE_NETWORK } from '../workers/profiler-messages';
 import type { MeasurementBackend } from './environment';
 import {
-  backendComparison, calibratedFileName, cellRows, driftSummary, estimateMs, flopsVsLatency, heldOutCells, latestPerCell,
-  medianRatios, profiledMflops, randomCells, rankCorrelations, repeatability, shortArch, sortRows,
+  backendComparison,
+  calibratedFileName,
+  cellRows,
+  driftSummary,
+  estimateMs,
+  flopsVsLatency,
+  heldOutCells,
+  latestPerCell,
+  medianRatios,
+  profiledMflops,
+  randomCells,
+  rankCorrelations,
+  repeatability,
+  shortArch,
+  sortRows,
 } from './profile-analysis';
 import { stored } from './profile-fixtures';
 import type { DeviceColumn } from './reference-set';
@@ -18,7 +31,9 @@ describe('pure helpers', () => {
   });
 
   it('keeps the latest measurement of each cell, and sorts rows with missing values last', () => {
-    const a1 = stored('333333', 5), b = stored('111111', 1, 'wasm', { coldMs: null }), a2 = stored('333333', 6);
+    const a1 = stored('333333', 5),
+      b = stored('111111', 1, 'wasm', { coldMs: null }),
+      a2 = stored('333333', 6);
     expect(latestPerCell([a2, b, a1]).map((e) => e.medianMs)).toEqual([6, 1]);
     const rows = cellRows([a1, b, a2, stored('222222', 3)], PROFILE_NETWORK);
     expect(sortRows(rows, 'medianMs', false).map((r) => r.medianMs)).toEqual([1, 3, 6]);
@@ -28,12 +43,16 @@ describe('pure helpers', () => {
     expect(sortRows(rows, 'short', false).map((r) => r.short)).toEqual(['c1 | c1 c1 | c1 c1 c1', 'c3 | c3 c3 | c3 c3 c3', 's | s s | s s s']);
   });
 
-  it("ranks, compares and repeats cells by their fast state (10 % quantile), not by a median a slow stretch raised", () => {
+  it('ranks, compares and repeats cells by their fast state (10 % quantile), not by a median a slow stretch raised', () => {
     // Cell a: fast state 1 ms, but half its samples fell in a slow stretch (median 2.5 ms); cell b: 2 ms steady.
     const slowTail = [1, 1, 1, 1, 1, 1, 1, 2.5, 3, 3, 3, 3, 3, 3, 3];
-    const a = stored('333333', 2.5, 'wasm', { samples: slowTail }), b = stored('222222', 2, 'wasm', { samples: Array(15).fill(2) });
+    const a = stored('333333', 2.5, 'wasm', { samples: slowTail }),
+      b = stored('222222', 2, 'wasm', { samples: Array(15).fill(2) });
     const rows = cellRows([a, b], PROFILE_NETWORK);
-    expect(sortRows(rows, 'latencyMs', false).map((r) => [r.short, r.latencyMs, r.medianMs])).toEqual([['c3 | c3 c3 | c3 c3 c3', 1, 2.5], ['c1 | c1 c1 | c1 c1 c1', 2, 2]]);
+    expect(sortRows(rows, 'latencyMs', false).map((r) => [r.short, r.latencyMs, r.medianMs])).toEqual([
+      ['c3 | c3 c3 | c3 c3 c3', 1, 2.5],
+      ['c1 | c1 c1 | c1 c1 c1', 2, 2],
+    ]);
     expect(flopsVsLatency([a, b], PROFILE_NETWORK).points.map((p) => p.ms)).toEqual([1, 2]);
     expect(backendComparison([{ entries: [a, b] }]).map((r) => r.ms[0])).toEqual([1, 2]);
   });
@@ -54,9 +73,7 @@ describe('pure helpers', () => {
       cells.slice(0, only).forEach((d, k) => (values[opsToCode(digitsToOps(d))] = f(k)));
       return { datasetId: 'latbench', datasetTitle: 'LatBench', column, label: column, family: 'x', values };
     };
-    const rows = rankCorrelations([{ entries }, { entries: entries.slice(0, 3) }], [
-      device('reversed', (k) => 10 - k), device('sparse', (k) => k, 4), device('same', (k) => 2 * k + 1),
-    ]);
+    const rows = rankCorrelations([{ entries }, { entries: entries.slice(0, 3) }], [device('reversed', (k) => 10 - k), device('sparse', (k) => k, 4), device('same', (k) => 2 * k + 1)]);
     expect(rows.map((r) => r.device.column)).toEqual(['same', 'reversed', 'sparse']);
     expect(rows[0].rho[0]).toBeCloseTo(1, 12);
     expect(rows[1].rho[0]).toBeCloseTo(-1, 12);
@@ -126,8 +143,21 @@ describe('pure helpers', () => {
 
   it('estimates a run from earlier ones', () => {
     const run = (backend: MeasurementBackend, elapsedMs: number, measured: number): RunRecord => ({
-      runId: `${backend}${elapsedMs}`, profileId: 'p', backend, thread: 'worker', wasmThreads: null, set: 'random', startedAt: 0, requested: measured, measured, elapsedMs,
-      leakedTensors: 0, cancelled: false, error: null, reference: null, settings: { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000 },
+      runId: `${backend}${elapsedMs}`,
+      profileId: 'p',
+      backend,
+      thread: 'worker',
+      wasmThreads: null,
+      set: 'random',
+      startedAt: 0,
+      requested: measured,
+      measured,
+      elapsedMs,
+      leakedTensors: 0,
+      cancelled: false,
+      error: null,
+      reference: null,
+      settings: { minSamples: 15, warmupMinRuns: 5, warmupMaxMs: 2000 },
     });
     expect(estimateMs(20, ['wasm'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000, fromHistory: true });
     expect(estimateMs(20, ['wasm', 'cpu'], [run('wasm', 10_000, 20)])).toEqual({ ms: 10_000 + 20 * 4000, fromHistory: false });

@@ -56,8 +56,16 @@ export type SortKey = 'short' | 'index' | 'latencyMs' | 'medianMs' | 'iqrMs' | '
 
 export function cellRows(entries: readonly StoredMeasurement[], network: ProfiledNetwork): CellRow[] {
   return latestPerCell(entries).map((e) => ({
-    index: e.archIndex, archStr: e.archStr, short: shortArch(e.ops), latencyMs: cellLatencyMs(e), medianMs: e.medianMs, iqrMs: e.iqrMs,
-    samples: e.samples.length, k: e.k, coldMs: e.coldMs, mflops: profiledMflops(e.ops, network),
+    index: e.archIndex,
+    archStr: e.archStr,
+    short: shortArch(e.ops),
+    latencyMs: cellLatencyMs(e),
+    medianMs: e.medianMs,
+    iqrMs: e.iqrMs,
+    samples: e.samples.length,
+    k: e.k,
+    coldMs: e.coldMs,
+    mflops: profiledMflops(e.ops, network),
   }));
 }
 
@@ -65,7 +73,8 @@ export function cellRows(entries: readonly StoredMeasurement[], network: Profile
 export function sortRows(rows: readonly CellRow[], key: SortKey, descending: boolean): CellRow[] {
   const sign = descending ? -1 : 1;
   return [...rows].sort((a, b) => {
-    const x = a[key], y = b[key];
+    const x = a[key],
+      y = b[key];
     if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
     return (typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number)) * sign || a.index - b.index;
   });
@@ -81,7 +90,13 @@ function rho(a: number[], b: number[], minimum = 3): number | null {
 /** FLOPs (as `network` is built) against the latency of each cell, and their rank correlation. */
 export function flopsVsLatency(entries: readonly StoredMeasurement[], network: ProfiledNetwork): { points: { index: number; archStr: string; mflops: number; ms: number }[]; spearman: number | null } {
   const points = latestPerCell(entries).map((e) => ({ index: e.archIndex, archStr: e.archStr, mflops: profiledMflops(e.ops, network), ms: cellLatencyMs(e) }));
-  return { points, spearman: rho(points.map((p) => p.mflops), points.map((p) => p.ms)) };
+  return {
+    points,
+    spearman: rho(
+      points.map((p) => p.mflops),
+      points.map((p) => p.ms),
+    ),
+  };
 }
 
 interface HeatmapRow {
@@ -101,7 +116,13 @@ export function rankCorrelations(profiles: readonly { entries: readonly StoredMe
     const pairs = latest.map((entries) => entries.filter((e) => device.values[e.archIndex] > 0));
     return {
       device: { datasetId: device.datasetId, datasetTitle: device.datasetTitle, column: device.column, label: device.label, family: device.family, caveat: device.caveat },
-      rho: pairs.map((shared) => rho(shared.map((e) => cellLatencyMs(e)), shared.map((e) => device.values[e.archIndex]), minCells)),
+      rho: pairs.map((shared) =>
+        rho(
+          shared.map((e) => cellLatencyMs(e)),
+          shared.map((e) => device.values[e.archIndex]),
+          minCells,
+        ),
+      ),
       n: pairs.map((shared) => shared.length),
     };
   });
@@ -124,19 +145,24 @@ export function backendComparison(profiles: readonly { entries: readonly StoredM
   const byProfile = profiles.map((p) => new Map(latestPerCell(p.entries).map((e) => [e.archIndex, e])));
   const cells = new Map<number, StoredMeasurement>();
   for (const map of byProfile) for (const [index, entry] of map) if (!cells.has(index)) cells.set(index, entry);
-  return [...cells.values()].map((cell) => {
-    const ms = byProfile.map((map) => {
-      const entry = map.get(cell.archIndex);
-      return entry ? cellLatencyMs(entry) : null;
-    });
-    return { index: cell.archIndex, short: shortArch(cell.ops), archStr: cell.archStr, ms, ratio: ms.map((v) => (v !== null && ms[0] !== null ? v / ms[0] : null)) };
-  }).sort((a, b) => (a.ms[0] ?? Infinity) - (b.ms[0] ?? Infinity) || a.index - b.index);
+  return [...cells.values()]
+    .map((cell) => {
+      const ms = byProfile.map((map) => {
+        const entry = map.get(cell.archIndex);
+        return entry ? cellLatencyMs(entry) : null;
+      });
+      return { index: cell.archIndex, short: shortArch(cell.ops), archStr: cell.archStr, ms, ratio: ms.map((v) => (v !== null && ms[0] !== null ? v / ms[0] : null)) };
+    })
+    .sort((a, b) => (a.ms[0] ?? Infinity) - (b.ms[0] ?? Infinity) || a.index - b.index);
 }
 
 /** Median of per-cell ratios against the first column (the typical speed-up), per column. */
 export function medianRatios(rows: readonly ComparisonRow[], columns: number): (number | null)[] {
   return Array.from({ length: columns }, (_, j) => {
-    const values = rows.map((r) => r.ratio[j]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+    const values = rows
+      .map((r) => r.ratio[j])
+      .filter((v): v is number => v !== null)
+      .sort((a, b) => a - b);
     if (values.length === 0) return null;
     const mid = values.length >> 1;
     return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
@@ -154,7 +180,13 @@ export function repeatability(entries: readonly StoredMeasurement[]): { cells: n
     byCell.set(entry.archIndex, [...list, entry]);
   }
   const repeated = [...byCell.values()].filter((list) => list.length >= 2);
-  return { cells: repeated.length, spearman: rho(repeated.map((l) => cellLatencyMs(l.at(-2)!)), repeated.map((l) => cellLatencyMs(l.at(-1)!))) };
+  return {
+    cells: repeated.length,
+    spearman: rho(
+      repeated.map((l) => cellLatencyMs(l.at(-2)!)),
+      repeated.map((l) => cellLatencyMs(l.at(-1)!)),
+    ),
+  };
 }
 
 /**
@@ -164,7 +196,11 @@ export function repeatability(entries: readonly StoredMeasurement[]): { cells: n
  */
 export function driftSummary(ms: readonly number[]): { medianMs: number; spreadPct: number; trendPct: number } | null {
   if (ms.length < 3) return null;
-  const quantile = (values: readonly number[], p: number) => quantileSorted([...values].sort((a, b) => a - b), p);
+  const quantile = (values: readonly number[], p: number) =>
+    quantileSorted(
+      [...values].sort((a, b) => a - b),
+      p,
+    );
   const medianMs = quantile(ms, 0.5);
   const third = Math.max(1, Math.floor(ms.length / 3));
   const first = quantile(ms.slice(0, third), 0.5);
@@ -184,12 +220,21 @@ export function randomCells(seed: number, count: number, connectedIndices: reado
  */
 export function heldOutCells(seed: number, count: number, connectedIndices: readonly number[], referenceIndices: readonly number[]): number[] {
   const reference = new Set(referenceIndices);
-  return randomCells(seed, count, connectedIndices.filter((index) => !reference.has(index)));
+  return randomCells(
+    seed,
+    count,
+    connectedIndices.filter((index) => !reference.has(index)),
+  );
 }
 
 /** A file name made of the predictor's name: "brp-nas-calibrated-wasm-chrome-126.json". */
 export function calibratedFileName(name: string, id: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
   return `brp-nas-calibrated-${slug || id}.json`;
 }
 

@@ -27,8 +27,12 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
     warmup: { ...DEFAULT_WARMUP, ...options.warmup },
   };
   const positiveInts: [string, number][] = [
-    ['minSamples', merged.minSamples], ['maxK', merged.maxK], ['referenceEvery', merged.referenceEvery],
-    ['groupSize', merged.groupSize], ['warmup.maxRuns', merged.warmup.maxRuns], ['warmup.stableRuns', merged.warmup.stableRuns],
+    ['minSamples', merged.minSamples],
+    ['maxK', merged.maxK],
+    ['referenceEvery', merged.referenceEvery],
+    ['groupSize', merged.groupSize],
+    ['warmup.maxRuns', merged.warmup.maxRuns],
+    ['warmup.stableRuns', merged.warmup.stableRuns],
   ];
   for (const [name, value] of positiveInts) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`profile option ${name} must be a positive integer, got ${value}`);
@@ -37,7 +41,12 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
   if (!(merged.targetSampleSpanFactor > 0)) throw new Error('targetSampleSpanFactor must be positive');
   if (!(merged.minSampleMs >= 0)) throw new Error('minSampleMs must be zero or more');
   if (!(merged.visibilityPollMs > 0)) throw new Error('visibilityPollMs must be positive');
-  for (const [name, value] of [['gapMs', merged.gapMs], ['maxWaitForFastMs', merged.maxWaitForFastMs], ['warmup.maxMs', merged.warmup.maxMs], ['maxDiscardedPerCell', merged.maxDiscardedPerCell]] as const) {
+  for (const [name, value] of [
+    ['gapMs', merged.gapMs],
+    ['maxWaitForFastMs', merged.maxWaitForFastMs],
+    ['warmup.maxMs', merged.warmup.maxMs],
+    ['maxDiscardedPerCell', merged.maxDiscardedPerCell],
+  ] as const) {
     if (!(value >= 0)) throw new Error(`profile option ${name} must be zero or more, got ${value}`);
   }
   if (!Number.isInteger(merged.remeasureRounds) || merged.remeasureRounds < 0) throw new Error(`profile option remeasureRounds must be a whole number ≥ 0, got ${merged.remeasureRounds}`);

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { digitsToOps, opsToArchStr, opsToDigits, type OpVector } from '../spaces/nb201.ts';
 import { profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
 
-interface FakeModel { id: number; digits: string; runs: number }
+interface FakeModel {
+  id: number;
+  digits: string;
+  runs: number;
+}
 
 interface Harness {
   clock: ProfilerClock & { hidden: boolean; changes: number; advanceUs(us: number): void };
@@ -22,29 +26,43 @@ interface Harness {
  * `latencyUs(digits, run)`: µs per inference for the run-th run of that model (run 0 = cold).
  * `grainUs`: the clock's resolution. `onRun`: hook called before each run advances the clock.
  */
-function harness(latencyUs: (digits: string, run: number, nowUs: number) => number, grainUs = 100,
-  onRun?: (h: Harness, call: number) => void, leakPerModel = 0): Harness {
+function harness(latencyUs: (digits: string, run: number, nowUs: number) => number, grainUs = 100, onRun?: (h: Harness, call: number) => void, leakPerModel = 0): Harness {
   let us = 0;
   const h: Harness = {
-    log: [], built: 0, disposed: 0, tensors: 5,
+    log: [],
+    built: 0,
+    disposed: 0,
+    tensors: 5,
     clock: {
       hidden: false,
       changes: 0,
-      advanceUs(d) { us += Math.round(d); },
+      advanceUs(d) {
+        us += Math.round(d);
+      },
       now: () => (Math.floor(us / grainUs) * grainUs) / 1000,
       isHidden: () => h.clock.hidden,
       visibilityChanges: () => h.clock.changes,
-      sleep: async (ms) => { us += Math.round(ms * 1000); },
+      sleep: async (ms) => {
+        us += Math.round(ms * 1000);
+      },
     },
     runner: {
       backend: 'cpu',
-      build: async (ops: OpVector) => { h.built++; h.tensors += 3; us += 500; return { id: h.built, digits: opsToDigits(ops), runs: 0 }; },
+      build: async (ops: OpVector) => {
+        h.built++;
+        h.tensors += 3;
+        us += 500;
+        return { id: h.built, digits: opsToDigits(ops), runs: 0 };
+      },
       run: async (model, k) => {
         h.log.push({ digits: model.digits, k, hiddenAtStart: h.clock.hidden });
         onRun?.(h, h.log.length - 1);
         for (let i = 0; i < k; i++) us += latencyUs(model.digits, model.runs++, us);
       },
-      dispose: () => { h.disposed++; h.tensors -= 3 - leakPerModel; },
+      dispose: () => {
+        h.disposed++;
+        h.tensors -= 3 - leakPerModel;
+      },
     },
   };
   return h;
@@ -150,12 +168,19 @@ describe('profileCells', () => {
       }
     };
     const progress: ProfileProgress[] = [];
-    const out = await profileCells(request(h, [A, B], { warmup: { minRuns: 3, maxRuns: 3 } }, {
-      onProgress: (p) => {
-        progress.push(p);
-        sampling = p.phase === 'sample' || sampling;
-      },
-    }));
+    const out = await profileCells(
+      request(
+        h,
+        [A, B],
+        { warmup: { minRuns: 3, maxRuns: 3 } },
+        {
+          onProgress: (p) => {
+            progress.push(p);
+            sampling = p.phase === 'sample' || sampling;
+          },
+        },
+      ),
+    );
     const discarded = out.results.reduce((n, r) => n + r.discardedHidden, 0);
     expect(hiddenAtEnd).toBeGreaterThan(3);
     expect(hiddenInBetween).toBeGreaterThan(1);
@@ -166,7 +191,9 @@ describe('profileCells', () => {
   });
 
   it('gives up on a cell when the page keeps being hidden', async () => {
-    const h = harness(withCold, 100, (hh) => { hh.clock.changes++; });
+    const h = harness(withCold, 100, (hh) => {
+      hh.clock.changes++;
+    });
     await expect(profileCells(request(h, [A], { maxDiscardedPerCell: 5 }))).rejects.toThrow(/6 samples were taken while the page was hidden/);
     expect(h.disposed).toBe(h.built);
   });
@@ -193,11 +220,20 @@ describe('profileCells', () => {
     const h = harness(withCold);
     const controller = new AbortController();
     const finished: string[] = [];
-    const out = await profileCells(request(h, [A, B, C], { groupSize: 2, referenceCell: REF }, {
-      signal: controller.signal,
-      onResult: (r) => finished.push(r.archStr),
-      onProgress: (p) => { if (p.current === opsToArchStr(C) && p.phase === 'sample' && p.done === 32) controller.abort(); },
-    }));
+    const out = await profileCells(
+      request(
+        h,
+        [A, B, C],
+        { groupSize: 2, referenceCell: REF },
+        {
+          signal: controller.signal,
+          onResult: (r) => finished.push(r.archStr),
+          onProgress: (p) => {
+            if (p.current === opsToArchStr(C) && p.phase === 'sample' && p.done === 32) controller.abort();
+          },
+        },
+      ),
+    );
     expect(out.cancelled).toBe(true);
     expect(out.results.map((r) => r.archStr)).toEqual([A, B].map(opsToArchStr));
     expect(finished).toEqual([A, B].map(opsToArchStr));
@@ -227,13 +263,20 @@ describe('profileCells', () => {
     const h = harness(() => 1000);
     let pauses = 0;
     const progress: ProfileProgress[] = [];
-    await profileCells(request(h, [A, B], { minSamples: 10 }, {
-      onProgress: (p) => progress.push(p),
-      // One long pause (a minute) in the middle of sampling.
-      pauseGate: async () => {
-        if (progress.filter((p) => p.phase === 'sample').length === 10 && pauses++ === 0) h.clock.advanceUs(60_000_000);
-      },
-    }));
+    await profileCells(
+      request(
+        h,
+        [A, B],
+        { minSamples: 10 },
+        {
+          onProgress: (p) => progress.push(p),
+          // One long pause (a minute) in the middle of sampling.
+          pauseGate: async () => {
+            if (progress.filter((p) => p.phase === 'sample').length === 10 && pauses++ === 0) h.clock.advanceUs(60_000_000);
+          },
+        },
+      ),
+    );
     const samples = progress.filter((p) => p.phase === 'sample');
     expect(samples.map((p) => p.done)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(samples.every((p) => p.total === 20)).toBe(true);
@@ -254,11 +297,18 @@ describe('profileCells', () => {
     h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow());
     const results: { archStr: string; revised: boolean; medianMs: number }[] = [];
     const totals: number[] = [];
-    const out = await profileCells(request(h, cells, {}, {
-      probe: () => h.clock.advanceUs(2000 * slow()),
-      onResult: (r) => results.push(r),
-      onProgress: (p) => totals.push(p.total),
-    }));
+    const out = await profileCells(
+      request(
+        h,
+        cells,
+        {},
+        {
+          probe: () => h.clock.advanceUs(2000 * slow()),
+          onResult: (r) => results.push(r),
+          onProgress: (p) => totals.push(p.total),
+        },
+      ),
+    );
     const d = out.disturbance!;
     expect(d.phases).toHaveLength(1);
     expect(d.phases[0].slowdown).toBeCloseTo(1.7, 1);
@@ -296,7 +346,13 @@ describe('profileCells', () => {
       let streak = 0;
       let recovered = false;
       const slow = () => (h.built >= 9 && !recovered ? 1.7 : 1);
-      h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow(), 100, () => { streak = 0; });
+      h = harness(
+        (digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow(),
+        100,
+        () => {
+          streak = 0;
+        },
+      );
       const probe = () => {
         h.clock.advanceUs(2000 * slow());
         if (++streak >= 8) recovered = true;
@@ -329,7 +385,13 @@ describe('profileCells', () => {
     let probes = 0;
     let recovered = false;
     const shared = () => h.built >= 9 && !recovered;
-    h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * (shared() ? 1.5 : 1), 100, () => { streak = 0; });
+    h = harness(
+      (digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * (shared() ? 1.5 : 1),
+      100,
+      () => {
+        streak = 0;
+      },
+    );
     const probe = () => {
       h.clock.advanceUs(2000 * (shared() && ++probes % 3 === 0 ? 4 : 1));
       if (++streak >= 40) recovered = true;

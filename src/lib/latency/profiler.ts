@@ -82,7 +82,10 @@ class ProfileSession<M> {
   private rounds = 0;
   private waitedMs = 0;
 
-  constructor(private readonly request: ProfileRequest<M>, private readonly options: ProfileOptions) {
+  constructor(
+    private readonly request: ProfileRequest<M>,
+    private readonly options: ProfileOptions,
+  ) {
     this.start = request.clock.now();
     this.total = request.cells.length * options.minSamples;
   }
@@ -166,8 +169,17 @@ class ProfileSession<M> {
       const samples = kept.map((r) => r.sampleMs);
       const { q1, median, q3, iqr } = quartiles(samples);
       const revised: CellMeasurement = {
-        ...old, samples, sampleAtMs: kept.map((r) => r.atMs), probeMs: kept.map((r) => r.probeMs),
-        medianMs: median, q1Ms: q1, q3Ms: q3, iqrMs: iqr, slowPhaseSamples: all.length - kept.length, remeasured, revised: true,
+        ...old,
+        samples,
+        sampleAtMs: kept.map((r) => r.atMs),
+        probeMs: kept.map((r) => r.probeMs),
+        medianMs: median,
+        q1Ms: q1,
+        q3Ms: q3,
+        iqrMs: iqr,
+        slowPhaseSamples: all.length - kept.length,
+        remeasured,
+        revised: true,
       };
       results[i] = revised;
       this.request.onResult?.(revised);
@@ -191,7 +203,10 @@ class ProfileSession<M> {
     const budget = this.options.maxWaitForFastMs - this.waitedMs;
     if (budget <= 0 || this.records.length === 0) return;
     const { baselineQuantile, slowThreshold, spikeThreshold, busyFraction } = resolvePhaseOptions(this.phaseOptions());
-    const fast = quantileSorted(this.records.map((r) => r.probeMs).sort((a, b) => a - b), baselineQuantile);
+    const fast = quantileSorted(
+      this.records.map((r) => r.probeMs).sort((a, b) => a - b),
+      baselineQuantile,
+    );
     const quiet = (burst: number[]) => median(burst) <= fast * (1 + slowThreshold) && burst.filter((p) => p > fast * (1 + spikeThreshold)).length <= busyFraction * burst.length;
     const begin = clock.now();
     const idleBefore = this.idleMs;
@@ -219,7 +234,12 @@ class ProfileSession<M> {
       waitedMs: this.waitedMs,
       summary: describeDisturbance(analysis.phases, cells.size, this.waitedMs, resolvePhaseOptions(this.phaseOptions()).slowThreshold),
       timeline: this.records.map((r, i) => ({
-        cell: r.cell, atMs: r.atMs, sampleMs: r.sampleMs, probeMs: r.probeMs, slowdown: analysis.slowdown[i], slow: analysis.inSlowPhase[i],
+        cell: r.cell,
+        atMs: r.atMs,
+        sampleMs: r.sampleMs,
+        probeMs: r.probeMs,
+        slowdown: analysis.slowdown[i],
+        slow: analysis.inSlowPhase[i],
       })),
     };
   }
@@ -234,8 +254,19 @@ class ProfileSession<M> {
     const t0 = clock.now();
     const model = await runner.build(opsIn);
     const cell: Prepared<M> = {
-      ops: opsIn.slice(), archStr, model, buildMs: clock.now() - t0, coldMs: NaN, k: 1,
-      warmupRuns: 0, warmupStable: false, samples: [], atMs: [], probes: [], discarded: 0, attempt: 0,
+      ops: opsIn.slice(),
+      archStr,
+      model,
+      buildMs: clock.now() - t0,
+      coldMs: NaN,
+      k: 1,
+      warmupRuns: 0,
+      warmupStable: false,
+      samples: [],
+      atMs: [],
+      probes: [],
+      discarded: 0,
+      attempt: 0,
     };
     this.alive.add(cell);
     await this.checkpoint();
@@ -371,10 +402,25 @@ class ProfileSession<M> {
     this.release(cell);
     const { q1, median, q3, iqr } = quartiles(cell.samples);
     return {
-      ops: cell.ops, archStr: cell.archStr, backend: this.request.runner.backend,
-      buildMs: cell.buildMs, coldMs: cell.coldMs, k: cell.k, warmupRuns: cell.warmupRuns, warmupStable: cell.warmupStable,
-      samples: cell.samples, medianMs: median, q1Ms: q1, q3Ms: q3, iqrMs: iqr, discardedHidden: cell.discarded,
-      sampleAtMs: cell.atMs, probeMs: this.request.probe ? cell.probes : [], slowPhaseSamples: 0, remeasured: null, revised: false,
+      ops: cell.ops,
+      archStr: cell.archStr,
+      backend: this.request.runner.backend,
+      buildMs: cell.buildMs,
+      coldMs: cell.coldMs,
+      k: cell.k,
+      warmupRuns: cell.warmupRuns,
+      warmupStable: cell.warmupStable,
+      samples: cell.samples,
+      medianMs: median,
+      q1Ms: q1,
+      q3Ms: q3,
+      iqrMs: iqr,
+      discardedHidden: cell.discarded,
+      sampleAtMs: cell.atMs,
+      probeMs: this.request.probe ? cell.probes : [],
+      slowPhaseSamples: 0,
+      remeasured: null,
+      revised: false,
     };
   }
 }

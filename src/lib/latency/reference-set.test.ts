@@ -44,7 +44,8 @@ describe('chooseReferenceSet', () => {
     const backward = (i: number) => N - i;
     const connected = connectedOf(identityCodes);
     const set = chooseReferenceSet({
-      opsCode: identityCodes, connected,
+      opsCode: identityCodes,
+      connected,
       devices: [device('fast1', 1, forward), device('fast2', 2, forward), device('slow', 1000, backward)],
     });
     // The median of three normalised latencies follows the two agreeing devices, not the big one.
@@ -86,7 +87,12 @@ describe('chooseReferenceSet', () => {
 });
 
 describe('knownDevices', () => {
-  const table = (id: string, columns: Record<string, number[]>): Table => ({ id, version: 'v', rows: 3, columns: Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, Float64Array.from(v)])) });
+  const table = (id: string, columns: Record<string, number[]>): Table => ({
+    id,
+    version: 'v',
+    rows: 3,
+    columns: Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, Float64Array.from(v)])),
+  });
   const meta = (id: string, columns: DatasetColumnsLike['columns']): DatasetColumnsLike => ({ id, title: id.toUpperCase(), space: 'nb201', columns });
 
   it('spreads device latency columns over the NB201 indices and lists the excluded non-devices', () => {
@@ -115,10 +121,10 @@ describe('knownDevices', () => {
     expect(Number.isNaN(known.devices[0].values[1])).toBe(true);
     expect(known.excluded).toEqual([{ datasetId: 'latbench', column: 'x_large', label: 'large', reason: 'undocumented file' }]);
     // Without `only`: every NB201 latency column keyed by index, a table without an index column skipped.
-    const all = knownDevices(
-      [meta('other', [{ name: 'lat', kind: 'latency' }]), meta('unkeyed', [{ name: 'lat', kind: 'latency' }])],
-      { other: table('other', { index: [0, 1, 2], lat: [1, 2, 3] }), unkeyed: table('unkeyed', { row: [0, 1, 2], lat: [1, 2, 3] }) },
-    );
+    const all = knownDevices([meta('other', [{ name: 'lat', kind: 'latency' }]), meta('unkeyed', [{ name: 'lat', kind: 'latency' }])], {
+      other: table('other', { index: [0, 1, 2], lat: [1, 2, 3] }),
+      unkeyed: table('unkeyed', { row: [0, 1, 2], lat: [1, 2, 3] }),
+    });
     expect(all.devices.map((d) => `${d.datasetId}:${d.column}:${d.label}`)).toEqual(['other:lat:lat']);
   });
 });
@@ -132,9 +138,11 @@ function readTable(id: string, file: string): Table {
   const [header, ...lines] = readFileSync(resolve(DATASETS, file), 'utf8').trim().split('\n');
   const names = header.split(',');
   const columns: Record<string, Float64Array> = Object.fromEntries(names.map((n) => [n, new Float64Array(lines.length)]));
-  lines.forEach((line, row) => line.split(',').forEach((cell, c) => {
-    if (names[c] !== 'arch_str') columns[names[c]][row] = cell === '' ? Number.NaN : Number(cell);
-  }));
+  lines.forEach((line, row) =>
+    line.split(',').forEach((cell, c) => {
+      if (names[c] !== 'arch_str') columns[names[c]][row] = cell === '' ? Number.NaN : Number(cell);
+    }),
+  );
   return { id, version: 'csv', rows: lines.length, columns };
 }
 
@@ -151,10 +159,15 @@ describeWithData(haveData, `nb201, latbench and HELP tables in ${DATASETS}`, 'th
     });
     const latbench = readTable('latbench', 'latbench/latbench.csv');
     const help = readTable('help', 'help-latency/help_nb201_latency.csv');
-    const latency = (table: Table) => Object.keys(table.columns).filter((c) => !['index', 'arch_str', 'ops'].includes(c))
-      .map((name) => ({ name, kind: 'latency', device: { label: name, family: '', notADevice: name.startsWith('x_') } }));
+    const latency = (table: Table) =>
+      Object.keys(table.columns)
+        .filter((c) => !['index', 'arch_str', 'ops'].includes(c))
+        .map((name) => ({ name, kind: 'latency', device: { label: name, family: '', notADevice: name.startsWith('x_') } }));
     const known = knownDevices(
-      [{ id: 'latbench', title: 'LatBench', space: 'nb201', columns: latency(latbench) }, { id: 'help', title: 'HELP', space: 'nb201', columns: latency(help) }],
+      [
+        { id: 'latbench', title: 'LatBench', space: 'nb201', columns: latency(latbench) },
+        { id: 'help', title: 'HELP', space: 'nb201', columns: latency(help) },
+      ],
       { latbench, help },
     );
     expect(known.excluded.map((e) => e.column)).toEqual(['x_desktop_gpu_gtx1080ti_large', 'x_embedded_tpu_edgetpu_large']);

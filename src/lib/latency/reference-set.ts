@@ -67,8 +67,13 @@ export function knownDevices(datasets: readonly DatasetColumnsLike[], tables: Re
         continue;
       }
       devices.push({
-        datasetId: dataset.id, datasetTitle: dataset.title, column: column.name, label,
-        family: column.device?.family ?? '', caveat: column.device?.caveat, values: columnByIndex(table, column.name, NB201_NUM_CELLS),
+        datasetId: dataset.id,
+        datasetTitle: dataset.title,
+        column: column.name,
+        label,
+        family: column.device?.family ?? '',
+        caveat: column.device?.caveat,
+        values: columnByIndex(table, column.name, NB201_NUM_CELLS),
       });
     }
   }

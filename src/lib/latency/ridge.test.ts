@@ -12,7 +12,13 @@ describe('linear algebra', () => {
   });
 
   it('recovers an exact linear relation without penalty and shrinks it with one', () => {
-    const rows = [[0, 1], [1, 0], [2, 3], [3, 1], [4, 4]];
+    const rows = [
+      [0, 1],
+      [1, 0],
+      [2, 3],
+      [3, 1],
+      [4, 4],
+    ];
     const y = rows.map(([a, b]) => 1 + 2 * a - 0.5 * b);
     const fit = fitRidge(rows, y, 0);
     expect(fit.intercept).toBeCloseTo(1, 8);
@@ -31,7 +37,8 @@ describe('ridge in the dual form (more features than rows)', () => {
     const lambda = 0.05;
     const dual = fitRidge(rows, y, lambda);
     // The primal normal equations on the centred rows: (XᵀX + λnI)w = Xᵀy.
-    const n = rows.length, p = 10;
+    const n = rows.length,
+      p = 10;
     const mean = Array.from({ length: p }, (_, j) => rows.reduce((a, r) => a + r[j], 0) / n);
     const yMean = y.reduce((a, v) => a + v, 0) / n;
     const gram = new Float64Array(p * p);

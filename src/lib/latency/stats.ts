@@ -101,5 +101,8 @@ export const DEFAULT_CELL_STATISTIC: CellStatistic = 'fast-state';
 /** A cell's latency, ms, by `statistic`; an import that carried only its median (no samples) keeps it. */
 export function cellLatencyMs(cell: { readonly samples: readonly number[]; readonly medianMs: number }, statistic: CellStatistic = DEFAULT_CELL_STATISTIC): number {
   if (statistic === 'median' || cell.samples.length === 0) return cell.medianMs;
-  return quantileSorted([...cell.samples].sort((a, b) => a - b), FAST_STATE_QUANTILE);
+  return quantileSorted(
+    [...cell.samples].sort((a, b) => a - b),
+    FAST_STATE_QUANTILE,
+  );
 }

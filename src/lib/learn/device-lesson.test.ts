@@ -33,8 +33,23 @@ describe('placeDevice', () => {
   it('needs three cells, then ranks the known devices by rank agreement', () => {
     const same = { key: 'same', label: 'Same', values: flops };
     const opposite = { key: 'opp', label: 'Opposite', values: flops.map((f) => -f + 100) };
-    expect(placeDevice(new Map([[1, 1], [2, 2]]), [same])).toEqual([]);
-    const placed = placeDevice(new Map([[1, 0.2], [5, 0.6], [9, 1.1]]), [opposite, same]);
+    expect(
+      placeDevice(
+        new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+        [same],
+      ),
+    ).toEqual([]);
+    const placed = placeDevice(
+      new Map([
+        [1, 0.2],
+        [5, 0.6],
+        [9, 1.1],
+      ]),
+      [opposite, same],
+    );
     expect(placed.map((p) => p.key)).toEqual(['same', 'opp']);
     expect(placed[0].rho).toBeCloseTo(1);
   });

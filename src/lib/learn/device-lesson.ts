@@ -75,7 +75,10 @@ export function placeDevice(measured: ReadonlyMap<number, number>, devices: read
   for (const d of devices) {
     const cells = [...measured.keys()].filter((i) => known(d.values[i]));
     if (cells.length < 3) continue;
-    const rho = spearman(cells.map((i) => measured.get(i)!), cells.map((i) => d.values[i]));
+    const rho = spearman(
+      cells.map((i) => measured.get(i)!),
+      cells.map((i) => d.values[i]),
+    );
     if (Number.isFinite(rho)) out.push({ key: d.key, label: d.label, rho });
   }
   return out.sort((x, y) => y.rho - x.rho);

@@ -31,7 +31,10 @@ describe('sizeIndex and mergePoint', () => {
   it('keeps the newest point per target and N, ordered by N', () => {
     const p = (n: number, gcn: number, target = 't'): Lesson4Point => ({ target, n, gcn, flops: 0, fewShot: 0, fewShotMethod: 'flops', testCells: 1, wallMs: 1 });
     const merged = mergePoint(mergePoint(mergePoint([], p(100, 0.1)), p(20, 0.2)), p(100, 0.5));
-    expect(merged.map((q) => [q.n, q.gcn])).toEqual([[20, 0.2], [100, 0.5]]);
+    expect(merged.map((q) => [q.n, q.gcn])).toEqual([
+      [20, 0.2],
+      [100, 0.5],
+    ]);
     expect(mergePoint(merged, p(20, 0.9, 'u'))).toHaveLength(3);
   });
 });

@@ -31,7 +31,12 @@ describe('ranking lesson', () => {
     expect(rankingScore(truth.slice(0, 5), truth.slice(0, 5), 50).k).toBe(5);
     // By default the best 1 % (at least one cell).
     expect(rankingScore(truth, truth).k).toBe(1);
-    expect(rankingScore(Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: 1000 }, (_, i) => i)).k).toBe(10);
+    expect(
+      rankingScore(
+        Array.from({ length: 1000 }, (_, i) => i),
+        Array.from({ length: 1000 }, (_, i) => i),
+      ).k,
+    ).toBe(10);
   });
 
   it('counts ordered pairs and picks distinct, reproducible example pairs', () => {

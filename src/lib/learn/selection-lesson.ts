@@ -27,9 +27,7 @@ export const LOOP_PHASES: readonly LoopPhase[] = ['select', 'query', 'train', 'r
 export function phaseText(phase: LoopPhase, iteration: number): string {
   switch (phase) {
     case 'select':
-      return iteration === 0
-        ? 'pick the first cells at random (nothing is ranked yet)'
-        : `take the predicted best half, sample the rest from the predicted top 1/${2 ** iteration} of the space`;
+      return iteration === 0 ? 'pick the first cells at random (nothing is ranked yet)' : `take the predicted best half, sample the rest from the predicted top 1/${2 ** iteration} of the space`;
     case 'query':
       return 'look up their accuracy (the expensive step in real NAS: training each network)';
     case 'train':

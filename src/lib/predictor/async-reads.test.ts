@@ -41,7 +41,7 @@ describe('no synchronous read', () => {
     t.dispose();
   });
 
-  test('training (one worker and data-parallel), predict-all and packing read asynchronously, with the synchronous forms\' numbers', async () => {
+  test("training (one worker and data-parallel), predict-all and packing read asynchronously, with the synchronous forms' numbers", async () => {
     allow = forbidSyncReads();
     const regressor = await trainRegressor({ graphs, targets, config });
     const brp = await trainBrp({ graphs, targets, config: { ...config, epochs: 2 } });

@@ -11,7 +11,10 @@ interface LinearFit {
 
 /** Ordinary least squares of y on x over the given indices. */
 export function fitLine(x: ArrayLike<number>, y: ArrayLike<number>, indices: readonly number[]): LinearFit {
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (const i of indices) {
     sx += x[i];
     sy += y[i];

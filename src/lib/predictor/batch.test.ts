@@ -23,8 +23,22 @@ describe.each(['sparse', 'dense'] as const)('%s aggregation', (mode) => {
     // One column per node: h[node] = node index + 1 (8 rows, width 1) and a second column 10×.
     const h = tf.tensor2d([1, 10, 2, 20, 3, 30, 4, 40, 5, 50, 6, 60, 7, 70, 8, 80], [8, 2]);
     expect(Array.from(aggregate(h, batch.neighbours).dataSync())).toEqual([
-      6, 60, 5, 50, 3, 30, 0, 0, // graph 0: 1+2+3, 2+3, 3, (no edges)
-      5, 50, 6, 60, 7, 70, 8, 80, // graph 1: self only
+      6,
+      60,
+      5,
+      50,
+      3,
+      30,
+      0,
+      0, // graph 0: 1+2+3, 2+3, 3, (no edges)
+      5,
+      50,
+      6,
+      60,
+      7,
+      70,
+      8,
+      80, // graph 1: self only
     ]);
     expect(Array.from(aggregate(h, batch.readout).dataSync())).toEqual([6, 60, 5, 50]);
     // d/dh of Σ aggregate·w with w = 1: how often each node is summed (column sums of A).
@@ -52,8 +66,7 @@ describe('sparse ≡ dense', () => {
     for (const key of ['neighbours', 'readout'] as const) {
       expect(maxAbsDiff(aggregate(h, sparse[key]).dataSync(), aggregate(h, dense[key]).dataSync())).toBeLessThan(1e-6);
     }
-    const objective = (batch: typeof sparse) => (x: tf.Tensor) =>
-      tf.add(tf.sum(tf.mul(aggregate(x as tf.Tensor2D, batch.neighbours), weights)), tf.sum(aggregate(x as tf.Tensor2D, batch.readout)));
+    const objective = (batch: typeof sparse) => (x: tf.Tensor) => tf.add(tf.sum(tf.mul(aggregate(x as tf.Tensor2D, batch.neighbours), weights)), tf.sum(aggregate(x as tf.Tensor2D, batch.readout)));
     expect(maxAbsDiff(tf.grad(objective(sparse))(h).dataSync(), tf.grad(objective(dense))(h).dataSync())).toBeLessThan(1e-5);
     disposeBatch(sparse);
     disposeBatch(dense);

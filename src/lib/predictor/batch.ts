@@ -23,9 +23,7 @@ interface EdgeSum {
 }
 
 /** A linear map from node rows [B·N, H] to output rows [B·R, H] (R = N, or 1 for the readout). */
-export type Aggregation =
-  | { mode: 'dense'; graphs: number; inRows: number; outRows: number; a: tf.Tensor3D; aT: tf.Tensor3D }
-  | { mode: 'sparse'; forward: EdgeSum; backward: EdgeSum };
+export type Aggregation = { mode: 'dense'; graphs: number; inRows: number; outRows: number; a: tf.Tensor3D; aT: tf.Tensor3D } | { mode: 'sparse'; forward: EdgeSum; backward: EdgeSum };
 
 /** The tensors one forward pass needs; `disposeBatch` frees them. */
 export interface BatchTensors {
@@ -101,12 +99,18 @@ function denseAggregations(packed: PackedGraphs): { neighbours: Aggregation; rea
   }
   return {
     neighbours: {
-      mode: 'dense', graphs: count, inRows: nodes, outRows: nodes,
+      mode: 'dense',
+      graphs: count,
+      inRows: nodes,
+      outRows: nodes,
       a: tf.tensor3d(adjacency, [count, nodes, nodes]),
       aT: tf.tensor3d(adjacencyT, [count, nodes, nodes]),
     },
     readout: {
-      mode: 'dense', graphs: count, inRows: nodes, outRows: 1,
+      mode: 'dense',
+      graphs: count,
+      inRows: nodes,
+      outRows: 1,
       a: tf.tensor3d(readout, [count, 1, nodes]),
       aT: tf.tensor3d(readout, [count, nodes, 1]),
     },
@@ -129,9 +133,7 @@ export function batchTensors(packed: PackedGraphs, mode: AggregationMode = defau
 }
 
 function aggregationTensors(aggregation: Aggregation): tf.Tensor[] {
-  return aggregation.mode === 'dense'
-    ? [aggregation.a, aggregation.aT]
-    : [aggregation.forward.indices, aggregation.forward.segments, aggregation.backward.indices, aggregation.backward.segments];
+  return aggregation.mode === 'dense' ? [aggregation.a, aggregation.aT] : [aggregation.forward.indices, aggregation.forward.segments, aggregation.backward.indices, aggregation.backward.segments];
 }
 
 export function disposeBatch(batch: BatchTensors): void {

@@ -25,7 +25,7 @@ describe('presets (eagle configs/predictors)', () => {
     expect(Object.isFrozen(LATENCY_THOROUGH_PRESET)).toBe(true);
   });
 
-  test("default to the real best copy and the fast pair mode; presets are frozen", () => {
+  test('default to the real best copy and the fast pair mode; presets are frozen', () => {
     expect(BRP_PRESET.restoreBest).toBe('best-copy');
     expect(BRP_PRESET.pairMode).toBe('embed-once');
     expect(Object.isFrozen(LATENCY_PRESET)).toBe(true);

@@ -22,7 +22,12 @@ describe('evaluatePredictions', () => {
 
   it('an accuracy target or a BRP is compared with the FLOPs ranking', () => {
     const e = evaluatePredictions({ predictorId: 'p', kind: 'brp', target: { label: 'CIFAR-100 valid', unit: '%' }, trainIndices: [0, 1], indices, predicted, values, flops });
-    expect(e.flops).toEqual(rankingTestMetrics(Array.from(indices, (i) => flops[i]), e.truth));
+    expect(e.flops).toEqual(
+      rankingTestMetrics(
+        Array.from(indices, (i) => flops[i]),
+        e.truth,
+      ),
+    );
     expect(e.gcn).toEqual(rankingTestMetrics(predicted, e.truth));
   });
 });

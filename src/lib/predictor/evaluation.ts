@@ -68,9 +68,13 @@ export function evaluatePredictions(input: EvaluationInput): Evaluation {
   const { predictorId, kind, target, indices, predicted, values, flops: flopsAll } = input;
   const truth = Float64Array.from(indices, (i) => values[i]);
   const idx = Array.from(indices);
-  const flops: Metrics = kind === 'regression' && target.unit === 'ms'
-    ? regressionMetrics(predictLine(fitLine(flopsAll, values, input.trainIndices), flopsAll, idx), truth)
-    : rankingTestMetrics(idx.map((i) => flopsAll[i]), truth);
+  const flops: Metrics =
+    kind === 'regression' && target.unit === 'ms'
+      ? regressionMetrics(predictLine(fitLine(flopsAll, values, input.trainIndices), flopsAll, idx), truth)
+      : rankingTestMetrics(
+          idx.map((i) => flopsAll[i]),
+          truth,
+        );
   const gcn = kind === 'regression' ? { ...regressionMetrics(predicted, truth), precisionTop1pct: rankingTestMetrics(predicted, truth).precisionTop1pct } : rankingTestMetrics(predicted, truth);
   let sum = 0;
   for (const v of predicted) sum += v;

@@ -12,7 +12,8 @@ export function regressionStepFlops(shape: { layers: number; hidden: number; nod
     if (!Number.isInteger(value) || value < 1) throw new Error(`regressionStepFlops: '${name}' must be a positive integer, got ${value}`);
   }
   let forwardMacs: number;
-  if (layers === 1) forwardMacs = b * f * h; // the only layer reads the global row of A·X
+  if (layers === 1)
+    forwardMacs = b * f * h; // the only layer reads the global row of A·X
   else forwardMacs = b * n * f * h + (layers - 2) * b * n * h * h + b * h * h;
   forwardMacs += b * h; // regression head
   return 3 * 2 * forwardMacs;

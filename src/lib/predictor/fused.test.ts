@@ -58,12 +58,7 @@ describe('normReluDropout (fused) against the kernel composition', () => {
   const upstream = random(rows * width);
 
   function run(path: typeof normReluDropout, mask: DropoutMask | null) {
-    const inputs = [
-      tf.tensor2d(xwValues, [rows, width]),
-      tf.tensor1d(biasValues),
-      tf.tensor1d(gainValues),
-      tf.tensor1d(shiftValues),
-    ] as const;
+    const inputs = [tf.tensor2d(xwValues, [rows, width]), tf.tensor1d(biasValues), tf.tensor1d(gainValues), tf.tensor1d(shiftValues)] as const;
     const dy = tf.tensor2d(upstream, [rows, width]);
     const { value, grads } = tf.valueAndGrads((xw: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) =>
       tf.sum(tf.mul(path(xw as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), dy)),
@@ -140,15 +135,24 @@ describe('normReluDropout (the SIMD layer module) at the GCN size', () => {
     const rows = 72;
     const width = 600;
     const rng = new SeededRandom(12);
-    const xw = tf.tensor2d(Float32Array.from({ length: rows * width }, () => rng.uniform(-3, 3)), [rows, width]);
+    const xw = tf.tensor2d(
+      Float32Array.from({ length: rows * width }, () => rng.uniform(-3, 3)),
+      [rows, width],
+    );
     const vector = (low: number, high: number) => tf.tensor1d(Float32Array.from({ length: width }, () => rng.uniform(low, high)));
     const [bias, gain, shift] = [vector(-0.5, 0.5), vector(0.5, 1.5), vector(-0.3, 0.3)];
-    const dy = tf.tensor2d(Float32Array.from({ length: rows * width }, () => rng.uniform(-1, 1)), [rows, width]);
+    const dy = tf.tensor2d(
+      Float32Array.from({ length: rows * width }, () => rng.uniform(-1, 1)),
+      [rows, width],
+    );
     const mask = dropoutMask(rows * width, 0.2, 3);
     const gradients = (path: typeof normReluDropout) => {
-      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) =>
-        tf.sum(tf.mul(path(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), dy)),
-      )([xw, bias, gain, shift]);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(path(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), dy)))([
+        xw,
+        bias,
+        gain,
+        shift,
+      ]);
       const values = grads.map((t) => t.dataSync().slice());
       tf.dispose(grads);
       return values;

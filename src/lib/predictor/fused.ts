@@ -44,7 +44,7 @@ export function droppedIndices(size: number, rate: number, seed: number): Int32A
   const rng = new SeededRandom(seed);
   const logKeep = Math.log1p(-rate);
   const dropped: number[] = [];
-  for (let i = -1; ; ) {
+  for (let i = -1; ;) {
     i += 1 + Math.floor(Math.log(1 - rng.next()) / logKeep);
     if (i >= size) break;
     dropped.push(i);
@@ -71,9 +71,7 @@ function maskTensor(mask: DropoutMask, shape: [number, number]): tf.Tensor2D {
 }
 
 /** `Dropout(ReLU(LayerNorm(xw + b)))` with tfjs kernels (any backend). */
-export function normReluDropoutKernels(
-  xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5,
-): tf.Tensor2D {
+export function normReluDropoutKernels(xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5): tf.Tensor2D {
   const activated = tf.relu(layerNorm(tf.add(xw, bias) as tf.Tensor2D, gain, shift, epsilon));
   return mask && mask.rate > 0 ? tf.mul(activated, maskTensor(mask, xw.shape)) : activated;
 }
@@ -88,9 +86,7 @@ let simdLayer: SimdLayer | null = null;
  * path: where the input is NaN, the gradient is 0 here (the loss is NaN in both). On WASM the
  * loops run on tfjs's heap (heap-layer.ts, no copies); elsewhere in the module's own memory.
  */
-export function normReluDropout(
-  xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5,
-): tf.Tensor2D {
+export function normReluDropout(xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, mask: DropoutMask | null, epsilon = 1e-5): tf.Tensor2D {
   if (heapLayerApplies()) return normReluDropoutOnHeap(xw, bias, gain, shift, mask ? mask.dropped : NO_DROPS, mask ? 1 / (1 - mask.rate) : 1, epsilon);
   const [rows, width] = xw.shape;
   const kernels = (simdLayer ??= new SimdLayer());
@@ -108,12 +104,7 @@ export function normReluDropout(
       value: tensorFromView(output, [rows, width]) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor) => {
         const grads = kernels.backward(hostValues(dy), saved);
-        return [
-          tensorFromView(grads.input, [rows, width]),
-          tensorFromView(grads.bias, [width]),
-          tensorFromView(grads.gain, [width]),
-          tensorFromView(grads.shift, [width]),
-        ];
+        return [tensorFromView(grads.input, [rows, width]), tensorFromView(grads.bias, [width]), tensorFromView(grads.gain, [width]), tensorFromView(grads.shift, [width])];
       },
     };
   });

@@ -67,14 +67,26 @@ describe('first layer: (A·X)·W equals A·(X·W)', () => {
   test('same values and same gradient w.r.t. W, with multi-hot and empty rows', () => {
     const graphs = randomGraphs(3, 5, 7, 4, true);
     const packed = packGraphs(graphs);
-    const rowSums = graphs.flatMap((g) => Array.from({ length: g.nodes }, (_, i) => Array.from(g.x).slice(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0)));
+    const rowSums = graphs.flatMap((g) =>
+      Array.from({ length: g.nodes }, (_, i) =>
+        Array.from(g.x)
+          .slice(i * 4, i * 4 + 4)
+          .reduce((a, b) => a + b, 0),
+      ),
+    );
     const emptyRows = rowSums.filter((sum) => sum === 0).length;
     const multiRows = rowSums.filter((sum) => sum > 1).length;
     expect(emptyRows).toBeGreaterThan(0);
     expect(multiRows).toBeGreaterThan(0);
     const rng = new SeededRandom(9);
-    const w = tf.tensor2d(Float32Array.from({ length: 4 * 6 }, () => rng.uniform(-1, 1)), [4, 6]);
-    const upstream = tf.tensor2d(Float32Array.from({ length: 5 * 7 * 6 }, () => rng.uniform(-1, 1)), [35, 6]);
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 4 * 6 }, () => rng.uniform(-1, 1)),
+      [4, 6],
+    );
+    const upstream = tf.tensor2d(
+      Float32Array.from({ length: 5 * 7 * 6 }, () => rng.uniform(-1, 1)),
+      [35, 6],
+    );
     const batch = batchTensors(packed);
     const x = tf.tensor3d(Float32Array.from(graphs.flatMap((g) => Array.from(g.x))), [5, 7, 4]);
     const adjacency = tf.tensor3d(packed.adjacency, [5, 7, 7]);
@@ -91,9 +103,18 @@ describe('first layer: (A·X)·W equals A·(X·W)', () => {
 describe('dense: weight as left or right matMul operand (WASM without the heap kernels uses the left form)', () => {
   test('same value and gradients for x and w', () => {
     const rng = new SeededRandom(21);
-    const x = tf.tensor2d(Float32Array.from({ length: 13 * 5 }, () => rng.uniform(-1, 1)), [13, 5]);
-    const w = tf.tensor2d(Float32Array.from({ length: 5 * 7 }, () => rng.uniform(-1, 1)), [5, 7]);
-    const upstream = tf.tensor2d(Float32Array.from({ length: 13 * 7 }, () => rng.uniform(-1, 1)), [13, 7]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 13 * 5 }, () => rng.uniform(-1, 1)),
+      [13, 5],
+    );
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 5 * 7 }, () => rng.uniform(-1, 1)),
+      [5, 7],
+    );
+    const upstream = tf.tensor2d(
+      Float32Array.from({ length: 13 * 7 }, () => rng.uniform(-1, 1)),
+      [13, 7],
+    );
     const reference = tf.matMul(x, w);
     for (const form of ['weight-left', 'weight-right'] as const) {
       expect(maxAbsDiff(dense(x, w, form).dataSync(), reference.dataSync())).toBeLessThan(1e-6);
@@ -136,8 +157,7 @@ describe('embedBatch', () => {
     const batch = batchTensors(packGraphs(graphs), mode);
     const variables = gcnVariables(gcn);
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(embedBatch(gcn, batch), tf.tensor2d(Float32Array.from(upstream), [3, hidden]))), variables);
-    const objective = (w: PlainWeights) =>
-      graphs.reduce((sum, g, i) => sum + referenceEmbedding(g, w, hidden).reduce((s, e, o) => s + e * upstream[i * hidden + o], 0), 0);
+    const objective = (w: PlainWeights) => graphs.reduce((sum, g, i) => sum + referenceEmbedding(g, w, hidden).reduce((s, e, o) => s + e * upstream[i * hidden + o], 0), 0);
     const base = plainWeights(gcn);
     const groups: (keyof PlainWeights)[] = ['weight', 'bias', 'gain', 'shift'];
     const step = 1e-6;
@@ -178,7 +198,7 @@ describe('embedBatch', () => {
 });
 
 describe('createGcn', () => {
-  test("thomas init: uniform within ±1/√H, reproducible by seed, LayerNorm at 1/0", () => {
+  test('thomas init: uniform within ±1/√H, reproducible by seed, LayerNorm at 1/0', () => {
     const a = createGcn(6, 2, 100, new SeededRandom(3));
     const b = createGcn(6, 2, 100, new SeededRandom(3));
     const c = createGcn(6, 2, 100, new SeededRandom(4));

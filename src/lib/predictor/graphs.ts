@@ -59,11 +59,7 @@ export function checkGraph(graph: GraphEncoding, where: string, nodes: number, f
 }
 
 /** N and F shared by all graphs: `expected` when given, else the first graph's. */
-export function graphSizes(
-  graphs: readonly GraphEncoding[],
-  source: string,
-  expected?: { nodes?: number; features?: number },
-): { nodes: number; features: number } {
+export function graphSizes(graphs: readonly GraphEncoding[], source: string, expected?: { nodes?: number; features?: number }): { nodes: number; features: number } {
   if (!Array.isArray(graphs) || graphs.length === 0) throw new Error(`${source}: expected a non-empty array of graphs`);
   const first = graphs[0] as GraphEncoding | null | undefined;
   const nodes = expected?.nodes ?? first?.nodes;
@@ -81,11 +77,7 @@ export function graphSizes(
  * Checks every graph (hostile input: stored files, other modules) and packs them. All graphs
  * must share N and F, and `expected` (e.g. a trained predictor's feature width) when given.
  */
-export function packGraphs(
-  graphs: readonly GraphEncoding[],
-  source = 'graphs',
-  expected?: { nodes?: number; features?: number },
-): PackedGraphs {
+export function packGraphs(graphs: readonly GraphEncoding[], source = 'graphs', expected?: { nodes?: number; features?: number }): PackedGraphs {
   const { nodes, features } = graphSizes(graphs, source, expected);
   const count = graphs.length;
   const aggregatedFeatures = new Float32Array(count * nodes * features);

@@ -96,13 +96,7 @@ export function brpDifferenceHead(head: LinearHead, hidden: number): { u: tf.Ten
  * 'embed-once' BRP loss. `embeddings` [M, H] holds each distinct model of the batch once;
  * pair p compares models first[p] and second[p] (row indices into embeddings).
  */
-export function brpLossEmbedOnce(
-  head: LinearHead,
-  embeddings: tf.Tensor2D,
-  first: ArrayLike<number>,
-  second: ArrayLike<number>,
-  target0: Float64Array,
-): tf.Scalar {
+export function brpLossEmbedOnce(head: LinearHead, embeddings: tf.Tensor2D, first: ArrayLike<number>, second: ArrayLike<number>, target0: Float64Array): tf.Scalar {
   const [models, hidden] = embeddings.shape;
   const pairs = target0.length;
   const { u, v, c } = brpDifferenceHead(head, hidden);
@@ -116,10 +110,7 @@ export function brpLossEmbedOnce(
   }
   const s = dense(embeddings, u);
   const t = dense(embeddings, v);
-  const d = tf.add(
-    tf.add(dense(tf.tensor2d(pickFirst, [pairs, models]), s), dense(tf.tensor2d(pickSecond, [pairs, models]), t)),
-    c,
-  );
+  const d = tf.add(tf.add(dense(tf.tensor2d(pickFirst, [pairs, models]), s), dense(tf.tensor2d(pickSecond, [pairs, models]), t)), c);
   const targets = tf.tensor2d(Float32Array.from(target0), [pairs, 1]);
   // log σ(x) = −softplus(−x). Not tf.logSigmoid: its gradient closes over its input instead of
   // saving it, and tfjs disposes that input before the backward pass inside tf.variableGrads.

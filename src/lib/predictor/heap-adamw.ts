@@ -63,5 +63,7 @@ export function heapAdamWStep(weights: tf.Tensor, gradient: tf.Tensor, moments: 
   if (tf.getBackend() !== 'wasm') throw new Error(`heap-adamw: the optimizer was built on the wasm backend, the active one is ${tf.getBackend()}`);
   registerMissingKernels(KERNELS);
   const { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } = step;
-  return tf.engine().runKernel(KERNEL, { w: weights, g: gradient, m: moments.m, v: moments.v }, { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel(KERNEL, { w: weights, g: gradient, m: moments.m, v: moments.v }, { beta1, beta2, epsilon, stepSize, secondMomentScale, decay } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

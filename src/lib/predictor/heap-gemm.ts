@@ -59,19 +59,31 @@ const KERNELS: tf.KernelConfig[] = [
   {
     kernelName: FORWARD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['x', 'w'], (x, w) => ({ rows: x[0], inWidth: x[1], outWidth: w[1], out: [x[0], w[1]], agree: x[1] === w[0] }), (kernels, [x, w], z, m, k) => kernels.forward(x, w, z, m, k)),
+    kernelFunc: heapKernel(
+      ['x', 'w'],
+      (x, w) => ({ rows: x[0], inWidth: x[1], outWidth: w[1], out: [x[0], w[1]], agree: x[1] === w[0] }),
+      (kernels, [x, w], z, m, k) => kernels.forward(x, w, z, m, k),
+    ),
   },
   // input gradient {dz [m×n], w [k×n]} → [m×k]
   {
     kernelName: INPUT_GRAD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['dz', 'w'], (dz, w) => ({ rows: dz[0], inWidth: w[0], outWidth: w[1], out: [dz[0], w[0]], agree: dz[1] === w[1] }), (kernels, [dz, w], dx, m) => kernels.inputGrad!(dz, w, dx, m)),
+    kernelFunc: heapKernel(
+      ['dz', 'w'],
+      (dz, w) => ({ rows: dz[0], inWidth: w[0], outWidth: w[1], out: [dz[0], w[0]], agree: dz[1] === w[1] }),
+      (kernels, [dz, w], dx, m) => kernels.inputGrad!(dz, w, dx, m),
+    ),
   },
   // weight gradient {x [m×k], dz [m×n]} → [k×n]; the m = 0 case is the zero fill above
   {
     kernelName: WEIGHT_GRAD,
     backendName: 'wasm',
-    kernelFunc: heapKernel(['x', 'dz'], (x, dz) => ({ rows: x[0], inWidth: x[1], outWidth: dz[1], out: [x[1], dz[1]], agree: x[0] === dz[0] }), (kernels, [x, dz], dw, m, k) => kernels.weightGrad(x, dz, dw, k, m)),
+    kernelFunc: heapKernel(
+      ['x', 'dz'],
+      (x, dz) => ({ rows: x[0], inWidth: x[1], outWidth: dz[1], out: [x[1], dz[1]], agree: x[0] === dz[0] }),
+      (kernels, [x, dz], dw, m, k) => kernels.weightGrad(x, dz, dw, k, m),
+    ),
   },
 ];
 

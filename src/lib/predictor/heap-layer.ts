@@ -79,12 +79,14 @@ export function heapLayerApplies(): boolean {
  * `Dropout(ReLU(LayerNorm(xw + b)))·` on the heap, with its gradient; `dropped` are the indices the
  * mask zeroes and `scale` = 1/(1 − rate). The saved state is kept only when a gradient is taken.
  */
-export function normReluDropoutOnHeap(
-  xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, dropped: Int32Array, scale: number, epsilon: number,
-): tf.Tensor2D {
+export function normReluDropoutOnHeap(xw: tf.Tensor2D, bias: tf.Tensor1D, gain: tf.Tensor1D, shift: tf.Tensor1D, dropped: Int32Array, scale: number, epsilon: number): tf.Tensor2D {
   registerMissingKernels(KERNELS);
   const op = tf.customGrad((xwIn, biasIn, gainIn, shiftIn, save) => {
-    const [out, norm, rstd] = tf.engine().runKernel(FORWARD, { xw: xwIn as tf.Tensor, bias: biasIn as tf.Tensor, gain: gainIn as tf.Tensor, shift: shiftIn as tf.Tensor }, { scale, epsilon, dropped } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [out, norm, rstd] = tf.engine().runKernel(FORWARD, { xw: xwIn as tf.Tensor, bias: biasIn as tf.Tensor, gain: gainIn as tf.Tensor, shift: shiftIn as tf.Tensor }, {
+      scale,
+      epsilon,
+      dropped,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     (save as tf.GradSaveFunc)([out, norm, rstd, gainIn as tf.Tensor]);
     return {
       value: out as tf.Tensor2D,

@@ -14,7 +14,16 @@ export type { BrpPredictor, BrpScores, Normalisation, Predictor, RegressionPredi
 export { averageRanks, kendallTauB, mae, pearson, precisionAtK, rmse, spearman, withinPct } from './metrics.ts';
 export { regressionStepFlops } from './flops.ts';
 export {
-  base64ToFloat32, checkProvenance, float32ToBase64, MAX_PREDICTOR_FILE_CHARS, packPredictor, PREDICTOR_FILE_FORMAT, PREDICTOR_FILE_VERSION,
-  readPredictorFile, restoreNb201Predictor, restorePacked, writePredictorFile,
+  base64ToFloat32,
+  checkProvenance,
+  float32ToBase64,
+  MAX_PREDICTOR_FILE_CHARS,
+  packPredictor,
+  PREDICTOR_FILE_FORMAT,
+  PREDICTOR_FILE_VERSION,
+  readPredictorFile,
+  restoreNb201Predictor,
+  restorePacked,
+  writePredictorFile,
 } from './persist.ts';
 export type { PackedPredictor, PredictionTarget, PredictorFileContent, PredictorProvenance } from './persist.ts';

@@ -71,7 +71,9 @@ describe('the warm-up (eagle --warmup)', () => {
     const x = tf.tensor1d(xs);
     const y = tf.tensor1d(ys);
     return {
-      a, b, dispose: () => tf.dispose([a, b, x, y]),
+      a,
+      b,
+      dispose: () => tf.dispose([a, b, x, y]),
       task: {
         variables: [a, b],
         headVariables: [b],
@@ -85,10 +87,14 @@ describe('the warm-up (eagle --warmup)', () => {
   test('trains only the head for K epochs, reported as warm-up, then everything; the history has the main epochs only', async () => {
     const t = task();
     const seen: { warmup: boolean; a: number; b: number }[] = [];
-    const summary = await runTraining(t.task, { ...config, epochs: 2, schedule: 'cosine', esPatience: 0, restoreBest: 'last-epoch' }, {
-      warmupEpochs: 3,
-      onEpoch: (r) => void seen.push({ warmup: r.warmup === true, a: t.a.dataSync()[0], b: t.b.dataSync()[0] }),
-    });
+    const summary = await runTraining(
+      t.task,
+      { ...config, epochs: 2, schedule: 'cosine', esPatience: 0, restoreBest: 'last-epoch' },
+      {
+        warmupEpochs: 3,
+        onEpoch: (r) => void seen.push({ warmup: r.warmup === true, a: t.a.dataSync()[0], b: t.b.dataSync()[0] }),
+      },
+    );
     expect(seen.map((s) => s.warmup)).toEqual([true, true, true, false, false]);
     expect(seen.slice(0, 3).every((s) => s.a === 0.5)).toBe(true); // the body stays frozen
     expect(new Set(seen.slice(0, 3).map((s) => s.b)).size).toBe(3); // the head moves every epoch

@@ -155,7 +155,10 @@ async function shardedStep(task: TrainingTask, peers: GradientPeers, optimizer: 
   // The weights are read before this thread's shard starts, so the peers work meanwhile.
   const weights = shards.length > 1 ? await flattenAsync(task.variables) : null;
   const remote = weights
-    ? peers.gradients(weights, shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })))
+    ? peers.gradients(
+        weights,
+        shards.slice(1).map((shard, k) => ({ batch: shard, dropoutSeed: shardDropoutSeed(dropoutSeed, k + 1) })),
+      )
     : null;
   // If this thread's shard throws first, the peers' answer is never awaited: keep its failure handled.
   remote?.catch(() => undefined);

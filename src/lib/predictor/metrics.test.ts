@@ -59,7 +59,13 @@ describe('correlations', () => {
 
   test('Kendall τ-b equals the O(n²) definition on random data with many ties', () => {
     const rng = new SeededRandom(5);
-    for (const [n, levels] of [[2, 2], [7, 3], [60, 5], [301, 12], [500, 500]]) {
+    for (const [n, levels] of [
+      [2, 2],
+      [7, 3],
+      [60, 5],
+      [301, 12],
+      [500, 500],
+    ]) {
       const a = Float64Array.from({ length: n }, () => rng.int(levels));
       const b = Float64Array.from(a, (v) => (rng.next() < 0.6 ? v + rng.int(3) : rng.int(levels)));
       if (new Set(a).size < 2 || new Set(b).size < 2) continue;

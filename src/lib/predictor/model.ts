@@ -118,9 +118,7 @@ export function inferGraphs(
   const unique = uniqueGraphs(model, graphs, source);
   if (!unique) return new Float32Array(0);
   const { packed, representative } = unique;
-  const uniqueOut = options.distinctRows ?? packed.count >= distinctRowsFrom
-    ? inferDistinctRows(model.gcn, packed, width, readout)
-    : inferPacked(model, packed, width, readout);
+  const uniqueOut = (options.distinctRows ?? packed.count >= distinctRowsFrom) ? inferDistinctRows(model.gcn, packed, width, readout) : inferPacked(model, packed, width, readout);
   return spreadRows(uniqueOut, representative, width);
 }
 
@@ -142,9 +140,8 @@ export async function inferGraphsAsync(
   if (!unique) return new Float32Array(0);
   const { packed, representative } = unique;
   const onHost = ['wasm', 'cpu'].includes(tf.getBackend());
-  const uniqueOut = onHost && (options.distinctRows ?? packed.count >= distinctRowsFrom)
-    ? await inferDistinctRowsAsync(model.gcn, packed, width, readout)
-    : await inferPackedAsync(model, packed, width, readout);
+  const uniqueOut =
+    onHost && (options.distinctRows ?? packed.count >= distinctRowsFrom) ? await inferDistinctRowsAsync(model.gcn, packed, width, readout) : await inferPackedAsync(model, packed, width, readout);
   return spreadRows(uniqueOut, representative, width);
 }
 
@@ -178,12 +175,7 @@ function spreadRows(uniqueOut: Float32Array, representative: Uint32Array, width:
 }
 
 /** {@link inferGraphs} on already packed (validated) graphs, without de-duplication. */
-export function inferPacked(
-  model: PredictorModel,
-  packed: PackedGraphs,
-  width: number,
-  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
-): Float32Array {
+export function inferPacked(model: PredictorModel, packed: PackedGraphs, width: number, readout: (embeddings: tf.Tensor2D) => tf.Tensor): Float32Array {
   const out = new Float32Array(packed.count * width);
   for (let start = 0; start < packed.count; start += INFERENCE_CHUNK) {
     const values = packedChunk(model, packed, start, readout);
@@ -203,12 +195,7 @@ export function inferPacked(
  * `--enable-unsafe-webgpu --enable-features=Vulkan`: the batched forward pass of 8 graphs agreed
  * with WASM to 9e-8 when read with `data()`, and read back all zeros with `dataSync()`.
  */
-export async function inferPackedAsync(
-  model: PredictorModel,
-  packed: PackedGraphs,
-  width: number,
-  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
-): Promise<Float32Array> {
+export async function inferPackedAsync(model: PredictorModel, packed: PackedGraphs, width: number, readout: (embeddings: tf.Tensor2D) => tf.Tensor): Promise<Float32Array> {
   const out = new Float32Array(packed.count * width);
   for (let start = 0; start < packed.count; start += INFERENCE_CHUNK) {
     const values = packedChunk(model, packed, start, readout);

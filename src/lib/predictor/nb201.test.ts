@@ -31,7 +31,12 @@ describe('NB201 cells', () => {
     expect(disconnected).toHaveLength(341);
     expect(new Set(disconnected).size).toBe(1);
     const connected = cells.map((_, code) => code).filter((code) => isConnected(cells[code]));
-    expect(spearman(connected.map((c) => predicted[c]), connected.map((c) => conv3x3[c]))).toBeGreaterThan(0.8);
+    expect(
+      spearman(
+        connected.map((c) => predicted[c]),
+        connected.map((c) => conv3x3[c]),
+      ),
+    ).toBeGreaterThan(0.8);
     predictor.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
   }, 60_000);

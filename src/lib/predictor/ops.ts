@@ -82,8 +82,7 @@ export function aggregate(h: tf.Tensor2D, aggregation: Aggregation): tf.Tensor2D
       (save as tf.GradSaveFunc)([aT]);
       return {
         value: tf.reshape(tf.matMul(a, tf.reshape(x, [graphs, inRows, width]) as tf.Tensor3D), [graphs * outRows, width]),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-          tf.reshape(tf.matMul(saved[0] as tf.Tensor3D, tf.reshape(dy, [graphs, outRows, width]) as tf.Tensor3D), [graphs * inRows, width]),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.reshape(tf.matMul(saved[0] as tf.Tensor3D, tf.reshape(dy, [graphs, outRows, width]) as tf.Tensor3D), [graphs * inRows, width]),
       };
     }
     const { forward, backward } = aggregation;

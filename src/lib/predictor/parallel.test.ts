@@ -33,7 +33,10 @@ function weightsOf(predictor: Predictor): Float32Array {
 describe('splitBatch', () => {
   test('cuts into near-equal consecutive slices, first ones larger, never empty', () => {
     const batch = Uint32Array.from([10, 11, 12, 13, 14, 15, 16]);
-    expect(splitBatch(batch, 2).map((s) => Array.from(s))).toEqual([[10, 11, 12, 13], [14, 15, 16]]);
+    expect(splitBatch(batch, 2).map((s) => Array.from(s))).toEqual([
+      [10, 11, 12, 13],
+      [14, 15, 16],
+    ]);
     expect(splitBatch(batch, 3).map((s) => s.length)).toEqual([3, 2, 2]);
     expect(splitBatch(batch, 1).map((s) => Array.from(s))).toEqual([Array.from(batch)]);
     expect(splitBatch(Uint32Array.from([4]), 3).map((s) => Array.from(s))).toEqual([[4]]);
@@ -72,10 +75,24 @@ describe('flat weights and gradients', () => {
   });
 
   test('sumResults adds losses and gradients', () => {
-    const r = sumResults([{ loss: 1, gradient: Float32Array.from([1, 2]) }, { loss: 2.5, gradient: Float32Array.from([10, 20]) }], 2);
+    const r = sumResults(
+      [
+        { loss: 1, gradient: Float32Array.from([1, 2]) },
+        { loss: 2.5, gradient: Float32Array.from([10, 20]) },
+      ],
+      2,
+    );
     expect(r.loss).toBe(3.5);
     expect(Array.from(r.gradient)).toEqual([11, 22]);
-    expect(() => sumResults([{ loss: 0, gradient: new Float32Array(3) }, { loss: 0, gradient: new Float32Array(2) }], 2)).toThrow('3 values for 2 weights');
+    expect(() =>
+      sumResults(
+        [
+          { loss: 0, gradient: new Float32Array(3) },
+          { loss: 0, gradient: new Float32Array(2) },
+        ],
+        2,
+      ),
+    ).toThrow('3 values for 2 weights');
   });
 });
 
@@ -95,7 +112,10 @@ describe('ShardTrainer', () => {
       const weights = flatten(modelVariables(source));
       const reference = await whole.compute(weights, [{ batch, dropoutSeed: 1 }]);
       const baseline = tf.memory().numTensors;
-      const sharded = await whole.compute(weights, splitBatch(batch, 3).map((shard) => ({ batch: shard, dropoutSeed: 1 })));
+      const sharded = await whole.compute(
+        weights,
+        splitBatch(batch, 3).map((shard) => ({ batch: shard, dropoutSeed: 1 })),
+      );
       expect(tf.memory().numTensors).toBe(baseline);
       expect(Math.abs(sharded.loss - reference.loss)).toBeLessThan(1e-5 * Math.abs(reference.loss));
       const scale = Math.max(...reference.gradient.map(Math.abs));

@@ -99,7 +99,10 @@ function flatSize(variables: readonly tf.Variable[]): number {
 
 /** All values of `tensors` in one Float32Array, in order. */
 export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
-  return concatValues(tensors, tensors.map((t) => t.dataSync() as Float32Array));
+  return concatValues(
+    tensors,
+    tensors.map((t) => t.dataSync() as Float32Array),
+  );
 }
 
 /** {@link flatten} reading with `await data()`: a training step's reads stay off the synchronous path. */

@@ -1,8 +1,16 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LATENCY_PRESET, type PredictorConfig } from './config.ts';
 import {
-  base64ToFloat32, checkProvenance, float32ToBase64, packPredictor, PREDICTOR_FILE_FORMAT, readPredictorFile, restoreNb201Predictor,
-  restorePacked, writePredictorFile, type PredictorProvenance,
+  base64ToFloat32,
+  checkProvenance,
+  float32ToBase64,
+  packPredictor,
+  PREDICTOR_FILE_FORMAT,
+  readPredictorFile,
+  restoreNb201Predictor,
+  restorePacked,
+  writePredictorFile,
+  type PredictorProvenance,
 } from './persist.ts';
 import { randomGraphs, synthesiseTarget, useCpuBackend } from './test-helpers.ts';
 import { trainRegressor } from './train.ts';
@@ -14,10 +22,20 @@ const config: PredictorConfig = { ...LATENCY_PRESET, layers: 2, hidden: 8, epoch
 const graphs = randomGraphs(5, 12, 9, 6);
 
 const provenance: PredictorProvenance = {
-  space: 'nb201', name: 'desktop cpu', kind: 'regression',
+  space: 'nb201',
+  name: 'desktop cpu',
+  kind: 'regression',
   target: { datasetId: 'latbench', column: 'desktop_cpu_i7_7820x_fp32', label: 'desktop CPU', unit: 'ms' },
-  datasetVersion: 'abc123', trainIndices: [4, 8, 15], valIndices: [], config, seed: 9, backend: 'cpu',
-  wallMs: 12.5, epochsRun: 2, bestEpoch: 1, createdAt: 1_700_000_000_000,
+  datasetVersion: 'abc123',
+  trainIndices: [4, 8, 15],
+  valIndices: [],
+  config,
+  seed: 9,
+  backend: 'cpu',
+  wallMs: 12.5,
+  epochsRun: 2,
+  bestEpoch: 1,
+  createdAt: 1_700_000_000_000,
 };
 
 async function trained(): Promise<RegressionPredictor> {

@@ -85,12 +85,7 @@ export function modelOf(predictor: Predictor): PredictorModel {
   return model;
 }
 
-export function wrapModel(
-  model: PredictorModel,
-  config: PredictorConfig,
-  normalisation: Normalisation | null,
-  training: TrainingSummary | null,
-): Predictor {
+export function wrapModel(model: PredictorModel, config: PredictorConfig, normalisation: Normalisation | null, training: TrainingSummary | null): Predictor {
   const features = model.gcn.features;
   const live = () => modelOf(predictor);
   /** The file form of the weights' values, read in `namedVariables` order. */
@@ -138,30 +133,31 @@ export function wrapModel(
     }
     return { s, t, c, r };
   };
-  const predictor: Predictor = model.kind === 'regression'
-    ? {
-        ...common,
-        kind: 'regression',
-        normalisation,
-        predict: (graphs, options) => denormalise(inferGraphs(live(), graphs, 1, regressionReadout, 'graphs', options)),
-        predictAsync: async (graphs, options) => denormalise(await inferGraphsAsync(live(), graphs, 1, regressionReadout, 'graphs', options)),
-      }
-    : {
-        ...common,
-        kind: 'brp',
-        scoreBrp: (graphs, options) => {
-          const m = live();
-          const c = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c.dataSync()[0]);
-          return brpScores(inferGraphs(m, graphs, 2, brpReadout(m), 'graphs', options), c);
-        },
-        scoreBrpAsync: async (graphs, options) => {
-          const m = live();
-          const cTensor = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c);
-          const c = (await cTensor.data())[0];
-          cTensor.dispose();
-          return brpScores(await inferGraphsAsync(m, graphs, 2, brpReadout(m), 'graphs', options), c);
-        },
-      };
+  const predictor: Predictor =
+    model.kind === 'regression'
+      ? {
+          ...common,
+          kind: 'regression',
+          normalisation,
+          predict: (graphs, options) => denormalise(inferGraphs(live(), graphs, 1, regressionReadout, 'graphs', options)),
+          predictAsync: async (graphs, options) => denormalise(await inferGraphsAsync(live(), graphs, 1, regressionReadout, 'graphs', options)),
+        }
+      : {
+          ...common,
+          kind: 'brp',
+          scoreBrp: (graphs, options) => {
+            const m = live();
+            const c = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c.dataSync()[0]);
+            return brpScores(inferGraphs(m, graphs, 2, brpReadout(m), 'graphs', options), c);
+          },
+          scoreBrpAsync: async (graphs, options) => {
+            const m = live();
+            const cTensor = tf.tidy(() => brpDifferenceHead(m.head, config.hidden).c);
+            const c = (await cTensor.data())[0];
+            cTensor.dispose();
+            return brpScores(await inferGraphsAsync(m, graphs, 2, brpReadout(m), 'graphs', options), c);
+          },
+        };
   models.set(predictor, model);
   return predictor;
 }

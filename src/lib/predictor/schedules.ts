@@ -72,7 +72,10 @@ export class EarlyStopping {
   private best: number | null = null;
   private badEpochs = 0;
 
-  constructor(private readonly patience: number, private readonly minDelta = 0) {}
+  constructor(
+    private readonly patience: number,
+    private readonly minDelta = 0,
+  ) {}
 
   /** Feeds one validation loss; returns true when training should stop. */
   step(loss: number): boolean {

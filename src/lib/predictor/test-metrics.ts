@@ -37,8 +37,7 @@ export interface BrpTestMetrics {
 
 /** Errors, correlations (NaN below 2 cells) and ±X % bands of predictions against true values. */
 export function regressionTestMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>): RegressionTestMetrics {
-  const band = (convention: 'eagle' | 'truth') =>
-    Object.fromEntries(LEEWAYS.map((pct) => [pct, withinPct(predicted, truth, pct, convention)])) as unknown as WithinBands['eagle'];
+  const band = (convention: 'eagle' | 'truth') => Object.fromEntries(LEEWAYS.map((pct) => [pct, withinPct(predicted, truth, pct, convention)])) as unknown as WithinBands['eagle'];
   const n = truth.length;
   return {
     mae: mae(predicted, truth),

@@ -155,11 +155,13 @@ describe('trainBrp', () => {
     const { s, t, c } = predictor.scoreBrp(brpGraphs);
     let correct = 0;
     let total = 0;
-    accuracy.forEach((ai, i) => accuracy.forEach((aj, j) => {
-      if (i === j || ai === aj) return;
-      total += 1;
-      if (s[i] + t[j] + c > 0 === ai > aj) correct += 1;
-    }));
+    accuracy.forEach((ai, i) =>
+      accuracy.forEach((aj, j) => {
+        if (i === j || ai === aj) return;
+        total += 1;
+        if (s[i] + t[j] + c > 0 === ai > aj) correct += 1;
+      }),
+    );
     return correct / total;
   }
 
@@ -177,9 +179,11 @@ describe('trainBrp', () => {
     expect(kendallTauB(scores.r, accuracy)).toBeGreaterThan(0.6);
     // The loop's validation sum equals KL over all ordered pairs from the public scores.
     let kl = 0;
-    accuracy.forEach((ai, i) => accuracy.forEach((aj, j) => {
-      if (i !== j) kl += pairKl(scores.s[i] + scores.t[j] + scores.c, softTarget(ai, aj));
-    }));
+    accuracy.forEach((ai, i) =>
+      accuracy.forEach((aj, j) => {
+        if (i !== j) kl += pairKl(scores.s[i] + scores.t[j] + scores.c, softTarget(ai, aj));
+      }),
+    );
     expect(kl).toBeCloseTo(summary.bestValLoss, 3);
     predictor.dispose();
     expect(tf.memory().numTensors).toBe(baseline);

@@ -253,7 +253,7 @@ export async function trainBrp(input: BrpInput): Promise<BrpPredictor> {
         variables: modelVariables(model),
         headVariables: [model.head.weight, model.head.bias],
         // A pair (i, j) is coded as i·n + j; all n(n−1) ordered pairs, shuffled per epoch.
-        batches: (epoch) => config.pairMode === 'model-groups' ? modelGroupBatches(n, config.batchSize, config.seed, epoch) : allPairBatches(epoch),
+        batches: (epoch) => (config.pairMode === 'model-groups' ? modelGroupBatches(n, config.batchSize, config.seed, epoch) : allPairBatches(epoch)),
         loss: batchLossFor(model, setup),
         validate: () => brpValidation(model, train, metric, target0, config.hidden),
       },

@@ -117,7 +117,8 @@ describe('on the WASM backend', () => {
       const u = tf.tensor2d(upstream, [72, 600]);
       const value = tf.tidy(() => normReluDropout(xw, bias, gain, shift, mask).dataSync().slice()); // no tape: nothing saved
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, s: tf.Tensor) =>
-        tf.sum(tf.mul(normReluDropout(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), u)))([xw, bias, gain, shift]);
+        tf.sum(tf.mul(normReluDropout(a as tf.Tensor2D, b as tf.Tensor1D, g as tf.Tensor1D, s as tf.Tensor1D, mask), u)),
+      )([xw, bias, gain, shift]);
       const out = [value, ...grads.map((t) => t.dataSync().slice())];
       tf.dispose([xw, bias, gain, shift, u, ...grads]);
       expect(tf.memory().numTensors).toBe(before);

@@ -36,7 +36,12 @@ function loadNb201() {
   return { oracle: { valid, test }, space: searchSpace(opsCode), connected: Int32Array.from(connected) };
 }
 
-interface Summary { mean: number; sd: number; found: number; queriesTo: number[] }
+interface Summary {
+  mean: number;
+  sd: number;
+  found: number;
+  queriesTo: number[];
+}
 
 function summarise(run: (options: BaselineOptions) => number[], budget: number, candidates?: Int32Array): Summary {
   const { oracle, space } = data!;
@@ -66,7 +71,7 @@ describeWithData(HAVE_DATA, CSV, 'baselines on the real NB201 table (CIFAR-100, 
     expect(data!.connected).toHaveLength(15284);
   });
 
-  it('random search: 71.43 (20,000-seed mean; the table\'s 100-seed 71.67 ± 0.85 is a lucky draw)', () => {
+  it("random search: 71.43 (20,000-seed mean; the table's 100-seed 71.67 ± 0.85 is a lucky draw)", () => {
     const all = summarise(randomSearch, 100);
     const connected = summarise(randomSearch, 100, data!.connected);
     console.log(`random: ${all.mean.toFixed(2)} ± ${all.sd.toFixed(2)}, found ${all.found}/100; connected only: ${connected.mean.toFixed(2)} ± ${connected.sd.toFixed(2)}`);

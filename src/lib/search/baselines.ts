@@ -120,7 +120,7 @@ export function* localSearchSteps(options: BaselineOptions): Generator<number, v
     if (current < 0) return;
     mark(current);
     yield current;
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const n of shuffle(rng, space.neighbours(current))) {
         if (!allowed[n]) continue;

@@ -68,15 +68,18 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
       const room = Math.min(budget - queried.length, candidates.length - queried.length);
       let added: number[];
       if (!predictor) {
-        added = initialSample(candidates.filter((c) => !seen.has(c)), Math.min(BRP_LOCAL.initial, room), rng);
+        added = initialSample(
+          candidates.filter((c) => !seen.has(c)),
+          Math.min(BRP_LOCAL.initial, room),
+          rng,
+        );
       } else if (round === 1) {
         host.onPhase('rank', round);
         added = bestRanked(await host.scoreAll(predictor, 'antisymmetric'), candidates, seen, Math.min(BRP_LOCAL.perRound, room));
       } else {
         added = [];
         for (let k = 0; k < Math.min(BRP_LOCAL.perRound, room); k++) {
-          const next = (await bestNeighbour(predictor, host, queried, oracle, space, allowed, seen)) ??
-            bestRanked(await host.scoreAll(predictor, 'antisymmetric'), candidates, seen, 1)[0];
+          const next = (await bestNeighbour(predictor, host, queried, oracle, space, allowed, seen)) ?? bestRanked(await host.scoreAll(predictor, 'antisymmetric'), candidates, seen, 1)[0];
           if (next === undefined) break;
           added.push(next);
           queried.push(next);
@@ -121,7 +124,15 @@ export async function runBrpLocal(input: BrpLocalInput): Promise<{ queried: numb
  * validation accuracy), or of the next best when a centre has none left; undefined when no
  * queried cell has an unqueried neighbour.
  */
-async function bestNeighbour(predictor: Predictor, host: PredictorSearchHost, queried: readonly number[], oracle: SearchOracle, space: SearchSpace, allowed: Set<number>, seen: Set<number>): Promise<number | undefined> {
+async function bestNeighbour(
+  predictor: Predictor,
+  host: PredictorSearchHost,
+  queried: readonly number[],
+  oracle: SearchOracle,
+  space: SearchSpace,
+  allowed: Set<number>,
+  seen: Set<number>,
+): Promise<number | undefined> {
   const centres = [...queried].sort((a, b) => oracle.valid[b] - oracle.valid[a] || a - b);
   for (const centre of centres) {
     const pool = space.neighbours(centre).filter((next) => allowed.has(next) && !seen.has(next));
@@ -133,7 +144,10 @@ async function bestNeighbour(predictor: Predictor, host: PredictorSearchHost, qu
 /** The `count` best-scored unqueried candidates. */
 function bestRanked(scores: Float64Array, candidates: Int32Array, seen: Set<number>, count: number): number[] {
   const open = Array.from(candidates).filter((c) => !seen.has(c));
-  return rankBy(open, Float64Array.from(open, (c) => scores[c])).slice(0, count);
+  return rankBy(
+    open,
+    Float64Array.from(open, (c) => scores[c]),
+  ).slice(0, count);
 }
 
 /** `cells` sorted by score, best first (ties by index). */

@@ -7,16 +7,28 @@ const oracle = { valid: Float64Array.from([60, 70, Number.NaN, 65, 72]), test: F
 function result(patch: Partial<SearchResult> = {}): SearchResult {
   return {
     settings: { method: 'brp-nas', config: 'fast', dataset: 'cifar100', budget: 2, seed: 1, constraint: null, pareto: false },
-    queried: [3, 1], trace: Int32Array.from([3, 1, 4, 0]), scores: Float32Array.from([0.1, 0.5, Number.NaN, 0.25, 0.75]),
+    queried: [3, 1],
+    trace: Int32Array.from([3, 1, 4, 0]),
+    scores: Float32Array.from([0.1, 0.5, Number.NaN, 0.25, 0.75]),
     metrics: { testOfBestValid: 71, maxTest: 71, regretValid: 2, foundGlobalBest: false, queriesToGlobalBest: null, tracePositionOfGlobalBest: 3, kendall: 0.6 },
-    filter: null, hypervolume: null, iterations: [], wallMs: 10, backend: 'wasm', ...patch,
+    filter: null,
+    hypervolume: null,
+    iterations: [],
+    wallMs: 10,
+    backend: 'wasm',
+    ...patch,
   };
 }
 
 describe('trace export', () => {
   it('has one row per trace position: queried cells first, in query order', () => {
     const rows = traceRows(result(), oracle, (i) => `arch-${i}`);
-    expect(rows.map((r) => [r.position, r.index, r.queried, r.queryOrder])).toEqual([[1, 3, true, 1], [2, 1, true, 2], [3, 4, false, null], [4, 0, false, null]]);
+    expect(rows.map((r) => [r.position, r.index, r.queried, r.queryOrder])).toEqual([
+      [1, 3, true, 1],
+      [2, 1, true, 2],
+      [3, 4, false, null],
+      [4, 0, false, null],
+    ]);
     expect(rows[0]).toMatchObject({ arch: 'arch-3', valid: 65, test: 66, score: 0.25 });
   });
 

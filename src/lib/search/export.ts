@@ -67,13 +67,17 @@ export function traceCsv(rows: readonly TraceRow[]): string {
 
 /** The result as JSON text: the SearchResult with a format line, typed arrays as arrays, NaN as null. */
 export function resultJson(result: SearchResult): string {
-  return JSON.stringify({
-    format: SEARCH_RESULT_FORMAT,
-    version: SEARCH_RESULT_VERSION,
-    ...result,
-    trace: Array.from(result.trace),
-    scores: result.scores ? Array.from(result.scores) : null,
-  }, null, 1);
+  return JSON.stringify(
+    {
+      format: SEARCH_RESULT_FORMAT,
+      version: SEARCH_RESULT_VERSION,
+      ...result,
+      trace: Array.from(result.trace),
+      scores: result.scores ? Array.from(result.scores) : null,
+    },
+    null,
+    1,
+  );
 }
 
 /** The file name both exports share, e.g. `search-brp-nas-fast-cifar100-b20-s1`. */

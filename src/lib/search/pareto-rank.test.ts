@@ -20,11 +20,15 @@ describe('paretoLayers', () => {
 
   test('agrees with peeling fronts on random points', () => {
     let state = 7;
-    const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const n = 300;
     const x = Array.from({ length: n }, rand);
     const y = Array.from({ length: n }, rand);
-    const layers = paretoLayers(x, y, Array.from({ length: n }, (_, i) => i));
+    const layers = paretoLayers(
+      x,
+      y,
+      Array.from({ length: n }, (_, i) => i),
+    );
     let left = Array.from({ length: n }, (_, i) => i);
     for (let k = 0; left.length > 0; k++) {
       const front = paretoFront(x, y, left);

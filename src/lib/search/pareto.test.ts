@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { paretoFront } from './pareto';
 
 function bruteForceFront(x: number[], y: number[]): number[] {
-  const dominated = (i: number) =>
-    x.some((_, j) => j !== i && x[j] <= x[i] && y[j] >= y[i] && (x[j] < x[i] || y[j] > y[i]));
+  const dominated = (i: number) => x.some((_, j) => j !== i && x[j] <= x[i] && y[j] >= y[i] && (x[j] < x[i] || y[j] > y[i]));
   return x
     .map((_, i) => i)
     .filter((i) => Number.isFinite(x[i]) && Number.isFinite(y[i]) && !dominated(i))
@@ -26,7 +25,7 @@ describe('paretoFront', () => {
 
   it('matches a brute-force check on random data with ties', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 20; trial++) {
       const x = Array.from({ length: 60 }, () => Math.round(rand() * 20));
       const y = Array.from({ length: 60 }, () => Math.round(rand() * 20));

@@ -53,7 +53,7 @@ describe('runPredictorSearch (eagle --iter 5 --sample_best2)', () => {
   const oracle = { valid, test: valid };
   const candidates = Int32Array.from({ length: 2000 }, (_, i) => i);
 
-  test('queries budget/T new cells per iteration, never twice, with eagle\'s batch and epochs', async () => {
+  test("queries budget/T new cells per iteration, never twice, with eagle's batch and epochs", async () => {
     const log = { trainedOn: [] as number[], configs: [] as { batchSize: number; epochs: number; init: boolean }[] };
     const done: IterationDone[] = [];
     const host = { ...fakeHost(valid, log), onIteration: (d: IterationDone) => void done.push(d) };
@@ -70,14 +70,22 @@ describe('runPredictorSearch (eagle --iter 5 --sample_best2)', () => {
     expect(meanValid(done[4].added)).toBeGreaterThan(meanValid(done[0].added) + 5);
   });
 
-  test("a transfer starts iteration 0 from the latency GCN with the head warm-up; later iterations warm-start from the last predictor", async () => {
+  test('a transfer starts iteration 0 from the latency GCN with the head warm-up; later iterations warm-start from the last predictor', async () => {
     const inits: { init: unknown; warmupEpochs: number | undefined }[] = [];
-    const latencyGcn = { kind: 'regression', dispose: () => { throw new Error('the caller owns the latency GCN'); } } as unknown as Predictor;
+    const latencyGcn = {
+      kind: 'regression',
+      dispose: () => {
+        throw new Error('the caller owns the latency GCN');
+      },
+    } as unknown as Predictor;
     const base = fakeHost(valid, { trainedOn: [], configs: [] });
-    const host: PredictorSearchHost = { ...base, train: async (kind, input) => {
-      inits.push({ init: input.init, warmupEpochs: input.warmupEpochs });
-      return base.train(kind, input);
-    } };
+    const host: PredictorSearchHost = {
+      ...base,
+      train: async (kind, input) => {
+        inits.push({ init: input.init, warmupEpochs: input.warmupEpochs });
+        return base.train(kind, input);
+      },
+    };
     await runPredictorSearch({ preset: SEARCH_PRESETS['brp-nas/faithful-tenth'], oracle, candidates, budget: 50, seed: 4, host, transfer: { from: latencyGcn, warmupEpochs: 5 } });
     expect(inits[0]).toEqual({ init: latencyGcn, warmupEpochs: 5 });
     expect(inits.slice(1).every((c) => c.init !== latencyGcn && c.init !== undefined && c.warmupEpochs === undefined)).toBe(true);
@@ -86,10 +94,13 @@ describe('runPredictorSearch (eagle --iter 5 --sample_best2)', () => {
   test('the same seed gives the same queries; a resume from a checkpoint continues identically', async () => {
     const run = async (resume?: { iteration: number; queried: number[]; predictor: PackedPredictor | null }, stopAfter = Infinity) => {
       const done: IterationDone[] = [];
-      const host = { ...fakeHost(valid, { trainedOn: [], configs: [] }), onIteration: (d: IterationDone) => {
-        done.push(d);
-        if (d.iteration + 1 >= stopAfter) throw new Error('tab closed');
-      } };
+      const host = {
+        ...fakeHost(valid, { trainedOn: [], configs: [] }),
+        onIteration: (d: IterationDone) => {
+          done.push(d);
+          if (d.iteration + 1 >= stopAfter) throw new Error('tab closed');
+        },
+      };
       try {
         const out = await runPredictorSearch({ preset: SEARCH_PRESETS['brp-nas/fast'], oracle, candidates, budget: 50, seed: 9, host, ...(resume ? { resume } : {}) });
         return { out, done };

@@ -87,9 +87,14 @@ export async function runPredictorSearch(input: PredictorSearchInput): Promise<P
       const rng = mulberry32(deriveSeed(seed, 0x5e1ec7, iteration));
       host.onPhase('select', iteration);
       const count = Math.min(plan[iteration].modelsToAdd, candidates.length - queried.length);
-      const added = iteration === 0 || !scores
-        ? initialSample(candidates.filter((c) => !seen.has(c)), count, rng)
-        : selectNext({ candidates, scores: Float64Array.from(candidates, (c) => scores![c]), seen, iteration, count, rng });
+      const added =
+        iteration === 0 || !scores
+          ? initialSample(
+              candidates.filter((c) => !seen.has(c)),
+              count,
+              rng,
+            )
+          : selectNext({ candidates, scores: Float64Array.from(candidates, (c) => scores![c]), seen, iteration, count, rng });
       for (const index of added) {
         queried.push(index);
         seen.add(index);
@@ -113,8 +118,14 @@ export async function runPredictorSearch(input: PredictorSearchInput): Promise<P
       host.onPhase('rank', iteration);
       scores = await host.scoreAll(predictor, preset.ranking);
       await host.onIteration({
-        iteration, iterations: plan.length, added, queried: [...queried], predictor, scores,
-        rankingKendall: rankingKendall(scores, oracle.valid), ms: performance.now() - started,
+        iteration,
+        iterations: plan.length,
+        added,
+        queried: [...queried],
+        predictor,
+        scores,
+        rankingKendall: rankingKendall(scores, oracle.valid),
+        ms: performance.now() - started,
       });
     }
     if (!scores) throw new Error('the search ran no iteration');

@@ -82,7 +82,8 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     ranking: 'antisymmetric',
     accuracyScale: 1,
     transfer: null,
-    description: 'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
+    description:
+      'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
   },
   'regression-gcn/faithful': {
     kind: 'regression',

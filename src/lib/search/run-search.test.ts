@@ -36,7 +36,7 @@ describe('checkSearchSettings', () => {
 });
 
 describe('runSearch with a baseline', () => {
-  const valid = Float64Array.from({ length: 15625 }, (_, i) => (i * 7919) % 1000 / 10);
+  const valid = Float64Array.from({ length: 15625 }, (_, i) => ((i * 7919) % 1000) / 10);
   const opsCode = Float64Array.from({ length: 15625 }, (_, i) => i);
   const host = { onIteration: () => undefined, elapsedMs: () => 0 } as unknown as SearchRunHost;
 
@@ -61,7 +61,12 @@ describe('runSearch with a baseline', () => {
     measured[3] = 0.7; // predicted 0.35: wrongly admitted
     measured[7] = 0.4; // predicted 0.75: wrongly dropped
     measured[11] = 0.2; // predicted 0.15: rightly admitted
-    const job: SearchJob = { settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted, truth: null, measured, predictor: 'test' } };
+    const job: SearchJob = {
+      settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } },
+      oracle: { valid, test: valid },
+      opsCode,
+      latency: { predicted, truth: null, measured, predictor: 'test' },
+    };
     const result = await runSearch(job, host);
     expect(result.filter).toEqual({ admitted: predicted.filter((p) => p <= 0.5).length, wronglyAdmitted: 1, wronglyDropped: 1, trulyWithin: 2, known: 3, against: 'measured' });
     const noMeasurements = await runSearch({ ...job, latency: { predicted, truth: null, predictor: 'test' } }, host);
@@ -86,7 +91,12 @@ describe('runSearch with a baseline', () => {
       pack: async () => ({}) as never,
       onPhase: () => undefined,
     } as unknown as SearchRunHost;
-    const limited: SearchJob = { settings: { ...settings, method: 'brp-nas', config: 'faithful-tenth', budget: 20, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted, truth: predicted, predictor: 'test' } };
+    const limited: SearchJob = {
+      settings: { ...settings, method: 'brp-nas', config: 'faithful-tenth', budget: 20, constraint: { device: 'dev', ms: 0.5 } },
+      oracle: { valid, test: valid },
+      opsCode,
+      latency: { predicted, truth: predicted, predictor: 'test' },
+    };
     expect((await runSearch(limited, predictorHost)).transfer).toEqual({ warmupEpochs: 5 });
     expect(starts).toEqual(['transfer 5', 'warm', 'warm', 'warm', 'warm']);
     starts.length = 0;
@@ -96,7 +106,12 @@ describe('runSearch with a baseline', () => {
   });
 
   test('refuses a limit that the predictions admit no cell under', async () => {
-    const job: SearchJob = { settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } }, oracle: { valid, test: valid }, opsCode, latency: { predicted: new Float64Array(15625).fill(2), truth: null, predictor: 'test' } };
+    const job: SearchJob = {
+      settings: { ...settings, constraint: { device: 'dev', ms: 0.5 } },
+      oracle: { valid, test: valid },
+      opsCode,
+      latency: { predicted: new Float64Array(15625).fill(2), truth: null, predictor: 'test' },
+    };
     await expect(runSearch(job, host)).rejects.toThrow(/no cell is predicted to take at most 0.5 ms on dev/);
   });
 });

@@ -134,7 +134,12 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     const resume = job.resume ? { iteration: job.resume.iteration, queried: job.resume.queried, predictor: job.resume.predictor } : undefined;
     transfer = settings.constraint && preset.transfer && host.latencyPredictor ? { warmupEpochs: preset.transfer.warmupEpochs } : null;
     const out = await runPredictorSearch({
-      preset, oracle: job.oracle, candidates, budget, seed: settings.seed, ...(resume ? { resume } : {}),
+      preset,
+      oracle: job.oracle,
+      candidates,
+      budget,
+      seed: settings.seed,
+      ...(resume ? { resume } : {}),
       ...(transfer ? { transfer: { from: host.latencyPredictor!, warmupEpochs: transfer.warmupEpochs } } : {}),
       host: predictorHost(async (done) => {
         const checkpoint: SearchCheckpoint = { settings, iteration: done.iteration + 1, queried: done.queried, predictor: await host.pack(done.predictor), state: null, elapsedMs: host.elapsedMs() };
@@ -145,10 +150,22 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
     scores = out.scores;
   } else if (settings.method === 'brp-local') {
     const out = await runBrpLocal({
-      oracle: job.oracle, space, candidates, budget, seed: settings.seed, resume: job.resume ?? null,
+      oracle: job.oracle,
+      space,
+      candidates,
+      budget,
+      seed: settings.seed,
+      resume: job.resume ?? null,
       host: predictorHost(() => undefined),
       onRound: async (round) => {
-        const checkpoint: SearchCheckpoint = { settings, iteration: round.round + 1, queried: round.queried, predictor: await host.pack(round.predictor), state: round.state, elapsedMs: host.elapsedMs() };
+        const checkpoint: SearchCheckpoint = {
+          settings,
+          iteration: round.round + 1,
+          queried: round.queried,
+          predictor: await host.pack(round.predictor),
+          state: round.state,
+          elapsedMs: host.elapsedMs(),
+        };
         await record(round.round, round.added, round.queried, round.rankingKendall, round.ms, checkpoint);
       },
     });
@@ -162,14 +179,10 @@ export async function runSearch(job: SearchJob, host: SearchRunHost): Promise<Om
   }
 
   // With a latency limit, the cells the filter dropped follow the candidates (spec 5.3: forced to the bottom).
-  const trace = scores
-    ? Int32Array.from([...buildTrace(queried, scores, candidates), ...(settings.constraint ? droppedByFilter(job, candidates, scores) : [])])
-    : Int32Array.from(new Set(queried));
+  const trace = scores ? Int32Array.from([...buildTrace(queried, scores, candidates), ...(settings.constraint ? droppedByFilter(job, candidates, scores) : [])]) : Int32Array.from(new Set(queried));
   const metrics = runMetrics({ oracle: job.oracle, queried, trace, scores: settings.pareto ? accuracyScores : scores, ...(eligible ? { eligible } : {}) });
   const reference = job.latency?.truth ?? job.latency?.measured ?? null;
-  const filter = settings.constraint && reference
-    ? filterReport(predictedLatency(job), reference, settings.constraint.ms, candidatesOfAll(job), job.latency!.truth ? 'table' : 'measured')
-    : null;
+  const filter = settings.constraint && reference ? filterReport(predictedLatency(job), reference, settings.constraint.ms, candidatesOfAll(job), job.latency!.truth ? 'table' : 'measured') : null;
   const hypervolume = settings.pareto && job.latency!.truth ? hypervolumeReport(job.latency!.truth, job.oracle.test, queried, candidatesOfAll(job)) : null;
   return {
     settings,

@@ -10,7 +10,13 @@ describe('search settings in the URL', () => {
     const hash = '#s.method=regression-gcn&s.preset=faithful&s.dataset=imagenet16-120&s.budget=40&s.seed=7&s.device=latbench%3Apixel3&s.ms=2.5';
     const props = parseHash(hash, SEARCH_PROPS);
     expect(settingsOf(props, 'Pixel 3')).toEqual({
-      method: 'regression-gcn', config: 'faithful', dataset: 'imagenet16-120', budget: 40, seed: 7, constraint: { device: 'Pixel 3', ms: 2.5 }, pareto: false,
+      method: 'regression-gcn',
+      config: 'faithful',
+      dataset: 'imagenet16-120',
+      budget: 40,
+      seed: 7,
+      constraint: { device: 'Pixel 3', ms: 2.5 },
+      pareto: false,
     });
     expect(formatHash(props, SEARCH_PROPS)).toBe(hash);
   });
@@ -34,4 +40,3 @@ describe('search settings in the URL', () => {
     expect(needsDevice(parseHash('', SEARCH_PROPS))).toBe(false);
   });
 });
-

@@ -16,8 +16,8 @@ export const SEARCH_DATASETS: SearchDataset[] = ['cifar100', 'cifar10', 'imagene
 /** Each method as the form names it. */
 export const METHOD_LABELS: Record<SearchMethod, string> = {
   'brp-nas': 'BRP-NAS (the paper)',
-  'regression-gcn': 'GCN regressor (the paper\'s ablation)',
-  'brp-local': 'BRP local (this app\'s, not the paper\'s)',
+  'regression-gcn': "GCN regressor (the paper's ablation)",
+  'brp-local': "BRP local (this app's, not the paper's)",
   evolution: 'regularised evolution',
   'local-search': 'local search',
   random: 'random search',

@@ -16,7 +16,11 @@ describe('iterationPlan', () => {
     expect(plan.map((s) => s.modelsToAdd)).toEqual([20, 20, 20, 20, 23]);
     expect(plan.map((s) => s.batchSize)).toEqual([6, 12, 18, 24, 30]);
     expect(plan.map((s) => s.epochs)).toEqual([5, 10, 15, 20, 25]);
-    expect(iterationPlan({ budget: 10, iterations: 3, batchSize: 2, epochs: 2 }).map((s) => [s.modelsToAdd, s.batchSize])).toEqual([[3, 1], [3, 1], [4, 1]]);
+    expect(iterationPlan({ budget: 10, iterations: 3, batchSize: 2, epochs: 2 }).map((s) => [s.modelsToAdd, s.batchSize])).toEqual([
+      [3, 1],
+      [3, 1],
+      [4, 1],
+    ]);
   });
 
   it('rejects impossible plans', () => {
@@ -40,7 +44,12 @@ describe('initialSample', () => {
 /** 1,600 candidates (NB201 indices 5000 + k) with distinct shuffled scores 0..1599. */
 function setup(seed: number) {
   const candidates = Int32Array.from({ length: 1600 }, (_, k) => 5000 + k);
-  const scores = Float64Array.from(shuffle(mulberry32(seed), Array.from({ length: 1600 }, (_, k) => k)));
+  const scores = Float64Array.from(
+    shuffle(
+      mulberry32(seed),
+      Array.from({ length: 1600 }, (_, k) => k),
+    ),
+  );
   const rankOf = (cell: number) => 1599 - scores[cell - 5000]; // 0 = predicted best
   return { candidates, scores, rankOf };
 }

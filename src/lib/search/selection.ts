@@ -36,7 +36,12 @@ export interface IterationStep {
  * smaller than T would otherwise train with none).
  */
 export function iterationPlan({ budget, iterations, batchSize, epochs }: IterationPlanOptions): IterationStep[] {
-  for (const [name, value] of [['budget', budget], ['iterations', iterations], ['batchSize', batchSize], ['epochs', epochs]] as const) {
+  for (const [name, value] of [
+    ['budget', budget],
+    ['iterations', iterations],
+    ['batchSize', batchSize],
+    ['epochs', epochs],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`iterationPlan: ${name} must be a positive integer, got ${value}`);
   }
   if (iterations > budget) throw new Error(`iterationPlan: ${iterations} iterations need a budget of at least ${iterations} cells, got ${budget}`);

@@ -5,7 +5,12 @@ import { finiteIndices, identitySpace, searchSpace } from './space';
 
 /** A shuffled ops_code column: index i holds op code perm[i]. */
 function shuffledCodes(seed: number): Float64Array {
-  return Float64Array.from(shuffle(mulberry32(seed), Array.from({ length: NB201_NUM_CELLS }, (_, i) => i)));
+  return Float64Array.from(
+    shuffle(
+      mulberry32(seed),
+      Array.from({ length: NB201_NUM_CELLS }, (_, i) => i),
+    ),
+  );
 }
 
 describe('searchSpace', () => {

@@ -33,9 +33,7 @@ const GLOBAL_FEATURE = 5;
  * Successor bitmasks of the 8-node line graph before ops are applied (eagle's fixed wiring):
  * input→{1,2,4}; 1→{3,5}; 2→6; 3→6; {4,5,6}→output. Bit j of entry i means an edge i→j.
  */
-const LINE_GRAPH_SUCCESSORS: readonly number[] = [
-  bits(1, 2, 4), bits(3, 5), bits(6), bits(6), bits(7), bits(7), bits(7), 0,
-];
+const LINE_GRAPH_SUCCESSORS: readonly number[] = [bits(1, 2, 4), bits(3, 5), bits(6), bits(6), bits(7), bits(7), bits(7), 0];
 
 function bits(...indices: number[]): number {
   return indices.reduce((mask, i) => mask | (1 << i), 0);

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  allCells, archStrToOps, cellEdges, codeToOps, isConnected, mutateCell, NB201_NUM_CELLS, neighbours,
-  opsToCode, randomCell, type OpCode, type OpVector,
-} from './nb201.ts';
+import { allCells, archStrToOps, cellEdges, codeToOps, isConnected, mutateCell, NB201_NUM_CELLS, neighbours, opsToCode, randomCell, type OpCode, type OpVector } from './nb201.ts';
 import { mulberry32 } from './rng.ts';
 
 const differingEdges = (a: OpVector, b: OpVector) => a.reduce<number>((n, op, k) => n + (op !== b[k] ? 1 : 0), 0);
@@ -100,7 +97,11 @@ describe('neighbours', () => {
     expect(new Set(list.map(opsToCode)).size).toBe(24);
     expect(list.every((n) => differingEdges(n, ops) === 1)).toBe(true);
     expect(list.slice(0, 5)).toEqual([
-      [0, 3, 4, 1, 3, 1], [1, 3, 4, 1, 3, 1], [2, 3, 4, 1, 3, 1], [4, 3, 4, 1, 3, 1], [3, 0, 4, 1, 3, 1],
+      [0, 3, 4, 1, 3, 1],
+      [1, 3, 4, 1, 3, 1],
+      [2, 3, 4, 1, 3, 1],
+      [4, 3, 4, 1, 3, 1],
+      [3, 0, 4, 1, 3, 1],
     ]);
     expect(neighbours(ops)).toEqual(list);
     expect(ops).toEqual([3, 3, 4, 1, 3, 1]); // input untouched
@@ -128,7 +129,11 @@ describe('mutateCell', () => {
     const ops: OpCode[] = [1, 2, 3, 4, 0, 1];
     const seen = new Set<number>();
     for (let i = 0; i < 1000; i++) seen.add(opsToCode(mutateCell(rng, ops)));
-    expect([...seen].sort((a, b) => a - b)).toEqual(neighbours(ops).map(opsToCode).sort((a, b) => a - b));
+    expect([...seen].sort((a, b) => a - b)).toEqual(
+      neighbours(ops)
+        .map(opsToCode)
+        .sort((a, b) => a - b),
+    );
   });
 
   it('respects connectedOnly, even from a disconnected cell', () => {

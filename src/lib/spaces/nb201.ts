@@ -18,7 +18,12 @@ export type OpVector = readonly OpCode[];
 
 /** Edges (from, to) in arch-string order. */
 export const NB201_EDGES: readonly (readonly [number, number])[] = [
-  [0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3],
+  [0, 1],
+  [0, 2],
+  [1, 2],
+  [0, 3],
+  [1, 3],
+  [2, 3],
 ];
 export const NB201_NUM_CELLS = 15625;
 

@@ -26,11 +26,7 @@ describe('mulberry32', () => {
     expect(mulberry32(0)()).toBe(1144304738 / 2 ** 32);
     expect(mulberry32(42)()).toBe(2581720956 / 2 ** 32);
     const rng = mulberry32(0);
-    expect(draws(rng, 3)).toEqual([
-      expect.closeTo(0.26642920868471265, 15),
-      expect.closeTo(0.0003297457005828619, 15),
-      expect.closeTo(0.2232720274478197, 15),
-    ]);
+    expect(draws(rng, 3)).toEqual([expect.closeTo(0.26642920868471265, 15), expect.closeTo(0.0003297457005828619, 15), expect.closeTo(0.2232720274478197, 15)]);
   });
 
   it('is deterministic per seed and differs between seeds', () => {
@@ -108,7 +104,12 @@ describe('shuffle', () => {
 describe('sampleWithoutReplacement', () => {
   it('returns k distinct values in 0..n-1', () => {
     const rng = mulberry32(21);
-    for (const [n, k] of [[10, 10], [15625, 100], [5, 0], [1, 1]]) {
+    for (const [n, k] of [
+      [10, 10],
+      [15625, 100],
+      [5, 0],
+      [1, 1],
+    ]) {
       const sample = sampleWithoutReplacement(rng, n, k);
       expect(sample).toHaveLength(k);
       expect(new Set(sample).size).toBe(k);
@@ -137,7 +138,14 @@ describe('sampleWithoutReplacement', () => {
 
 describe('SeededRandom', () => {
   test('same seed → same stream; other seed → other stream', () => {
-    const draw = (seed: number) => Array.from({ length: 8 }, (() => { const r = new SeededRandom(seed); return () => r.next(); })());
+    const draw = (seed: number) =>
+      Array.from(
+        { length: 8 },
+        (() => {
+          const r = new SeededRandom(seed);
+          return () => r.next();
+        })(),
+      );
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));
   });

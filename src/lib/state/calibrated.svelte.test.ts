@@ -36,7 +36,10 @@ describe('CalibratedState', () => {
     await memory.save(sampleCalibrated('bad', 1000));
     let listFails = false;
     const store: CalibratedStore = {
-      mode: 'memory', save: (p) => memory.save(p), delete: (id) => memory.delete(id), close: () => {},
+      mode: 'memory',
+      save: (p) => memory.save(p),
+      delete: (id) => memory.delete(id),
+      close: () => {},
       list: async () => {
         if (listFails) throw new Error('The connection to the database was closed');
         return memory.list();
@@ -64,7 +67,11 @@ describe('CalibratedState', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
     const store: CalibratedStore = {
-      mode: 'memory', save: (p) => memory.save(p), delete: (id) => memory.delete(id), close: () => {}, load: (id) => memory.load(id),
+      mode: 'memory',
+      save: (p) => memory.save(p),
+      delete: (id) => memory.delete(id),
+      close: () => {},
+      load: (id) => memory.load(id),
       // The first list is slow: it answers after the second refresh is done.
       list: async () => {
         const listed = await memory.list();

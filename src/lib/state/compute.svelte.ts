@@ -16,22 +16,19 @@ export class ComputeClient {
   crashed = $state<string | null>(null);
   #override: BackendName | undefined;
 
-  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(
-    () => new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' }),
-    {
-      name: 'compute worker',
-      events: COMPUTE_EVENTS,
-      onUnsolicited: (message) => {
-        if (message.type === 'backend') this.backend = message.report;
-        else if (message.type === 'error') this.error = message.message;
-      },
-      onCrash: (error) => {
-        this.crashed = error.message;
-        this.error = error.message;
-        this.backend = null;
-      },
+  readonly #rpc = new RpcClient<ComputeRequest, ComputeResponse, ComputeEventType>(() => new Worker(new URL('../workers/compute.worker.ts', import.meta.url), { type: 'module' }), {
+    name: 'compute worker',
+    events: COMPUTE_EVENTS,
+    onUnsolicited: (message) => {
+      if (message.type === 'backend') this.backend = message.report;
+      else if (message.type === 'error') this.error = message.message;
     },
-  );
+    onCrash: (error) => {
+      this.crashed = error.message;
+      this.error = error.message;
+      this.backend = null;
+    },
+  });
 
   /**
    * Sends a request; resolves with the answer that ends it, rejects on an `error` answer or a

@@ -44,16 +44,13 @@ export class DataState {
   readonly failed = $derived(this.importedResults.filter((d) => d.status === 'failed'));
 
   /** The ingest worker (started by the first request; after a crash, the next request starts a fresh one). */
-  readonly #ingest = new RpcClient<IngestWorkerRequest, IngestWorkerResponse, IngestEventType>(
-    () => new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), { type: 'module' }),
-    {
-      name: 'dataset worker',
-      events: INGEST_EVENTS,
-      hint: 'The next import or reload starts it again.',
-      onUnsolicited: (message) => this.#onUnsolicited(message),
-      onCrash: (error) => this.#notice(error.message),
-    },
-  );
+  readonly #ingest = new RpcClient<IngestWorkerRequest, IngestWorkerResponse, IngestEventType>(() => new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), { type: 'module' }), {
+    name: 'dataset worker',
+    events: INGEST_EVENTS,
+    hint: 'The next import or reload starts it again.',
+    onUnsolicited: (message) => this.#onUnsolicited(message),
+    onCrash: (error) => this.#notice(error.message),
+  });
 
   /**
    * Starts both workers and the ingest; resolves when the tables are loaded (or failed). `first`:
@@ -146,7 +143,10 @@ export class DataState {
     try {
       // Refuse huge files before reading them into memory (the parser re-checks the size).
       if (file.size > USER_TABLE_MAX_BYTES) {
-        const result: UserImportResult = { ok: false, message: `${printable(file.name)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is ${USER_TABLE_MAX_BYTES / 1024 / 1024} MB. Nothing was stored.` };
+        const result: UserImportResult = {
+          ok: false,
+          message: `${printable(file.name)} is ${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is ${USER_TABLE_MAX_BYTES / 1024 / 1024} MB. Nothing was stored.`,
+        };
         this.lastImport = result;
         return result;
       }
@@ -174,7 +174,10 @@ export class DataState {
 
   /** One request to the ingest worker (a fresh one if the last crashed); progress events update `progress`. */
   #request<T extends 'ingest-report' | 'user-table-imported' | 'table' | 'datasets' | 'deleted'>(
-    message: RpcRequest<IngestWorkerRequest>, expect: T, transfer: Transferable[] = [], onProgress?: (progress: IngestProgress) => void,
+    message: RpcRequest<IngestWorkerRequest>,
+    expect: T,
+    transfer: Transferable[] = [],
+    onProgress?: (progress: IngestProgress) => void,
   ) {
     if (this.#ingest.crashed) this.#ingest.restart();
     return this.#ingest.request(message, {

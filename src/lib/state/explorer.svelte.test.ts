@@ -19,11 +19,29 @@ const none = { predictors: [] };
 const range = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
 
 const datasets = [
-  dataset('nb201', [column('index', 'key', ''), column('connected', 'flag', ''), column('c100_test', 'accuracy', '%', { label: 'CIFAR-100 test accuracy' }), column('c10_flops', 'flops', 'MFLOPs', { label: 'FLOPs, CIFAR-10' })]),
-  dataset('latbench', [column('index', 'key', ''), column('cpu', 'latency', 'ms', { device: { label: 'Desktop CPU', family: 'cpu' } }), column('x_odd', 'latency', 'ms', { device: { label: 'odd', family: 'gpu', notADevice: true } })], 3),
+  dataset('nb201', [
+    column('index', 'key', ''),
+    column('connected', 'flag', ''),
+    column('c100_test', 'accuracy', '%', { label: 'CIFAR-100 test accuracy' }),
+    column('c10_flops', 'flops', 'MFLOPs', { label: 'FLOPs, CIFAR-10' }),
+  ]),
+  dataset(
+    'latbench',
+    [
+      column('index', 'key', ''),
+      column('cpu', 'latency', 'ms', { device: { label: 'Desktop CPU', family: 'cpu' } }),
+      column('x_odd', 'latency', 'ms', { device: { label: 'odd', family: 'gpu', notADevice: true } }),
+    ],
+    3,
+  ),
 ];
 const tables: Record<string, Table> = {
-  nb201: { id: 'nb201', version: 'v', rows: N, columns: { index: range(N, (i) => i), connected: range(N, (i) => (i % 2 ? 1 : 0)), c100_test: range(N, (i) => i / 1000), c10_flops: range(N, (i) => N - i) } },
+  nb201: {
+    id: 'nb201',
+    version: 'v',
+    rows: N,
+    columns: { index: range(N, (i) => i), connected: range(N, (i) => (i % 2 ? 1 : 0)), c100_test: range(N, (i) => i / 1000), c10_flops: range(N, (i) => N - i) },
+  },
   latbench: { id: 'latbench', version: 'v', rows: 3, columns: { index: Float64Array.from([1, 2, 3]), cpu: Float64Array.from([5, 4, 3]), x_odd: Float64Array.from([1, 1, 1]) } },
 };
 
@@ -109,8 +127,14 @@ describe('calibratedAxisOptions', () => {
   it('labels a predictor with its name and ms, says it predicts, and how it was calibrated and validated', () => {
     const [option] = calibratedAxisOptions([sampleCalibrated('p1')]);
     expect(option).toEqual({
-      id: 'calibrated:p1', predictorId: 'p1', name: 'calibrated p1', label: 'calibrated p1 (ms)',
-      title: 'calibrated p1 (ms), predicted on This laptop · WASM', unit: 'ms', deviceLabel: 'This laptop · WASM', group: CALIBRATED_GROUP,
+      id: 'calibrated:p1',
+      predictorId: 'p1',
+      name: 'calibrated p1',
+      label: 'calibrated p1 (ms)',
+      title: 'calibrated p1 (ms), predicted on This laptop · WASM',
+      unit: 'ms',
+      deviceLabel: 'This laptop · WASM',
+      group: CALIBRATED_GROUP,
       caveat: 'Predicted latency, not measured: calibrated on This laptop · WASM from 2 measured cells; held-out Spearman ρ 0.930 on 20 more measured cells.',
     });
   });
@@ -127,11 +151,13 @@ describe('ExplorerState with calibrated predictors', () => {
   // sampleCalibrated predicts 1 + (i % 97) / 10 ms for cell i, NaN for every 50th cell.
   const calibrated = { predictors: [sampleCalibrated('new', 2000), sampleCalibrated('old', 1000)] };
 
-  it('offers them after the tables\' columns, in their own group', () => {
+  it("offers them after the tables' columns, in their own group", () => {
     const state = new ExplorerState({ datasets, tables, calibrated }, '');
     expect(state.xOptions.map((o) => [o.id, o.group])).toEqual([
-      ['nb201:c10_flops', 'NB201'], ['latbench:cpu', 'LATBENCH'],
-      ['calibrated:new', CALIBRATED_GROUP], ['calibrated:old', CALIBRATED_GROUP],
+      ['nb201:c10_flops', 'NB201'],
+      ['latbench:cpu', 'LATBENCH'],
+      ['calibrated:new', CALIBRATED_GROUP],
+      ['calibrated:old', CALIBRATED_GROUP],
     ]);
     // Only x: a prediction of latency is not an accuracy.
     expect(state.yOptions.map((o) => o.id)).toEqual(['nb201:c100_test']);

@@ -100,9 +100,8 @@ export function calibratedAxisOptions(predictors: readonly CalibratedAxisSource[
   return predictors.map((p) => {
     const { heldOut } = p.validation;
     const measured = `${p.reference.length} measured cell${p.reference.length === 1 ? '' : 's'}`;
-    const validated = heldOut.cells > 0 && Number.isFinite(heldOut.spearman)
-      ? `held-out Spearman ρ ${heldOut.spearman.toFixed(3)} on ${heldOut.cells} more measured cells`
-      : 'not checked on held-out cells';
+    const validated =
+      heldOut.cells > 0 && Number.isFinite(heldOut.spearman) ? `held-out Spearman ρ ${heldOut.spearman.toFixed(3)} on ${heldOut.cells} more measured cells` : 'not checked on held-out cells';
     return {
       id: CALIBRATED_PREFIX + p.id,
       predictorId: p.id,
@@ -125,7 +124,8 @@ export function calibratedAxisOptions(predictors: readonly CalibratedAxisSource[
  * row that sets the best y before each of them, so the front of the rows kept is the same.
  */
 export function frontCandidates(x: ArrayLike<number>, y: ArrayLike<number>, bins = 1024): Int32Array {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
     if (x[i] < lo) lo = x[i];

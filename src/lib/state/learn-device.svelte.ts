@@ -156,10 +156,10 @@ export class DeviceLessonState {
 
   #connect(): RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType> {
     if (this.#client && !this.#client.crashed) return this.#client;
-    this.#client = new RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType>(
-      () => new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' }),
-      { name: 'profiler worker', events: PROFILER_EVENTS },
-    );
+    this.#client = new RpcClient<ProfilerRequest, ProfilerResponse, ProfilerEventType>(() => new Worker(new URL('../workers/profiler.worker.ts', import.meta.url), { type: 'module' }), {
+      name: 'profiler worker',
+      events: PROFILER_EVENTS,
+    });
     return this.#client;
   }
 }

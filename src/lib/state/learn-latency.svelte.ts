@@ -55,7 +55,7 @@ export class LatencyLessonState {
     if (this.status !== 'idle') return null;
     const device = this.devices.find((d) => d.key === target);
     const nb201 = this.#source.tables.nb201;
-    if (!device || !nb201) return void (this.message = `Device ${target} is not in the loaded tables.`), null;
+    if (!device || !nb201) return (void (this.message = `Device ${target} is not in the loaded tables.`), null);
     this.message = null;
     this.status = 'training';
     this.running = { target, n };
@@ -67,21 +67,31 @@ export class LatencyLessonState {
       const [datasetId, column] = target.split(':');
       const compute = this.#source.compute;
       const requestId = (this.#requestId = compute.newRequestId());
-      const answer = await compute.request({
-        type: 'train', requestId,
-        job: {
-          name: `Lesson 4 · ${device.label} · ${n} cells`, kind: 'regression',
-          target: { datasetId, column, label: `latency on ${device.label}`, unit: 'ms', datasetVersion: this.#source.datasets.find((d) => d.id === datasetId)?.version ?? '' },
-          values, opsCode, trainIndices: split.train, valIndices: [], testIndices: split.test, config: lesson4Config(SEED),
+      const answer = await compute.request(
+        {
+          type: 'train',
+          requestId,
+          job: {
+            name: `Lesson 4 · ${device.label} · ${n} cells`,
+            kind: 'regression',
+            target: { datasetId, column, label: `latency on ${device.label}`, unit: 'ms', datasetVersion: this.#source.datasets.find((d) => d.id === datasetId)?.version ?? '' },
+            values,
+            opsCode,
+            trainIndices: split.train,
+            valIndices: [],
+            testIndices: split.test,
+            config: lesson4Config(SEED),
+          },
         },
-      }, {
-        expect: ['trained', 'cancelled'],
-        onEvent: (event) => {
-          if (event.type === 'epoch') this.epoch = { epoch: event.epoch + 1, epochs: event.epochs };
+        {
+          expect: ['trained', 'cancelled'],
+          onEvent: (event) => {
+            if (event.type === 'epoch') this.epoch = { epoch: event.epoch + 1, epochs: event.epochs };
+          },
         },
-      });
+      );
       this.#requestId = 0;
-      if (answer.type === 'cancelled') return void (this.message = 'Training cancelled.'), null;
+      if (answer.type === 'cancelled') return (void (this.message = 'Training cancelled.'), null);
       void compute.request({ type: 'release-predictor', predictorId: answer.predictorId }, { expect: 'released' }).catch(() => undefined);
       const test = answer.result.test;
       if (!test || test.kind !== 'regression') throw new Error('the worker scored no cells');
@@ -91,8 +101,14 @@ export class LatencyLessonState {
       this.#features ??= cellFeatures(opsCode, connected);
       const fewShot = fewShotOnKnownDevice(this.devices, this.#features, target, split.train, { scoreOn: split.test });
       const point: Lesson4Point = {
-        target, n, gcn: test.metrics.within.eagle[10], flops: fewShot.flops.within10, fewShot: fewShot.fewShot.within10,
-        fewShotMethod: fewShot.method, testCells: test.indices.length, wallMs: answer.result.wallMs,
+        target,
+        n,
+        gcn: test.metrics.within.eagle[10],
+        flops: fewShot.flops.within10,
+        fewShot: fewShot.fewShot.within10,
+        fewShotMethod: fewShot.method,
+        testCells: test.indices.length,
+        wallMs: answer.result.wallMs,
       };
       this.points = mergePoint(this.points, point);
       return point;

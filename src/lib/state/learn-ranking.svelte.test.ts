@@ -37,9 +37,7 @@ class FakeCompute {
     const indices = Int32Array.from(job.testIndices);
     const truth = Float64Array.from(indices, (i) => job.values[i]);
     const predicted = Float32Array.from(truth, (v) => (job.kind === 'regression' ? v : -v));
-    const test = job.kind === 'regression'
-      ? { kind: 'regression', indices, predicted, truth, metrics: {} }
-      : { kind: 'brp', indices, scores: predicted, truth, metrics: {} };
+    const test = job.kind === 'regression' ? { kind: 'regression', indices, predicted, truth, metrics: {} } : { kind: 'brp', indices, scores: predicted, truth, metrics: {} };
     return { type: 'trained', predictorId: `p-${job.kind}`, summary: {}, result: { wallMs: 5, test } };
   }
 }

@@ -70,7 +70,11 @@ export class RankingLessonState {
       const split = lesson5Split(indicesWithValues(values), size, seed);
       const base = {
         target: { ...TARGET, datasetVersion: this.#source.datasets.find((d) => d.id === 'nb201')?.version ?? '' },
-        values, opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS), trainIndices: split.train, valIndices: [], testIndices: split.test,
+        values,
+        opsCode: columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS),
+        trainIndices: split.train,
+        valIndices: [],
+        testIndices: split.test,
       };
       const regression = await this.#train({ ...base, name: `Lesson 5 regression · ${size} cells · seed ${seed}`, kind: 'regression', config: lesson5Config('regression', seed) });
       if (!regression) return;
@@ -95,12 +99,16 @@ export class RankingLessonState {
     const compute = this.#source.compute;
     const requestId = (this.#requestId = compute.newRequestId());
     this.training = { kind: job.kind, epoch: 0, epochs: job.config.epochs };
-    const send = () => compute.request({ type: 'train', requestId, job }, {
-      expect: ['trained', 'cancelled'],
-      onEvent: (event) => {
-        if (event.type === 'epoch') this.training = { kind: job.kind, epoch: event.epoch + 1, epochs: event.epochs };
-      },
-    });
+    const send = () =>
+      compute.request(
+        { type: 'train', requestId, job },
+        {
+          expect: ['trained', 'cancelled'],
+          onEvent: (event) => {
+            if (event.type === 'epoch') this.training = { kind: job.kind, epoch: event.epoch + 1, epochs: event.epochs };
+          },
+        },
+      );
     // The worker runs one job at a time: a lesson left a moment ago may still be ending its own.
     let answer: Awaited<ReturnType<typeof send>> | undefined;
     for (let attempt = 0; !answer; attempt++) {
@@ -124,4 +132,3 @@ export class RankingLessonState {
     return { indices: test.indices, scores, truth: test.truth, score: rankingScore(scores, test.truth), wallMs: answer.result.wallMs };
   }
 }
-

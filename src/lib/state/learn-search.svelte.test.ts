@@ -14,11 +14,19 @@ function nb201(): Table {
 
 function searched(requestId: number, queried: number[]): ComputeResponse {
   return {
-    type: 'searched', requestId,
+    type: 'searched',
+    requestId,
     result: {
-      settings: lesson6Settings(queried.length, 0), queried, trace: Int32Array.from(queried), scores: null,
+      settings: lesson6Settings(queried.length, 0),
+      queried,
+      trace: Int32Array.from(queried),
+      scores: null,
       metrics: { testOfBestValid: 1, maxTest: 1, regretValid: 0, foundGlobalBest: false, queriesToGlobalBest: null, tracePositionOfGlobalBest: null, kendall: null },
-      filter: null, hypervolume: null, iterations: [], wallMs: 1, backend: 'wasm',
+      filter: null,
+      hypervolume: null,
+      iterations: [],
+      wallMs: 1,
+      backend: 'wasm',
     } satisfies SearchResult,
   };
 }
@@ -57,7 +65,10 @@ describe('LessonSearchState', () => {
     const state = new LessonSearchState({ datasets: [], tables: { nb201: nb201() }, calibrated: { predictors: [] }, compute });
     const done = state.start(lesson6Settings(20, 3), null, true);
     await vi.waitFor(() => expect(compute.jobs).toHaveLength(2));
-    expect(compute.jobs.map((j) => [j.settings.method, j.settings.budget, j.settings.seed])).toEqual([['random', 20, 3], ['brp-nas', 20, 3]]);
+    expect(compute.jobs.map((j) => [j.settings.method, j.settings.budget, j.settings.seed])).toEqual([
+      ['random', 20, 3],
+      ['brp-nas', 20, 3],
+    ]);
     expect(compute.posted).toEqual(['step']);
     expect(state.randomQueried).toEqual([1, 2, 3, 4]);
     compute.emit(progress('select'));

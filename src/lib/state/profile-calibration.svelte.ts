@@ -114,7 +114,9 @@ export abstract class ProfileCalibration extends ProfileData {
       datasetVersions,
       reference: calibration.reference,
       validation: {
-        heldOut: scores.calibrated, flops: scores.flops, nearest: scores.nearest,
+        heldOut: scores.calibrated,
+        flops: scores.flops,
+        nearest: scores.nearest,
         repeatability: { cells: report!.repeatability.cells, spearman: report!.repeatability.spearman },
       },
       predictions: Float32Array.from(calibration.predictions),
@@ -161,7 +163,8 @@ export abstract class ProfileCalibration extends ProfileData {
     this.calibratedError = null;
     this.calibratedStatus = null;
     try {
-      if (file.size > MAX_CALIBRATED_FILE_CHARS) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; a calibrated predictor file is at most ${MAX_CALIBRATED_FILE_CHARS / 1024 / 1024} MB`);
+      if (file.size > MAX_CALIBRATED_FILE_CHARS)
+        throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; a calibrated predictor file is at most ${MAX_CALIBRATED_FILE_CHARS / 1024 / 1024} MB`);
       const predictor = parseCalibratedFile(await file.text(), file.name);
       const replaced = this.calibrated.some((c) => c.id === predictor.id);
       await (await this.#store()).save(predictor);

@@ -81,7 +81,7 @@ export abstract class ProfileData {
   });
 
   readonly activeProfile = $derived(this.profiles.find((p) => p.id === this.activeProfileId) ?? null);
-  readonly activeEntries = $derived(this.activeProfileId ? this.measurements[this.activeProfileId] ?? [] : []);
+  readonly activeEntries = $derived(this.activeProfileId ? (this.measurements[this.activeProfileId] ?? []) : []);
   readonly rows = $derived(sortRows(cellRows(this.activeEntries, PROFILE_NETWORK), this.sortKey, this.sortDescending));
   readonly flops = $derived(flopsVsLatency(this.activeEntries, PROFILE_NETWORK));
   readonly repeat = $derived(repeatability(this.activeEntries));
@@ -91,7 +91,12 @@ export abstract class ProfileData {
     if (!active) return [];
     return [active, ...this.profiles.filter((p) => p.id !== active.id && sameDevice(p.environment, active.environment))];
   });
-  readonly heatmap = $derived(rankCorrelations(this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] })), this.known.devices));
+  readonly heatmap = $derived(
+    rankCorrelations(
+      this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] })),
+      this.known.devices,
+    ),
+  );
   readonly comparison = $derived(backendComparison(this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] }))));
   readonly activeRuns = $derived(this.runs.filter((r) => r.profileId === this.activeProfileId));
 
@@ -144,7 +149,7 @@ export abstract class ProfileData {
   exportCsv(profileIds: readonly string[] = this.activeProfileId ? [this.activeProfileId] : []): { fileName: string; text: string } | null {
     const records = profileIds.flatMap((id) => this.measurements[id] ?? []);
     if (records.length === 0) return null;
-    const label = profileIds.length === 1 ? this.profiles.find((p) => p.id === profileIds[0])?.id ?? 'profile' : `${profileIds.length}-profiles`;
+    const label = profileIds.length === 1 ? (this.profiles.find((p) => p.id === profileIds[0])?.id ?? 'profile') : `${profileIds.length}-profiles`;
     return { fileName: `brp-nas-latency-${label}.csv`, text: measurementsToCsv(records) };
   }
 
@@ -162,15 +167,21 @@ export abstract class ProfileData {
     try {
       const runId = `import-${this.newId()}`;
       entries = parseMeasurementsCsv(await file.text(), file.name).map((record) => ({
-        ...record, archIndex: nb201.indexOfCode[opsToCode(record.ops)], runId, source: 'imported',
-        warmupRuns: null, warmupStable: null, discardedHidden: null,
+        ...record,
+        archIndex: nb201.indexOfCode[opsToCode(record.ops)],
+        runId,
+        source: 'imported',
+        warmupRuns: null,
+        warmupStable: null,
+        discardedHidden: null,
       }));
       const result = await this.store.add(entries);
       await this.refresh();
       const added = result.ids.length;
       this.importResult = {
         ok: true,
-        text: `Imported ${added} measurement${added === 1 ? '' : 's'} from ${file.name} into ${result.profileIds.length} device profile${result.profileIds.length === 1 ? '' : 's'}` +
+        text:
+          `Imported ${added} measurement${added === 1 ? '' : 's'} from ${file.name} into ${result.profileIds.length} device profile${result.profileIds.length === 1 ? '' : 's'}` +
           `${result.skipped ? ` (${result.skipped} already stored, skipped)` : ''}.`,
       };
       if (added > 0) this.activeProfileId = result.profileIds[0];

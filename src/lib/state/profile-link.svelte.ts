@@ -87,7 +87,6 @@ export abstract class ProfilerLink extends ProfileCalibration {
     this.#client?.post({ type: 'visibility', hidden });
   }
 
-
   /** Passes `source`'s visibility on to the profiler (now and on every change) until `dispose()`. */
   watchVisibility(source: VisibilitySource): void {
     this.#unwatch?.();

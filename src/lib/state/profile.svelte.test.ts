@@ -78,10 +78,30 @@ function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
 
 /** Synthetic tables: nb201 (index = op code), one LatBench device that follows FLOPs and one reversed. */
 function source() {
-  const column = (name: string, kind: DatasetColumnInfo['kind'], extra: Partial<DatasetColumnInfo> = {}): DatasetColumnInfo =>
-    ({ name, kind, unit: kind === 'latency' ? 'ms' : '', description: name, nMissing: 0, min: 0, max: 1, ...extra });
-  const dataset = (id: string, columns: DatasetColumnInfo[]): StoredDataset =>
-    ({ id, title: id === 'latbench' ? 'LatBench' : id, space: 'nb201', version: 'v', sha256: 's', rows: N, columns, caveats: [], source: '', importedAt: 0, origin: 'bundled', bytes: 0 });
+  const column = (name: string, kind: DatasetColumnInfo['kind'], extra: Partial<DatasetColumnInfo> = {}): DatasetColumnInfo => ({
+    name,
+    kind,
+    unit: kind === 'latency' ? 'ms' : '',
+    description: name,
+    nMissing: 0,
+    min: 0,
+    max: 1,
+    ...extra,
+  });
+  const dataset = (id: string, columns: DatasetColumnInfo[]): StoredDataset => ({
+    id,
+    title: id === 'latbench' ? 'LatBench' : id,
+    space: 'nb201',
+    version: 'v',
+    sha256: 's',
+    rows: N,
+    columns,
+    caveats: [],
+    source: '',
+    importedAt: 0,
+    origin: 'bundled',
+    bytes: 0,
+  });
   const range = (f: (i: number) => number) => Float64Array.from({ length: N }, (_, i) => f(i));
   const cellMs = (i: number) => (isConnected(codeToOps(i)) ? fakeLatencyUs(codeToOps(i), 'wasm') / 1000 : Number.NaN);
   const tables: Record<string, Table> = {
@@ -90,7 +110,11 @@ function source() {
   };
   const datasets = [
     dataset('nb201', [column('index', 'key'), column('ops_code', 'key'), column('connected', 'flag')]),
-    dataset('latbench', [column('index', 'key'), column('cpu', 'latency', { device: { label: 'Desktop CPU', family: 'desktop CPU' } }), column('slow', 'latency', { device: { label: 'Backwards', family: 'x' } })]),
+    dataset('latbench', [
+      column('index', 'key'),
+      column('cpu', 'latency', { device: { label: 'Desktop CPU', family: 'desktop CPU' } }),
+      column('slow', 'latency', { device: { label: 'Backwards', family: 'x' } }),
+    ]),
   ];
   return { datasets, tables };
 }
@@ -101,10 +125,17 @@ async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number,
   const calibrated = new CalibratedState(async () => ({ store: new MemoryCalibratedStore() }));
   /** Re-reads of that list: each save, import or delete that changed the store. */
   const refreshes = vi.spyOn(calibrated, 'refresh');
-  const calibratedChanges = { get count() { return refreshes.mock.calls.length; } };
+  const calibratedChanges = {
+    get count() {
+      return refreshes.mock.calls.length;
+    },
+  };
   const state = new ProfileState(source(), {
-    openStore: async () => ({ store }), createPort: fakePort(log, cancelAfterResults), newId: () => `id-${++id}`,
-    userAgent: environment('wasm').userAgent, calibrated,
+    openStore: async () => ({ store }),
+    createPort: fakePort(log, cancelAfterResults),
+    newId: () => `id-${++id}`,
+    userAgent: environment('wasm').userAgent,
+    calibrated,
   });
   await state.start();
   await vi.waitFor(() => expect(state.detecting).toBe(false));
@@ -120,7 +151,12 @@ async function finished(state: ProfileState) {
 describe('ProfileState', () => {
   it('detects the backends and selects the default choice', async () => {
     const { state } = await started();
-    expect(state.backends.map((b) => [b.name, b.available])).toEqual([['webgpu', false], ['webgl', true], ['wasm', true], ['cpu', true]]);
+    expect(state.backends.map((b) => [b.name, b.available])).toEqual([
+      ['webgpu', false],
+      ['webgl', true],
+      ['wasm', true],
+      ['cpu', true],
+    ]);
     expect(state.defaultBackend).toBe('wasm');
     expect(state.selected).toEqual(['wasm']);
     expect(state.timerResolutionMs).toBe(0.1);
@@ -147,7 +183,10 @@ describe('ProfileState', () => {
     expect(state.rows.map((r) => r.latencyMs)).toEqual([...state.rows.map((r) => r.latencyMs)].sort((a, b) => a - b));
     expect(state.flops.spearman).toBeGreaterThan(0.99); // the 100 µs timer grain may swap near-equal cells
     // The LatBench device follows FLOPs like this fake device; "Backwards" is reversed.
-    expect(state.heatmap.map((r) => [r.device.label, r.rho[0] === null ? null : Math.round(r.rho[0] * 100) / 100])).toEqual([['Desktop CPU', 1], ['Backwards', -1]]);
+    expect(state.heatmap.map((r) => [r.device.label, r.rho[0] === null ? null : Math.round(r.rho[0] * 100) / 100])).toEqual([
+      ['Desktop CPU', 1],
+      ['Backwards', -1],
+    ]);
     const [run] = state.runs;
     expect(run).toMatchObject({ profileId, backend: 'wasm', thread: 'worker', set: 'reference', requested: 20, measured: 20, leakedTensors: 0, cancelled: false, error: null });
     expect(run.reference?.archStr).toBe(reference.cells[10].archStr);
@@ -280,7 +319,8 @@ describe('ProfileState', () => {
     const seen: unknown[] = [];
     const log: ProfilerRequest[] = [];
     log.push = (...requests) => {
-      for (const r of requests) if (r.type === 'profile') seen.push({ run: state.run && { set: state.run.set, pass: state.run.pass, passes: state.run.passes, cells: state.run.cells }, reason: state.calibrationReason });
+      for (const r of requests)
+        if (r.type === 'profile') seen.push({ run: state.run && { set: state.run.set, pass: state.run.pass, passes: state.run.passes, cells: state.run.cells }, reason: state.calibrationReason });
       return Array.prototype.push.apply(log, requests);
     };
     const { state } = await started(log);
@@ -306,7 +346,10 @@ describe('ProfileState', () => {
     expect(requests[0].cells.map((c) => c.index)).toEqual([...referenceIndices, ...heldOut]);
     expect(heldOut).toHaveLength(6);
     expect(heldOut.some((i) => referenceIndices.includes(i))).toBe(false);
-    expect(state.runs.map((r) => [r.set, r.requested, r.measured, r.cancelled]).sort()).toEqual([['calibrate', 26, 26, false], ['calibrate', 6, 6, false]]);
+    expect(state.runs.map((r) => [r.set, r.requested, r.measured, r.cancelled]).sort()).toEqual([
+      ['calibrate', 26, 26, false],
+      ['calibrate', 6, 6, false],
+    ]);
     expect(state.lastRuns).toHaveLength(2);
     expect(state.repeat.cells).toBe(6);
 
@@ -350,7 +393,9 @@ describe('ProfileState', () => {
     const report = state.calibration!;
     expect(state.calibrated).toHaveLength(1);
     expect(summary).toMatchObject({
-      name: 'My laptop', method: report.calibration.method, datasetVersions: { nb201: 'v', latbench: 'v' },
+      name: 'My laptop',
+      method: report.calibration.method,
+      datasetVersions: { nb201: 'v', latbench: 'v' },
       device: { profileId: state.activeProfileId, label: state.activeProfile!.label, backend: 'wasm', userAgent: environment('wasm').userAgent, tfjsVersion: '4.22.0' },
       validation: { heldOut: report.scores.calibrated, repeatability: { cells: 4 } },
     });

@@ -94,7 +94,14 @@ export class ProfileState extends ProfilerLink {
     const cells = set === 'reference' ? referenceCells : set === 'calibrate' ? referenceCells + 2 * this.heldOutCount : this.randomCount;
     const userAgent = this.#userAgent ?? globalThis.navigator?.userAgent ?? '';
     const mine = new Set(this.profiles.filter((p) => p.environment.userAgent === userAgent).map((p) => p.id));
-    return { cells, ...estimateMs(cells, this.selected, this.runs.filter((r) => mine.has(r.profileId))) };
+    return {
+      cells,
+      ...estimateMs(
+        cells,
+        this.selected,
+        this.runs.filter((r) => mine.has(r.profileId)),
+      ),
+    };
   }
 
   /** Opens the store, lists what is stored, starts the profiler and detects the backends. */
@@ -156,8 +163,20 @@ export class ProfileState extends ProfilerLink {
     this.#environments.clear();
     this.#nextPass = next;
     this.run = {
-      requestId, set, backends, cells: indices.length, ...passes, backendIndex: 0, backend: null, phase: 'starting',
-      done: 0, total: indices.length * this.settings.minSamples, etaMs: null, current: '', paused: false, cancelling: false,
+      requestId,
+      set,
+      backends,
+      cells: indices.length,
+      ...passes,
+      backendIndex: 0,
+      backend: null,
+      phase: 'starting',
+      done: 0,
+      total: indices.length * this.settings.minSamples,
+      etaMs: null,
+      current: '',
+      paused: false,
+      cancelling: false,
     };
     let client: ProfilerClient;
     try {
@@ -215,9 +234,21 @@ export class ProfileState extends ProfilerLink {
         const environment = this.#environments.get(message.backend);
         if (!environment) return;
         const entry: NewMeasurement = {
-          archIndex: message.index, runId: meta.runId, source: 'measured', archStr: r.archStr, ops: r.ops, backend: message.backend,
-          medianMs: r.medianMs, iqrMs: r.iqrMs, samples: r.samples, k: r.k, coldMs: r.coldMs, warmupRuns: r.warmupRuns,
-          warmupStable: r.warmupStable, discardedHidden: r.discardedHidden, environment,
+          archIndex: message.index,
+          runId: meta.runId,
+          source: 'measured',
+          archStr: r.archStr,
+          ops: r.ops,
+          backend: message.backend,
+          medianMs: r.medianMs,
+          iqrMs: r.iqrMs,
+          samples: r.samples,
+          k: r.k,
+          coldMs: r.coldMs,
+          warmupRuns: r.warmupRuns,
+          warmupStable: r.warmupStable,
+          discardedHidden: r.discardedHidden,
+          environment,
         };
         this.#enqueue(() => this.storeMeasurement(entry, meta.profileId));
         return;
@@ -226,7 +257,12 @@ export class ProfileState extends ProfilerLink {
         const s = message.summary;
         const meta = this.#backendRuns.get(s.backend)!;
         const record = this.#runRecord(s.backend, meta, {
-          measured: s.measured, elapsedMs: s.elapsedMs, leakedTensors: s.leakedTensors, cancelled: s.cancelled, error: null, wasmThreads: s.wasmThreads,
+          measured: s.measured,
+          elapsedMs: s.elapsedMs,
+          leakedTensors: s.leakedTensors,
+          cancelled: s.cancelled,
+          error: null,
+          wasmThreads: s.wasmThreads,
           reference: s.reference && { archStr: s.reference.archStr, driftMs: s.reference.drift.map((d) => d.ms) },
         });
         const d = s.disturbance ?? null;
@@ -250,7 +286,13 @@ export class ProfileState extends ProfilerLink {
         const meta = run.backend ? this.#backendRuns.get(run.backend) : undefined;
         if (run.backend && meta && !this.lastRuns.some((r) => r.runId === meta.runId)) {
           const record = this.#runRecord(run.backend, meta, {
-            measured: meta.measured, elapsedMs: this.now() - meta.startedAt, leakedTensors: null, cancelled: false, error: message.message, reference: null, wasmThreads: null,
+            measured: meta.measured,
+            elapsedMs: this.now() - meta.startedAt,
+            leakedTensors: null,
+            cancelled: false,
+            error: message.message,
+            reference: null,
+            wasmThreads: null,
           });
           this.lastRuns = [...this.lastRuns, record];
           this.#enqueue(() => this.store!.saveRun(record));
@@ -264,8 +306,15 @@ export class ProfileState extends ProfilerLink {
   #runRecord(backend: MeasurementBackend, meta: BackendRun, outcome: Pick<RunRecord, 'measured' | 'elapsedMs' | 'leakedTensors' | 'cancelled' | 'error' | 'reference' | 'wasmThreads'>): RunRecord {
     const run = this.run!;
     return {
-      runId: meta.runId, profileId: meta.profileId, backend, thread: this.portThread ?? this.thread, set: run.set, startedAt: meta.startedAt,
-      requested: run.cells, ...outcome, settings: { minSamples: this.settings.minSamples, warmupMinRuns: this.settings.warmupMinRuns, warmupMaxMs: this.settings.warmupMaxMs },
+      runId: meta.runId,
+      profileId: meta.profileId,
+      backend,
+      thread: this.portThread ?? this.thread,
+      set: run.set,
+      startedAt: meta.startedAt,
+      requested: run.cells,
+      ...outcome,
+      settings: { minSamples: this.settings.minSamples, warmupMinRuns: this.settings.warmupMinRuns, warmupMaxMs: this.settings.warmupMaxMs },
     };
   }
 
@@ -320,7 +369,10 @@ export function browserProfileDeps(openStore: () => Promise<{ store: Measurement
  * profiler until `dispose()`.
  */
 export function startBrowserProfile(data: ProfileSource & { readonly calibrated: CalibratedState }, visibility: VisibilitySource = document): ProfileState {
-  const state = new ProfileState(data, browserProfileDeps(() => openMeasurementStore(), data.calibrated));
+  const state = new ProfileState(
+    data,
+    browserProfileDeps(() => openMeasurementStore(), data.calibrated),
+  );
   state.watchVisibility(visibility);
   void state.start();
   return state;

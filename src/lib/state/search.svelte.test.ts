@@ -19,7 +19,17 @@ function table(id: string, columns: Record<string, (r: number) => number>): Tabl
 
 function meta(t: Table, specs: ColumnSpec[]): StoredDataset {
   return {
-    id: t.id, title: t.id, space: 'nb201', version: 'v1', sha256: '0'.repeat(64), rows: ROWS, caveats: [], source: 'test', importedAt: 0, origin: 'bundled', bytes: 0,
+    id: t.id,
+    title: t.id,
+    space: 'nb201',
+    version: 'v1',
+    sha256: '0'.repeat(64),
+    rows: ROWS,
+    caveats: [],
+    source: 'test',
+    importedAt: 0,
+    origin: 'bundled',
+    bytes: 0,
     columns: specs.map((spec) => describeColumn(spec, t.columns[spec.name])),
   };
 }
@@ -63,9 +73,15 @@ class FakeCompute implements SearchCompute {
 function result(queried: number[]): SearchResult {
   return {
     settings: { method: 'brp-nas', config: 'fast', dataset: 'cifar100', budget: queried.length, seed: 1, constraint: null, pareto: false },
-    queried, trace: Int32Array.from(queried), scores: null,
+    queried,
+    trace: Int32Array.from(queried),
+    scores: null,
     metrics: { testOfBestValid: 1, maxTest: 1, regretValid: 0, foundGlobalBest: false, queriesToGlobalBest: null, tracePositionOfGlobalBest: null, kendall: null },
-    filter: null, hypervolume: null, iterations: [], wallMs: 1, backend: 'wasm',
+    filter: null,
+    hypervolume: null,
+    iterations: [],
+    wallMs: 1,
+    backend: 'wasm',
   };
 }
 
@@ -137,7 +153,11 @@ describe('SearchState checks before anything runs', () => {
     expect(job.latency?.truth?.[5]).toBe(7);
     expect(job.latency?.predictor).toBe('Pixel 3');
     // The baselines filter by the true latency instead of training a latency GCN each.
-    expect(compute.searches.slice(0, 3).map((j) => [j.settings.method, j.latency?.predicted?.[5]])).toEqual([['random', 7], ['evolution', 7], ['local-search', 7]]);
+    expect(compute.searches.slice(0, 3).map((j) => [j.settings.method, j.latency?.predicted?.[5]])).toEqual([
+      ['random', 7],
+      ['evolution', 7],
+      ['local-search', 7],
+    ]);
 
     const calibrated = sampleCalibrated('phone');
     (source.calibrated as { predictors: readonly unknown[] }).predictors = [calibrated];
@@ -171,7 +191,10 @@ describe('SearchState runs', () => {
     expect(state.message).toBeNull();
     const [run] = (await store.list()).runs;
     expect(run.status).toBe('finished');
-    expect(run.iterations.map((r) => r.queried)).toEqual([[39, 38], [37, 36]]);
+    expect(run.iterations.map((r) => r.queried)).toEqual([
+      [39, 38],
+      [37, 36],
+    ]);
     expect(run.result?.queried).toEqual([39, 38, 37, 36]);
     expect(run.result?.iterations).toHaveLength(2);
     expect(Object.keys(run.baselines)).toEqual(['random', 'evolution', 'local-search']);
@@ -216,7 +239,10 @@ describe('SearchState runs', () => {
     expect(resumed.resume?.iteration).toBe(1);
     const [run] = (await store.list()).runs;
     expect(run.status).toBe('finished');
-    expect(run.iterations.map((r) => r.queried)).toEqual([[39, 38], [37, 36]]);
+    expect(run.iterations.map((r) => r.queried)).toEqual([
+      [39, 38],
+      [37, 36],
+    ]);
     expect(compute.searches.filter((j) => j.settings.method === 'random')).toHaveLength(1);
   });
 

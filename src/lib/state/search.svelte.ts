@@ -92,12 +92,19 @@ export class SearchState {
   readonly hash = $derived(formatHash(this.settings, SEARCH_PROPS));
   readonly devices = $derived.by((): SearchDevice[] => [
     ...axisOptions(this.#source.datasets, new Set(['latency'])).map((o) => ({ id: o.id, label: o.label.replace(/ \(ms\)$/, ''), group: o.group, kind: 'table' as const })),
-    ...this.#source.calibrated.predictors.map((p) => ({ id: CALIBRATED + p.id, label: `${p.name} (calibrated on ${p.device.label})`, group: 'Your devices (calibrated)', kind: 'calibrated' as const })),
+    ...this.#source.calibrated.predictors.map((p) => ({
+      id: CALIBRATED + p.id,
+      label: `${p.name} (calibrated on ${p.device.label})`,
+      group: 'Your devices (calibrated)',
+      kind: 'calibrated' as const,
+    })),
   ]);
   readonly busy = $derived(this.status !== 'idle');
   readonly queried = $derived(queriedOf(this.run));
   /** The settings the view plots: the shown run's, else the form's. */
-  readonly shown = $derived(this.run ? { settings: this.run.settings, deviceId: this.run.deviceId } : { settings: settingsOf(this.settings, ''), deviceId: needsDevice(this.settings) ? this.settings['s.device'] : null });
+  readonly shown = $derived(
+    this.run ? { settings: this.run.settings, deviceId: this.run.deviceId } : { settings: settingsOf(this.settings, ''), deviceId: needsDevice(this.settings) ? this.settings['s.device'] : null },
+  );
   readonly oracle = $derived(this.#oracle(this.shown.settings));
   readonly latency = $derived(this.shown.deviceId ? this.#latencyOf(this.shown.deviceId) : null);
   /** FLOPs per cell on the shown dataset (MFLOPs). */
@@ -133,8 +140,17 @@ export class SearchState {
     if (!prepared) return;
     const now = Date.now();
     const run: SearchRun = {
-      id: `${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`, createdAt: now, updatedAt: now, settings: prepared.job.settings, deviceId: prepared.deviceId,
-      status: 'running', error: null, plannedIterations: plannedIterations(prepared.job.settings), iterations: [], baselines: {}, result: null,
+      id: `${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      createdAt: now,
+      updatedAt: now,
+      settings: prepared.job.settings,
+      deviceId: prepared.deviceId,
+      status: 'running',
+      error: null,
+      plannedIterations: plannedIterations(prepared.job.settings),
+      iterations: [],
+      baselines: {},
+      result: null,
     };
     await this.#execute(run, prepared.job, step);
   }
@@ -241,12 +257,17 @@ export class SearchState {
         const device = this.devices.find((d) => d.id === deviceId);
         values = this.#latencyOf(deviceId);
         if (!device || !values) {
-          throw new Error(deviceId.startsWith(CALIBRATED)
-            ? `The calibrated device ${knownLabel ? `“${knownLabel}” ` : ''}no longer exists (it was deleted); choose another device. Saved runs are kept.`
-            : `Latency: the device ${deviceId.slice(0, 80)} has no latency source (no table has that column); choose another device.`);
+          throw new Error(
+            deviceId.startsWith(CALIBRATED)
+              ? `The calibrated device ${knownLabel ? `“${knownLabel}” ` : ''}no longer exists (it was deleted); choose another device. Saved runs are kept.`
+              : `Latency: the device ${deviceId.slice(0, 80)} has no latency source (no table has that column); choose another device.`,
+          );
         }
         label = device.label;
-        latency = device.kind === 'table' ? { predicted: null, truth: values, predictor: device.label } : { predicted: values, truth: null, measured: measuredByIndex(this.#calibrated(deviceId)!), predictor: `calibrated: ${device.label}` };
+        latency =
+          device.kind === 'table'
+            ? { predicted: null, truth: values, predictor: device.label }
+            : { predicted: values, truth: null, measured: measuredByIndex(this.#calibrated(deviceId)!), predictor: `calibrated: ${device.label}` };
       }
       const settings = settingsOf(props, label);
       checkSearchSettings(settings, latency);

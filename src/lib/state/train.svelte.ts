@@ -36,10 +36,10 @@ const TRAIN_PROPS = {
 type Preset = 'paper' | 'fast' | 'thorough' | 'small' | 'brp-fast';
 export const PRESET_LABELS: Record<Preset, string> = {
   paper: "paper config (eagle's YAML)",
-  fast: 'fast latency config (batch 32, 60 epochs: not the paper\'s)',
+  fast: "fast latency config (batch 32, 60 epochs: not the paper's)",
   'brp-fast': "fast BRP (all pairs of groups of 8 models per step, each model embedded once per epoch: not the paper's)",
-  thorough: 'thorough latency config (batch 8, 120 epochs, 4-5 min on 2 cores: not the paper\'s)',
-  small: 'small demo GCN (2 × 64, 30 epochs: not the paper\'s)',
+  thorough: "thorough latency config (batch 8, 120 epochs, 4-5 min on 2 cores: not the paper's)",
+  small: "small demo GCN (2 × 64, 30 epochs: not the paper's)",
 };
 
 interface EpochPoint {
@@ -175,18 +175,21 @@ export class TrainState {
     this.#requestId = this.#compute.newRequestId();
     const points: EpochPoint[] = [];
     try {
-      const answer = await this.#compute.request({ type: 'train', requestId: this.#requestId, job }, {
-        expect: ['trained', 'cancelled'],
-        onEvent: (event) => {
-          if (event.type === 'epoch') {
-            points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
-            this.epochs = [...points];
-            this.elapsedMs = event.elapsedMs;
-            this.valMetrics = event.valMetrics ?? null;
-          } else if (event.type === 'paused') this.status = 'paused';
-          else if (event.type === 'resumed') this.status = 'running';
+      const answer = await this.#compute.request(
+        { type: 'train', requestId: this.#requestId, job },
+        {
+          expect: ['trained', 'cancelled'],
+          onEvent: (event) => {
+            if (event.type === 'epoch') {
+              points.push({ epoch: event.epoch + 1, trainLoss: event.trainLoss, valLoss: event.valLoss });
+              this.epochs = [...points];
+              this.elapsedMs = event.elapsedMs;
+              this.valMetrics = event.valMetrics ?? null;
+            } else if (event.type === 'paused') this.status = 'paused';
+            else if (event.type === 'resumed') this.status = 'running';
+          },
         },
-      });
+      );
       if (answer.type === 'cancelled') {
         this.message = 'Training cancelled; nothing was kept.';
         return;
@@ -285,7 +288,13 @@ export class TrainState {
       this.result = null;
       this.epochs = [];
       this.valMetrics = null;
-      this.evaluation = this.#evaluate(summary.id, summary, test, Float32Array.from(test, (i) => answer.values[i]), values);
+      this.evaluation = this.#evaluate(
+        summary.id,
+        summary,
+        test,
+        Float32Array.from(test, (i) => answer.values[i]),
+        values,
+      );
     } catch (err) {
       this.message = err instanceof WorkerStoppedError ? err.message : `Could not load the predictor: ${messageOf(err)}`;
     } finally {

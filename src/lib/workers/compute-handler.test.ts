@@ -81,7 +81,13 @@ function inProcessHelper(log: HelperEvent[], crashOn?: GradientRequest['type']):
   return port;
 }
 
-function harness({ memoryStore = false, helpers = undefined as undefined | { log: HelperEvent[]; crashOn?: GradientRequest['type'] }, cores = 1, report = CPU_REPORT, gpuDevice = undefined as undefined | (() => GpuDeviceLike) } = {}) {
+function harness({
+  memoryStore = false,
+  helpers = undefined as undefined | { log: HelperEvent[]; crashOn?: GradientRequest['type'] },
+  cores = 1,
+  report = CPU_REPORT,
+  gpuDevice = undefined as undefined | (() => GpuDeviceLike),
+} = {}) {
   const messages: ComputeResponse[] = [];
   let onPost: ((message: ComputeResponse) => void) | undefined;
   let ids = 0;
@@ -204,7 +210,13 @@ describe('train', SLOW, () => {
     expect(test.metrics.kendall).toBeGreaterThan(0.5);
     // Precision@top-1 %, counted by hand: the share of the 1 % best test cells (at least one) by accuracy that the scores also put there.
     const k = Math.max(1, Math.round(test.truth.length / 100));
-    const top = (values: ArrayLike<number>) => new Set(Array.from(values, (v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k).map(([, i]) => i));
+    const top = (values: ArrayLike<number>) =>
+      new Set(
+        Array.from(values, (v, i) => [v, i])
+          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+          .slice(0, k)
+          .map(([, i]) => i),
+      );
     const byTruth = top(test.truth);
     expect(test.metrics.precisionTop1pct).toBe([...top(test.scores)].filter((i) => byTruth.has(i)).length / k);
   });
@@ -373,7 +385,7 @@ describe('saving, loading, export and import', SLOW, () => {
     expect(await refusal(edited((f) => (f.predictor.weights[0].shape = [6, 17])))).toBe("predictor file: weights[0] ('gcn.0.weight'): 96 values for shape [6, 17]");
     expect(await refusal(edited((f) => (f.predictor.weights[1].float32le = `@${'A'.repeat(15)}`)))).toBe("predictor file: predictor.weights[1] ('gcn.0.bias'): character 0 ('@') is not base64");
     expect(await refusal(edited((f) => f.predictor.weights.pop()))).toBe("predictor file: weight 'head.bias' is missing");
-    expect(await refusal(edited((f) => (f.provenance.trainIndices = [1, 'x'])))).toBe("predictor file: provenance: 'trainIndices[1]' must be an NB201 index 0..15624, got \"x\"");
+    expect(await refusal(edited((f) => (f.provenance.trainIndices = [1, 'x'])))).toBe('predictor file: provenance: \'trainIndices[1]\' must be an NB201 index 0..15624, got "x"');
     expect(await refusal(edited((f) => (f.predictor.config.hidden = 32)))).toBe("predictor file: 'predictor.config' differs from 'provenance.config'");
     expect(await refusal(edited((f) => (f.predictor.kind = 'brp')))).toMatch(/^predictor file: 'predictor.kind' must be the provenance's kind 'regression'/);
 
@@ -408,7 +420,14 @@ describe('data-parallel training', SLOW, () => {
     await h.answer({ type: 'train', requestId: 3, job: job({ config: { ...config, epochs: 1 }, workers: 2 }) }, 'trained');
     expect(log.filter((t) => t === 'init')).toHaveLength(1);
     // BRP shards its pairs too.
-    const brp = await h.answer({ type: 'train', requestId: 4, job: job({ kind: 'brp', valIndices: [], trainIndices: picked.slice(0, 12), config: { ...BRP_PRESET, layers: 2, hidden: 16, batchSize: 40, epochs: 2, seed: 5 }, workers: 2 }) }, 'trained');
+    const brp = await h.answer(
+      {
+        type: 'train',
+        requestId: 4,
+        job: job({ kind: 'brp', valIndices: [], trainIndices: picked.slice(0, 12), config: { ...BRP_PRESET, layers: 2, hidden: 16, batchSize: 40, epochs: 2, seed: 5 }, workers: 2 }),
+      },
+      'trained',
+    );
     expect(brp.result.workers).toBe(2);
   });
 
@@ -438,7 +457,6 @@ describe('data-parallel training', SLOW, () => {
     const trained = await h.answer({ type: 'train', requestId: 1, job: job({ config: { ...tiny, epochs: 1 }, workers: 2 }) }, 'trained');
     expect(trained.result.workers).toBe(1);
   });
-
 });
 
 describe('backend readiness', () => {

@@ -97,7 +97,12 @@ export function nb201PredictionInputs(opsCode: Float64Array): { graphs: GraphEnc
 }
 
 function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'predictor';
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'predictor'
+  );
 }
 
 function summaryOf(id: string, predictor: Predictor, provenance: PredictorProvenance): PredictorSummary {
@@ -169,23 +174,31 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
         },
         onEpoch: (record: EpochRecord) => {
           deps.post({
-            type: 'epoch', requestId, epoch: record.epoch, epochs: config.epochs, trainLoss: record.trainLoss,
-            valLoss: record.valLoss, ...(record.valMetrics ? { valMetrics: record.valMetrics } : {}), lr: record.lr, best: record.best, epochMs: record.ms, elapsedMs: elapsed(),
+            type: 'epoch',
+            requestId,
+            epoch: record.epoch,
+            epochs: config.epochs,
+            trainLoss: record.trainLoss,
+            valLoss: record.valLoss,
+            ...(record.valMetrics ? { valMetrics: record.valMetrics } : {}),
+            lr: record.lr,
+            best: record.best,
+            epochMs: record.ms,
+            elapsedMs: elapsed(),
           });
         },
       };
-      const predictor: Predictor = job.kind === 'regression'
-        ? await trainRegressor({
-            graphs: trainGraphs,
-            targets: trainTargets,
-            config,
-            ...(job.valIndices.length > 0
-              ? { valGraphs: encodeCells(opsCode, job.valIndices), valTargets: Float64Array.from(job.valIndices, (index) => job.values[index]) }
-              : {}),
-            ...hooks,
-            peers,
-          })
-        : await trainBrp({ graphs: trainGraphs, targets: trainTargets, config, ...hooks, peers });
+      const predictor: Predictor =
+        job.kind === 'regression'
+          ? await trainRegressor({
+              graphs: trainGraphs,
+              targets: trainTargets,
+              config,
+              ...(job.valIndices.length > 0 ? { valGraphs: encodeCells(opsCode, job.valIndices), valTargets: Float64Array.from(job.valIndices, (index) => job.values[index]) } : {}),
+              ...hooks,
+              peers,
+            })
+          : await trainBrp({ graphs: trainGraphs, targets: trainTargets, config, ...hooks, peers });
       const wallMs = elapsed();
       const training = predictor.training!;
       let test: TrainResult['test'] = null;
@@ -207,10 +220,21 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
         throw error;
       }
       const provenance: PredictorProvenance = {
-        space: 'nb201', name: job.name, kind: job.kind,
+        space: 'nb201',
+        name: job.name,
+        kind: job.kind,
         target: { datasetId: job.target.datasetId, column: job.target.column, label: job.target.label, unit: job.target.unit },
-        datasetVersion: job.target.datasetVersion, trainIndices: job.trainIndices, valIndices: job.valIndices,
-        config, seed: config.seed, backend: report.name, workers, wallMs, epochsRun: training.epochsRun, bestEpoch: training.bestEpoch, createdAt: now(),
+        datasetVersion: job.target.datasetVersion,
+        trainIndices: job.trainIndices,
+        valIndices: job.valIndices,
+        config,
+        seed: config.seed,
+        backend: report.name,
+        workers,
+        wallMs,
+        epochsRun: training.epochsRun,
+        bestEpoch: training.bestEpoch,
+        createdAt: now(),
       };
       const predictorId = newId();
       const summary = hold(predictorId, predictor, provenance);
@@ -232,7 +256,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): (request: Comput
 
   async function predictAll(requestId: number, predictorId: string, opsCode: Float64Array | undefined): Promise<void> {
     if (opsCode !== undefined) lastOpsCode = checkOpsCode(opsCode, 'opsCode');
-    if (!lastOpsCode) throw new Error('predict-all: send opsCode (the nb201 table\'s ops_code by index) with the first request');
+    if (!lastOpsCode) throw new Error("predict-all: send opsCode (the nb201 table's ops_code by index) with the first request");
     const { predictor } = heldPredictor(predictorId);
     const { graphs, groupOfIndex } = nb201PredictionInputs(lastOpsCode);
     // Asynchronous reads: tfjs-webgpu's dataSync is unreliable (model.ts inferPackedAsync).

@@ -12,7 +12,11 @@ function job(overrides: Partial<TrainJob> = {}): TrainJob {
     name: '  latency  ',
     kind: 'regression',
     target: { datasetId: 'synthetic', column: 'cost', label: 'op cost', unit: 'ms', datasetVersion: 'v1' },
-    values, opsCode, trainIndices: [1, 2, 3], valIndices: [4], testIndices: [5, 6],
+    values,
+    opsCode,
+    trainIndices: [1, 2, 3],
+    valIndices: [4],
+    testIndices: [5, 6],
     config: LATENCY_PRESET,
     ...overrides,
   };

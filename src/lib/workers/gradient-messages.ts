@@ -19,8 +19,4 @@ export type GradientRequest =
 
 /** Helper → coordinator. */
 export type GradientResponse =
-  | { type: 'ready'; backend: BackendName }
-  | { type: 'prepared' }
-  | { type: 'gradient'; step: number; loss: number; gradient: Float32Array }
-  | { type: 'released' }
-  | { type: 'error'; message: string };
+  { type: 'ready'; backend: BackendName } | { type: 'prepared' } | { type: 'gradient'; step: number; loss: number; gradient: Float32Array } | { type: 'released' } | { type: 'error'; message: string };

@@ -109,7 +109,10 @@ export class WorkerPeers implements GradientPeers {
       return this.#helpers[k].request({ type: 'shards', step, weights, shards: [shard] }, 'gradient', last ? [weights.buffer] : []);
     });
     const results = await Promise.all(answers);
-    return sumResults(results.map(({ loss, gradient }) => ({ loss, gradient })), results[0].gradient.length);
+    return sumResults(
+      results.map(({ loss, gradient }) => ({ loss, gradient })),
+      results[0].gradient.length,
+    );
   }
 
   /** Frees the helpers' copy of the last run's model (they stay started). */

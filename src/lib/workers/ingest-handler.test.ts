@@ -36,10 +36,15 @@ describe('ingest worker handler', () => {
     await handle({ type: 'ingest', requestId: 1, manifestUrl: MANIFEST_URL });
     await handle({ type: 'ingest', requestId: 2, manifestUrl: MANIFEST_URL });
     expect(of('store')).toEqual([{ type: 'store', mode: 'indexeddb' }]);
-    expect(of('progress').filter((m) => m.requestId === 1).map((m) => m.progress.phase)).toContain('download');
+    expect(
+      of('progress')
+        .filter((m) => m.requestId === 1)
+        .map((m) => m.progress.phase),
+    ).toContain('download');
     const reports = of('ingest-report');
     expect(reports.map((r) => [r.requestId, r.report.datasets.map((d) => d.status)])).toEqual([
-      [1, ['imported', 'imported']], [2, ['skipped', 'skipped']],
+      [1, ['imported', 'imported']],
+      [2, ['skipped', 'skipped']],
     ]);
   });
 
@@ -88,7 +93,10 @@ describe('ingest worker handler', () => {
     await new Promise<void>((resolve, reject) => {
       const request = factory.open(DB_NAME, DB_VERSION + 1);
       request.onblocked = () => reject(new Error('blocked'));
-      request.onsuccess = () => { request.result.close(); resolve(); };
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
     });
     expect(of('notice')).toEqual([{ type: 'notice', notice: { kind: 'upgraded-elsewhere', message: UPGRADED_ELSEWHERE } }]);
     await handle({ type: 'bogus' } as never);

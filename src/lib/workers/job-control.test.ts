@@ -71,7 +71,10 @@ describe('JobControl', () => {
     jobs.control({ type: 'pause', requestId: 7 });
     await until(() => posted.some((p) => p.type === 'paused'));
     // beforeHold runs first (here a marker), then "paused".
-    expect(posted).toEqual([{ type: 'resumed', requestId: -1 }, { type: 'paused', requestId: 7 }]);
+    expect(posted).toEqual([
+      { type: 'resumed', requestId: -1 },
+      { type: 'paused', requestId: 7 },
+    ]);
     const held = done.length;
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(done.length).toBe(held);

@@ -16,13 +16,25 @@ const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function environment(backend: MeasurementBackend, hidden: boolean, timerResolutionMs: number): MeasurementEnvironment {
   return {
-    userAgent: 'test agent', backend, tfjsVersion: '4.22.0', adapterVendor: '', adapterArchitecture: '', adapterDescription: '',
-    powerPreference: '', timestampQuery: null, crossOriginIsolated: false, timerResolutionMs, visibility: hidden ? 'hidden' : 'visible',
-    hardwareConcurrency: 2, measuredAt: '2026-01-01T00:00:00.000Z',
+    userAgent: 'test agent',
+    backend,
+    tfjsVersion: '4.22.0',
+    adapterVendor: '',
+    adapterArchitecture: '',
+    adapterDescription: '',
+    powerPreference: '',
+    timestampQuery: null,
+    crossOriginIsolated: false,
+    timerResolutionMs,
+    visibility: hidden ? 'hidden' : 'visible',
+    hardwareConcurrency: 2,
+    measuredAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
-interface FakeModel { digits: string }
+interface FakeModel {
+  digits: string;
+}
 
 /** µs per inference by cell; the backend scales it (webgl is 2× slower here). */
 const LATENCY_US: Record<string, number> = { '333333': 800, '222222': 300, '111111': 50, '444444': 500 };
@@ -103,17 +115,23 @@ function profileRequest(extra: Partial<Extract<ProfilerRequest, { type: 'profile
   return { type: 'profile', requestId: 5, backends: ['wasm', 'webgl'], cells: CELLS, referenceCell: null, settings: QUICK, hidden: false, ...extra };
 }
 
-const ofType = <T extends ProfilerResponse['type']>(messages: ProfilerResponse[], type: T) =>
-  messages.filter((m): m is Extract<ProfilerResponse, { type: T }> => m.type === type);
+const ofType = <T extends ProfilerResponse['type']>(messages: ProfilerResponse[], type: T) => messages.filter((m): m is Extract<ProfilerResponse, { type: T }> => m.type === type);
 
 describe('detect', () => {
   it('lists the backends, activates and names the default choice, and reports the timer', async () => {
     const h = harness();
     await h.handle({ type: 'detect', requestId: 1 });
-    expect(h.messages).toEqual([{
-      type: 'detected', requestId: 1, backends: await h.deps.detectBackends(), defaultBackend: 'wasm',
-      reason: 'WASM; no real GPU adapter', crossOriginIsolated: false, timerResolutionMs: 0.1,
-    }]);
+    expect(h.messages).toEqual([
+      {
+        type: 'detected',
+        requestId: 1,
+        backends: await h.deps.detectBackends(),
+        defaultBackend: 'wasm',
+        reason: 'WASM; no real GPU adapter',
+        crossOriginIsolated: false,
+        timerResolutionMs: 0.1,
+      },
+    ]);
     expect(h.deps.runner.backend).toBe('wasm');
   });
 });
@@ -124,10 +142,7 @@ describe('profile', () => {
     await h.handle(profileRequest());
     expect(h.used).toEqual(['wasm', 'webgl']);
     const sequence = h.messages.filter((m) => m.type !== 'progress').map((m) => (m.type === 'result' ? `${m.backend}:${m.index}` : m.type));
-    expect(sequence).toEqual([
-      'backend-started', 'wasm:1462', 'wasm:7', 'wasm:9', 'backend-finished',
-      'backend-started', 'webgl:1462', 'webgl:7', 'webgl:9', 'backend-finished', 'profiled',
-    ]);
+    expect(sequence).toEqual(['backend-started', 'wasm:1462', 'wasm:7', 'wasm:9', 'backend-finished', 'backend-started', 'webgl:1462', 'webgl:7', 'webgl:9', 'backend-finished', 'profiled']);
     const started = ofType(h.messages, 'backend-started');
     expect(started.map((s) => [s.backend, s.backendIndex, s.profile.id])).toEqual([
       ['wasm', 0, deviceProfile(environment('wasm', false, 0.1)).id],
@@ -147,7 +162,10 @@ describe('profile', () => {
     expect(median('webgl', 1462)).toBeCloseTo(1.6, 2);
     expect(median('wasm', 9)).toBeCloseTo(0.05, 3);
     const finished = ofType(h.messages, 'backend-finished').map((m) => m.summary);
-    expect(finished.map((s) => [s.backend, s.requested, s.measured, s.leakedTensors, s.cancelled, s.wasmThreads])).toEqual([['wasm', 3, 3, 0, false, 2], ['webgl', 3, 3, 0, false, null]]);
+    expect(finished.map((s) => [s.backend, s.requested, s.measured, s.leakedTensors, s.cancelled, s.wasmThreads])).toEqual([
+      ['wasm', 3, 3, 0, false, 2],
+      ['webgl', 3, 3, 0, false, null],
+    ]);
     const done = ofType(h.messages, 'profiled')[0];
     expect(done).toMatchObject({ requestId: 5, cancelled: false });
     expect(done.runs).toEqual(finished);

@@ -85,7 +85,10 @@ export function checkProfileRequest(request: Extract<ProfilerRequest, { type: 'p
     seen.set(archStr, i);
   });
   if (referenceCell !== null) checkCell(referenceCell, 'referenceCell');
-  const positive: [keyof ProfileSettings, number][] = [['minSamples', 1000], ['warmupMinRuns', 50]];
+  const positive: [keyof ProfileSettings, number][] = [
+    ['minSamples', 1000],
+    ['warmupMinRuns', 50],
+  ];
   for (const [name, max] of positive) {
     const value = settings?.[name];
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`profile: settings.${name} must be a whole number 1..${max}, got ${String(value)}`);
@@ -133,7 +136,12 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
         let lastProgress = -Infinity;
         const onProgress = (progress: ProfileProgress) => {
           const now = deps.now();
-          const etaMs = overallEtaMs(progress.etaMs, now - startedAt, runs.map((r) => r.elapsedMs), backends.length - backendIndex - 1);
+          const etaMs = overallEtaMs(
+            progress.etaMs,
+            now - startedAt,
+            runs.map((r) => r.elapsedMs),
+            backends.length - backendIndex - 1,
+          );
           const message = { type: 'progress', requestId, backend, backendIndex, backends: backends.length, progress, etaMs } as const;
           if (now - lastProgress < progressEveryMs && progress.done < progress.total && progress.phase !== 'hidden') {
             heldBack = message;
@@ -162,9 +170,16 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           probe: deps.probe,
         });
         const summary: BackendRunSummary = {
-          backend, profile, requested: cells.length, measured: outcome.results.length, elapsedMs: outcome.elapsedMs,
-          leakedTensors: outcome.leakedTensors, cancelled: outcome.cancelled, reference: outcome.reference,
-          wasmThreads: deps.wasmThreads?.() ?? null, disturbance: outcome.disturbance,
+          backend,
+          profile,
+          requested: cells.length,
+          measured: outcome.results.length,
+          elapsedMs: outcome.elapsedMs,
+          leakedTensors: outcome.leakedTensors,
+          cancelled: outcome.cancelled,
+          reference: outcome.reference,
+          wasmThreads: deps.wasmThreads?.() ?? null,
+          disturbance: outcome.disturbance,
         };
         runs.push(summary);
         deps.post({ type: 'backend-finished', requestId, summary });
@@ -244,12 +259,15 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
     wasmThreads: () => (tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : null),
     async detectBackends() {
       const adapter = await backends.probeWebGpuAdapter(gpu);
-      const webgpu: BackendAvailability = typeof adapter === 'string'
-        ? { name: 'webgpu', available: false, detail: adapter }
-        : {
-            name: 'webgpu', available: true, software: adapter.isFallbackAdapter,
-            detail: adapter.isFallbackAdapter ? 'software (slow)' : [adapter.vendor, adapter.architecture || adapter.description].filter(Boolean).join(' ') || 'GPU adapter',
-          };
+      const webgpu: BackendAvailability =
+        typeof adapter === 'string'
+          ? { name: 'webgpu', available: false, detail: adapter }
+          : {
+              name: 'webgpu',
+              available: true,
+              software: adapter.isFallbackAdapter,
+              detail: adapter.isFallbackAdapter ? 'software (slow)' : [adapter.vendor, adapter.architecture || adapter.description].filter(Boolean).join(' ') || 'GPU adapter',
+            };
       // Once WASM runs, the threads it really got; before, what chooseBackend asks for (every core, up to 8, when isolated).
       const planned = isolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 1)) : 1;
       const threads = tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : planned;
@@ -257,7 +275,12 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
         webgpu,
         webglAvailability(),
         typeof WebAssembly === 'object'
-          ? { name: 'wasm', available: true, threads, detail: `${tf.getBackend() === 'wasm' ? '' : 'up to '}${threads} thread${threads === 1 ? '' : 's'}${isolated ? '' : ' (page not cross-origin isolated)'}` }
+          ? {
+              name: 'wasm',
+              available: true,
+              threads,
+              detail: `${tf.getBackend() === 'wasm' ? '' : 'up to '}${threads} thread${threads === 1 ? '' : 's'}${isolated ? '' : ' (page not cross-origin isolated)'}`,
+            }
           : { name: 'wasm', available: false, detail: 'this browser has no WebAssembly' },
         { name: 'cpu', available: true, detail: 'plain JavaScript (slow)' },
       ];
@@ -274,11 +297,16 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
         throw new Error(`${name} cannot run here: ${why}`);
       }
     },
-    environment: ({ backend, hidden, timerResolutionMs }) => readEnvironment({
-      navigator: navigator as unknown as Parameters<typeof readEnvironment>[0]['navigator'],
-      backend, tfjsVersion: tf.version_core, crossOriginIsolated: isolated, timerResolutionMs,
-      visibility: hidden ? 'hidden' : 'visible', measuredAt: new Date(),
-    }),
+    environment: ({ backend, hidden, timerResolutionMs }) =>
+      readEnvironment({
+        navigator: navigator as unknown as Parameters<typeof readEnvironment>[0]['navigator'],
+        backend,
+        tfjsVersion: tf.version_core,
+        crossOriginIsolated: isolated,
+        timerResolutionMs,
+        visibility: hidden ? 'hidden' : 'visible',
+        measuredAt: new Date(),
+      }),
   };
 }
 

@@ -14,5 +14,8 @@ const post = (message: ProfilerResponse) => scope.postMessage(message);
 // Listen at once: messages sent while tfjs loads wait for the handler instead of being lost.
 const handler = browserProfilerDeps(post).then((deps) => createProfilerHandler(deps));
 scope.addEventListener('message', (event: MessageEvent<ProfilerRequest>) => {
-  void handler.then((handle) => handle(event.data), (error: unknown) => post({ type: 'error', message: `The profiler could not start: ${String(error)}` }));
+  void handler.then(
+    (handle) => handle(event.data),
+    (error: unknown) => post({ type: 'error', message: `The profiler could not start: ${String(error)}` }),
+  );
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { handlerPort, RpcClient, WorkerRequestError, WorkerStoppedError, type RpcPort } from './rpc';
 
-type Req =
-  | { type: 'init' }
-  | { type: 'work'; requestId: number; size: number }
-  | { type: 'ping'; requestId: number }
-  | { type: 'pause'; requestId: number };
+type Req = { type: 'init' } | { type: 'work'; requestId: number; size: number } | { type: 'ping'; requestId: number } | { type: 'pause'; requestId: number };
 type Res =
   | { type: 'ready' }
   | { type: 'tick'; requestId: number; done: number }
@@ -46,18 +42,24 @@ function setup() {
   const ports: FakePort[] = [];
   const unsolicited: Res[] = [];
   const crashes: WorkerStoppedError[] = [];
-  const client = new RpcClient<Req, Res, 'tick' | 'paused'>(() => {
-    const port = new FakePort();
-    ports.push(port);
-    return port;
-  }, { name: 'test worker', events: EVENTS, onUnsolicited: (m) => unsolicited.push(m), onCrash: (e) => crashes.push(e) });
+  const client = new RpcClient<Req, Res, 'tick' | 'paused'>(
+    () => {
+      const port = new FakePort();
+      ports.push(port);
+      return port;
+    },
+    { name: 'test worker', events: EVENTS, onUnsolicited: (m) => unsolicited.push(m), onCrash: (e) => crashes.push(e) },
+  );
   return { client, ports, unsolicited, crashes };
 }
 
 /** Settles a promise into a plain record, so a test can look at it after more messages. */
 function outcome<T>(promise: Promise<T>): { value?: T; error?: Error; settled: boolean } {
   const state: { value?: T; error?: Error; settled: boolean } = { settled: false };
-  promise.then((value) => Object.assign(state, { value, settled: true }), (error: Error) => Object.assign(state, { error, settled: true }));
+  promise.then(
+    (value) => Object.assign(state, { value, settled: true }),
+    (error: Error) => Object.assign(state, { error, settled: true }),
+  );
   return state;
 }
 
@@ -70,7 +72,10 @@ describe('RpcClient', () => {
     const work = client.request({ type: 'work', size: 3 });
     const ping = client.request({ type: 'ping' });
     expect(ports).toHaveLength(1);
-    expect(ports[0].sent.map((s) => s.message)).toEqual([{ type: 'work', size: 3, requestId: 1 }, { type: 'ping', requestId: 2 }]);
+    expect(ports[0].sent.map((s) => s.message)).toEqual([
+      { type: 'work', size: 3, requestId: 1 },
+      { type: 'ping', requestId: 2 },
+    ]);
     ports[0].answer({ type: 'pong', requestId: 2 });
     ports[0].answer({ type: 'worked', requestId: 1, result: 9 });
     expect(await work).toEqual({ type: 'worked', requestId: 1, result: 9 });

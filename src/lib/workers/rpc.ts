@@ -30,9 +30,9 @@ interface Typed {
 /** A request as a caller writes it: the client fills in `requestId` unless it is given (> 0). */
 export type RpcRequest<Req> = Req extends { requestId: number } ? Omit<Req, 'requestId'> & { requestId?: number } : never;
 /** The answers of a request that do not end it. */
-export type RpcEvent<Res, Ev> = Extract<Res, { type: Ev; requestId: number }>;
+type RpcEvent<Res, Ev> = Extract<Res, { type: Ev; requestId: number }>;
 /** The answers that end a request, `error` left out (it rejects). */
-export type RpcAnswer<Res, Ev> = Exclude<Extract<Res, { requestId: number }>, { type: Ev | 'error' }>;
+type RpcAnswer<Res, Ev> = Exclude<Extract<Res, { requestId: number }>, { type: Ev | 'error' }>;
 
 /** An `error` answer: this request failed, the worker runs on. The message is the worker's, verbatim. */
 export class WorkerRequestError extends Error {
@@ -104,10 +104,7 @@ export class RpcClient<Req extends Typed, Res extends Typed, Ev extends Res['typ
    * Sends a request and resolves with the answer that ends it (rejects on an `error` answer or a
    * stopped worker). With `expect`, any other final answer rejects too.
    */
-  request<T extends RpcAnswer<Res, Ev>['type']>(
-    message: RpcRequest<Req>,
-    options: RequestOptions<RpcEvent<Res, Ev>> & { expect: T | readonly T[] },
-  ): Promise<Extract<RpcAnswer<Res, Ev>, { type: T }>>;
+  request<T extends RpcAnswer<Res, Ev>['type']>(message: RpcRequest<Req>, options: RequestOptions<RpcEvent<Res, Ev>> & { expect: T | readonly T[] }): Promise<Extract<RpcAnswer<Res, Ev>, { type: T }>>;
   request(message: RpcRequest<Req>, options?: RequestOptions<RpcEvent<Res, Ev>>): Promise<RpcAnswer<Res, Ev>>;
   request(message: RpcRequest<Req>, options: RequestOptions<RpcEvent<Res, Ev>> & { expect?: string | readonly string[] } = {}): Promise<Res> {
     if (this.#crashed) return Promise.reject(this.#crashed);

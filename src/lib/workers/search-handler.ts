@@ -114,9 +114,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
     };
 
     // A resumed run reuses the latency predictions it trained.
-    let latency = job.latency && !job.latency.predicted && job.resume?.latencyPredicted
-      ? { ...job.latency, predicted: job.resume.latencyPredicted }
-      : job.latency;
+    let latency = job.latency && !job.latency.predicted && job.resume?.latencyPredicted ? { ...job.latency, predicted: job.resume.latencyPredicted } : job.latency;
     let trainedLatency: Float64Array | undefined = job.resume?.latencyPredicted;
     let latencyPredictor: Predictor | null = null;
     if (latency && !latency.predicted && latency.truth) {
@@ -125,8 +123,10 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
       const truth = latency.truth;
       const cells = randomSplit(indicesWithValues(truth), LATENCY_TRAIN_CELLS, 0, deriveSeed(job.settings.seed, 0x1a7)).train;
       const regressor = await trainRegressor({
-        graphs: cells.map((i) => byIndex[i]), targets: cells.map((i) => truth[i]),
-        config: { ...LATENCY_FAST_PRESET, seed: job.settings.seed }, ...hooks,
+        graphs: cells.map((i) => byIndex[i]),
+        targets: cells.map((i) => truth[i]),
+        config: { ...LATENCY_FAST_PRESET, seed: job.settings.seed },
+        ...hooks,
         onEpoch: (r) => progress('latency', r.epoch + 1, LATENCY_FAST_PRESET.epochs),
       });
       try {
@@ -143,40 +143,49 @@ export function createSearchHandler(deps: SearchHandlerDeps): (requestId: number
 
     const scoring = searchScoring({ byIndex, distinct, groupOfIndex });
     let rankMs: number | undefined;
-    const result = await runSearch({ ...job, latency }, {
-      latencyPredictor,
-      graphs: (indices) => indices.map((i) => byIndex[i]),
-      train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
-      scoreAll: async (predictor: Predictor, ranking) => {
-        const started = performance.now();
-        const ranked = await scoring.scoreAll(predictor, ranking);
-        rankMs = performance.now() - started;
-        return ranked;
+    const result = await runSearch(
+      { ...job, latency },
+      {
+        latencyPredictor,
+        graphs: (indices) => indices.map((i) => byIndex[i]),
+        train: (kind, input) => (kind === 'brp' ? trainBrp(input) : trainRegressor(input)),
+        scoreAll: async (predictor: Predictor, ranking) => {
+          const started = performance.now();
+          const ranked = await scoring.scoreAll(predictor, ranking);
+          rankMs = performance.now() - started;
+          return ranked;
+        },
+        scoreCells: scoring.scoreCells,
+        pack: (predictor) => packPredictorAsync(predictor),
+        unpack: (packed) => restorePacked(packed, 'search checkpoint'),
+        hooks,
+        onPhase: (phase, at, epoch, epochs) => {
+          iteration = at;
+          progress(phase, epoch, epochs, phase !== 'train');
+        },
+        onIteration: async (record, checkpoint) => {
+          queried = checkpoint.queried.length;
+          deps.post({
+            type: 'search-iteration',
+            requestId,
+            record: rankMs === undefined ? record : { ...record, rankMs },
+            checkpoint: trainedLatency ? { ...checkpoint, latencyPredicted: trainedLatency } : checkpoint,
+          });
+          rankMs = undefined;
+          await control.iterationDone();
+        },
+        elapsedMs,
       },
-      scoreCells: scoring.scoreCells,
-      pack: (predictor) => packPredictorAsync(predictor),
-      unpack: (packed) => restorePacked(packed, 'search checkpoint'),
-      hooks,
-      onPhase: (phase, at, epoch, epochs) => {
-        iteration = at;
-        progress(phase, epoch, epochs, phase !== 'train');
-      },
-      onIteration: async (record, checkpoint) => {
-        queried = checkpoint.queried.length;
-        deps.post({ type: 'search-iteration', requestId, record: rankMs === undefined ? record : { ...record, rankMs }, checkpoint: trainedLatency ? { ...checkpoint, latencyPredicted: trainedLatency } : checkpoint });
-        rankMs = undefined;
-        await control.iterationDone();
-      },
-      elapsedMs,
-    }).finally(() => latencyPredictor?.dispose());
+    ).finally(() => latencyPredictor?.dispose());
     const full: SearchResult = { ...result, backend: report.name };
     const transfer: Transferable[] = [full.trace.buffer];
     if (full.scores) transfer.push(full.scores.buffer);
     deps.post({ type: 'searched', requestId, result: full }, transfer);
   };
   // A GPU fault ends the search with one message (gpu-faults.ts); its checkpoints are already saved.
-  return (requestId, job, control) => run(requestId, job, control).catch((error: unknown) => {
-    const fault = describeGpuFault(error, tf.getBackend());
-    throw fault ? new Error(fault.message) : error;
-  });
+  return (requestId, job, control) =>
+    run(requestId, job, control).catch((error: unknown) => {
+      const fault = describeGpuFault(error, tf.getBackend());
+      throw fault ? new Error(fault.message) : error;
+    });
 }
