@@ -98,7 +98,7 @@ export function parseCsv(text: string, separator: Separator): CsvTable {
     // One record per iteration; i is at the start of a field.
     const recordLine = line;
     const cells: string[] = [];
-    let lastWasQuoted = false;
+    let lastWasQuoted: boolean;
     for (;;) {
       let field: string;
       if (text[i] === '"') {

@@ -64,6 +64,6 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<ArrayBuffe
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
     return await new Response(stream).arrayBuffer();
   } catch (error) {
-    throw new Error(`it is not valid gzip (${(error as Error).message})`);
+    throw new Error(`it is not valid gzip (${(error as Error).message})`, { cause: error });
   }
 }

@@ -78,7 +78,7 @@ export function parseManifest(text: string, fileName = 'manifest.json'): Checked
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${fileName} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`${fileName} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (!isObject(json)) throw new Error(`${fileName} is not a JSON object`);
   if (json.format !== FORMAT) throw new Error(`${fileName} has format ${JSON.stringify(json.format)}; this app reads "${FORMAT}"`);

@@ -20,6 +20,7 @@ describe('calibrated predictor file', () => {
 
   it('refuses hostile or broken files, naming the problem', () => {
     const good = JSON.parse(calibratedToFile(sampleCalibrated()));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test edits a file's JSON freely, as a hostile file would
     const variant = (edit: (json: any) => void) => {
       const copy = structuredClone(good);
       edit(copy);

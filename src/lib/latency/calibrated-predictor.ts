@@ -215,7 +215,7 @@ export function parseCalibratedFile(textValue: string, fileName = 'predictor fil
   try {
     json = JSON.parse(textValue);
   } catch (error) {
-    throw new Error(`${fileName} is not JSON (${(error as Error).message})`);
+    throw new Error(`${fileName} is not JSON (${(error as Error).message})`, { cause: error });
   }
   if (!isObject(json) || json.format !== CALIBRATED_FILE_FORMAT) throw new Error(`${fileName} is not a calibrated latency predictor (format must be "${CALIBRATED_FILE_FORMAT}")`);
   if (json.version !== CALIBRATED_FILE_VERSION) throw new Error(`${fileName} has version ${JSON.stringify(json.version)}; this app reads version ${CALIBRATED_FILE_VERSION}`);

@@ -232,7 +232,7 @@ export async function runTraining(task: TrainingTask, config: PredictorConfig, h
   if (validateAtEndOnly && (config.schedule !== 'cosine' || config.esPatience !== 0 || config.restoreBest !== 'last-epoch')) {
     throw new Error("validate 'end' needs the cosine schedule, esPatience 0 and restoreBest 'last-epoch' (nothing else reads per-epoch validation)");
   }
-  let globalStep = 0;
+  let globalStep: number;
   const losses = new EpochLosses();
   try {
     // The warm-up's steps come first; the main epochs' dropout streams go on after them.

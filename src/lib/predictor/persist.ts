@@ -272,7 +272,7 @@ export function readPredictorFile(text: string, source = 'predictor file'): Pred
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: not JSON (${(err as Error).message.slice(0, 80)})`);
+    throw new Error(`${source}: not JSON (${(err as Error).message.slice(0, 80)})`, { cause: err });
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${source}: expected a JSON object`);
   const d = data as Record<string, unknown>;

@@ -76,7 +76,7 @@ export function checkProfileRequest(request: Extract<ProfilerRequest, { type: 'p
     try {
       return opsToArchStr(cell.ops);
     } catch (error) {
-      throw new Error(`profile: ${where} (NB201 index ${cell.index}): ${(error as Error).message}`);
+      throw new Error(`profile: ${where} (NB201 index ${cell.index}): ${(error as Error).message}`, { cause: error });
     }
   };
   cells.forEach((cell, i) => {
