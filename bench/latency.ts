@@ -248,6 +248,8 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     run: ['pass 1', 'pass 2', 'reference set'][k],
     startedAt: r.startedAt,
     burnerBursts: bursts.map((x) => ({ fromS: round((x.fromMs - r.startedAt) / 1000, 1), toS: round((x.toMs - r.startedAt) / 1000, 1) })).filter((x) => x.toS > 0 && x.fromS < r.elapsedMs / 1000),
+    /** The drift reference cell, one timing after every 10 samples (ms per inference). */
+    driftMs: (r.reference?.driftMs ?? []).map((ms) => round(ms)),
     timeline: (r.disturbance?.timeline ?? []).map((t) => ({
       cell: t.cell,
       atS: round(t.atMs / 1000, 3),
