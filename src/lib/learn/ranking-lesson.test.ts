@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { lesson5Config, lesson5Split, pairCount, pairExample, rankingScore } from './ranking-lesson';
 
 describe('ranking lesson', () => {
-  it('trains both kinds on the paper’s 4 × 600 GCN for the same steps (8 cells each), 40 epochs, with the given seed', () => {
+  it('trains both kinds on a 4 × 128 GCN for the same steps (8 cells each), 40 epochs, with the given seed', () => {
     for (const kind of ['regression', 'brp'] as const) {
       const config = lesson5Config(kind, 7);
-      expect([config.layers, config.hidden, config.epochs, config.batchSize, config.lr, config.seed]).toEqual([4, 600, 40, 8, 2e-3, 7]);
+      expect([config.layers, config.hidden, config.epochs, config.batchSize, config.lr, config.seed]).toEqual([4, 128, 40, 8, 2e-3, 7]);
     }
     expect(lesson5Config('regression', 1).pairMode).not.toBe('model-groups');
     expect(lesson5Config('brp', 1).pairMode).toBe('model-groups');

@@ -54,7 +54,7 @@ describe('RankingLessonState', () => {
     expect(brp.trainIndices).toEqual(reg.trainIndices);
     expect(reg.testIndices).toHaveLength(ROWS - 1 - 20);
     expect(reg.testIndices).not.toContain(7);
-    expect(reg.config.hidden).toBe(600);
+    expect(reg.config.hidden).toBe(128);
     expect(compute.released).toEqual(['p-regression', 'p-brp']);
     const run = lesson.run!;
     expect([run.size, run.seed]).toEqual([20, 5]);
