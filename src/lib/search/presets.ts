@@ -85,6 +85,17 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     description:
       'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
   },
+  'brp-nas/lesson': {
+    kind: 'brp',
+    iterations: 5,
+    config: { ...BRP_PRESET, hidden: 128, pairMode: 'model-groups', batchSize: 8, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
+    schedule: 'constant',
+    validate: 'end',
+    ranking: 'antisymmetric',
+    accuracyScale: 1,
+    transfer: null,
+    description: 'the fast preset on a 4 × 128 GCN instead of 4 × 600, so that a lesson answers in seconds',
+  },
   'regression-gcn/faithful': {
     kind: 'regression',
     iterations: 5,
@@ -111,7 +122,7 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
 
 /** The presets each method offers, default first. */
 export const METHOD_PRESETS: Record<SearchMethod, string[]> = {
-  'brp-nas': ['fast', 'faithful-tenth', 'faithful'],
+  'brp-nas': ['fast', 'faithful-tenth', 'faithful', 'lesson'],
   'regression-gcn': ['fast', 'faithful'],
   'brp-local': ['default'],
   evolution: ['default'],
