@@ -142,10 +142,16 @@ test.describe('screenshots', () => {
     test(`each lesson at ${width} px`, async ({ page }) => {
       test.setTimeout(120_000);
       await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
-      for (const n of [1, 2, 3, 4]) {
+      test.setTimeout(240_000);
+      for (const n of [1, 2, 3, 4, 5, 6, 7]) {
         await reopen(page, `#view=learn&l.lesson=${n}`);
         await expect(lesson(page)).toHaveAttribute('data-lesson', String(n));
         if (n === 4) await expect(page.getByTestId('result')).toHaveAttribute('data-n', /\d/, { timeout: 60_000 });
+        if (n === 5) await expect(page.getByTestId('lesson5-scores')).toHaveAttribute('data-seed', /\d/, { timeout: 60_000 });
+        if (n === 7) {
+          await page.getByTestId('lesson7-search').click();
+          await expect(page.getByTestId('lesson7-found')).toHaveAttribute('data-cell', /^\d+$/, { timeout: 60_000 });
+        }
         await page.waitForTimeout(800);
         await shoot(page, n);
       }
