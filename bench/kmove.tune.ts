@@ -13,9 +13,9 @@ import { layerModuleBytes as layerAfter } from '../src/lib/kernels/layer';
 import { adamwModuleBytes as adamwAfter } from '../src/lib/kernels/adamw';
 import { gemmModuleBytes as gemmAfter } from '../src/lib/kernels/gemm';
 
-type ModuleBytes = (memory: 'own') => Uint8Array;
+type ModuleBytes = (memory: 'own') => Uint8Array<ArrayBuffer>;
 
-function inst(bytes: Uint8Array) {
+function inst(bytes: Uint8Array<ArrayBuffer>) {
   const i = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   const mem = i.exports.memory as WebAssembly.Memory;
   mem.grow(200);
