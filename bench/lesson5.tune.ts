@@ -9,32 +9,20 @@
  * TUNE_CONFIG is merged into both lesson configs; TUNE_BRP / TUNE_REGRESSION into one only.
  */
 import { test } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
-import { codeToOps, digitsToOps, opsToCode } from '../src/lib/spaces/nb201';
+import { codeToOps } from '../src/lib/spaces/nb201';
+import { readNb201Cifar100 } from './nb201-csv';
 import { eagleEncoding } from '../src/lib/spaces/nb201-encoding';
 import { trainBrp, trainRegressor } from '../src/lib/predictor/train';
 import { useSharedIdentityOnWasm } from '../src/lib/compute/wasm-kernels';
 import { indicesWithValues } from '../src/lib/predictor/splits';
 import { lesson5Config, lesson5Split, rankingScore } from '../src/lib/learn/ranking-lesson';
 
-const csv = readFileSync(path.resolve(import.meta.dirname, '../../shared/datasets/nb201/nb201.csv'), 'utf8')
-  .trim()
-  .split('\n');
-const header = csv[0].split(',');
-const col = (name: string) => header.indexOf(name);
-const valid = new Float64Array(15625).fill(NaN);
-const opsCode = new Float64Array(15625);
-for (const line of csv.slice(1)) {
-  const f = line.split(',');
-  const index = Number(f[col('index')]);
-  valid[index] = Number(f[col('c100_valid')]);
-  opsCode[index] = opsToCode(digitsToOps(f[col('ops')]));
-}
+const { valid, opsCode } = readNb201Cifar100();
 
 const encode = (indices: readonly number[]) => indices.map((i) => eagleEncoding(codeToOps(opsCode[i])));
 

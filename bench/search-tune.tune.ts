@@ -8,34 +8,19 @@
  * (Run through Vitest because plain Node cannot resolve tfjs-core's ESM directory imports.)
  */
 import { test } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
-import { digitsToOps, opsToCode } from '../src/lib/spaces/nb201';
+import { readNb201Cifar100 } from './nb201-csv';
 import { createSearchHandler } from '../src/lib/workers/search-handler';
 import type { SearchResult, SearchSettings } from '../src/lib/workers/search-messages';
 import { useSharedIdentityOnWasm } from '../src/lib/compute/wasm-kernels';
 import type { SearchMethod } from '../src/lib/search/types';
 import { SEARCH_PRESETS } from '../src/lib/search/presets';
 
-const csv = readFileSync(path.resolve(import.meta.dirname, '../../shared/datasets/nb201/nb201.csv'), 'utf8')
-  .trim()
-  .split('\n');
-const header = csv[0].split(',');
-const col = (name: string) => header.indexOf(name);
-const valid = new Float64Array(15625).fill(NaN);
-const testAcc = new Float64Array(15625).fill(NaN);
-const opsCode = new Float64Array(15625);
-for (const line of csv.slice(1)) {
-  const f = line.split(',');
-  const index = Number(f[col('index')]);
-  valid[index] = Number(f[col('c100_valid')]);
-  testAcc[index] = Number(f[col('c100_test')]);
-  opsCode[index] = opsToCode(digitsToOps(f[col('ops')]));
-}
+const { valid, test: testAcc, opsCode } = readNb201Cifar100();
 
 async function main() {
   const which = process.env.TUNE ?? 'brp-nas/fast';
