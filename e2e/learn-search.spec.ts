@@ -7,14 +7,14 @@ import { openApp, readSourceCsv } from './helpers';
 
 test('lesson 5 trains both predictors on the same cells at open, retrains on a new seed, and a link restores its settings', async ({ page }) => {
   test.setTimeout(120_000);
-  await openApp(page, '#view=learn&l.lesson=5&l.n=20&l.seed=2&l.pair=3');
+  await openApp(page, '#view=learn&l.lesson=5&l.cells=50&l.seed=2&l.pair=3');
   await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', '5');
-  // The link's settings: 20 cells, seed 2, the fourth example pair.
-  await expect(page.getByTestId('lesson5-size')).toHaveValue('20');
+  // The link's settings: 50 cells, seed 2, the fourth example pair.
+  await expect(page.getByTestId('lesson5-size')).toHaveValue('50');
   await expect(page.getByTestId('lesson5-seed')).toHaveValue('2');
   const scores = page.getByTestId('lesson5-scores');
   await expect(scores).toHaveAttribute('data-seed', '2', { timeout: 60_000 });
-  await expect(scores).toHaveAttribute('data-size', '20');
+  await expect(scores).toHaveAttribute('data-size', '50');
   const kendall = async (kind: string) => Number(await page.getByTestId(`lesson5-row-${kind}`).getAttribute('data-kendall'));
   for (const kind of ['regression', 'brp']) {
     expect(Math.abs(await kendall(kind))).toBeLessThanOrEqual(1);

@@ -17,8 +17,10 @@ export const LEARN_PROPS = {
   'l.device': { type: 'string', default: '' } as PropSpec<string>,
   /** Lesson 3: seed of the pairs the guessing game offers; lessons 5-7: seed of their cells, trainings and searches. */
   'l.seed': { type: 'int', default: 1 } as PropSpec<number>,
-  /** Lessons 4 and 5: training-set size of the GCN (cells). */
+  /** Lesson 4: training-set size of the latency GCN (cells). */
   'l.n': { type: 'int', default: 50 } as PropSpec<number>,
+  /** Lesson 5: the cells both predictors train on (one of LESSON5_SIZES). */
+  'l.cells': { type: 'int', default: 20 } as PropSpec<number>,
   /** Lesson 4: the device whose latency the GCN learns, `<dataset>:<column>`; '' = the lesson's default. */
   'l.target': { type: 'string', default: '' } as PropSpec<string>,
   /** Lesson 5: which example pair the pair picture shows (0, 1, 2, … walk through the scored cells). */

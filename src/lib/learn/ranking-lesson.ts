@@ -6,11 +6,11 @@ import { ACCURACY_PRESET, BRP_FAST_PRESET, type PredictorConfig } from '../predi
 import { kendallTauB, precisionAtK } from '../predictor/metrics';
 import { randomSplit } from '../predictor/splits';
 
-/** Training cells the lesson offers: few, so both predictors train in seconds on WASM; a size lesson 4 left in the link that is not here falls back to the first. */
+/** Training cells the lesson offers: few, so both predictors train in seconds on WASM; another number in a link falls back to the first. */
 export const LESSON5_SIZES = [20, 50, 100] as const;
 
 /** What the lesson calls its config, so the page never passes it off as the paper's. */
-export const LESSON5_CONFIG_NAME = 'lesson config: a 4 × 128 GCN, 40 epochs, 8 cells per step for both (the paper: 4 × 600, 250 epochs)';
+export const LESSON5_CONFIG_NAME = 'the lesson’s, a 4 × 128 GCN, 40 epochs, 8 cells per step for both (the paper’s: 4 × 600, 250 epochs)';
 
 /** Cells per optimizer step, for both predictors (the BRP's model groups). */
 const LESSON5_CELLS_PER_STEP = 8;
