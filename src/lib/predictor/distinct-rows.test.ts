@@ -8,7 +8,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { allCells, distinctEncodings, eagleEncoding } from '../spaces/nb201.ts';
-import { defaultRowSumForm, embedDistinctRows, inferDistinctRows, inferDistinctRowsAsync, planDistinctRows, rowSumModuleBytes, type DistinctRowStats } from './distinct-rows.ts';
+import { embedDistinctRows, inferDistinctRows, inferDistinctRowsAsync, planDistinctRows, type DistinctRowStats } from './distinct-rows.ts';
+import { defaultRowSumForm } from './heap-row-sum.ts';
+import { rowSumModuleBytes } from '../kernels/row-sum.ts';
 import { packGraphs, type GraphEncoding } from './graphs.ts';
 import { brpDifferenceHead, regressionOutput } from './heads.ts';
 import { createModel, disposeModel, inferGraphs, inferPacked, useDistinctRowsFrom, type PredictorModel } from './model.ts';
@@ -78,7 +80,10 @@ describe('inferDistinctRows equals the batched pass (cpu backend)', () => {
     const packed = packGraphs(nb201);
     const stats: DistinctRowStats = { rows: [], denseRows: [] };
     const diffs = [
-      relativeDiff(embedDistinctRows(brp.gcn, packed, { stats }), inferPacked(brp, packed, 32, (e) => e)),
+      relativeDiff(
+        embedDistinctRows(brp.gcn, packed, { stats }),
+        inferPacked(brp, packed, 32, (e) => e),
+      ),
       relativeDiff(inferDistinctRows(brp.gcn, packed, 2, brpReadout(brp)), inferPacked(brp, packed, 2, brpReadout(brp))),
       relativeDiff(
         inferDistinctRows(regression.gcn, packed, 1, (e) => regressionOutput(regression.head, e)),
@@ -123,11 +128,18 @@ describe('inferDistinctRows equals the batched pass (cpu backend)', () => {
     const graphs = randomGraphs(layers * 100 + nodes, 600, nodes, features, multiHot);
     const packed = packGraphs(graphs);
     const model = createModel('regression', features, layers, hidden, layers);
-    expect(relativeDiff(embedDistinctRows(model.gcn, packed), inferPacked(model, packed, hidden, (e) => e))).toBeLessThan(1e-4);
-    expect(relativeDiff(
-      inferDistinctRows(model.gcn, packed, 1, (e) => regressionOutput(model.head, e), { layerPath: 'kernels', chunkRows: 97 }),
-      inferPacked(model, packed, 1, (e) => regressionOutput(model.head, e)),
-    )).toBeLessThan(1e-4);
+    expect(
+      relativeDiff(
+        embedDistinctRows(model.gcn, packed),
+        inferPacked(model, packed, hidden, (e) => e),
+      ),
+    ).toBeLessThan(1e-4);
+    expect(
+      relativeDiff(
+        inferDistinctRows(model.gcn, packed, 1, (e) => regressionOutput(model.head, e), { layerPath: 'kernels', chunkRows: 97 }),
+        inferPacked(model, packed, 1, (e) => regressionOutput(model.head, e)),
+      ),
+    ).toBeLessThan(1e-4);
     const plan = planDistinctRows(packed, layers);
     expect(plan.rows[layers - 1]).toBeLessThanOrEqual(graphs.length);
     disposeModel(model);
@@ -158,7 +170,10 @@ describe('on the WASM backend', () => {
 
   test('random multi-hot graphs, 3 layers × 12 and 2 layers × 10 (no heap kernel for that width)', () => {
     const baseline = tf.memory().numTensors;
-    for (const [layers, hidden] of [[3, 12], [2, 10]]) {
+    for (const [layers, hidden] of [
+      [3, 12],
+      [2, 10],
+    ]) {
       const graphs = randomGraphs(40 + layers, 400, 7, 5, true);
       const packed = packGraphs(graphs);
       const model = createModel('regression', 5, layers, hidden, 9);

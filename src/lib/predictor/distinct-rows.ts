@@ -24,8 +24,8 @@ import { type Gcn } from './gcn.ts';
 import { dense } from './ops.ts';
 import { defaultLayerPath, normReluDropout, normReluDropoutKernels, type LayerPath } from './fused.ts';
 import { type PackedGraphs } from './graphs.ts';
-import { heapKernelsAvailable, heapOffset, registerMissingKernels, wasmHeapOf } from './host-values.ts';
-import { END, I32, I32_ADD, I32_MUL, V128, add, forLoop, get, i32Const, isSharedMemory, leb, load, name, section, set, store } from '../kernels/wasm-asm.ts';
+import { defaultRowSumForm, rowSummer, type RowSumForm, type RowSummer } from './heap-row-sum.ts';
+import { heapKernelsAvailable } from './host-values.ts';
 
 /**
  * Which rows each layer computes. Layer 0 (the first GCN layer) computes `firstInputs`; layer
@@ -172,17 +172,6 @@ export function planDistinctRows(packed: PackedGraphs, layers: number): Distinct
 /** Rows per tfjs call: bounds the temporaries alive at once (≈ 20 MB for H = 600). */
 const ROW_CHUNK = 8192;
 
-/**
- * How the neighbour sums run: 'heap' (WASM with SIMD, width a multiple of 4): a kernel of the
- * wasm backend on its own heap, so the rows never leave it; 'js': a float32 loop over the values
- * read back. The same additions in the same order, so the same bits.
- */
-type RowSumForm = 'heap' | 'js';
-
-export function defaultRowSumForm(width: number): RowSumForm {
-  return width % 4 === 0 && heapKernelsAvailable() ? 'heap' : 'js';
-}
-
 /** What {@link inferDistinctRows} computed, per layer. */
 export interface DistinctRowStats {
   /** Distinct rows (colours) per layer: the rows that are activated. */
@@ -201,144 +190,6 @@ interface DistinctRowOptions {
   /** Filled with what was computed (for tests and benchmarks). */
   stats?: DistinctRowStats;
 }
-
-// ---- the neighbour sum as a wasm-backend kernel ---------------------------------------------
-
-const ROW_SUM = 'BrpNasRowSum';
-const I32_LOAD = (offset: number) => [0x28, 0x02, ...leb(offset)]; // i32.load, align 4 bytes
-const I32_SHL = 0x74;
-
-/**
- * rowSum(x, offsets, neighbours, out, rows, rowBytes): for u < rows, out[u] = Σ x[neighbours[e]]
- * over e in [offsets[u], offsets[u + 1]), added in that order from 0, 4 float32 lanes at a time
- * (rowBytes a multiple of 16). Imports `env.memory`, the wasm backend's heap.
- */
-export function rowSumModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const [X, OFFSETS, NEIGHBOURS, OUT, ROWS, ROW_BYTES] = [0, 1, 2, 3, 4, 5];
-  const [U, K, E, E_END, OUT_ROW, ENTRY] = [6, 7, 8, 9, 10, 11];
-  const [ACC, ZERO] = [12, 13]; // v128 locals start at zero
-  const entry = [...get(OFFSETS), ...get(U), ...i32Const(2), I32_SHL, I32_ADD, ...set(ENTRY)];
-  const body = [
-    2, 6, I32, 2, V128,
-    ...forLoop(U, i32Const(0), get(ROWS), 1, [
-      ...entry,
-      ...get(ENTRY), ...I32_LOAD(0), ...set(E),
-      ...get(ENTRY), ...I32_LOAD(4), ...set(E_END),
-      ...get(OUT), ...get(U), ...get(ROW_BYTES), I32_MUL, I32_ADD, ...set(OUT_ROW),
-      ...forLoop(K, i32Const(0), get(ROW_BYTES), 16, [
-        ...get(ZERO), ...set(ACC),
-        ...forLoop(ENTRY, get(E), get(E_END), 1, [
-          ...get(ACC),
-          ...get(X), ...get(NEIGHBOURS), ...get(ENTRY), ...i32Const(2), I32_SHL, I32_ADD, ...I32_LOAD(0), ...get(ROW_BYTES), I32_MUL, I32_ADD, ...get(K), I32_ADD, ...load,
-          ...add, ...set(ACC),
-        ]),
-        ...get(OUT_ROW), ...get(K), I32_ADD, ...get(ACC), ...store,
-      ]),
-    ]),
-    END,
-  ];
-  const memoryLimits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00]; // shared ones need a maximum
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...memoryLimits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('rowSum'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
-}
-
-const rowSumInstances = new WeakMap<WebAssembly.Memory, (...args: number[]) => void>();
-
-function rowSumOn(memory: WebAssembly.Memory): (...args: number[]) => void {
-  let run = rowSumInstances.get(memory);
-  if (!run) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(rowSumModuleBytes(isSharedMemory(memory))), { env: { memory } });
-    run = (instance.exports as unknown as { rowSum: (...args: number[]) => void }).rowSum;
-    rowSumInstances.set(memory, run);
-  }
-  return run;
-}
-
-const ROW_SUM_KERNELS: tf.KernelConfig[] = [
-  // {x [R, H] float32, offsets [U + 1] int32, neighbours [E] int32} → [U, H]
-  {
-    kernelName: ROW_SUM,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { heap, memory } = wasmHeapOf(backend, 'row-sum');
-      const [x, offsets, neighbours] = (['x', 'offsets', 'neighbours'] as const).map((input) => inputs[input] as tf.TensorInfo);
-      const [inRows, width] = x.shape;
-      const rows = offsets.shape[0] - 1;
-      // The loop trusts its indices: a bad one would read other heap data, not fail.
-      if (x.dtype !== 'float32' || x.shape.length !== 2 || width % 4 !== 0 || offsets.dtype !== 'int32' || neighbours.dtype !== 'int32' || rows < 0) {
-        throw new Error(`row-sum: x [rows, width] float32 (width a multiple of 4), int32 offsets and neighbours expected, got ${x.dtype} [${x.shape}], ${offsets.dtype} [${offsets.shape}], ${neighbours.dtype} [${neighbours.shape}]`);
-      }
-      const inOffsets = [x, offsets, neighbours].map((t) => heapOffset(heap, t)); // before allocating (heapOffset's rule)
-      const out = heap.makeOutput([rows, width], 'float32');
-      const outOffset = heapOffset(heap, out);
-      if (rows > 0) {
-        const offsetValues = new Int32Array(memory.buffer, inOffsets[1], rows + 1);
-        const entries = neighbours.shape[0];
-        if (!(offsetValues[0] >= 0 && offsetValues[rows] <= entries)) throw new Error(`row-sum: offsets ${offsetValues[0]}..${offsetValues[rows]} outside the ${entries} neighbours`);
-        const neighbourValues = new Int32Array(memory.buffer, inOffsets[2], entries);
-        for (let e = offsetValues[0]; e < offsetValues[rows]; e++) {
-          if (!(neighbourValues[e] >= 0 && neighbourValues[e] < inRows)) throw new Error(`row-sum: neighbour ${neighbourValues[e]} outside ${inRows} rows`);
-        }
-        rowSumOn(memory)(inOffsets[0], inOffsets[1], inOffsets[2], outOffset, rows, width * 4);
-      }
-      return out;
-    },
-  },
-];
-
-/** Sums of rows of `source` over planned neighbour lists: rows start..end of the layer. */
-interface RowSummer {
-  sum(start: number, end: number): tf.Tensor2D;
-  dispose(): void;
-}
-
-/**
- * `previous`: the values of `source`, read by the caller for the 'js' form (null for 'heap'), so
- * the read can be synchronous or awaited (see {@link distinctRowSteps}).
- */
-function rowSummer(source: tf.Tensor2D, previous: Float32Array | null, offsets: Int32Array, neighbours: Int32Array, form: RowSumForm): RowSummer {
-  const width = source.shape[1];
-  if (form === 'heap') {
-    registerMissingKernels(ROW_SUM_KERNELS);
-    // an empty tensor may have no heap data: give the kernel one entry it never reads
-    const neighbourTensor = tf.tensor1d(neighbours.length > 0 ? neighbours : new Int32Array(1), 'int32');
-    return {
-      sum: (start, end) => tf.tidy(() => {
-        const offsetTensor = tf.tensor1d(offsets.subarray(start, end + 1), 'int32');
-        return tf.engine().runKernel(ROW_SUM, { x: source, offsets: offsetTensor, neighbours: neighbourTensor }, {}) as tf.Tensor2D;
-      }),
-      dispose: () => neighbourTensor.dispose(),
-    };
-  }
-  if (!previous) throw new Error('row-sum: the js form needs the previous rows read back');
-  return {
-    sum: (start, end) => {
-      const out = new Float32Array((end - start) * width);
-      for (let u = start; u < end; u++) {
-        const o = (u - start) * width;
-        const last = offsets[u + 1];
-        let e = offsets[u];
-        if (e === last) continue;
-        const first = neighbours[e++] * width;
-        out.set(previous.subarray(first, first + width), o); // = 0 + row, exactly
-        for (; e < last; e++) {
-          const p = neighbours[e] * width;
-          for (let c = 0; c < width; c++) out[o + c] += previous[p + c];
-        }
-      }
-      return tf.tensor2d(out, [end - start, width]);
-    },
-    dispose: () => undefined,
-  };
-}
-
-// ---- the forward pass -----------------------------------------------------------------------
 
 /** `rowsOf` over [0, rows) in chunks, as one tensor (the chunks concatenated). */
 function allRows(rows: number, chunk: number, rowsOf: (start: number, end: number) => tf.Tensor2D): tf.Tensor2D {
@@ -444,13 +295,7 @@ function* distinctRowSteps(
  * has fewer distinct rows than this one, else (Σ_j H[j])·W: the same sum, fewer product rows.
  * For NB201's 4 layers that is 166 + 166 + 7,237 + 5,257 rows of dense products.
  */
-export function inferDistinctRows(
-  gcn: Gcn,
-  packed: PackedGraphs,
-  width: number,
-  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
-  options: DistinctRowOptions = {},
-): Float32Array {
+export function inferDistinctRows(gcn: Gcn, packed: PackedGraphs, width: number, readout: (embeddings: tf.Tensor2D) => tf.Tensor, options: DistinctRowOptions = {}): Float32Array {
   const steps = distinctRowSteps(gcn, packed, width, readout, options);
   let step = steps.next();
   while (!step.done) {
@@ -467,13 +312,7 @@ export function inferDistinctRows(
 }
 
 /** {@link inferDistinctRows} reading with `await data()`: the same numbers, no synchronous read. */
-export async function inferDistinctRowsAsync(
-  gcn: Gcn,
-  packed: PackedGraphs,
-  width: number,
-  readout: (embeddings: tf.Tensor2D) => tf.Tensor,
-  options: DistinctRowOptions = {},
-): Promise<Float32Array> {
+export async function inferDistinctRowsAsync(gcn: Gcn, packed: PackedGraphs, width: number, readout: (embeddings: tf.Tensor2D) => tf.Tensor, options: DistinctRowOptions = {}): Promise<Float32Array> {
   const steps = distinctRowSteps(gcn, packed, width, readout, options);
   let step = steps.next();
   while (!step.done) {
