@@ -50,6 +50,19 @@ const FRACTIONS = 0.01;
 /** Eagle keeps the last epoch in memory (its best-epoch restore is by reference, spec 4). */
 const EAGLE_BRP: PredictorConfig = { ...BRP_PRESET, restoreBest: 'last-epoch', pairMode: 'per-pair' };
 
+/** The app's default BRP-NAS preset; `lesson` is the same on a narrower GCN. */
+const BRP_NAS_FAST: PredictorSearchPreset = {
+  kind: 'brp',
+  iterations: 5,
+  config: { ...BRP_PRESET, pairMode: 'model-groups', batchSize: 8, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
+  schedule: 'constant',
+  validate: 'end',
+  ranking: 'antisymmetric',
+  accuracyScale: 1,
+  transfer: null,
+  description: 'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
+};
+
 export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
   'brp-nas/faithful': {
     kind: 'brp',
@@ -73,29 +86,8 @@ export const SEARCH_PRESETS: Record<string, PredictorSearchPreset> = {
     transfer: { warmupEpochs: 5 },
     description: "eagle's run with the epochs cut to 1/10 (5/10/…/25), as the official reference runs of reference-numbers.md",
   },
-  'brp-nas/fast': {
-    kind: 'brp',
-    iterations: 5,
-    config: { ...BRP_PRESET, pairMode: 'model-groups', batchSize: 8, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
-    schedule: 'constant',
-    validate: 'end',
-    ranking: 'antisymmetric',
-    accuracyScale: 1,
-    transfer: null,
-    description:
-      'the app default: all pairs of groups of 8 models per step (each model embedded once per epoch), 60 warm-started epochs per iteration, targets in %, ranked by the antisymmetric score',
-  },
-  'brp-nas/lesson': {
-    kind: 'brp',
-    iterations: 5,
-    config: { ...BRP_PRESET, hidden: 128, pairMode: 'model-groups', batchSize: 8, epochs: 60, esPatience: 0, restoreBest: 'last-epoch', lr: 1e-3 },
-    schedule: 'constant',
-    validate: 'end',
-    ranking: 'antisymmetric',
-    accuracyScale: 1,
-    transfer: null,
-    description: 'the fast preset on a 4 × 128 GCN instead of 4 × 600, so that a lesson answers in seconds',
-  },
+  'brp-nas/fast': BRP_NAS_FAST,
+  'brp-nas/lesson': { ...BRP_NAS_FAST, config: { ...BRP_NAS_FAST.config, hidden: 128 }, description: 'the fast preset on a 4 × 128 GCN instead of 4 × 600, so that a lesson answers in seconds' },
   'regression-gcn/faithful': {
     kind: 'regression',
     iterations: 5,
