@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Table } from '../datasets/columns';
 import type { ComputeResponse, TrainJob } from '../workers/compute-messages';
 import type { ComputeClient } from './compute.svelte';
+import { LESSON5_CONFIG_NAME } from '../learn/ranking-lesson';
 import { RankingLessonState } from './learn-ranking.svelte';
 
 const ROWS = 300;
@@ -58,6 +59,8 @@ describe('RankingLessonState', () => {
     expect(compute.released).toEqual(['p-regression', 'p-brp']);
     const run = lesson.run!;
     expect([run.size, run.seed]).toEqual([20, 5]);
+    // Tagged with its config, so a run kept under another config is not shown as this one's.
+    expect(run.config).toBe(LESSON5_CONFIG_NAME);
     expect(run.regression.score.kendall).toBeCloseTo(1);
     expect(run.brp.score.kendall).toBeCloseTo(-1);
     expect(run.regression.score.hits).toBe(run.regression.score.k);

@@ -6,7 +6,7 @@
 import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
-import { lesson5Config, lesson5Split, rankingScore, type RankingScore } from '../learn/ranking-lesson';
+import { LESSON5_CONFIG_NAME, lesson5Config, lesson5Split, rankingScore, type RankingScore } from '../learn/ranking-lesson';
 import { indicesWithValues } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { TrainJob } from '../workers/compute-messages';
@@ -29,6 +29,8 @@ export interface KindResult {
 }
 
 export interface RankingRun {
+  /** The config it was trained with ({@link LESSON5_CONFIG_NAME}): a run kept under another config is not shown as this one's. */
+  config: string;
   size: number;
   seed: number;
   train: number[];
@@ -80,7 +82,7 @@ export class RankingLessonState {
       if (!regression) return;
       const brp = await this.#train({ ...base, name: `Lesson 5 BRP · ${size} cells · seed ${seed}`, kind: 'brp', config: lesson5Config('brp', seed) });
       if (!brp) return;
-      this.run = { size, seed, train: split.train, regression, brp };
+      this.run = { config: LESSON5_CONFIG_NAME, size, seed, train: split.train, regression, brp };
     } catch (error) {
       this.message = (error as Error).message;
     } finally {
