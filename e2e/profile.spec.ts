@@ -82,6 +82,10 @@ test('profiles 5 cells on WASM in a worker, keeps them across a reload, and expo
   await expect(page.getByTestId('flops-plot')).toHaveAttribute('data-points', '5');
   await expect(page.getByTestId('flops-spearman')).toHaveText(/^-?[01]\.\d{3}$/);
   await expect(page.getByTestId('heatmap')).toHaveAttribute('data-rows', /^[1-9]\d*$/);
+  // With measurements shown (the empty view is checked in learn.spec.ts), the view still fits a phone.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   const stored = await storedMeasurements(page);
   expect(stored.map((r) => r.archIndex).sort((a, b) => a - b)).toEqual([...cells].sort((a, b) => a - b));
