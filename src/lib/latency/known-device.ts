@@ -48,6 +48,8 @@ export interface HeldOutDeviceResult {
   /** Devices held out with it (its copies). */
   heldOutWith: string[];
   method: CalibrationMethod;
+  /** The few-shot predictor's latency per NB201 index (ms; NaN where it has none). */
+  predictions: Float64Array;
   /** The few-shot predictor on every connected cell of the device except the reference cells. */
   fewShot: HeldOutScore;
   flops: HeldOutScore;
@@ -81,6 +83,7 @@ export function fewShotOnKnownDevice(
     label: target.label,
     heldOutWith: heldOut.filter((k) => k !== key),
     method: calibration.method,
+    predictions: calibration.predictions,
     fewShot: scoreHeldOut(calibration.predictions, rest),
     flops: scoreHeldOut(calibration.baselines.flops, rest),
     nearest: { ...scoreHeldOut(calibration.baselines.nearest, rest), device: calibration.baselines.nearestDevice },

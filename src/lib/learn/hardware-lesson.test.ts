@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bestWithin, budgetAt, compareFronts, countWithin, latencyRange, positionOf, SLIDER_STEPS } from './hardware-lesson';
+import { describeWithData } from '../../test-support/real-data';
+import { columnByIndex } from '../datasets/by-index';
+import { cellFeatures } from '../latency/calibration-features';
+import { loadBuiltTables } from '../latency/test-tables';
+import { spearman } from '../predictor/metrics';
+import { NB201_NUM_CELLS } from '../spaces/nb201';
+import { bestWithin, budgetAt, compareFronts, countWithin, fewShotOnTableDevice, latencyRange, positionOf, SLIDER_STEPS } from './hardware-lesson';
 
 describe('hardware lesson', () => {
   const latency = [5, 1, 2, Number.NaN, 8, 3];
@@ -30,5 +36,37 @@ describe('hardware lesson', () => {
     expect(result.mine).toEqual([1, 2, 0, 4]);
     expect(result.theirs).toEqual([1, 5, 0, 4]);
     expect(result.shared).toBe(3);
+  });
+});
+
+const built = loadBuiltTables();
+describeWithData(built !== null, 'the built tables in public/datasets (npm run datasets)', 'lesson 7 on a table device', () => {
+  it('filters by a calibration that knows the device only through its reference cells', () => {
+    const nb201 = built!.tables.nb201;
+    const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
+    const features = cellFeatures(opsCode, columnByIndex(nb201, 'connected', NB201_NUM_CELLS));
+    const key = 'latbench:mobile_cpu_sd855_kryo485_int8';
+    const device = built!.known.devices.find((d) => `${d.datasetId}:${d.column}` === key)!;
+    const result = fewShotOnTableDevice(built!.known.devices, features, opsCode, key);
+    expect(result.reference).toHaveLength(20);
+    const cells = Array.from({ length: NB201_NUM_CELLS }, (_, i) => i).filter((i) => features.connected[i] === 1 && device.values[i] > 0);
+    expect(
+      spearman(
+        cells.map((i) => result.predictions[i]),
+        cells.map((i) => device.values[i]),
+      ),
+    ).toBeGreaterThan(0.9);
+    expect(result.within10).toBeGreaterThan(0);
+    // Scrambling the device's table outside its reference cells changes nothing the filter uses.
+    const reference = new Set(result.reference);
+    const scrambled = { ...device, values: Float64Array.from(device.values, (v, i) => (reference.has(i) || !(v > 0) ? v : v * (1 + (i % 7)))) };
+    const again = fewShotOnTableDevice(
+      built!.known.devices.map((d) => (d === device ? scrambled : d)),
+      features,
+      opsCode,
+      key,
+    );
+    expect(again.reference).toEqual(result.reference);
+    expect(Array.from(again.predictions)).toEqual(Array.from(result.predictions));
   });
 });

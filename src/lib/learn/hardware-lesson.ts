@@ -2,6 +2,9 @@
  * Lesson 7 (hardware-aware NAS): a latency budget on one device, the best cell within it, and the
  * Pareto fronts (accuracy against latency) of two devices side by side.
  */
+import type { CalibrationMethod, CellFeatures } from '../latency/calibration';
+import { copiesOfDevice, fewShotOnKnownDevice } from '../latency/known-device';
+import { chooseReferenceSet, REFERENCE_DATASETS, type DeviceColumn } from '../latency/reference-set';
 import { paretoFront } from '../search/pareto';
 
 /** The latency range of a device over the cells both arrays know (ms), for the budget slider. */
@@ -61,4 +64,32 @@ export function compareFronts(mine: ArrayLike<number>, theirs: ArrayLike<number>
   const b = paretoFront(theirs, accuracy, both);
   const onB = new Set(b);
   return { mine: a, theirs: b, shared: a.filter((i) => onB.has(i)).length };
+}
+
+/** What the search knows of a table device in lesson 7: a few-shot calibration from its reference cells. */
+export interface TableDeviceFewShot {
+  /** Predicted latency per NB201 index, ms (NaN where there is none). */
+  predictions: Float64Array;
+  /** The reference cells whose table latency the calibration was fitted on. */
+  reference: number[];
+  method: CalibrationMethod;
+  /** Share of the device's other connected cells predicted within ±10 %. */
+  within10: number;
+}
+
+/**
+ * A table device treated as the visitor's own would be: the reference set chosen without it (and
+ * its copies), its table latency read on those cells only, and the other devices as the basis.
+ * So the lesson's search filters by a prediction from a few cells, as on a calibrated device, and
+ * the table checks the filter afterwards (the paper trains a latency GCN on 900 cells instead,
+ * minutes here).
+ */
+export function fewShotOnTableDevice(devices: readonly DeviceColumn[], features: CellFeatures, opsCode: Float64Array, key: string): TableDeviceFewShot {
+  const basis = devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
+  const copies = copiesOfDevice(basis, key, features.connected);
+  const pickers = devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId) && !copies.includes(`${d.datasetId}:${d.column}`));
+  const connected = Float64Array.from(features.connected);
+  const reference = chooseReferenceSet({ opsCode, connected, devices: pickers }).cells.map((c) => c.index);
+  const result = fewShotOnKnownDevice(basis, features, key, reference);
+  return { predictions: result.predictions, reference, method: result.method, within10: result.fewShot.within10 };
 }

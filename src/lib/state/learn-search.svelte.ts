@@ -8,6 +8,10 @@ import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { StoredDataset } from '../db/schema';
 import type { CalibratedPredictor } from '../latency/calibrated-predictor';
+import type { CellFeatures } from '../latency/calibration';
+import { cellFeatures } from '../latency/calibration-features';
+import { knownDevices } from '../latency/reference-set';
+import { fewShotOnTableDevice } from '../learn/hardware-lesson';
 import { loopPhaseOf, phasesBetween, randomSettings, SLOW_MOTION_MS, type LoopPhase } from '../learn/selection-lesson';
 import { bestSoFarCurve } from '../search/metrics';
 import { plannedIterations } from '../search/run-search';
@@ -66,6 +70,7 @@ export class LessonSearchState {
 
   readonly #source: LessonSearchSource;
   #requestId = 0;
+  #features: CellFeatures | null = null;
   #lastPhase: LoopPhase | null = null;
   #queue: { phase: LoopPhase; iteration: number }[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -88,11 +93,12 @@ export class LessonSearchState {
   ]);
 
   /**
-   * A device's latency per NB201 index (ms) and the source a limited search filters with: a table
-   * filters by its own latency (the paper trains a latency GCN on 900 cells first, minutes here),
-   * a calibrated device by its predictions, checked against the cells measured for it.
+   * A device's latency per NB201 index (ms) and the source a limited search filters with. A
+   * calibrated device filters by its predictions, checked against the cells measured for it; a
+   * table device by a few-shot calibration from its reference cells (`filterSourceOf`, fitted when
+   * a search starts), checked against the whole table.
    */
-  latencyOf(id: string): { values: Float64Array; source: LatencySource } | null {
+  latencyOf(id: string): { values: Float64Array; source: LatencySource | null } | null {
     const device = this.devices.find((d) => d.id === id);
     if (!device) return null;
     if (device.kind === 'calibrated') {
@@ -105,8 +111,28 @@ export class LessonSearchState {
     const [datasetId, column] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
     const table = this.#source.tables[datasetId];
     if (!table?.columns[column]) return null;
-    const values = columnByIndex(table, column, NB201_NUM_CELLS);
-    return { values, source: { predicted: values, truth: values, predictor: `${device.label}: the table's latency` } };
+    return { values: columnByIndex(table, column, NB201_NUM_CELLS), source: null };
+  }
+
+  /**
+   * What a limited search on `id` filters with. For a table device: the few-shot calibration from
+   * its 20 reference cells (the other devices as the basis), so the search knows the device only
+   * through a few cells, as it knows the visitor's; the table is the truth the filter is checked on.
+   */
+  filterSourceOf(id: string): LatencySource | null {
+    const latency = this.latencyOf(id);
+    if (!latency || latency.source) return latency?.source ?? null;
+    const nb201 = this.#source.tables.nb201;
+    if (!nb201) return null;
+    const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
+    this.#features ??= cellFeatures(opsCode, columnByIndex(nb201, 'connected', NB201_NUM_CELLS));
+    const fewShot = fewShotOnTableDevice(knownDevices(this.#source.datasets, this.#source.tables).devices, this.#features, opsCode, id);
+    const label = this.devices.find((d) => d.id === id)!.label;
+    return {
+      predicted: fewShot.predictions,
+      truth: latency.values,
+      predictor: `${label}: few-shot calibration (${fewShot.method}) from its ${fewShot.reference.length} reference cells, ${(100 * fewShot.within10).toFixed(0)} % of its other cells within ±10 %`,
+    };
   }
 
   /** The dataset's validation and test accuracy per NB201 index; null before the table is loaded. */
