@@ -94,6 +94,11 @@ test('lesson 7 moves a latency budget to another best cell, searches within it, 
   const found = page.getByTestId('lesson7-found');
   await expect(found).toHaveAttribute('data-cell', /^\d+$/, { timeout: 120_000 });
   expect(Number(await found.getAttribute('data-limit'))).toBe(Number(await best.getAttribute('data-limit')));
+  // The search filtered by a calibration from 20 of the phone's cells; the table checks that filter.
+  const filter = page.getByTestId('lesson7-filter');
+  await expect(filter).toContainText('checked against the table');
+  await expect(filter).toHaveAttribute('data-wrongly-admitted', /^\d+$/);
+  await expect(filter).toHaveAttribute('data-wrongly-dropped', /^\d+$/);
 });
 
 test('lesson 7 works on the visitor’s calibrated device once there is one, beside a table device', async ({ page }) => {

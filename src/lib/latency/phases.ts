@@ -86,12 +86,15 @@ export interface SlowPhase {
 /** Why a cell is re-measured. */
 export interface RemeasureDecision {
   cell: string;
-  /** 'slow-phase': too few of its samples lie outside slow phases. */
-  reason: 'slow-phase';
+  /**
+   * 'slow-phase': too few of its samples lie outside slow phases (it was built and timed again);
+   * 'slow-inference': too few were timed while the reference cell ran at its fast state (it got more samples, still built).
+   */
+  reason: 'slow-phase' | 'slow-inference';
   /** Its samples in a slow phase, and all its samples (every attempt). */
   slowSamples: number;
   samples: number;
-  /** Median slowdown of the probe beside its slow samples. */
+  /** Median slowdown of the probe (or, for 'slow-inference', of the reference cell) beside its slow samples. */
   slowdown: number;
 }
 

@@ -61,7 +61,11 @@ export interface ProfileOptions {
   referenceCell: OpVector | null;
   /** One reference sample after every this many candidate samples. Default 10. */
   referenceEvery: number;
-  /** Candidates built and interleaved round-robin at once (bounds memory). Default 8. */
+  /**
+   * Candidates built and interleaved round-robin at once (bounds memory). Default 50: a pass of up to
+   * 50 cells spreads every cell's samples over the whole pass, so a slow stretch of a few seconds
+   * touches only a few of each cell's samples (issue 18; groups of 8 put all of a group's samples in one).
+   */
   groupSize: number;
   /** Pause before every sample, ms; 0 still yields to the event loop so pause/cancel messages get through. Default 0. */
   gapMs: number;
@@ -80,6 +84,21 @@ export interface ProfileOptions {
    * 0 re-measures at once. Default 60,000.
    */
   maxWaitForFastMs: number;
+  /**
+   * Each cell needs this many samples timed while the reference cell ran at its fast state (within
+   * `slowReferenceThreshold`); a cell with fewer gets more samples, while its model is still built,
+   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 4.
+   */
+  fastStateSamples: number;
+  /** The reference cell (smoothed over its nearest points) is slow above its fast state by more than this fraction. Default 0.2. */
+  slowReferenceThreshold: number;
+  /** Time the run may spend on those extra samples and on waiting for the reference to be fast, all groups together, ms. Default 30,000. */
+  maxExtendMs: number;
+  /**
+   * The reference cell's fast-state time known from earlier runs on this backend, ms (null: none):
+   * a run that starts inside a slow phase compares with it instead of taking the phase for the fast state.
+   */
+  referenceFastMs: number | null;
 }
 
 /**
@@ -166,6 +185,10 @@ export interface DisturbanceReport {
   rounds: number;
   /** Time spent waiting for the machine to leave a slow phase before re-measuring, ms. */
   waitedMs: number;
+  /** Time the reference cell ran slow (above `slowReferenceThreshold` of its fast state), ms; 0 without a reference. */
+  referenceSlowMs: number;
+  /** The reference cell's fast-state time this run compared with, ms (NaN without a reference). */
+  referenceFastMs: number;
   /** One line for the view, e.g. "1 slow phase (1.7× for 45 s); re-measured 16 cells". */
   summary: string;
   /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, probe ms, probe slowdown, in a slow phase. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { digitsToOps, opsToArchStr, opsToDigits, type OpVector } from '../spaces/nb201.ts';
+import { cellLatencyMs } from './stats.ts';
 import { profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
 
 interface FakeModel {
@@ -201,11 +202,12 @@ describe('profileCells', () => {
   it('re-times the reference cell every N candidate samples: a drift series that shows a slowing device', async () => {
     // Thermal throttling: everything slows by 100 % per simulated second (1 µs clock grain).
     const h = harness((d, run, nowUs) => withCold(d, run) * (1 + nowUs / 1_000_000), 1);
-    const out = await profileCells(request(h, [A, B, C], { referenceCell: REF, referenceEvery: 5, warmup: { minRuns: 3, maxRuns: 3 } }));
+    // No extra samples here: on a device that only ever slows down, they would wait for a fast state that never returns.
+    const out = await profileCells(request(h, [A, B, C], { referenceCell: REF, referenceEvery: 5, warmup: { minRuns: 3, maxRuns: 3 }, fastStateSamples: 0 }));
     const drift = out.reference!.drift;
     expect(out.reference!.archStr).toBe(opsToArchStr(REF));
-    // One point before any candidate, one per 5 of the 45 samples, one at the end.
-    expect(drift.map((p) => p.afterSamples)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 45]);
+    // One point before any candidate, one after each cell is built, one per 5 of the 45 samples, one at the end.
+    expect(drift.map((p) => p.afterSamples)).toEqual([0, 0, 0, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 45]);
     for (let i = 1; i < drift.length; i++) {
       expect(drift[i].atMs).toBeGreaterThan(drift[i - 1].atMs);
       expect(drift[i].ms).toBeGreaterThan(drift[i - 1].ms);
@@ -242,6 +244,35 @@ describe('profileCells', () => {
     expect(out.leakedTensors).toBe(0);
     const runsAfterAbort = h.log.length;
     expect(h.log[runsAfterAbort - 1].digits).toBe('111111');
+  });
+
+  it('on cancel keeps the cells of the group being sampled that have half their samples, and only those', async () => {
+    const run = async (abortAt: number) => {
+      const h = harness(withCold);
+      const controller = new AbortController();
+      const out = await profileCells(
+        request(
+          h,
+          [A, B, C],
+          {},
+          {
+            signal: controller.signal,
+            onProgress: (p) => {
+              if (p.phase === 'sample' && p.done === abortAt) controller.abort();
+            },
+          },
+        ),
+      );
+      expect(h.disposed).toBe(h.built);
+      return out;
+    };
+    // 3 cells in one group, sampled round-robin: after 25 samples A has 9, B and C 8 each.
+    const late = await run(25);
+    expect(late.cancelled).toBe(true);
+    expect(late.results.map((r) => r.samples.length)).toEqual([9, 8, 8]);
+    // After 22 samples A has 8, B and C only 7 of 15.
+    const early = await run(22);
+    expect(early.results.map((r) => r.archStr)).toEqual([opsToArchStr(A)]);
   });
 
   it('reports a runner that leaks tensors, and disposes everything when a build fails', async () => {
@@ -301,7 +332,7 @@ describe('profileCells', () => {
       request(
         h,
         cells,
-        {},
+        { groupSize: 8 },
         {
           probe: () => h.clock.advanceUs(2000 * slow()),
           onResult: (r) => results.push(r),
@@ -357,7 +388,7 @@ describe('profileCells', () => {
         h.clock.advanceUs(2000 * slow());
         if (++streak >= 8) recovered = true;
       };
-      return { out: await profileCells(request(h, cells, { maxWaitForFastMs }, { probe })), baseUs };
+      return { out: await profileCells(request(h, cells, { maxWaitForFastMs, groupSize: 8 }, { probe })), baseUs };
     };
     const waited = await scenario(60_000);
     const d = waited.out.disturbance!;
@@ -396,7 +427,7 @@ describe('profileCells', () => {
       h.clock.advanceUs(2000 * (shared() && ++probes % 3 === 0 ? 4 : 1));
       if (++streak >= 40) recovered = true;
     };
-    const out = await profileCells(request(h, cells, {}, { probe }));
+    const out = await profileCells(request(h, cells, { groupSize: 8 }, { probe }));
     const d = out.disturbance!;
     expect(d.phases).toHaveLength(1);
     expect(d.phases[0].delayedShare).toBeGreaterThan(0.25);
@@ -414,11 +445,66 @@ describe('profileCells', () => {
     let h!: Harness;
     const slow = () => (h.built >= 9 ? 1.7 : 1);
     h = harness((digits, run) => (run === 0 ? 20 : 1) * 300 * slow());
-    const out = await profileCells(request(h, cells, { maxWaitForFastMs: 5_000 }, { probe: () => h.clock.advanceUs(2000 * slow()) }));
+    const out = await profileCells(request(h, cells, { maxWaitForFastMs: 5_000, groupSize: 8 }, { probe: () => h.clock.advanceUs(2000 * slow()) }));
     const d = out.disturbance!;
     expect(d.rounds).toBe(2);
     expect(d.waitedMs).toBeGreaterThanOrEqual(5_000);
     expect(d.waitedMs).toBeLessThan(6_000); // one budget in all, not 5 s before each of the 4 groups re-measured
+  });
+
+  it('gives every cell samples from the reference cell’s fast state when inference slows and the probe does not', async () => {
+    // 16 cells in one group. Once all are built, inference (the reference cell's too) runs 1.4× slower
+    // for 1.5 s, longer than the base rounds take, while the register-loop probe stays fast.
+    const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
+    const baseUs = (digits: string) => 200 + 40 * Number(digits[0]) + 200 * Number(digits[1]);
+    const scenario = async (referenceCell: OpVector | null) => {
+      let slowFromUs: number | null = null;
+      const h: Harness = harness((digits, run, nowUs) => {
+        if (h.built === 16 + (referenceCell ? 1 : 0) && slowFromUs === null && run > 0) slowFromUs = nowUs;
+        const slow = slowFromUs !== null && nowUs < slowFromUs + 1_500_000 ? 1.4 : 1;
+        return (run === 0 ? 20 : 1) * (digits === '444444' ? 1000 : baseUs(digits)) * slow;
+      });
+      const out = await profileCells(request(h, cells, { referenceCell }, { probe: () => h.clock.advanceUs(2000) }));
+      return { out, h };
+    };
+    const { out, h } = await scenario(REF);
+    const d = out.disturbance!;
+    expect(d.phases).toEqual([]); // the probe saw nothing
+    expect(d.remeasured).toHaveLength(16);
+    expect(d.remeasured.every((x) => x.reason === 'slow-inference' && x.slowdown > 1.3)).toBe(true);
+    expect(d.referenceSlowMs).toBeGreaterThan(1000);
+    expect(d.referenceFastMs).toBeCloseTo(1, 1);
+    expect(d.summary).toMatch(/^the reference network ran over 20 % slow for \d+ s; 16 cells got more samples while it ran fast$/);
+    for (const r of out.results) {
+      expect(r.samples.length).toBeGreaterThan(15);
+      expect(r.remeasured).toMatchObject({ reason: 'slow-inference' });
+      expect(cellLatencyMs(r) / (baseUs(opsToDigits(r.ops)) / 1000)).toBeLessThan(1.03);
+    }
+    expect(h.disposed).toBe(h.built);
+    // Without a reference cell nothing sees the slow stretch, and every cell's fast state reads 1.4× too slow.
+    const blind = (await scenario(null)).out;
+    expect(blind.disturbance!.remeasured).toEqual([]);
+    for (const r of blind.results) expect(cellLatencyMs(r) / (baseUs(opsToDigits(r.ops)) / 1000)).toBeGreaterThan(1.35);
+  });
+
+  it('compares a run that is slow throughout with the reference’s fast state from earlier runs, within its time budget', async () => {
+    const cells = [A, B, C];
+    const run = async (referenceFastMs: number | null) => {
+      const h = harness((digits, r) => (r === 0 ? 20 : 1) * steady[digits] * 1.4);
+      return profileCells(request(h, cells, { referenceCell: REF, referenceFastMs, maxExtendMs: 2_000 }, { probe: () => h.clock.advanceUs(2000) }));
+    };
+    // On its own the run takes its slow state for the fast one: nothing to do.
+    const alone = await run(null);
+    expect(alone.disturbance!.remeasured).toEqual([]);
+    expect(alone.disturbance!.referenceFastMs).toBeCloseTo(1.4, 1);
+    // Knowing the reference ran at 1 ms before, it waits for that state and takes more samples, then gives up when the budget is spent.
+    const known = await run(1);
+    const d = known.disturbance!;
+    expect(d.referenceFastMs).toBe(1);
+    expect(d.remeasured.map((x) => x.cell)).toEqual(cells.map(opsToArchStr));
+    expect(d.summary).toMatch(/3 cells got more samples while it ran fast$/);
+    expect(known.elapsedMs - alone.elapsedMs).toBeGreaterThan(2_000);
+    expect(known.elapsedMs - alone.elapsedMs).toBeLessThan(2_500);
   });
 
   it('only reports phases, re-measuring nothing, when a quick protocol takes fewer than 5 samples per cell', async () => {
@@ -427,7 +513,7 @@ describe('profileCells', () => {
     const slow = () => (h.built >= 9 ? 1.7 : 1);
     h = harness((digits, run) => (run === 0 ? 20 : 1) * 300 * slow());
     const results: unknown[] = [];
-    const out = await profileCells(request(h, cells, { minSamples: 4 }, { probe: () => h.clock.advanceUs(2000 * slow()), onResult: (r) => results.push(r) }));
+    const out = await profileCells(request(h, cells, { minSamples: 4, groupSize: 8 }, { probe: () => h.clock.advanceUs(2000 * slow()), onResult: (r) => results.push(r) }));
     expect(out.disturbance!.phases).toHaveLength(1);
     expect(out.disturbance!.remeasured).toEqual([]);
     expect(results).toHaveLength(16);

@@ -8,7 +8,10 @@
  *    a sample taken while the page was hidden is discarded, and timing waits until it is visible;
  * 5. re-time a fixed reference cell every `referenceEvery` samples (its drift = thermal/DVFS change);
  * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check);
- * 7. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
+ * 7. with a reference cell, give every cell of a group `fastStateSamples` samples timed while the
+ *    reference ran at its fast state (reference-speed.ts): a cell short of them gets more samples,
+ *    while its model is still built, once the reference is fast again;
+ * 8. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
  *    slow phases (phases.ts), and time again, once the machine is quiet, the cells with fewer than
  *    half their samples outside them; keep each cell's samples from outside slow phases, and
  *    report the phases, the re-measured cells and why.
@@ -17,11 +20,14 @@
 import { opsToArchStr, type OpCode, type OpVector } from '../spaces/nb201.ts';
 import { resolveOptions } from './profiler-options.ts';
 import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { describeSlowReference, fastStateCount, referenceFastMs, slowdownAt, slowReferenceMs } from './reference-speed.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
 
 /** Between two bursts of probes while waiting for the machine to leave a slow phase, ms. */
 const WAIT_POLL_MS = 250;
+/** Between two reference timings while waiting for the reference cell to run fast again, ms. */
+const REFERENCE_POLL_MS = 100;
 /**
  * Probes timed back to back per poll while waiting: a machine shared with busy threads delays only
  * some short probes, so the share of delayed ones in a burst, not one probe, says it is quiet.
@@ -81,6 +87,12 @@ class ProfileSession<M> {
   private readonly decisions: RemeasureDecision[] = [];
   private rounds = 0;
   private waitedMs = 0;
+  /** The group being sampled (empty between groups and while re-measuring). */
+  private group: Prepared<M>[] = [];
+  /** Cells that got more samples because too few were timed at the reference's fast state, by arch string. */
+  private readonly extended = new Map<string, RemeasureDecision>();
+  /** Time spent on those samples and on waiting for the reference to be fast, ms (not paused or hidden time). */
+  private extendedMs = 0;
 
   constructor(
     private readonly request: ProfileRequest<M>,
@@ -102,19 +114,33 @@ class ProfileSession<M> {
       }
       for (let first = 0; first < cells.length; first += this.options.groupSize) {
         const group: Prepared<M>[] = [];
-        for (const ops of cells.slice(first, first + this.options.groupSize)) group.push(await this.prepare(ops));
+        this.group = group;
+        for (const ops of cells.slice(first, first + this.options.groupSize)) {
+          group.push(await this.prepare(ops));
+          // The reference's speed over the whole pass, building included, shows its fast state even when sampling starts in a slow phase.
+          if (this.reference) await this.referenceSample();
+        }
         await this.sampleRoundRobin(group);
+        await this.extend(group);
         for (const cell of group) {
           const result = this.finish(cell);
           results.push(result);
           this.request.onResult?.(result);
         }
+        this.group = [];
       }
       if (this.request.probe) await this.remeasure(results);
       if (this.reference) await this.referenceSample();
     } catch (err) {
       if (!(err instanceof Cancelled)) throw err;
       cancelled = true;
+      // A group spans most of a pass: its cells with half their samples or more are kept, not thrown away.
+      for (const cell of this.group) {
+        if (cell.samples.length < Math.ceil(this.options.minSamples / 2)) continue;
+        const result = this.finish(cell);
+        results.push(result);
+        this.request.onResult?.(result);
+      }
     } finally {
       for (const cell of this.alive) runner.dispose(cell.model);
       this.alive.clear();
@@ -127,7 +153,7 @@ class ProfileSession<M> {
       cancelled,
       leakedTensors: tensorsBefore === null || tensorsAfter === null ? null : tensorsAfter - tensorsBefore,
       elapsedMs: this.request.clock.now() - this.start,
-      disturbance: this.request.probe ? this.disturbance() : null,
+      disturbance: this.request.probe || this.reference ? this.disturbance() : null,
     };
   }
 
@@ -164,8 +190,9 @@ class ProfileSession<M> {
     results.forEach((old, i) => {
       const all = this.records.filter((r) => r.cell === old.archStr);
       const kept = keptSamples(this.records, analysis, old.archStr, minKeep);
-      const remeasured = lastDecision.get(old.archStr) ?? null;
-      if (!remeasured && kept.length === old.samples.length) return;
+      const rebuilt = lastDecision.get(old.archStr) ?? null;
+      if (!rebuilt && kept.length === old.samples.length) return;
+      const remeasured = rebuilt ?? old.remeasured;
       const samples = kept.map((r) => r.sampleMs);
       const { q1, median, q3, iqr } = quartiles(samples);
       const revised: CellMeasurement = {
@@ -184,6 +211,63 @@ class ProfileSession<M> {
       results[i] = revised;
       this.request.onResult?.(revised);
     });
+  }
+
+  /** The reference cell's fast-state time this run compares with, ms. */
+  private referenceFast(): number {
+    return referenceFastMs(this.referenceSeries, this.options.referenceFastMs);
+  }
+
+  /**
+   * Gives every cell of the group `fastStateSamples` samples timed while the reference cell ran at
+   * its fast state: rounds over the cells short of them, each after waiting for the reference to be
+   * fast again, until none is short or the run's `maxExtendMs` is spent.
+   */
+  private async extend(group: Prepared<M>[]): Promise<void> {
+    const { minSamples, fastStateSamples, slowReferenceThreshold, maxExtendMs } = this.options;
+    if (!this.reference || fastStateSamples === 0 || minSamples < MIN_SAMPLES_TO_REMEASURE) return;
+    const short = () => {
+      const fast = this.referenceFast();
+      return group.filter((cell) => fastStateCount(cell.atMs, this.referenceSeries, fast, slowReferenceThreshold) < fastStateSamples);
+    };
+    let todo = short();
+    while (todo.length > 0 && this.extendedMs < maxExtendMs) {
+      const fast = this.referenceFast();
+      for (const cell of todo) {
+        if (this.extended.has(cell.archStr)) continue;
+        const slowdowns = cell.atMs.map((t) => slowdownAt(this.referenceSeries, t, fast));
+        const slow = slowdowns.filter((x) => x > 1 + slowReferenceThreshold);
+        this.extended.set(cell.archStr, {
+          cell: cell.archStr,
+          reason: 'slow-inference',
+          slowSamples: slow.length,
+          samples: cell.samples.length,
+          slowdown: slow.length ? quartiles(slow).median : 1,
+        });
+      }
+      const begin = this.request.clock.now();
+      const idleBefore = this.idleMs;
+      await this.waitForFastReference(maxExtendMs - this.extendedMs);
+      this.total += todo.length;
+      for (const cell of todo) await this.takeSample(cell, 'remeasure');
+      this.extendedMs += this.request.clock.now() - begin - (this.idleMs - idleBefore);
+      todo = short();
+    }
+  }
+
+  /** Times the reference every REFERENCE_POLL_MS until the latest points are back at its fast state, or `budgetMs` is spent. */
+  private async waitForFastReference(budgetMs: number): Promise<void> {
+    const { clock } = this.request;
+    const begin = clock.now();
+    const idleBefore = this.idleMs;
+    for (;;) {
+      const now = clock.now() - this.start;
+      if (slowdownAt(this.referenceSeries, now, this.referenceFast()) <= 1 + this.options.slowReferenceThreshold) return;
+      if (clock.now() - begin - (this.idleMs - idleBefore) >= budgetMs) return;
+      this.report('remeasure');
+      await clock.sleep(REFERENCE_POLL_MS);
+      await this.referenceSample();
+    }
   }
 
   /** The phase options with the cell's fast-sample target tied to this run's samples per cell (half of them). */
@@ -227,12 +311,18 @@ class ProfileSession<M> {
   private disturbance(): DisturbanceReport {
     const analysis = analysePhases(this.records, this.phaseOptions());
     const cells = new Set(this.decisions.map((d) => d.cell));
+    const fastMs = this.reference ? this.referenceFast() : Number.NaN;
+    const referenceSlow = this.reference ? slowReferenceMs(this.referenceSeries, fastMs, this.options.slowReferenceThreshold) : 0;
+    const phases = describeDisturbance(analysis.phases, cells.size, this.waitedMs, resolvePhaseOptions(this.phaseOptions()).slowThreshold);
+    const reference = describeSlowReference(referenceSlow, this.options.slowReferenceThreshold, this.extended.size);
     return {
       phases: analysis.phases,
-      remeasured: this.decisions,
+      remeasured: [...this.extended.values(), ...this.decisions],
       rounds: this.rounds,
       waitedMs: this.waitedMs,
-      summary: describeDisturbance(analysis.phases, cells.size, this.waitedMs, resolvePhaseOptions(this.phaseOptions()).slowThreshold),
+      referenceSlowMs: referenceSlow,
+      referenceFastMs: fastMs,
+      summary: reference ? (analysis.phases.length ? `${phases}; ${reference}` : reference) : phases,
       timeline: this.records.map((r, i) => ({
         cell: r.cell,
         atMs: r.atMs,
@@ -311,30 +401,36 @@ class ProfileSession<M> {
   }
 
   private async sampleRoundRobin(group: Prepared<M>[], phase: ProfilePhase = 'sample'): Promise<void> {
-    const { minSamples, referenceEvery, maxDiscardedPerCell } = this.options;
+    const { minSamples } = this.options;
     while (group.some((cell) => cell.samples.length < minSamples)) {
       for (const cell of group) {
-        if (cell.samples.length >= minSamples) continue;
-        this.current = cell.archStr;
-        await this.checkpoint();
-        const atMs = this.request.clock.now() - this.start;
-        const { ms, valid } = await this.timed(cell, cell.k);
-        if (!valid) {
-          if (++cell.discarded > maxDiscardedPerCell) {
-            throw new Error(`${cell.archStr}: ${cell.discarded} samples were taken while the page was hidden; keep the tab visible while measuring`);
-          }
-          continue;
-        }
-        const probeMs = await this.timeProbe();
-        cell.samples.push(ms / cell.k);
-        cell.atMs.push(atMs);
-        cell.probes.push(probeMs);
-        if (this.request.probe) this.records.push({ cell: cell.archStr, atMs, sampleMs: ms / cell.k, probeMs, attempt: cell.attempt });
-        this.done++;
-        this.report(phase);
-        if (this.reference && this.done % referenceEvery === 0) await this.referenceSample();
+        if (cell.samples.length < minSamples) await this.takeSample(cell, phase);
       }
     }
+  }
+
+  /** One sample of the cell with the probe beside it; false when it was discarded (the page was hidden). */
+  private async takeSample(cell: Prepared<M>, phase: ProfilePhase): Promise<boolean> {
+    const { referenceEvery, maxDiscardedPerCell } = this.options;
+    this.current = cell.archStr;
+    await this.checkpoint();
+    const atMs = this.request.clock.now() - this.start;
+    const { ms, valid } = await this.timed(cell, cell.k);
+    if (!valid) {
+      if (++cell.discarded > maxDiscardedPerCell) {
+        throw new Error(`${cell.archStr}: ${cell.discarded} samples were taken while the page was hidden; keep the tab visible while measuring`);
+      }
+      return false;
+    }
+    const probeMs = await this.timeProbe();
+    cell.samples.push(ms / cell.k);
+    cell.atMs.push(atMs);
+    cell.probes.push(probeMs);
+    if (this.request.probe) this.records.push({ cell: cell.archStr, atMs, sampleMs: ms / cell.k, probeMs, attempt: cell.attempt });
+    this.done++;
+    this.report(phase);
+    if (this.reference && this.done % referenceEvery === 0) await this.referenceSample();
+    return true;
   }
 
   /** One drift point; skipped when the page was hidden during it. */
@@ -419,7 +515,7 @@ class ProfileSession<M> {
       sampleAtMs: cell.atMs,
       probeMs: this.request.probe ? cell.probes : [],
       slowPhaseSamples: 0,
-      remeasured: null,
+      remeasured: this.extended.get(cell.archStr) ?? null,
       revised: false,
     };
   }

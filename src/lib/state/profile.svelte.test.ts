@@ -21,12 +21,12 @@ const N = NB201_NUM_CELLS;
 const fakeLatencyUs = (ops: OpVector, backend: string) => (100 + 10 * profiledMflops(ops, PROFILE_NETWORK)) * (backend === 'webgl' ? 2 : 1);
 
 /** A port that runs the real profiler handler with a fake runner and clock, answering asynchronously like a worker. */
-function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
+function fakePort(log: ProfilerRequest[], cancelAfterSamples?: number) {
   return async (): Promise<ProfilerPort> => {
     let us = 0;
     let active: MeasurementBackend = 'cpu';
     let live = 3;
-    let results = 0;
+    let cancelled = false;
     let runs = 0;
     let handle: (request: ProfilerRequest) => Promise<void>;
     const port: ProfilerPort = {
@@ -42,7 +42,10 @@ function fakePort(log: ProfilerRequest[], cancelAfterResults?: number) {
     const deliver = (message: ProfilerResponse) => setTimeout(() => port.onmessage?.({ data: structuredClone(message) } as MessageEvent<ProfilerResponse>));
     handle = createProfilerHandler<{ digits: string }>({
       post: (message) => {
-        if (message.type === 'result' && ++results === cancelAfterResults) void handle({ type: 'cancel', requestId: message.requestId });
+        if (message.type === 'progress' && cancelAfterSamples !== undefined && message.progress.done >= cancelAfterSamples && !cancelled) {
+          cancelled = true;
+          void handle({ type: 'cancel', requestId: message.requestId });
+        }
         deliver(message);
       },
       detectBackends: async () => [
@@ -119,7 +122,7 @@ function source() {
   return { datasets, tables };
 }
 
-async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number, store = new MemoryMeasurementStore()) {
+async function started(log: ProfilerRequest[] = [], cancelAfterSamples?: number, store = new MemoryMeasurementStore()) {
   let id = 0;
   // The app's one list of calibrated predictors, here in memory.
   const calibrated = new CalibratedState(async () => ({ store: new MemoryCalibratedStore() }));
@@ -132,7 +135,7 @@ async function started(log: ProfilerRequest[] = [], cancelAfterResults?: number,
   };
   const state = new ProfileState(source(), {
     openStore: async () => ({ store }),
-    createPort: fakePort(log, cancelAfterResults),
+    createPort: fakePort(log, cancelAfterSamples),
     newId: () => `id-${++id}`,
     userAgent: environment('wasm').userAgent,
     calibrated,
@@ -260,7 +263,8 @@ describe('ProfileState', () => {
   });
 
   it('keeps the finished cells of a cancelled run and records the run as cancelled', async () => {
-    const { state } = await started([], 3);
+    // 12 cells in one group, 3 samples each: cancelled in the second round, the cells with 2 samples are kept.
+    const { state } = await started([], 15);
     state.randomCount = 12;
     await state.measure('random');
     await finished(state);

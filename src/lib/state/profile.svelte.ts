@@ -269,7 +269,18 @@ export class ProfileState extends ProfilerLink {
         // With a probe, the stored run keeps the whole disturbance report, per-sample stamps and probe times included (bench:latency reads it).
         const stored: RunWithDisturbance = d ? { ...record, disturbance: d } : record;
         this.lastRuns = [...this.lastRuns, stored];
-        this.disturbances = { ...this.disturbances, [meta.runId]: d && { phases: d.phases, remeasured: d.remeasured, rounds: d.rounds, waitedMs: d.waitedMs, summary: d.summary } };
+        this.disturbances = {
+          ...this.disturbances,
+          [meta.runId]: d && {
+            phases: d.phases,
+            remeasured: d.remeasured,
+            rounds: d.rounds,
+            waitedMs: d.waitedMs,
+            referenceSlowMs: d.referenceSlowMs,
+            referenceFastMs: d.referenceFastMs,
+            summary: d.summary,
+          },
+        };
         this.#enqueue(() => this.store!.saveRun(stored));
         return;
       }

@@ -208,6 +208,33 @@ describe('profile', () => {
     expect(ofType(h.messages, 'result').map((r) => r.index)).toEqual([1462, 7, 9]);
   });
 
+  it('remembers the reference cell’s fast state for the next run on the backend, which is then judged against it', async () => {
+    const settings = { ...QUICK, minSamples: 15 };
+    const reference = cell(3, '444444');
+    const slowRun = async (h: Harness) => {
+      // Everything, the reference included, takes twice as long: each run is timed twice over.
+      const run = h.deps.runner.run;
+      h.deps.runner.run = async (model, k) => {
+        await run(model, k);
+        await run(model, k);
+      };
+      await h.handle(profileRequest({ requestId: 6, backends: ['wasm'], referenceCell: reference, settings }));
+      h.deps.runner.run = run;
+      return ofType(h.messages, 'backend-finished').at(-1)!.summary.disturbance!;
+    };
+    const h = harness({ probe: () => undefined });
+    await h.handle(profileRequest({ backends: ['wasm'], referenceCell: reference, settings }));
+    expect(ofType(h.messages, 'backend-finished')[0].summary.disturbance!.referenceFastMs).toBeCloseTo(0.5, 1);
+    const after = await slowRun(h);
+    expect(after.referenceFastMs).toBeCloseTo(0.5, 1);
+    expect(after.remeasured.length).toBe(3);
+    expect(after.remeasured.every((d) => d.reason === 'slow-inference')).toBe(true);
+    // A fresh worker has nothing to compare with: the slow state is all it knows.
+    const fresh = await slowRun(harness({ probe: () => undefined }));
+    expect(fresh.referenceFastMs).toBeCloseTo(1, 1);
+    expect(fresh.remeasured).toEqual([]);
+  });
+
   it('times the probe beside every sample and reports what it saw in the run summary', async () => {
     let probes = 0;
     const h = harness({ probe: () => probes++ });

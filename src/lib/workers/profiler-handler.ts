@@ -97,6 +97,9 @@ export function checkProfileRequest(request: Extract<ProfilerRequest, { type: 'p
   if (!(settings.minSampleMs >= 0) || settings.minSampleMs > 1000) throw new Error(`profile: settings.minSampleMs must be 0..1000 ms, got ${settings.minSampleMs}`);
 }
 
+/** Reference timings a run needs before its fast state is remembered for the next runs. */
+const MIN_REFERENCE_POINTS = 8;
+
 /** Returns the request handler. */
 export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request: ProfilerRequest) => Promise<void> {
   const progressEveryMs = deps.progressEveryMs ?? 100;
@@ -106,6 +109,8 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
   const jobs = new JobControl({ post: deps.post, busy: PROFILE_ALREADY_RUNNING });
   const timerResolution = () => (resolution ??= deps.timerResolutionMs());
   const clock: ProfilerClock = { now: deps.now, isHidden: () => hidden, visibilityChanges: () => visibilityChanges, sleep: deps.sleep };
+  /** The reference cell's fast-state time per backend and reference cell, the lowest of earlier runs': a run that starts in a slow phase still knows the fast state. */
+  const referenceFast = new Map<string, number>();
 
   async function profile(request: Extract<ProfilerRequest, { type: 'profile' }>): Promise<void> {
     if (jobs.running) throw new Error(PROFILE_ALREADY_RUNNING);
@@ -161,6 +166,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
             minSampleMs: settings.minSampleMs,
             warmup: { minRuns: settings.warmupMinRuns, maxMs: settings.warmupMaxMs },
             referenceCell: referenceCell?.ops ?? null,
+            referenceFastMs: referenceCell ? (referenceFast.get(`${backend} ${opsToArchStr(referenceCell.ops)}`) ?? null) : null,
           },
           onProgress,
           onResult: (result) => deps.post({ type: 'result', requestId, backend, profileId: profile.id, index: indexOf.get(result.archStr)!, result }),
@@ -169,6 +175,10 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           numTensors: deps.runner.numTensors,
           probe: deps.probe,
         });
+        const fastMs = outcome.disturbance?.referenceFastMs;
+        if (outcome.reference && fastMs !== undefined && fastMs > 0 && outcome.reference.drift.length >= MIN_REFERENCE_POINTS) {
+          referenceFast.set(`${backend} ${outcome.reference.archStr}`, fastMs);
+        }
         const summary: BackendRunSummary = {
           backend,
           profile,
