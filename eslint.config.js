@@ -26,8 +26,6 @@ export default ts.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser } },
     rules: {
-      // Not enforced yet (issue 17): 59 unkeyed {#each} blocks wait for keys.
-      'svelte/require-each-key': 'off',
       // The state classes replace their Maps and Sets whole (immutable updates, which $state tracks)
       // and use local Maps for computing; the rule flags both.
       'svelte/prefer-svelte-reactivity': 'off',
