@@ -1,14 +1,16 @@
 /**
  * The kernels' outputs, byte for byte, on seeded random inputs, against a committed snapshot
- * (__snapshots__/kernel-outputs.json) taken from the hand-assembled modules that the WAT sources
- * replaced: every memory form of the layer op and AdamW, and the bytes of the GEMM modules (still
- * emitted) for a spread of shapes and flavours. A change in any output bit fails here.
+ * (__snapshots__/kernel-outputs.json, row-sum-outputs.json) taken from the hand-assembled modules
+ * that the WAT sources replaced: every memory form of the layer op, AdamW and the row sum, and the
+ * bytes of the GEMM modules (still emitted) for a spread of shapes and flavours. A change in any
+ * output bit fails here.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { layerModuleBytes } from './layer.ts';
 import { adamwModuleBytes } from './adamw.ts';
 import { gemmModuleBytes } from './gemm.ts';
+import { rowSumModuleBytes } from './row-sum.ts';
 import { randomValues } from './test-values.ts';
 import { type MemoryForm } from './wasm-asm.ts';
 const FORMS: MemoryForm[] = ['own', 'import', 'import-shared'];
@@ -119,7 +121,41 @@ function adamwDigests(form: MemoryForm): Record<string, string> {
   return out;
 }
 
+/** The row sum over a random neighbour list (rows with 0 to 6 neighbours, repeats allowed), per shape. */
+function rowSumDigests(form: Exclude<MemoryForm, 'own'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [sources, rows, width] of [
+    [50, 37, 24],
+    [9, 9, 600],
+    [400, 300, 128],
+  ]) {
+    const { exports, memory } = instantiate(rowSumModuleBytes(form === 'import-shared'), form);
+    const seed = rows * 7919 + width;
+    const degrees = Array.from({ length: rows }, (_, u) => (u * 5 + seed) % 7);
+    const edges = degrees.reduce((a, b) => a + b, 0);
+    const picks = randomValues(seed + 1, edges, 0, sources);
+    const [x, offsets, neighbours, o] = place(memory, [randomValues(seed, sources * width, -1e3, 1e3), rows + 1, Math.max(1, edges), rows * width]);
+    const offsetView = new Int32Array(memory.buffer, offsets, rows + 1);
+    const neighbourView = new Int32Array(memory.buffer, neighbours, Math.max(1, edges));
+    let e = 0;
+    degrees.forEach((degree, u) => {
+      offsetView[u] = e;
+      for (let j = 0; j < degree; j++, e++) neighbourView[e] = Math.min(sources - 1, Math.floor(picks[e]));
+    });
+    offsetView[rows] = e;
+    (exports.rowSum as (...args: number[]) => void)(x, offsets, neighbours, o, rows, width * 4);
+    out[`row sum ${sources} → ${rows}x${width}`] = digest(meaningful(new Float32Array(memory.buffer, o, rows * width)));
+  }
+  return out;
+}
+
 describe('kernel outputs against the snapshot of the hand-assembled modules', () => {
+  test('row sum, both imported memories', async () => {
+    const digests = rowSumDigests('import');
+    expect(rowSumDigests('import-shared')).toEqual(digests);
+    await expect(JSON.stringify(digests, null, 2) + '\n').toMatchFileSnapshot(`./__snapshots__/row-sum-outputs.json`);
+  });
+
   test.each(FORMS)('layer op and AdamW, %s memory', async (form) => {
     const digests = { ...layerDigests(form), ...adamwDigests(form) };
     // every memory form computes the same bits

@@ -11,7 +11,7 @@ export const I32 = 0x7f;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128, the encoding of every size and index in a module. */
-export function leb(value: number): number[] {
+function leb(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -36,7 +36,7 @@ function sleb(value: number): number[] {
 
 // ---- opcodes ---------------------------------------------------------------------------------
 
-export const END = 0x0b;
+const END = 0x0b;
 export const SELECT = 0x1b;
 const I32_GE_U = 0x4f;
 export const I32_LT_U = 0x49;
@@ -60,8 +60,6 @@ const simd = (op: number) => [0xfd, ...leb(op)];
 /** v128.load / v128.store at `offset` bytes past the address, aligned to 16 bytes. */
 export const loadAt = (offset: number) => [...simd(0x00), 4, ...leb(offset)];
 export const storeAt = (offset: number) => [...simd(0x0b), 4, ...leb(offset)];
-export const load = loadAt(0);
-export const store = storeAt(0);
 /** v128.load32_splat at `offset`: one float32 in all four lanes. */
 export const loadSplatAt = (offset: number) => [...simd(0x09), 2, ...leb(offset)];
 /** v128.const 0 */
@@ -104,11 +102,11 @@ export function doWhile(pointer: number, end: number, body: number[]): number[] 
 
 // ---- modules ---------------------------------------------------------------------------------
 
-export function section(id: number, contents: number[]): number[] {
+function section(id: number, contents: number[]): number[] {
   return [id, ...leb(contents.length), ...contents];
 }
 
-export function name(text: string): number[] {
+function name(text: string): number[] {
   return [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 }
 

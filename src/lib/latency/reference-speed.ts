@@ -11,7 +11,7 @@ import type { DriftPoint } from './profiler-types.ts';
 import { quantileSorted } from './stats.ts';
 
 /** Reference points smoothed over (the nearest in time): one point is a single noisy timing. */
-export const SMOOTH_POINTS = 5;
+const SMOOTH_POINTS = 5;
 /** The quantile of the reference's times that stands for the machine's fast state. */
 const FAST_QUANTILE = 0.1;
 

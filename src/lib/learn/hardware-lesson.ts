@@ -67,7 +67,7 @@ export function compareFronts(mine: ArrayLike<number>, theirs: ArrayLike<number>
 }
 
 /** What the search knows of a table device in lesson 7: a few-shot calibration from its reference cells. */
-export interface TableDeviceFewShot {
+interface TableDeviceFewShot {
   /** Predicted latency per NB201 index, ms (NaN where there is none). */
   predictions: Float64Array;
   /** The reference cells whose table latency the calibration was fitted on. */
