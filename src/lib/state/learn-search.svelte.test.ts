@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeWithData } from '../../test-support/real-data';
 import type { Table } from '../datasets/columns';
+import { loadBuiltTables } from '../latency/test-tables';
 import { lesson6Settings, SLOW_MOTION_MS } from '../learn/selection-lesson';
 import type { ComputeResponse } from '../workers/compute-messages';
 import type { SearchJob, SearchResult } from '../workers/search-messages';
@@ -110,5 +112,21 @@ describe('LessonSearchState', () => {
     vi.advanceTimersByTime(2 * SLOW_MOTION_MS + 400);
     expect(compute.posted).toEqual(['step', 'step']);
     compute.finish();
+  });
+});
+
+const built = loadBuiltTables();
+describeWithData(built !== null, 'the built tables in public/datasets (npm run datasets)', 'LessonSearchState on the real tables', () => {
+  it('filters a table device by its few-shot calibration, fitted once, and checks it on the table', () => {
+    const state = new LessonSearchState({ datasets: built!.datasets as never, tables: built!.tables, calibrated: { predictors: [] }, compute: new FakeCompute() });
+    const id = 'latbench:mobile_cpu_sd855_kryo485_int8';
+    const source = state.filterSourceOf(id)!;
+    const table = state.latencyOf(id)!.values;
+    expect(Array.from(source.truth!)).toEqual(Array.from(table));
+    expect(source.predictor).toMatch(/few-shot calibration \(\w+\) from its 20 reference cells, \d+ % of its other cells within ±10 %$/);
+    const differs = Array.from(table).filter((v, i) => v > 0 && Math.abs(source.predicted![i] / v - 1) > 1e-6).length;
+    expect(differs).toBeGreaterThan(10_000);
+    expect(state.filterSourceOf(id)).toBe(source);
+    expect(state.latencyOf(id)!.source).toBeNull();
   });
 });

@@ -71,6 +71,8 @@ export class LessonSearchState {
   readonly #source: LessonSearchSource;
   #requestId = 0;
   #features: CellFeatures | null = null;
+  /** Table devices' filters, fitted once per device (and table load). */
+  readonly #tableFilters = new Map<string, { table: Table; source: LatencySource }>();
   #lastPhase: LoopPhase | null = null;
   #queue: { phase: LoopPhase; iteration: number }[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -122,17 +124,22 @@ export class LessonSearchState {
   filterSourceOf(id: string): LatencySource | null {
     const latency = this.latencyOf(id);
     if (!latency || latency.source) return latency?.source ?? null;
+    const table = this.#source.tables[id.slice(0, id.indexOf(':'))];
+    const kept = this.#tableFilters.get(id);
+    if (kept && kept.table === table) return kept.source;
     const nb201 = this.#source.tables.nb201;
     if (!nb201) return null;
     const opsCode = columnByIndex(nb201, 'ops_code', NB201_NUM_CELLS);
     this.#features ??= cellFeatures(opsCode, columnByIndex(nb201, 'connected', NB201_NUM_CELLS));
     const fewShot = fewShotOnTableDevice(knownDevices(this.#source.datasets, this.#source.tables).devices, this.#features, opsCode, id);
     const label = this.devices.find((d) => d.id === id)!.label;
-    return {
+    const source = {
       predicted: fewShot.predictions,
       truth: latency.values,
       predictor: `${label}: few-shot calibration (${fewShot.method}) from its ${fewShot.reference.length} reference cells, ${(100 * fewShot.within10).toFixed(0)} % of its other cells within ±10 %`,
     };
+    this.#tableFilters.set(id, { table, source });
+    return source;
   }
 
   /** The dataset's validation and test accuracy per NB201 index; null before the table is loaded. */
