@@ -17,12 +17,13 @@
  *    report the phases, the re-measured cells and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
-import { opsToArchStr, type OpCode, type OpVector } from '../spaces/nb201.ts';
+import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
 import { resolveOptions } from './profiler-options.ts';
-import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
-import { describeSlowReference, fastStateCount, referenceFastMs, slowdownAt, slowReferenceMs } from './reference-speed.ts';
+import { analysePhases, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { fastStateCount, referenceFastMs, slowdownAt, slowInferenceDecision } from './reference-speed.ts';
+import { disturbanceReport, measurementOf, revisedMeasurement, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
-import { chooseK, median, quantileSorted, quartiles, withinPercentOfMedian } from './stats.ts';
+import { chooseK, median, quantileSorted, withinPercentOfMedian } from './stats.ts';
 
 /** Between two bursts of probes while waiting for the machine to leave a slow phase, ms. */
 const WAIT_POLL_MS = 250;
@@ -52,24 +53,6 @@ export async function profileCells<M>(request: ProfileRequest<M>): Promise<Profi
 
 /** Thrown at a checkpoint once the signal aborts; turned into `cancelled: true`. */
 class Cancelled extends Error {}
-
-interface Prepared<M> {
-  ops: OpCode[];
-  archStr: string;
-  model: M;
-  buildMs: number;
-  coldMs: number;
-  k: number;
-  warmupRuns: number;
-  warmupStable: boolean;
-  samples: number[];
-  /** Stamp (ms since the run started) and probe time (ms, NaN without a probe) of each sample. */
-  atMs: number[];
-  probes: number[];
-  discarded: number;
-  /** 0 for the first timing, n for the n-th re-measurement. */
-  attempt: number;
-}
 
 class ProfileSession<M> {
   private readonly start: number;
@@ -122,11 +105,7 @@ class ProfileSession<M> {
         }
         await this.sampleRoundRobin(group);
         await this.extend(group);
-        for (const cell of group) {
-          const result = this.finish(cell);
-          results.push(result);
-          this.request.onResult?.(result);
-        }
+        for (const cell of group) this.deliver(cell, results);
         this.group = [];
       }
       if (this.request.probe) await this.remeasure(results);
@@ -135,12 +114,7 @@ class ProfileSession<M> {
       if (!(err instanceof Cancelled)) throw err;
       cancelled = true;
       // A group spans most of a pass: its cells with half their samples or more are kept, not thrown away.
-      for (const cell of this.group) {
-        if (cell.samples.length < Math.ceil(this.options.minSamples / 2)) continue;
-        const result = this.finish(cell);
-        results.push(result);
-        this.request.onResult?.(result);
-      }
+      for (const cell of this.group) if (cell.samples.length >= Math.ceil(this.options.minSamples / 2)) this.deliver(cell, results);
     } finally {
       for (const cell of this.alive) runner.dispose(cell.model);
       this.alive.clear();
@@ -192,22 +166,7 @@ class ProfileSession<M> {
       const kept = keptSamples(this.records, analysis, old.archStr, minKeep);
       const rebuilt = lastDecision.get(old.archStr) ?? null;
       if (!rebuilt && kept.length === old.samples.length) return;
-      const remeasured = rebuilt ?? old.remeasured;
-      const samples = kept.map((r) => r.sampleMs);
-      const { q1, median, q3, iqr } = quartiles(samples);
-      const revised: CellMeasurement = {
-        ...old,
-        samples,
-        sampleAtMs: kept.map((r) => r.atMs),
-        probeMs: kept.map((r) => r.probeMs),
-        medianMs: median,
-        q1Ms: q1,
-        q3Ms: q3,
-        iqrMs: iqr,
-        slowPhaseSamples: all.length - kept.length,
-        remeasured,
-        revised: true,
-      };
+      const revised = revisedMeasurement(old, kept, all.length - kept.length, rebuilt ?? old.remeasured);
       results[i] = revised;
       this.request.onResult?.(revised);
     });
@@ -234,16 +193,7 @@ class ProfileSession<M> {
     while (todo.length > 0 && this.extendedMs < maxExtendMs) {
       const fast = this.referenceFast();
       for (const cell of todo) {
-        if (this.extended.has(cell.archStr)) continue;
-        const slowdowns = cell.atMs.map((t) => slowdownAt(this.referenceSeries, t, fast));
-        const slow = slowdowns.filter((x) => x > 1 + slowReferenceThreshold);
-        this.extended.set(cell.archStr, {
-          cell: cell.archStr,
-          reason: 'slow-inference',
-          slowSamples: slow.length,
-          samples: cell.samples.length,
-          slowdown: slow.length ? quartiles(slow).median : 1,
-        });
+        if (!this.extended.has(cell.archStr)) this.extended.set(cell.archStr, slowInferenceDecision(cell.archStr, cell.atMs, this.referenceSeries, fast, slowReferenceThreshold));
       }
       const begin = this.request.clock.now();
       const idleBefore = this.idleMs;
@@ -309,29 +259,17 @@ class ProfileSession<M> {
   }
 
   private disturbance(): DisturbanceReport {
-    const analysis = analysePhases(this.records, this.phaseOptions());
-    const cells = new Set(this.decisions.map((d) => d.cell));
-    const fastMs = this.reference ? this.referenceFast() : Number.NaN;
-    const referenceSlow = this.reference ? slowReferenceMs(this.referenceSeries, fastMs, this.options.slowReferenceThreshold) : 0;
-    const phases = describeDisturbance(analysis.phases, cells.size, this.waitedMs, resolvePhaseOptions(this.phaseOptions()).slowThreshold);
-    const reference = describeSlowReference(referenceSlow, this.options.slowReferenceThreshold, this.extended.size);
-    return {
-      phases: analysis.phases,
-      remeasured: [...this.extended.values(), ...this.decisions],
+    return disturbanceReport({
+      records: this.records,
+      phaseOptions: this.phaseOptions(),
+      decisions: this.decisions,
+      extended: [...this.extended.values()],
       rounds: this.rounds,
       waitedMs: this.waitedMs,
-      referenceSlowMs: referenceSlow,
-      referenceFastMs: fastMs,
-      summary: reference ? (analysis.phases.length ? `${phases}; ${reference}` : reference) : phases,
-      timeline: this.records.map((r, i) => ({
-        cell: r.cell,
-        atMs: r.atMs,
-        sampleMs: r.sampleMs,
-        probeMs: r.probeMs,
-        slowdown: analysis.slowdown[i],
-        slow: analysis.inSlowPhase[i],
-      })),
-    };
+      referenceSeries: this.reference ? this.referenceSeries : null,
+      referenceFastMs: this.reference ? this.referenceFast() : Number.NaN,
+      slowReferenceThreshold: this.options.slowReferenceThreshold,
+    });
   }
 
   /** Build, cold run, K, warm-up. */
@@ -494,29 +432,11 @@ class ProfileSession<M> {
     this.alive.delete(cell);
   }
 
-  private finish(cell: Prepared<M>): CellMeasurement {
+  /** Frees the cell's model and sends its measurement. */
+  private deliver(cell: Prepared<M>, results: CellMeasurement[]): void {
     this.release(cell);
-    const { q1, median, q3, iqr } = quartiles(cell.samples);
-    return {
-      ops: cell.ops,
-      archStr: cell.archStr,
-      backend: this.request.runner.backend,
-      buildMs: cell.buildMs,
-      coldMs: cell.coldMs,
-      k: cell.k,
-      warmupRuns: cell.warmupRuns,
-      warmupStable: cell.warmupStable,
-      samples: cell.samples,
-      medianMs: median,
-      q1Ms: q1,
-      q3Ms: q3,
-      iqrMs: iqr,
-      discardedHidden: cell.discarded,
-      sampleAtMs: cell.atMs,
-      probeMs: this.request.probe ? cell.probes : [],
-      slowPhaseSamples: 0,
-      remeasured: this.extended.get(cell.archStr) ?? null,
-      revised: false,
-    };
+    const result = measurementOf(cell, this.request.runner.backend, Boolean(this.request.probe), this.extended.get(cell.archStr) ?? null);
+    results.push(result);
+    this.request.onResult?.(result);
   }
 }

@@ -7,8 +7,9 @@
  * every few samples, so its time over its fast state is the slowdown the candidates see.
  * Pure logic, no clock.
  */
+import type { RemeasureDecision } from './phases.ts';
 import type { DriftPoint } from './profiler-types.ts';
-import { quantileSorted } from './stats.ts';
+import { quantileSorted, quartiles } from './stats.ts';
 
 /** Reference points smoothed over (the nearest in time): one point is a single noisy timing. */
 const SMOOTH_POINTS = 5;
@@ -52,6 +53,12 @@ export function slowdownAt(points: readonly DriftPoint[], atMs: number, fastMs: 
 /** How many of the stamps fall where the reference ran within `threshold` of its fast state. */
 export function fastStateCount(stamps: readonly number[], points: readonly DriftPoint[], fastMs: number, threshold: number): number {
   return stamps.filter((t) => slowdownAt(points, t, fastMs) <= 1 + threshold).length;
+}
+
+/** Why a cell gets more samples: how many of its samples (stamps) were taken while the reference ran slow, and how slow. */
+export function slowInferenceDecision(cell: string, stamps: readonly number[], points: readonly DriftPoint[], fastMs: number, threshold: number): RemeasureDecision {
+  const slow = stamps.map((t) => slowdownAt(points, t, fastMs)).filter((x) => x > 1 + threshold);
+  return { cell, reason: 'slow-inference', slowSamples: slow.length, samples: stamps.length, slowdown: slow.length ? quartiles(slow).median : 1 };
 }
 
 /** Time the reference spent above `threshold` of its fast state, ms (between consecutive points). */

@@ -1,0 +1,114 @@
+/**
+ * What the profiler (profiler.ts) reports, built from what it timed: a cell's measurement, its
+ * revision once the machine's slow phases are known, and the run's disturbance report. Pure logic.
+ */
+import type { OpCode } from '../spaces/nb201.ts';
+import { analysePhases, describeDisturbance, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import type { CellMeasurement, DisturbanceReport, DriftPoint } from './profiler-types.ts';
+import { describeSlowReference, slowReferenceMs } from './reference-speed.ts';
+import { quartiles } from './stats.ts';
+
+/** A cell being measured: its model and everything timed of it so far. */
+export interface Prepared<M> {
+  ops: OpCode[];
+  archStr: string;
+  model: M;
+  buildMs: number;
+  coldMs: number;
+  k: number;
+  warmupRuns: number;
+  warmupStable: boolean;
+  samples: number[];
+  /** Stamp (ms since the run started) and probe time (ms, NaN without a probe) of each sample. */
+  atMs: number[];
+  probes: number[];
+  discarded: number;
+  /** 0 for the first timing, n for the n-th re-measurement. */
+  attempt: number;
+}
+
+/** The cell's measurement from all its samples. */
+export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>, backend: string, withProbe: boolean, remeasured: RemeasureDecision | null): CellMeasurement {
+  const { q1, median, q3, iqr } = quartiles(cell.samples);
+  return {
+    ops: cell.ops,
+    archStr: cell.archStr,
+    backend,
+    buildMs: cell.buildMs,
+    coldMs: cell.coldMs,
+    k: cell.k,
+    warmupRuns: cell.warmupRuns,
+    warmupStable: cell.warmupStable,
+    samples: cell.samples,
+    medianMs: median,
+    q1Ms: q1,
+    q3Ms: q3,
+    iqrMs: iqr,
+    discardedHidden: cell.discarded,
+    sampleAtMs: cell.atMs,
+    probeMs: withProbe ? cell.probes : [],
+    slowPhaseSamples: 0,
+    remeasured,
+    revised: false,
+  };
+}
+
+/** A measurement again, from the samples it keeps once slow phases are known (`left` were left out). */
+export function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[], left: number, remeasured: RemeasureDecision | null): CellMeasurement {
+  const samples = kept.map((r) => r.sampleMs);
+  const { q1, median, q3, iqr } = quartiles(samples);
+  return {
+    ...old,
+    samples,
+    sampleAtMs: kept.map((r) => r.atMs),
+    probeMs: kept.map((r) => r.probeMs),
+    medianMs: median,
+    q1Ms: q1,
+    q3Ms: q3,
+    iqrMs: iqr,
+    slowPhaseSamples: left,
+    remeasured,
+    revised: true,
+  };
+}
+
+interface DisturbanceInput {
+  /** Every sample with the probe beside it. */
+  records: readonly SampleRecord[];
+  phaseOptions: Partial<PhaseOptions>;
+  /** Cells built and timed again because of a slow phase, and those given more samples at the reference's fast state. */
+  decisions: readonly RemeasureDecision[];
+  extended: readonly RemeasureDecision[];
+  rounds: number;
+  waitedMs: number;
+  /** The reference cell's timings (null without a reference) and its fast-state time, ms. */
+  referenceSeries: readonly DriftPoint[] | null;
+  referenceFastMs: number;
+  slowReferenceThreshold: number;
+}
+
+/** What the probe and the reference cell saw over the run, and what the profiler did about it. */
+export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
+  const analysis = analysePhases(input.records, input.phaseOptions);
+  const rebuilt = new Set(input.decisions.map((d) => d.cell)).size;
+  const referenceSlow = input.referenceSeries ? slowReferenceMs(input.referenceSeries, input.referenceFastMs, input.slowReferenceThreshold) : 0;
+  const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, resolvePhaseOptions(input.phaseOptions).slowThreshold);
+  const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold, input.extended.length);
+  return {
+    phases: analysis.phases,
+    remeasured: [...input.extended, ...input.decisions],
+    rounds: input.rounds,
+    waitedMs: input.waitedMs,
+    referenceSlowMs: referenceSlow,
+    referenceFastMs: input.referenceFastMs,
+    summary: reference ? (analysis.phases.length ? `${phases}; ${reference}` : reference) : phases,
+    timeline: input.records.map((r, i) => ({
+      cell: r.cell,
+      atMs: r.atMs,
+      sampleMs: r.sampleMs,
+      probeMs: r.probeMs,
+      slowdown: analysis.slowdown[i],
+      slow: analysis.inSlowPhase[i],
+    })),
+  };
+}
