@@ -11,8 +11,8 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { useSharedIdentityOnWasm } from './wasm-kernels.ts';
 
-export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import type { BackendName } from './backend-names.ts';
+export type { BackendName } from './backend-names.ts';
 
 export interface AdapterFacts {
   vendor: string;
