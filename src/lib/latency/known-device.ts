@@ -66,11 +66,14 @@ export function fewShotOnKnownDevice(
   features: CellFeatures,
   key: string,
   referenceCells: readonly number[],
-  options: CalibrateOptions & { /** Score on these cells only (default: every other connected cell). */ scoreOn?: readonly number[] } = {},
+  options: CalibrateOptions & {
+    /** Score on these cells only (default: every other connected cell). */ scoreOn?: readonly number[];
+    /** The device's copies, `key` included, when the caller has them already (default: `copiesOfDevice`). */ copies?: readonly string[];
+  } = {},
 ): HeldOutDeviceResult {
   const target = devices.find((d) => d.key === key);
   if (!target) throw new Error(`unknown device ${key}`);
-  const heldOut = copiesOfDevice(devices, key, features.connected);
+  const heldOut = options.copies ?? copiesOfDevice(devices, key, features.connected);
   const others = devices.filter((d) => !heldOut.includes(d.key));
   const reference = referenceCells.filter((i) => target.values[i] > 0).map((index) => ({ index, ms: target.values[index] }));
   const calibration = calibrate(others, features, reference, options);

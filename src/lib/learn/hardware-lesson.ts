@@ -90,6 +90,6 @@ export function fewShotOnTableDevice(devices: readonly DeviceColumn[], features:
   const pickers = devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId) && !copies.includes(`${d.datasetId}:${d.column}`));
   const connected = Float64Array.from(features.connected);
   const reference = chooseReferenceSet({ opsCode, connected, devices: pickers }).cells.map((c) => c.index);
-  const result = fewShotOnKnownDevice(basis, features, key, reference);
+  const result = fewShotOnKnownDevice(basis, features, key, reference, { copies });
   return { predictions: result.predictions, reference, method: result.method, within10: result.fewShot.within10 };
 }
