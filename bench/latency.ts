@@ -12,6 +12,8 @@
  * (c) few-shot on this machine, in every run: the 20 reference cells measured too; the app's
  *     calibration fitted on them predicts the 50 cells of (a) (held out), against the FLOPs and
  *     nearest-device baselines. Target Spearman ≥ 0.9 and more cells within ±10 % than FLOPs.
+ *     (a) and (c) read each run at the profile's reference level, as the app does
+ *     (level-correction.ts), and report the same figures as timed beside them.
  * (d) leave one LatBench device out (bench/few-shot.ts): few-shot from 20 cells of the device against
  *     a GCN trained on 900 cells of it (LATENCY_FAST_PRESET, seed 0, in the bench page on WASM),
  *     both scored on the GCN's test cells. `BENCH_LOO_DEVICES` picks devices, `BENCH_LOO_GCN=0`
@@ -35,6 +37,7 @@ import { columnByIndex } from '../src/lib/datasets/by-index';
 import { startBurner, type Burner } from './burner';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
 import { cellLatencyMs, type CellStatistic } from '../src/lib/latency/stats';
+import { readAtLevel, runLevels } from '../src/lib/latency/level-correction';
 import { fewShotHere, fewShotHeldOutDevice, latbenchDevices, loadWorld, type FewShotWorld } from './few-shot';
 import type { BenchOptions, BenchPageResult } from './predictor-page';
 
@@ -145,6 +148,23 @@ function iqrByCell(measurements: readonly StoredMeasurement[], runId: string): M
 
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
+/** The two passes' latencies per cell and the few-shot fit from the reference-set run, on one reading of the measurements. */
+function figures(world: FewShotWorld, measurements: readonly StoredMeasurement[], passes: readonly RunWithDisturbance[], referenceRun: RunWithDisturbance) {
+  const [first, second] = passes.map((r) => byCell(measurements, r.runId, 'fast-state'));
+  const cells = [...first.keys()].filter((index) => second.has(index));
+  const a = cells.map((i) => first.get(i)!);
+  const b = cells.map((i) => second.get(i)!);
+  const relDiff = cells.map((_, k) => Math.abs(b[k] / a[k] - 1));
+  // The reference cells carry their spread, as in the app: noisy ones make the calibration fall back to a simpler fit.
+  const referenceCells = measurements.filter((m) => m.runId === referenceRun.runId).map((m) => ({ index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }));
+  const fewShot = fewShotHere(
+    world,
+    referenceCells,
+    cells.map((index, k) => ({ index, ms: b[k] })),
+  );
+  return { cells, a, b, relDiff, fewShot };
+}
+
 /**
  * One run: two passes over the same random cells, then the reference set, then the few-shot
  * calibration from it scored on the second pass. `before`: runs stored before this one.
@@ -158,30 +178,26 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const afterPasses = await stored(page, before + 2);
   const passes = [...afterPasses.runs].sort((a, b) => a.startedAt - b.startedAt).slice(-2);
   if (passes.some((r) => r.measured !== CELLS || r.backend !== 'wasm')) throw new Error(`a pass did not measure ${CELLS} cells on wasm: ${JSON.stringify(passes.map((r) => [r.backend, r.measured]))}`);
-  const [first, second] = passes.map((r) => byCell(afterPasses.measurements, r.runId, 'fast-state'));
-  const [firstIqr, secondIqr] = passes.map((r) => iqrByCell(afterPasses.measurements, r.runId));
-  const cells = [...first.keys()].filter((index) => second.has(index));
-  const a = cells.map((i) => first.get(i)!);
-  const b = cells.map((i) => second.get(i)!);
-  const relDiff = cells.map((_, k) => Math.abs(b[k] / a[k] - 1));
-  const [firstMedian, secondMedian] = passes.map((r) => byCell(afterPasses.measurements, r.runId, 'median'));
-  const ma = cells.map((i) => firstMedian.get(i)!);
-  const mb = cells.map((i) => secondMedian.get(i)!);
-  const relIqr = (iqr: Map<number, number>, ms: number[]) => median(cells.map((i, k) => iqr.get(i)! / ms[k]));
-
   await measureRandom(page, CELLS, SEED, 'measure-reference');
   const afterReference = await stored(page, before + 3);
   const referenceRun = [...afterReference.runs].sort((x, y) => y.startedAt - x.startedAt)[0];
-  // The reference cells carry their spread, as in the app: noisy ones make the calibration fall back to a simpler fit.
-  const referenceCells = afterReference.measurements.filter((m) => m.runId === referenceRun.runId).map((m) => ({ index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }));
-  const fewShot = fewShotHere(
-    world,
-    referenceCells,
-    cells.map((index, k) => ({ index, ms: b[k] })),
-  );
+
+  // The app's reading (each run at the profile's reference level, level-correction.ts) and the cells as timed.
+  const levels = runLevels(afterReference.runs, 'reference');
+  const levelled = figures(world, readAtLevel(afterReference.measurements, levels), passes, referenceRun);
+  const asTimed = figures(world, afterReference.measurements, passes, referenceRun);
+  const { cells, a, b, relDiff, fewShot } = levelled;
+  const [firstIqr, secondIqr] = passes.map((r) => iqrByCell(afterReference.measurements, r.runId));
+  const [firstMedian, secondMedian] = passes.map((r) => byCell(afterReference.measurements, r.runId, 'median'));
+  const ma = cells.map((i) => firstMedian.get(i)!);
+  const mb = cells.map((i) => secondMedian.get(i)!);
+  const relIqr = (iqr: Map<number, number>, ms: number[]) => median(cells.map((i, k) => iqr.get(i)! / ms[k]));
+  const describeFewShot = (f: typeof fewShot) =>
+    `${f.method}, Spearman ${f.spearman.toFixed(3)}, ±10 % ${f.within10.toFixed(3)} (FLOPs ${f.baselines.flops.spearman.toFixed(3)} / ${f.baselines.flops.within10.toFixed(3)})`;
   console.log(
-    `${disturbed ? 'burner ' : ''}few-shot: ${fewShot.method}, Spearman ${fewShot.spearman.toFixed(3)}, ±10 % ${fewShot.within10.toFixed(3)} (FLOPs ${fewShot.baselines.flops.spearman.toFixed(3)} / ${fewShot.baselines.flops.within10.toFixed(3)})`,
+    `${disturbed ? 'burner ' : ''}passes: at level ρ ${spearman(a, b).toFixed(3)}, ${pctOf(median(relDiff))}; as timed ρ ${spearman(asTimed.a, asTimed.b).toFixed(3)}, ${pctOf(median(asTimed.relDiff))}`,
   );
+  console.log(`${disturbed ? 'burner ' : ''}few-shot at level: ${describeFewShot(fewShot)}; as timed: ${describeFewShot(asTimed.fewShot)}`);
 
   const disturbances = [...passes, referenceRun].map((r) => r.disturbance ?? null);
   const remeasured = (d: RunWithDisturbance['disturbance']) => new Set(d?.remeasured.map((x) => x.cell) ?? []).size;
@@ -193,6 +209,24 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     medianRelativeDifferenceBetweenPasses: round(median(relDiff)),
     /** The statistic: each cell's fast state (10 % quantile of its kept samples), the app's latency. */
     statistic: 'fast-state',
+    /** How runs are read (level-correction.ts): each at the profile's median reference level, as the app does. */
+    levelCorrection: 'reference',
+    /** The same figures on the cells as timed (no level correction), the baseline of the correction. */
+    asTimed: {
+      repeatabilitySpearman: round(spearman(asTimed.a, asTimed.b)),
+      medianRelativeDifferenceBetweenPasses: round(median(asTimed.relDiff)),
+      fewShot: {
+        method: asTimed.fewShot.method,
+        spearman: round(asTimed.fewShot.spearman),
+        within10: round(asTimed.fewShot.within10),
+        baselines: { flops: { spearman: round(asTimed.fewShot.baselines.flops.spearman), within10: round(asTimed.fewShot.baselines.flops.within10) } },
+      },
+    },
+    /** Per pass and the reference set: the run's reference level, ms, and the factor its cells were read with. */
+    levels: [...passes, referenceRun].map((r) => {
+      const level = levels.get(r.runId);
+      return { levelMs: level?.levelMs == null ? null : round(level.levelMs), factor: round(level?.factor ?? 1) };
+    }),
     /** The same two figures on each cell's median (latency-measurement.md D.6), the baseline of the fast state. */
     median: { spearman: round(spearman(ma, mb)), medianRelativeDifference: round(median(cells.map((_, k) => Math.abs(mb[k] / ma[k] - 1)))) },
     /** Distinct cells re-measured, summed over the two passes. */
@@ -458,11 +492,11 @@ ${result.date} · commit ${result.commit} · ${result.machine} · WASM ${result.
 
 Each run: two passes over the same ${CELLS} cells, then the reference set; the few-shot fit from that reference set is scored on the second pass. Targets in every run: ρ ≥ ${TARGETS.repeatabilitySpearman}, median difference ≤ ${pctOf(TARGETS.medianRelativeDifference)}, few-shot ρ ≥ ${TARGETS.fewShotSpearman} and more cells within ±10 % than the FLOPs line. Spread: median over cells of IQR / median, pass 1 / pass 2.
 
-| run | burner | ρ between passes | median difference | on medians: ρ / difference | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | FLOPs ρ / ±10 % | |
-|---|---|---|---|---|---|---|---|---|---|---|---|
-${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
+| run | burner | ρ between passes | median difference | as timed: ρ / difference | on medians: ρ / difference | levels read (pass 1 · pass 2 · reference) | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | as timed: few-shot ±10 % | FLOPs ρ / ±10 % | |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.asTimed.repeatabilitySpearman} / ${pctOf(r.asTimed.medianRelativeDifferenceBetweenPasses)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${pctOf(r.asTimed.fewShot.within10)} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
 
-Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), as the app ranks and calibrates; "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
+Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read at its run's level as the app does (level-correction.ts: × the profile's median reference level / the run's, the factors in "levels read"); "as timed" gives the same figures without that correction; "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
 
 Every sample's wall-clock stamp, per-inference time, the probe beside it and its slowdown: \`bench-results/${REPORT}-samples.json\`.
 

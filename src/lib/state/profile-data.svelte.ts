@@ -8,6 +8,7 @@ import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { MeasurementStore, NewMeasurement, ProfileSummary, RunRecord, StoredMeasurement } from '../db/measurements';
 import type { StoredDataset } from '../db/schema';
+import { DEFAULT_LEVEL_CORRECTION, readAtLevel, runLevels, type LevelCorrection } from '../latency/level-correction';
 import { measurementsToCsv, parseMeasurementsCsv } from '../latency/measurements-csv';
 import { backendComparison, cellRows, flopsVsLatency, rankCorrelations, repeatability, sameDevice, sortRows, type SortKey } from '../latency/profile-analysis';
 import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type ReferenceSet } from '../latency/reference-set';
@@ -33,7 +34,10 @@ export abstract class ProfileData {
   storeNotice = $state<string | null>(null);
   profiles = $state.raw<ProfileSummary[]>([]);
   runs = $state.raw<RunRecord[]>([]);
+  /** Every profile's measurements as timed and stored (exports carry these). */
   measurements = $state.raw<Record<string, StoredMeasurement[]>>({});
+  /** How runs are read: at the profile's reference level (level-correction.ts), or as timed. */
+  levelCorrection = $state<LevelCorrection>(DEFAULT_LEVEL_CORRECTION);
   problems = $state.raw<string[]>([]);
   activeProfileId = $state<string | null>(null);
   importResult = $state.raw<{ ok: boolean; text: string } | null>(null);
@@ -81,7 +85,14 @@ export abstract class ProfileData {
   });
 
   readonly activeProfile = $derived(this.profiles.find((p) => p.id === this.activeProfileId) ?? null);
-  readonly activeEntries = $derived(this.activeProfileId ? (this.measurements[this.activeProfileId] ?? []) : []);
+  /** Each run's reference level and the factor its cells are read with. */
+  readonly runLevels = $derived(runLevels(this.runs, this.levelCorrection));
+  /** Every profile's measurements as the views read them: each run at its level (`levelCorrection`). */
+  readonly readings = $derived.by(() => {
+    const levels = this.runLevels;
+    return Object.fromEntries(Object.entries(this.measurements).map(([id, entries]) => [id, readAtLevel(entries, levels)]));
+  });
+  readonly activeEntries = $derived(this.activeProfileId ? (this.readings[this.activeProfileId] ?? []) : []);
   readonly rows = $derived(sortRows(cellRows(this.activeEntries, PROFILE_NETWORK), this.sortKey, this.sortDescending));
   readonly flops = $derived(flopsVsLatency(this.activeEntries, PROFILE_NETWORK));
   readonly repeat = $derived(repeatability(this.activeEntries));
@@ -93,11 +104,11 @@ export abstract class ProfileData {
   });
   readonly heatmap = $derived(
     rankCorrelations(
-      this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] })),
+      this.siblings.map((p) => ({ entries: this.readings[p.id] ?? [] })),
       this.known.devices,
     ),
   );
-  readonly comparison = $derived(backendComparison(this.siblings.map((p) => ({ entries: this.measurements[p.id] ?? [] }))));
+  readonly comparison = $derived(backendComparison(this.siblings.map((p) => ({ entries: this.readings[p.id] ?? [] }))));
   readonly activeRuns = $derived(this.runs.filter((r) => r.profileId === this.activeProfileId));
 
   /** Opens the measurement store and lists what it holds. */

@@ -6,6 +6,7 @@ import type { DatasetColumnInfo, StoredDataset } from '../db/schema';
 import { CALIBRATED_FILE_FORMAT, parseCalibratedFile } from '../latency/calibrated-predictor';
 import { deviceProfile, type MeasurementBackend } from '../latency/environment';
 import { profiledMflops } from '../latency/profile-analysis';
+import { cellLatencyMs } from '../latency/stats';
 import { environment } from '../latency/profile-fixtures';
 import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToDigits, type OpVector } from '../spaces/nb201';
 import { createProfilerHandler } from '../workers/profiler-handler';
@@ -19,6 +20,10 @@ const N = NB201_NUM_CELLS;
 
 /** µs per inference of a cell on the fake device: grows with its FLOPs; webgl is twice as slow. */
 const fakeLatencyUs = (ops: OpVector, backend: string) => (100 + 10 * profiledMflops(ops, PROFILE_NETWORK)) * (backend === 'webgl' ? 2 : 1);
+/** How slow the fake machine runs now (1: its usual speed): every inference, the reference cell's too. */
+let machineLevel = 1;
+/** The fake clock's grain, µs (the 100 µs of a browser without cross-origin isolation unless a test needs finer). */
+let clockGrainUs = 100;
 
 /** A port that runs the real profiler handler with a fake runner and clock, answering asynchronously like a worker. */
 function fakePort(log: ProfilerRequest[], cancelAfterSamples?: number) {
@@ -61,13 +66,13 @@ function fakePort(log: ProfilerRequest[], cancelAfterSamples?: number) {
           return active;
         },
         build: async (ops) => ((live += 2), { digits: opsToDigits(ops) }),
-        run: async (model, k) => void (us += k * fakeLatencyUs(digitsToOps(model.digits), active)),
+        run: async (model, k) => void (us += k * fakeLatencyUs(digitsToOps(model.digits), active) * machineLevel),
         dispose: () => void (live -= 2),
         numTensors: () => live,
       },
       // Every run starts at its own time, as in a browser.
       environment: async ({ backend }) => ({ ...environment(backend), measuredAt: new Date(Date.UTC(2026, 0, 1) + ++runs * 1000).toISOString() }),
-      now: () => Math.floor(us / 100) / 10,
+      now: () => (Math.floor(us / clockGrainUs) * clockGrainUs) / 1000,
       sleep: async (ms) => {
         us += ms * 1000;
         await new Promise((resolve) => setImmediate(resolve));
@@ -216,6 +221,46 @@ describe('ProfileState', () => {
     expect(requests[1].cells).toEqual(requests[0].cells);
     expect(state.repeat.cells).toBe(6);
     expect(state.repeat.spearman).toBeGreaterThan(0.95); // same cells, same fake device: only the timer grain differs
+  });
+
+  it('reads a run the machine ran 8 % slow throughout at the profile level; exports keep the times as measured', async () => {
+    // A 1 µs clock: at 100 µs the reference cell's 0.6 ms would read in steps of 4 %.
+    clockGrainUs = 1;
+    const { state, store } = await started();
+    state.randomCount = 12;
+    state.seed = 7;
+    await state.measure('random');
+    await finished(state);
+    machineLevel = 1.08;
+    try {
+      await state.measure('random');
+      await finished(state);
+    } finally {
+      machineLevel = 1;
+      clockGrainUs = 100;
+    }
+    const [first, second] = [...state.activeRuns].sort((a, b) => a.startedAt - b.startedAt).map((r) => r.runId);
+    const perRun = (runId: string) => new Map(state.activeEntries.filter((e) => e.runId === runId).map((e) => [e.archIndex, cellLatencyMs(e)]));
+    const ratio = () => {
+      const [a, b] = [perRun(first), perRun(second)];
+      const ratios = [...a.keys()].map((i) => b.get(i)! / a.get(i)!).sort((x, y) => x - y);
+      return ratios[ratios.length >> 1];
+    };
+    expect(state.levelCorrection).toBe('reference');
+    expect(state.runLevels.get(second)!.levelMs! / state.runLevels.get(first)!.levelMs!).toBeCloseTo(1.08, 2);
+    expect(Math.abs(ratio() - 1)).toBeLessThan(0.01);
+    state.levelCorrection = 'none';
+    expect(ratio()).toBeCloseTo(1.08, 2);
+    state.levelCorrection = 'reference';
+    // The store and the export keep every time as measured.
+    const profileId = state.activeProfileId!;
+    const storedSecond = (await store.measurements(profileId)).entries.filter((e) => e.runId === second);
+    const read = state.activeEntries.filter((e) => e.runId === second);
+    expect(read[0].medianMs).toBeCloseTo(storedSecond[0].medianMs * state.runLevels.get(second)!.factor, 9);
+    const exported = state.exportCsv()!.text;
+    const csvNumber = (ms: number) => `,${Number(ms.toPrecision(9))},`; // the CSV's 9 significant digits
+    expect(exported).toContain(csvNumber(storedSecond[0].medianMs));
+    expect(exported).not.toContain(csvNumber(read[0].medianMs));
   });
 
   it('a crashed profiler ends the run with a clear message; restart() starts a fresh one', async () => {
