@@ -12,8 +12,8 @@
  * (c) few-shot on this machine, in every run: the 20 reference cells measured too; the app's
  *     calibration fitted on them predicts the 50 cells of (a) (held out), against the FLOPs and
  *     nearest-device baselines. Target Spearman ≥ 0.9 and more cells within ±10 % than FLOPs.
- *     (a) and (c) read each run at the profile's reference level, as the app does
- *     (level-correction.ts), and report the same figures as timed beside them.
+ *     (a) and (c) read the runs with the app's default level correction (level-correction.ts) and
+ *     report the same figures read with the other one beside them.
  * (d) leave one LatBench device out (bench/few-shot.ts): few-shot from 20 cells of the device against
  *     a GCN trained on 900 cells of it (LATENCY_FAST_PRESET, seed 0, in the bench page on WASM),
  *     both scored on the GCN's test cells. `BENCH_LOO_DEVICES` picks devices, `BENCH_LOO_GCN=0`
@@ -37,7 +37,7 @@ import { columnByIndex } from '../src/lib/datasets/by-index';
 import { startBurner, type Burner } from './burner';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
 import { cellLatencyMs, type CellStatistic } from '../src/lib/latency/stats';
-import { readAtLevel, runLevels } from '../src/lib/latency/level-correction';
+import { DEFAULT_LEVEL_CORRECTION, readAtLevel, runLevels, type LevelCorrection } from '../src/lib/latency/level-correction';
 import { fewShotHere, fewShotHeldOutDevice, latbenchDevices, loadWorld, type FewShotWorld } from './few-shot';
 import type { BenchOptions, BenchPageResult } from './predictor-page';
 
@@ -59,6 +59,7 @@ const LOO_SEED = 0;
 /** `BENCH_LOO_EPOCHS` shortens the GCN-900 runs (smoke tests only; the report says so). */
 const LOO_CONFIG = { ...LATENCY_FAST_PRESET, seed: LOO_SEED, ...(process.env.BENCH_LOO_EPOCHS ? { epochs: Number(process.env.BENCH_LOO_EPOCHS) } : {}) };
 const REPORT = process.env.BENCH_REPORT ?? 'latency';
+const OTHER_LEVEL_CORRECTION: LevelCorrection = DEFAULT_LEVEL_CORRECTION === 'reference' ? 'none' : 'reference';
 const pctOf = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
 const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
 
@@ -182,11 +183,11 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const afterReference = await stored(page, before + 3);
   const referenceRun = [...afterReference.runs].sort((x, y) => y.startedAt - x.startedAt)[0];
 
-  // The app's reading (each run at the profile's reference level, level-correction.ts) and the cells as timed.
+  // The app's reading (DEFAULT_LEVEL_CORRECTION) and the other one (level-correction.ts), on the same measurements.
   const levels = runLevels(afterReference.runs, 'reference');
-  const levelled = figures(world, readAtLevel(afterReference.measurements, levels), passes, referenceRun);
-  const asTimed = figures(world, afterReference.measurements, passes, referenceRun);
-  const { cells, a, b, relDiff, fewShot } = levelled;
+  const readWith = (correction: LevelCorrection) => figures(world, correction === 'reference' ? readAtLevel(afterReference.measurements, levels) : afterReference.measurements, passes, referenceRun);
+  const { cells, a, b, relDiff, fewShot } = readWith(DEFAULT_LEVEL_CORRECTION);
+  const other = readWith(OTHER_LEVEL_CORRECTION);
   const [firstIqr, secondIqr] = passes.map((r) => iqrByCell(afterReference.measurements, r.runId));
   const [firstMedian, secondMedian] = passes.map((r) => byCell(afterReference.measurements, r.runId, 'median'));
   const ma = cells.map((i) => firstMedian.get(i)!);
@@ -195,9 +196,9 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const describeFewShot = (f: typeof fewShot) =>
     `${f.method}, Spearman ${f.spearman.toFixed(3)}, ±10 % ${f.within10.toFixed(3)} (FLOPs ${f.baselines.flops.spearman.toFixed(3)} / ${f.baselines.flops.within10.toFixed(3)})`;
   console.log(
-    `${disturbed ? 'burner ' : ''}passes: at level ρ ${spearman(a, b).toFixed(3)}, ${pctOf(median(relDiff))}; as timed ρ ${spearman(asTimed.a, asTimed.b).toFixed(3)}, ${pctOf(median(asTimed.relDiff))}`,
+    `${disturbed ? 'burner ' : ''}passes: ρ ${spearman(a, b).toFixed(3)}, ${pctOf(median(relDiff))}; with level correction '${OTHER_LEVEL_CORRECTION}' ρ ${spearman(other.a, other.b).toFixed(3)}, ${pctOf(median(other.relDiff))}`,
   );
-  console.log(`${disturbed ? 'burner ' : ''}few-shot at level: ${describeFewShot(fewShot)}; as timed: ${describeFewShot(asTimed.fewShot)}`);
+  console.log(`${disturbed ? 'burner ' : ''}few-shot: ${describeFewShot(fewShot)}; with level correction '${OTHER_LEVEL_CORRECTION}': ${describeFewShot(other.fewShot)}`);
 
   const disturbances = [...passes, referenceRun].map((r) => r.disturbance ?? null);
   const remeasured = (d: RunWithDisturbance['disturbance']) => new Set(d?.remeasured.map((x) => x.cell) ?? []).size;
@@ -209,20 +210,21 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     medianRelativeDifferenceBetweenPasses: round(median(relDiff)),
     /** The statistic: each cell's fast state (10 % quantile of its kept samples), the app's latency. */
     statistic: 'fast-state',
-    /** How runs are read (level-correction.ts): each at the profile's median reference level, as the app does. */
-    levelCorrection: 'reference',
-    /** The same figures on the cells as timed (no level correction), the baseline of the correction. */
-    asTimed: {
-      repeatabilitySpearman: round(spearman(asTimed.a, asTimed.b)),
-      medianRelativeDifferenceBetweenPasses: round(median(asTimed.relDiff)),
+    /** How runs are read, as the app does by default (level-correction.ts). */
+    levelCorrection: DEFAULT_LEVEL_CORRECTION,
+    /** The same figures read with the other level correction, measured against the default. */
+    otherLevelCorrection: {
+      levelCorrection: OTHER_LEVEL_CORRECTION,
+      repeatabilitySpearman: round(spearman(other.a, other.b)),
+      medianRelativeDifferenceBetweenPasses: round(median(other.relDiff)),
       fewShot: {
-        method: asTimed.fewShot.method,
-        spearman: round(asTimed.fewShot.spearman),
-        within10: round(asTimed.fewShot.within10),
-        baselines: { flops: { spearman: round(asTimed.fewShot.baselines.flops.spearman), within10: round(asTimed.fewShot.baselines.flops.within10) } },
+        method: other.fewShot.method,
+        spearman: round(other.fewShot.spearman),
+        within10: round(other.fewShot.within10),
+        baselines: { flops: { spearman: round(other.fewShot.baselines.flops.spearman), within10: round(other.fewShot.baselines.flops.within10) } },
       },
     },
-    /** Per pass and the reference set: the run's reference level, ms, and the factor its cells were read with. */
+    /** Per pass and the reference set: the run's reference level, ms, and the factor level correction 'reference' reads its cells with. */
     levels: [...passes, referenceRun].map((r) => {
       const level = levels.get(r.runId);
       return { levelMs: level?.levelMs == null ? null : round(level.levelMs), factor: round(level?.factor ?? 1) };
@@ -492,11 +494,11 @@ ${result.date} · commit ${result.commit} · ${result.machine} · WASM ${result.
 
 Each run: two passes over the same ${CELLS} cells, then the reference set; the few-shot fit from that reference set is scored on the second pass. Targets in every run: ρ ≥ ${TARGETS.repeatabilitySpearman}, median difference ≤ ${pctOf(TARGETS.medianRelativeDifference)}, few-shot ρ ≥ ${TARGETS.fewShotSpearman} and more cells within ±10 % than the FLOPs line. Spread: median over cells of IQR / median, pass 1 / pass 2.
 
-| run | burner | ρ between passes | median difference | as timed: ρ / difference | on medians: ρ / difference | levels read (pass 1 · pass 2 · reference) | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | as timed: few-shot ±10 % | FLOPs ρ / ±10 % | |
+| run | burner | ρ between passes | median difference | level correction '${OTHER_LEVEL_CORRECTION}': ρ / difference | on medians: ρ / difference | reference levels: factor (pass 1 · pass 2 · reference) | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | '${OTHER_LEVEL_CORRECTION}': few-shot ±10 % | FLOPs ρ / ±10 % | |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.asTimed.repeatabilitySpearman} / ${pctOf(r.asTimed.medianRelativeDifferenceBetweenPasses)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${pctOf(r.asTimed.fewShot.within10)} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
+${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.otherLevelCorrection.repeatabilitySpearman} / ${pctOf(r.otherLevelCorrection.medianRelativeDifferenceBetweenPasses)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${pctOf(r.otherLevelCorrection.fewShot.within10)} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
 
-Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read at its run's level as the app does (level-correction.ts: × the profile's median reference level / the run's, the factors in "levels read"); "as timed" gives the same figures without that correction; "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
+Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the '${OTHER_LEVEL_CORRECTION}' columns read the same measurements the other way (level-correction.ts: 'reference' multiplies a run's times by the profile's median reference-cell level over the run's, the factors in "reference levels"); "as timed" gives the same figures without that correction; "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
 
 Every sample's wall-clock stamp, per-inference time, the probe beside it and its slowdown: \`bench-results/${REPORT}-samples.json\`.
 

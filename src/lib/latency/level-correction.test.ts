@@ -31,7 +31,7 @@ describe('runLevelMs', () => {
 describe('runLevels and readAtLevel', () => {
   it('reads a pass that ran 8 % slow throughout at the level of the others, so the passes agree', () => {
     const runs = [run('one', 2.96), run('two', 2.74), run('three', 2.75)];
-    const levels = runLevels(runs);
+    const levels = runLevels(runs, 'reference');
     expect(levels.get('three')!.baselineMs).toBeCloseTo(2.75, 1);
     expect(levels.get('one')!.factor).toBeCloseTo(2.75 / 2.96, 2);
     const entries = [...pass('one', 2.96 / 2.75), ...pass('two', 2.74 / 2.75)];
@@ -65,7 +65,7 @@ describe('runLevels and readAtLevel', () => {
     const none = runLevels(runs, 'none');
     expect([...none.values()].every((l) => l.factor === 1)).toBe(true);
     expect(none.get('a')!.levelMs).toBeCloseTo(3, 1);
-    const levels = runLevels(runs);
+    const levels = runLevels(runs, 'reference');
     expect(levels.get('short')).toEqual({ runId: 'short', levelMs: null, baselineMs: null, factor: 1 });
     // Alone in their group (another reference cell, another profile): the run is its own baseline.
     expect(levels.get('c')!.factor).toBe(1);
@@ -77,7 +77,7 @@ describe('runLevels and readAtLevel', () => {
   });
 
   it('describes how each run was read', () => {
-    const levels = runLevels([run('a', 3), run('b', 2.7)]);
+    const levels = runLevels([run('a', 3), run('b', 2.7)], 'reference');
     expect(describeRunLevel(levels.get('a'), 'reference')).toMatch(/^×0\.95\d \(reference 3\.0\d ms, profile 2\.8\d ms\)$/);
     expect(describeRunLevel(levels.get('a'), 'none')).toMatch(/^as timed \(reference 3\.0\d ms/);
     expect(describeRunLevel(undefined, 'reference')).toBe('as timed (too few reference timings)');

@@ -4,20 +4,24 @@
  * A shared machine or a laptop can run a whole pass 5-10 % slower than the next (a power state, a
  * neighbour on the host): too long for the profiler's extra samples, too mild for its 20 % slow
  * threshold, and every cell of the run moves by the same factor. Each run times one drift reference
- * cell throughout, so its fast state (the 10 % quantile of those timings) is the run's level. This
- * reads each run's cells as if the machine had run at the profile's median level: cell × median
- * level / run level. It is done when results are read, not in the worker, because a later run can
- * show that an earlier one was slow throughout. Stored measurements and exports stay as timed.
+ * cell throughout, so its fast state (the 10 % quantile of those timings) is the run's level. With
+ * `reference`, each run's cells are read as if the machine had run at the profile's median level:
+ * cell × median level / run level. It is done when results are read, not in the worker, because a
+ * later run can show that an earlier one was slow throughout. Stored measurements and exports stay
+ * as timed.
  * Pure logic.
  */
 import { median, quantileSorted } from './stats';
 
 /**
- * `reference` (the default, a measured deviation from latency-measurement.md D.6): each run is read
- * at the profile's median level of the drift reference cell. `none`: every cell as timed.
+ * `none` (the default): every cell as timed. `reference` (a measured deviation from
+ * latency-measurement.md D.6): each run is read at the profile's median level of the drift reference
+ * cell. Measured on this machine (bench-results/latency-experiments/README.md), it rescued a pass that
+ * ran 15 % slow throughout but added 2-4 points of difference where the passes already agreed: one
+ * cell's level moves by a few per cent with no change in the others, so it is an option, not the default.
  */
 export type LevelCorrection = 'reference' | 'none';
-export const DEFAULT_LEVEL_CORRECTION: LevelCorrection = 'reference';
+export const DEFAULT_LEVEL_CORRECTION: LevelCorrection = 'none';
 
 /** The quantile of a run's reference timings that stands for its level (the fast state, as for cells). */
 const LEVEL_QUANTILE = 0.1;
