@@ -24,13 +24,20 @@ export interface IngestOptions {
   /** Absolute URL of manifest.json (relative ones are resolved against the page or worker location). */
   manifestUrl: string;
   fetch: typeof fetch;
-  store: DataStore;
+  /** Where the datasets go; a promise lets it open while the manifest downloads. */
+  store: DataStore | PromiseLike<DataStore>;
   onProgress(progress: IngestProgress): void;
   signal?: AbortSignal;
   /** Only these dataset ids (default: all). */
   only?: string[];
   /** These dataset ids first, in this order (what the page shows first); then the usual order. */
   first?: readonly string[];
+  /**
+   * Called with each dataset downloaded, verified and decoded, just before it is stored: the page
+   * can show it without waiting for the write and reading it back. The store may still fail; the
+   * report then says so. The ingest goes on when the returned promise settles.
+   */
+  onDecoded?(dataset: StoredDataset, table: Table): void | Promise<void>;
 }
 
 export interface DatasetIngestResult {
@@ -92,9 +99,14 @@ export async function ingestBundled(options: IngestOptions): Promise<IngestRepor
     report.error = isAbort(error, signal) ? CANCELLED : `Could not load the dataset list (${options.manifestUrl}): ${(error as Error).message}`;
     return finish();
   }
-  for (const entry of entries) {
-    report.datasets.push(await ingestEntry(entry, manifestUrl, options));
-  }
+  const store = await options.store;
+  // The page's first datasets are all decoded (and shown, onDecoded) before any of them is stored:
+  // the page waits for the last of them, not for the writes in between.
+  const leading = entries.filter((e) => options.first?.includes(e.id)).length;
+  const prepared: Prepared[] = [];
+  for (const entry of entries.slice(0, leading)) prepared.push(await prepareEntry(entry, manifestUrl, store, options));
+  for (const p of prepared) report.datasets.push(await finishEntry(p, store, signal));
+  for (const entry of entries.slice(leading)) report.datasets.push(await finishEntry(await prepareEntry(entry, manifestUrl, store, options), store, signal));
   return finish();
 }
 
@@ -110,11 +122,21 @@ export function ingestOrder<T extends Pick<DatasetEntry, 'id' | 'space'>>(entrie
   return [...entries].sort((a, b) => rank(a) - rank(b));
 }
 
-async function ingestEntry(entry: DatasetEntry, manifestUrl: string, options: IngestOptions): Promise<DatasetIngestResult> {
-  const { store, signal, onProgress } = options;
+/** One dataset up to its write: checked and, unless unchanged, downloaded, verified, decoded and shown (`onDecoded`). */
+interface Prepared {
+  result: DatasetIngestResult;
+  started: number;
+  progress: Progress;
+  /** What is left to store (none when unchanged or failed). */
+  pending?: { meta: StoredDataset; table: Table };
+}
+
+async function prepareEntry(entry: DatasetEntry, manifestUrl: string, store: DataStore, options: IngestOptions): Promise<Prepared> {
+  const { signal, onProgress } = options;
   const started = performance.now();
   const result: DatasetIngestResult = { id: entry.id, title: entry.title, space: entry.space, status: 'failed', rows: entry.rows, bytes: 0, ms: 0 };
-  const progress = (phase: IngestPhase, loaded: number, total: number, message?: string) => onProgress({ datasetId: entry.id, phase, loaded, total, ...(message === undefined ? {} : { message }) });
+  const progress: Progress = (phase, loaded, total, message) => onProgress({ datasetId: entry.id, phase, loaded, total, ...(message === undefined ? {} : { message }) });
+  const prepared: Prepared = { result, started, progress };
   try {
     signal?.throwIfAborted();
     progress('check', 0, entry.bytes);
@@ -127,18 +149,38 @@ async function ingestEntry(entry: DatasetEntry, manifestUrl: string, options: In
       result.bytes = bytes;
       if (note) result.note = note;
       signal?.throwIfAborted();
-      progress('store', 0, entry.rows);
-      await store.putDataset(storedMeta(entry, table), table.columns, { signal });
-      progress('done', entry.rows, entry.rows);
-      result.status = 'imported';
+      const meta = storedMeta(entry, table);
+      await options.onDecoded?.(meta, table);
+      prepared.pending = { meta, table };
     }
   } catch (error) {
-    result.status = isAbort(error, signal) ? 'cancelled' : 'failed';
-    result.error = result.status === 'cancelled' ? CANCELLED : (error as Error).message;
-    progress('error', 0, 0, result.error);
+    failed(prepared, error, signal);
   }
-  result.ms = performance.now() - started;
+  return prepared;
+}
+
+/** Stores what `prepareEntry` left, in one atomic write, and closes the dataset's result. */
+async function finishEntry(prepared: Prepared, store: DataStore, signal?: AbortSignal): Promise<DatasetIngestResult> {
+  const { result, pending, progress } = prepared;
+  if (pending) {
+    try {
+      signal?.throwIfAborted();
+      progress('store', 0, result.rows);
+      await store.putDataset(pending.meta, pending.table.columns, { signal });
+      progress('done', result.rows, result.rows);
+      result.status = 'imported';
+    } catch (error) {
+      failed(prepared, error, signal);
+    }
+  }
+  result.ms = performance.now() - prepared.started;
   return result;
+}
+
+function failed({ result, progress }: Prepared, error: unknown, signal?: AbortSignal): void {
+  result.status = isAbort(error, signal) ? 'cancelled' : 'failed';
+  result.error = result.status === 'cancelled' ? CANCELLED : (error as Error).message;
+  progress('error', 0, 0, result.error);
 }
 
 type Progress = (phase: IngestPhase, loaded: number, total: number, message?: string) => void;

@@ -15,6 +15,8 @@ import { INGEST_EVENTS, type IngestEventType, type IngestWorkerRequest, type Ing
 import { RpcClient, WorkerStoppedError, type RpcRequest } from '../workers/rpc';
 
 type DataPhase = 'starting' | 'ingesting' | 'loading' | 'ready' | 'failed';
+/** What the ingest request sends while it runs: progress, and the first tables once decoded. */
+type IngestEvent = Extract<IngestWorkerResponse, { type: IngestEventType }>;
 
 /** The NB201-space datasets the explorer needs before it can draw. */
 const NB201_SPACE = ['nb201', 'latbench', 'help', 'hwnasbench'];
@@ -59,23 +61,33 @@ export class DataState {
    */
   async start(first: readonly string[] = ['nb201'], manifestUrl = new URL('datasets/manifest.json', document.baseURI).href): Promise<void> {
     this.phase = 'ingesting';
-    const firstStored = firstTablesStored(first);
+    const ready = firstTablesReady(first);
+    const decoded = new Map<string, { dataset: StoredDataset; table: Table }>();
     let early: Promise<void> | undefined;
+    const onEvent = (event: IngestEvent) => {
+      const settled = event.type === 'decoded' ? ready.decoded(event.dataset.id) : ready.progress(event.progress);
+      if (event.type === 'decoded') decoded.set(event.dataset.id, event);
+      if (!early && settled) {
+        early = this.#showFirst(first, decoded)
+          .catch((err: unknown) => this.#notice(`Could not read the stored tables: ${messageOf(err)}`))
+          // The worker holds its next writes and downloads until the view has drawn them (or 2 s passed).
+          .finally(() => this.#ingest.post({ type: 'continue' }));
+      }
+    };
     try {
-      const answer = await this.#request({ type: 'ingest', manifestUrl, first: [...first] }, 'ingest-report', [], (progress) => {
-        if (!early && firstStored(progress)) {
-          early = this.#load(new Set(first)).catch((err: unknown) => this.#notice(`Could not read the stored tables: ${messageOf(err)}`));
-        }
-      });
+      const answer = await this.#request({ type: 'ingest', manifestUrl, first: [...first], hold: true }, 'ingest-report', [], onEvent);
       this.report = answer.report;
       if (answer.report.error) this.#notice(answer.report.error);
       for (const d of answer.report.datasets) if (d.status === 'failed' && d.error) this.#notice(d.error);
+      await early;
+      // A table shown before it was stored whose write then failed or was cancelled: read what the store kept instead.
+      const unstored = answer.report.datasets.filter((d) => decoded.has(d.id) && d.status !== 'imported').map((d) => d.id);
+      if (unstored.length) this.tables = Object.fromEntries(Object.entries(this.tables).filter(([id]) => !unstored.includes(id)));
     } catch (err) {
       this.#notice(messageOf(err));
       this.phase = 'failed';
       return;
     }
-    await early;
     // The rest, after the first paint: only the tables not loaded yet.
     this.phase = 'loading';
     try {
@@ -111,6 +123,32 @@ export class DataState {
   }
 
   /**
+   * The opening view's tables, as soon as each is decoded by the ingest or settled in the store:
+   * the decoded ones as the worker sent them, the others (unchanged, so not decoded again) read back.
+   */
+  async #showFirst(first: readonly string[], decoded: ReadonlyMap<string, { dataset: StoredDataset; table: Table }>): Promise<void> {
+    const stored = first.filter((id) => !decoded.has(id));
+    if (stored.length) await this.#load(new Set(stored));
+    const fresh = first.flatMap((id) => decoded.get(id) ?? []);
+    if (fresh.length === 0) return;
+    const known = new Set(fresh.map((d) => d.dataset.id));
+    this.datasets = [...this.datasets.filter((d) => !known.has(d.id)), ...fresh.map((d) => d.dataset)].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
+    // As #load does: the header and pickers render on this task, the plot on the next.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.tables = { ...this.tables, ...Object.fromEntries(fresh.map((d) => [d.dataset.id, d.table])) };
+    this.#markReady();
+    // The view paints them on the next frame and builds its hover index on a task after it; two rounds
+    // cover both. A hidden tab gets no frames: the timer goes on without them.
+    for (let round = 0; round < 2; round++) {
+      await new Promise((resolve) => {
+        requestAnimationFrame(resolve);
+        setTimeout(resolve, 100);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /**
    * Reads stored tables through the worker, one message per table: `only` these ids, or every
    * stored one not loaded yet, or (`fresh`) every stored one again.
    */
@@ -132,7 +170,12 @@ export class DataState {
     this.datasets = datasets.filter((d) => tables[d.id]);
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.tables = tables;
-    if (this.readyAtMs === null && NB201_SPACE.every((id) => tables[id] || this.missing.some((m) => m.id === id))) {
+    this.#markReady();
+  }
+
+  /** Notes when every NB201-space table became readable (missing ones aside), once. */
+  #markReady(): void {
+    if (this.readyAtMs === null && NB201_SPACE.every((id) => this.tables[id] || this.missing.some((m) => m.id === id))) {
       this.readyAtMs = performance.now();
     }
   }
@@ -177,15 +220,15 @@ export class DataState {
     message: RpcRequest<IngestWorkerRequest>,
     expect: T,
     transfer: Transferable[] = [],
-    onProgress?: (progress: IngestProgress) => void,
+    onEvent?: (event: IngestEvent) => void,
   ) {
     if (this.#ingest.crashed) this.#ingest.restart();
     return this.#ingest.request(message, {
       expect,
       transfer,
       onEvent: (event) => {
-        this.progress = { ...this.progress, [event.progress.datasetId]: event.progress };
-        onProgress?.(event.progress);
+        if (event.type === 'progress') this.progress = { ...this.progress, [event.progress.datasetId]: event.progress };
+        onEvent?.(event);
       },
     });
   }
@@ -204,16 +247,24 @@ export class DataState {
 }
 
 /**
- * Follows the ingest's progress and says (true) once the datasets `first` names are stored: each
- * of them stored, unchanged or failed, or the ingest already at another dataset (it takes them
- * first, so one it has not reached is not in the manifest: a visitor's table, stored already).
+ * Follows the ingest and says (true) once every dataset `first` names is ready to show: decoded
+ * (the worker sends those), stored, unchanged or failed, or the ingest already at another dataset
+ * (it takes them first, so one it has not reached is not in the manifest: a visitor's table,
+ * stored already).
  */
-export function firstTablesStored(first: readonly string[]): (progress: IngestProgress) => boolean {
+export function firstTablesReady(first: readonly string[]): { progress(progress: IngestProgress): boolean; decoded(datasetId: string): boolean } {
   const settled = new Set<string>();
-  return (progress) => {
-    if (!first.includes(progress.datasetId)) return true;
-    if (progress.phase === 'done' || progress.phase === 'skip' || progress.phase === 'error') settled.add(progress.datasetId);
-    return first.every((id) => settled.has(id));
+  const all = () => first.every((id) => settled.has(id));
+  return {
+    progress: (progress) => {
+      if (!first.includes(progress.datasetId)) return true;
+      if (progress.phase === 'done' || progress.phase === 'skip' || progress.phase === 'error') settled.add(progress.datasetId);
+      return all();
+    },
+    decoded: (datasetId) => {
+      settled.add(datasetId);
+      return all();
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UPGRADED_ELSEWHERE } from '../db/errors';
 import { buildBundle, MANIFEST_URL, nb201Source, testServer, type SourceTable } from '../db/ingest-fixtures';
 import { openStore } from '../db/open';
@@ -22,11 +22,11 @@ function fullNb201(): SourceTable {
   };
 }
 
-function setup(sources: SourceTable[] = [fullNb201(), nb201Source('latbench', 20, 1)]) {
+function setup(sources: SourceTable[] = [fullNb201(), nb201Source('latbench', 20, 1)], holdMaxMs?: number) {
   const factory = new IDBFactory();
   const server = testServer(buildBundle(sources));
   const posted: IngestWorkerResponse[] = [];
-  const handle = createIngestHandler({ openStore: () => openStore(factory), fetch: server.fetch, post: (m) => posted.push(m) });
+  const handle = createIngestHandler({ openStore: () => openStore(factory), fetch: server.fetch, post: (m) => posted.push(m), holdMaxMs });
   return { factory, handle, posted, of: <T extends IngestWorkerResponse['type']>(type: T) => posted.filter((m): m is Extract<IngestWorkerResponse, { type: T }> => m.type === type) };
 }
 
@@ -46,6 +46,49 @@ describe('ingest worker handler', () => {
       [1, ['imported', 'imported']],
       [2, ['skipped', 'skipped']],
     ]);
+  });
+
+  it('sends the first tables as soon as they are decoded, before they are stored, and not when unchanged', async () => {
+    const { handle, posted, of, factory } = setup();
+    await handle({ type: 'ingest', requestId: 1, manifestUrl: MANIFEST_URL, first: ['latbench'] });
+    const decoded = of('decoded');
+    expect(decoded.map((m) => [m.requestId, m.dataset.id])).toEqual([[1, 'latbench']]);
+    // Before the write began: the page does not wait for the store.
+    const at = (match: (m: IngestWorkerResponse) => boolean) => posted.findIndex(match);
+    expect(at((m) => m.type === 'decoded')).toBeLessThan(at((m) => m.type === 'progress' && m.progress.datasetId === 'latbench' && m.progress.phase === 'store'));
+    // The same table and metadata as stored.
+    const { store } = await openStore(factory);
+    expect(decoded[0].table.columns).toEqual((await store.loadTable('latbench'))!.columns);
+    expect(decoded[0].dataset).toEqual(await store.getDataset('latbench'));
+    store.close();
+    await handle({ type: 'ingest', requestId: 2, manifestUrl: MANIFEST_URL, first: ['latbench'] });
+    expect(of('decoded')).toHaveLength(1);
+  });
+
+  it('holds after the last first table until the page says continue, storing nothing meanwhile', async () => {
+    const { handle, posted, of } = setup(undefined, 60_000);
+    const ingest = handle({ type: 'ingest', requestId: 1, manifestUrl: MANIFEST_URL, first: ['latbench', 'nb201'], hold: true });
+    await vi.waitFor(() => expect(of('decoded').map((m) => m.dataset.id)).toEqual(['latbench', 'nb201']));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Both decoded and sent, neither stored: the page draws with the CPU to itself.
+    expect(of('progress').filter((m) => m.progress.phase === 'store' || m.progress.phase === 'done')).toEqual([]);
+    expect(of('ingest-report')).toEqual([]);
+    await handle({ type: 'continue' });
+    await ingest;
+    expect(of('ingest-report')[0].report.datasets.map((d) => [d.id, d.status])).toEqual([
+      ['latbench', 'imported'],
+      ['nb201', 'imported'],
+    ]);
+    // Stored in the page's order once released, after every decode.
+    const stores = posted.flatMap((m, i) => (m.type === 'progress' && m.progress.phase === 'store' ? [i] : []));
+    const lastDecoded = Math.max(...posted.flatMap((m, i) => (m.type === 'decoded' ? [i] : [])));
+    expect(stores.every((i) => i > lastDecoded)).toBe(true);
+  });
+
+  it('goes on by itself when the page never says continue', async () => {
+    const { handle, of } = setup(undefined, 30);
+    await handle({ type: 'ingest', requestId: 1, manifestUrl: MANIFEST_URL, first: ['nb201'], hold: true });
+    expect(of('ingest-report')[0].report.datasets.every((d) => d.status === 'imported')).toBe(true);
   });
 
   it('refuses a second ingest while one runs, and cancels on request', async () => {

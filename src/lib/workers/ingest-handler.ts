@@ -11,14 +11,20 @@ interface IngestHandlerDeps {
   openStore(): Promise<OpenedStore>;
   fetch: typeof fetch;
   post(message: IngestWorkerResponse, transfer?: Transferable[]): void;
+  /** How long an ingest holds for `continue` at most, ms (default INGEST_HOLD_MAX_MS). */
+  holdMaxMs?: number;
 }
 
 export const INGEST_ALREADY_RUNNING = 'A dataset import is already running; wait for it or cancel it first';
+/** The longest an ingest holds for the page's `continue`: a page that never sends it only slows the import. */
+const INGEST_HOLD_MAX_MS = 2000;
 
 /** Returns the request handler; the store opens on the first request and is reused. */
 export function createIngestHandler(deps: IngestHandlerDeps): (request: IngestWorkerRequest) => Promise<void> {
   let opened: Promise<OpenedStore> | undefined;
   let running: AbortController | undefined;
+  /** Ends the running ingest's hold (a `continue` from the page); a no-op when none holds. */
+  let release = () => {};
 
   const store = async () => {
     opened ??= deps.openStore().then((result) => {
@@ -35,24 +41,49 @@ export function createIngestHandler(deps: IngestHandlerDeps): (request: IngestWo
       switch (request.type) {
         case 'cancel':
           running?.abort();
+          release();
+          return;
+        case 'continue':
+          release();
           return;
         case 'ingest': {
           if (running) throw new Error(INGEST_ALREADY_RUNNING);
           if (!isAbsoluteUrl(request.manifestUrl)) throw new Error(`The manifest URL must be absolute, got ${request.manifestUrl}`);
           running = new AbortController();
+          const opening = store();
+          opening.catch(() => {}); // awaited by the ingest unless the manifest already failed
+          const sent = new Set<string>();
+          const holdUntilContinued = () =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => release(), deps.holdMaxMs ?? INGEST_HOLD_MAX_MS);
+              release = () => {
+                clearTimeout(timer);
+                release = () => {};
+                resolve();
+              };
+            });
           try {
             const report = await ingestBundled({
               manifestUrl: request.manifestUrl,
               only: request.only,
               first: request.first,
               fetch: deps.fetch,
-              store: await store(),
+              // Opens while the manifest downloads; a failure to open reaches the ingest, which reports it.
+              store: opening,
               signal: running.signal,
               onProgress: (progress) => deps.post({ type: 'progress', requestId: request.requestId, progress }),
+              // The tables the page shows first go to it as soon as they are decoded (copied: the store still needs them).
+              onDecoded: (dataset, table) => {
+                if (!request.first?.includes(dataset.id)) return;
+                deps.post({ type: 'decoded', requestId: request.requestId, dataset, table });
+                sent.add(dataset.id);
+                if (request.hold && request.first.every((id) => sent.has(id))) return holdUntilContinued();
+              },
             });
             deps.post({ type: 'ingest-report', requestId: request.requestId, report });
           } finally {
             running = undefined;
+            release = () => {};
           }
           return;
         }

@@ -1,7 +1,8 @@
 /**
  * Messages between the page and the ingest worker (`ingest.worker.ts`). The worker writes to
- * IndexedDB; the page reads tables from IndexedDB itself, except in memory mode (no IndexedDB),
- * where the worker's store is the only copy and the page asks it with `load-table`.
+ * IndexedDB and reads tables back for the page (`load-table`), so the main thread never
+ * deserialises IndexedDB values; the tables the page shows first it also sends as soon as they are
+ * decoded (`decoded`), before they are stored.
  */
 import type { Table } from '../datasets/columns';
 import type { IngestProgress, IngestReport } from '../db/ingest';
@@ -13,11 +14,16 @@ import type { UserImportResult } from '../db/user-import';
 export type IngestWorkerRequest =
   /**
    * Import the bundled datasets; `manifestUrl` must be absolute (the worker's own URL is no base).
-   * `first`: the datasets the page shows first, imported before the others.
+   * `first`: the datasets the page shows first, imported before the others and sent as soon as
+   * they are decoded (`decoded`). `hold`: after the last of them is sent, wait for `continue` (at
+   * most 2 s, ingest-handler.ts) before storing it and going on, so the page draws them with the CPU
+   * to itself.
    */
-  | { type: 'ingest'; requestId: number; manifestUrl: string; only?: string[]; first?: string[] }
+  | { type: 'ingest'; requestId: number; manifestUrl: string; only?: string[]; first?: string[]; hold?: boolean }
   /** Cancel the running ingest; what is already stored stays, nothing is half-written. */
   | { type: 'cancel' }
+  /** The page has drawn the `first` tables it was sent: the ingest, holding since, goes on. */
+  | { type: 'continue' }
   /** Parse and store a visitor's table; `bytes` is the file's content (transfer it). */
   | { type: 'import-user-table'; requestId: number; name: string; bytes: ArrayBuffer }
   /**
@@ -37,6 +43,8 @@ export type IngestWorkerResponse =
   /** The store lost its database (another tab upgraded, or the browser closed it). */
   | { type: 'notice'; notice: StoreNotice }
   | { type: 'progress'; requestId: number; progress: IngestProgress }
+  /** One of the ingest's `first` datasets, decoded and about to be stored (a copy: the worker still writes it). */
+  | { type: 'decoded'; requestId: number; dataset: StoredDataset; table: Table }
   | { type: 'ingest-report'; requestId: number; report: IngestReport }
   | { type: 'user-table-imported'; requestId: number; result: UserImportResult }
   | { type: 'table'; requestId: number; table: Table | undefined; meta: StoredDataset | undefined }
@@ -46,5 +54,5 @@ export type IngestWorkerResponse =
   | { type: 'error'; requestId?: number; message: string };
 
 /** The answers that are events of a request (it goes on); every other answer carrying its id ends it (rpc.ts). */
-export const INGEST_EVENTS = new Set(['progress'] as const satisfies readonly IngestWorkerResponse['type'][]);
+export const INGEST_EVENTS = new Set(['progress', 'decoded'] as const satisfies readonly IngestWorkerResponse['type'][]);
 export type IngestEventType = typeof INGEST_EVENTS extends Set<infer T> ? T : never;
