@@ -27,19 +27,17 @@
 import type { Page } from '@playwright/test';
 import type { StoredMeasurement } from '../src/lib/db/measurements';
 import type { RunWithDisturbance } from '../src/lib/state/profile.svelte';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LATENCY_FAST_PRESET } from '../src/lib/predictor/config';
 import { kendallTauB, spearman } from '../src/lib/predictor/metrics';
-import { indicesWithValues, randomSplit } from '../src/lib/predictor/splits';
-import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
-import { columnByIndex } from '../src/lib/datasets/by-index';
 import { startBurner, type Burner } from './burner';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
 import { cellLatencyMs, type CellStatistic } from '../src/lib/latency/stats';
 import { DEFAULT_LEVEL_CORRECTION, readAtLevel, runLevels, type LevelCorrection } from '../src/lib/latency/level-correction';
-import { fewShotHere, fewShotHeldOutDevice, latbenchDevices, loadWorld, type FewShotWorld } from './few-shot';
-import type { BenchOptions, BenchPageResult } from './predictor-page';
+import { fewShotHere, loadWorld, type FewShotWorld } from './few-shot';
+import { LOO_CONFIG, LOO_GCN, LOO_SEED, leaveOneDeviceOutRuns } from './latency-loo';
+import { measureRandom, onlyWasm, stored, waitForBackends } from './latency-page';
 
 const CELLS = Number(process.env.BENCH_LATENCY_CELLS ?? 50);
 const COMPARE_CELLS = Number(process.env.BENCH_LATENCY_COMPARE_CELLS ?? 5);
@@ -51,87 +49,10 @@ const BURNER = process.env.BENCH_LATENCY_BURNER === '1';
 const BURNER_ON_MS = 40_000;
 const BURNER_OFF_MS = 40_000;
 const TARGETS = { repeatabilitySpearman: 0.95, medianRelativeDifference: 0.05, secondsPerCell: 1.5, fewShotSpearman: 0.9 };
-/** '1' (default) trains the GCN-900s, '0' skips them, 'reuse' takes them from the previous report (they do not depend on the few-shot code). */
-const LOO_GCN_MODE = process.env.BENCH_LOO_GCN ?? '1';
-if (!['0', '1', 'reuse'].includes(LOO_GCN_MODE)) throw new Error(`BENCH_LOO_GCN must be 0, 1 or reuse, got '${LOO_GCN_MODE}'`);
-const LOO_GCN = LOO_GCN_MODE !== '0';
-const LOO_SEED = 0;
-/** `BENCH_LOO_EPOCHS` shortens the GCN-900 runs (smoke tests only; the report says so). */
-const LOO_CONFIG = { ...LATENCY_FAST_PRESET, seed: LOO_SEED, ...(process.env.BENCH_LOO_EPOCHS ? { epochs: Number(process.env.BENCH_LOO_EPOCHS) } : {}) };
 const REPORT = process.env.BENCH_REPORT ?? 'latency';
 const OTHER_LEVEL_CORRECTION: LevelCorrection = DEFAULT_LEVEL_CORRECTION === 'reference' ? 'none' : 'reference';
 const pctOf = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
 const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
-
-async function setNumber(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
-  await page.getByTestId(testId).dispatchEvent('change');
-}
-
-async function waitForBackends(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const legend = document.querySelector('[data-testid=backends] legend')?.textContent ?? '';
-      return document.querySelector('[data-testid=backends] [data-backend=wasm] input') && !legend.includes('detecting');
-    },
-    null,
-    { timeout: 60_000 },
-  );
-}
-
-/** WASM only, whatever the default. */
-async function onlyWasm(page: Page): Promise<void> {
-  for (const name of ['webgpu', 'webgl', 'cpu']) {
-    const box = page.locator(`[data-testid=backends] [data-backend=${name}] input`);
-    if ((await box.count()) && (await box.isChecked())) await box.uncheck();
-  }
-  await page.locator('[data-testid=backends] [data-backend=wasm] input').check();
-}
-
-/** Clicks "Measure N random cells" (or "Measure reference set") and waits until the run ended and its cells are stored. */
-async function measureRandom(page: Page, cells: number, seed: number, button: 'measure-random' | 'measure-reference' = 'measure-random'): Promise<number> {
-  await setNumber(page, 'random-count', cells);
-  await setNumber(page, 'seed', seed);
-  const started = Date.now();
-  await page.getByTestId(button).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=profile-view]')?.getAttribute('data-running') === 'true', null, { timeout: 30_000 });
-  await page.waitForFunction(() => document.querySelector('[data-testid=profile-view]')?.getAttribute('data-running') === 'false', null, { timeout: 3_600_000, polling: 500 });
-  const wallMs = Date.now() - started;
-  const error = page.getByTestId('profile-error');
-  if (await error.count()) throw new Error(`the run failed: ${await error.innerText()}`);
-  return wallMs;
-}
-
-/** Every stored measurement and run, read straight from IndexedDB (waits until `runs` runs are stored). */
-async function stored(page: Page, runs: number): Promise<{ measurements: StoredMeasurement[]; runs: RunWithDisturbance[] }> {
-  const read = () =>
-    page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((res, rej) => {
-        const request = indexedDB.open('brp-nas-lab');
-        request.onsuccess = () => res(request.result);
-        request.onerror = () => rej(request.error);
-      });
-      // No named helper functions in here: tsx would wrap them in a `__name` call the page does not have.
-      const [measurements, rows] = await Promise.all(
-        ['measurements', 'profiles'].map(
-          (store) =>
-            new Promise<unknown[]>((res) => {
-              const request = db.transaction(store).objectStore(store).getAll();
-              request.onsuccess = () => res(request.result);
-            }),
-        ),
-      );
-      const runs = (rows as { run?: RunWithDisturbance }[]).flatMap((row) => (row.run ? [row.run] : []));
-      db.close();
-      return { measurements: measurements as StoredMeasurement[], runs };
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const data = await read();
-    if (data.runs.length >= runs) return data;
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`expected ${runs} stored runs`);
-}
 
 /**
  * One statistic per cell of one run, by NB201 index (a cell re-measured in the run: its revised,
@@ -298,82 +219,6 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   return { summary, detail, samples };
 }
 
-/**
- * (d): for each LatBench device, the few-shot predictor (seconds, in Node) and, unless
- * BENCH_LOO_GCN=0, a GCN trained on 900 of its cells in the bench page (the app's compute worker),
- * both scored on the GCN's test cells (the reference cells left out of the few-shot score).
- */
-async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof launchChromium>>, world: FewShotWorld) {
-  const wanted =
-    process.env.BENCH_LOO_DEVICES?.split(',')
-      .map((d) => d.trim())
-      .filter(Boolean) ?? latbenchDevices(world);
-  let gcn: BenchPageResult | null = null;
-  let reused: { commit: string; date: string; runs: Map<string, { spearman: number; within10: number; trainWallS: number | null }> } | null = null;
-  if (LOO_GCN_MODE === 'reuse') {
-    const previous = JSON.parse(readFileSync(resolve(ROOT, 'bench-results', `${REPORT}.json`), 'utf8'));
-    const origin = previous.looGcnFrom ?? { commit: previous.commit, date: previous.date };
-    reused = {
-      ...origin,
-      runs: new Map(
-        previous.leaveOneDeviceOut
-          .filter((r: { full900Spearman: number | null }) => r.full900Spearman !== null)
-          .map((r: { device: string; full900Spearman: number; full900Within10: number; full900TrainWallS: number | null }) => [
-            r.device,
-            { spearman: r.full900Spearman, within10: r.full900Within10, trainWallS: r.full900TrainWallS },
-          ]),
-      ),
-    };
-    console.log(`(d) GCN-900 results reused from commit ${origin.commit} (${origin.date})`);
-  } else if (LOO_GCN) {
-    if (!existsSync(resolve(ROOT, 'dist-bench/predictor.html'))) throw new Error('dist-bench/predictor.html is missing: run `npx vite build --config vite.bench.config.ts` first');
-    const server = await serveDist(4183, 'dist-bench');
-    try {
-      const page = await browser.newPage();
-      const started = Date.now();
-      page.on('console', (message) => /epoch \d+\/|backend/.test(message.text()) && console.log(`[gcn ${((Date.now() - started) / 1000).toFixed(0)} s] ${message.text()}`));
-      await page.goto(`${server.url}predictor.html`);
-      await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60_000 });
-      const options: BenchOptions = {
-        latency: { devices: wanted, seeds: [LOO_SEED], trainSize: 900, valSize: 100, config: LOO_CONFIG, configName: 'fast' },
-        accuracy: { target: 'nb201:c100_valid', seeds: [], trainSize: 100, predictors: [], regression: { ...LATENCY_FAST_PRESET }, brp: { ...LATENCY_FAST_PRESET } },
-        throughput: null,
-        stepTimings: [],
-      };
-      gcn = await page.evaluate((opts) => window.benchPredictor(opts), options);
-      await page.close();
-    } finally {
-      await server.close();
-    }
-  }
-  const rows = wanted.map((column) => {
-    const values = columnByIndex(world.built.tables.latbench, column, NB201_NUM_CELLS);
-    const split = randomSplit(indicesWithValues(values), 900, 100, LOO_SEED);
-    const few = fewShotHeldOutDevice(world, column, split.test);
-    const trained = gcn?.latency.find((r) => r.device === column);
-    const run = trained ? { spearman: trained.spearman, within10: trained.within.eagle['10'], trainWallS: trained.trainWallS } : reused?.runs.get(column);
-    console.log(
-      `(d) ${column}: few-shot ${few.method} ρ ${few.fewShot.spearman.toFixed(3)} ±10 % ${few.fewShot.within10.toFixed(3)}; GCN-900 ${run ? `ρ ${run.spearman.toFixed(3)} ±10 % ${run.within10.toFixed(3)}` : 'not run'}`,
-    );
-    return {
-      device: column,
-      spearman: few.fewShot.spearman,
-      within10: few.fewShot.within10,
-      full900Spearman: run?.spearman ?? null,
-      full900Within10: run?.within10 ?? null,
-      method: few.method,
-      heldOutWith: few.heldOutWith,
-      testCells: few.fewShot.cells,
-      baselines: {
-        flops: { spearman: few.flops.spearman, within10: few.flops.within10 },
-        nearestDevice: { spearman: few.nearest.spearman, within10: few.nearest.within10, device: few.nearest.device },
-      },
-      full900TrainWallS: run?.trainWallS ?? null,
-    };
-  });
-  return { rows, gcnFrom: reused ? { commit: reused.commit, date: reused.date } : null };
-}
-
 async function main() {
   const server = await serveDist(4182, process.env.BENCH_DIST ?? 'dist');
   const browser = await launchChromium();
@@ -437,7 +282,7 @@ async function main() {
       secondsPerCell: { main: Number((mainRun.elapsedMs / mainRun.measured / 1000).toFixed(3)), worker: Number((workerRun.elapsedMs / workerRun.measured / 1000).toFixed(3)) },
     };
 
-    const { rows: leaveOneDeviceOut, gcnFrom } = await leaveOneDeviceOutRuns(browser, world);
+    const { rows: leaveOneDeviceOut, gcnFrom } = await leaveOneDeviceOutRuns(browser, world, REPORT);
 
     const env = firstRun.detail.environment;
     const result = {

@@ -105,12 +105,13 @@ test('an NB201 network forward pass (profiler) matches WASM on WebGPU', async ({
   expect(mismatches(await compare(page, 'nb201'), 1e-4)).toEqual([]);
 });
 
-// Known bug, not fixed yet: the predictors' synchronous predict / scoreBrp / embed / serialize
+// A tfjs limit, kept visible: the predictors' synchronous predict / scoreBrp / embed / serialize
 // (model.ts inferGraphs → inferPacked or distinct-rows.ts) read with dataSync, which
-// tfjs-backend-webgpu 4.22 implements through an OffscreenCanvas copy; on the software adapter that
-// read returns zeros and loses the device. Remove `.fail` once they read asynchronously on GPU
-// backends (the compute worker's test evaluation and predict-all use predictAsync / scoreBrpAsync;
-// the search worker, embed and serialize still read synchronously).
+// tfjs-backend-webgpu 4.22 implements through an OffscreenCanvas copy (tensorflow/tfjs#7576); on the
+// software adapter that read returns zeros and loses the device (the symptom of tensorflow/tfjs#7631).
+// The app's workers never take that path: training's evaluation, predict-all and the search read with
+// predictAsync / scoreBrpAsync / packPredictorAsync; the synchronous forms serve tests and Node.
+// Remove `.fail` if a tfjs update makes dataSync work on the software adapter.
 test.fail('the synchronous predict-all (inferGraphs) matches WASM on WebGPU', async ({ page }) => {
   await openParityPage(page);
   expect(mismatches(await compare(page, 'predictAllSync'), 1e-4)).toEqual([]);
