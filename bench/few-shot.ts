@@ -10,7 +10,7 @@ import { columnByIndex } from '../src/lib/datasets/by-index';
 import { calibrate, scoreHeldOut, type BasisDevice, type CellFeatures, type MeasuredCell } from '../src/lib/latency/calibration';
 import { cellFeatures } from '../src/lib/latency/calibration-features';
 import { copiesOfDevice, fewShotOnKnownDevice, type HeldOutDeviceResult } from '../src/lib/latency/known-device';
-import { chooseReferenceSet } from '../src/lib/latency/reference-set';
+import { asBasis, chooseReferenceSet, deviceKey } from '../src/lib/latency/reference-set';
 import { loadBuiltTables, type BuiltTables } from '../src/lib/latency/test-tables';
 import { NB201_NUM_CELLS } from '../src/lib/spaces/nb201';
 
@@ -27,7 +27,7 @@ export function loadWorld(): FewShotWorld {
   if (!built) throw new Error('public/datasets/manifest.json is missing: run `npm run datasets` first');
   const opsCode = columnByIndex(built.tables.nb201, 'ops_code', NB201_NUM_CELLS);
   const connected = columnByIndex(built.tables.nb201, 'connected', NB201_NUM_CELLS);
-  const devices = built.known.devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
+  const devices = asBasis(built.known.devices);
   return { built, features: cellFeatures(opsCode, connected), devices, opsCode, connected };
 }
 
@@ -73,7 +73,7 @@ export function latbenchDevices(world: FewShotWorld): string[] {
 export function fewShotHeldOutDevice(world: FewShotWorld, column: string, scoreOn?: readonly number[]): HeldOutDeviceResult & { reference: number[] } {
   const key = `latbench:${column}`;
   const group = copiesOfDevice(world.devices, key, world.features.connected);
-  const others = world.built.known.devices.filter((d) => (d.datasetId === 'latbench' || d.datasetId === 'help') && !group.includes(`${d.datasetId}:${d.column}`));
+  const others = world.built.known.devices.filter((d) => (d.datasetId === 'latbench' || d.datasetId === 'help') && !group.includes(deviceKey(d)));
   const reference = chooseReferenceSet({ opsCode: world.opsCode, connected: world.connected, devices: others }).cells.map((c) => c.index);
   return { ...fewShotOnKnownDevice(world.devices, world.features, key, reference, { scoreOn }), reference };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeRunLevel, MIN_LEVEL_POINTS, readAtLevel, runLevelMs, runLevels, type RunWithReference } from './level-correction';
+import { describeRunLevel, readAtLevel, runLevelMs, runLevels, type RunWithReference } from './level-correction';
+import { MIN_FAST_STATE_POINTS } from './reference-speed';
 import { spearman } from '../predictor/metrics';
 
 /** Reference timings of a run at `levelMs`: mostly at the level, a slow tail above it. */
@@ -21,10 +22,10 @@ const pass = (runId: string, level: number) =>
 describe('runLevelMs', () => {
   it('is the fast state of the reference timings, and null with too few of them', () => {
     expect(runLevelMs(run('a', 3))).toBeCloseTo(3, 1);
-    expect(runLevelMs({ reference: { archStr: 'ref', driftMs: drift(3, MIN_LEVEL_POINTS - 1) } })).toBeNull();
+    expect(runLevelMs({ reference: { archStr: 'ref', driftMs: drift(3, MIN_FAST_STATE_POINTS - 1) } })).toBeNull();
     expect(runLevelMs({ reference: null })).toBeNull();
     // A non-finite timing is not counted.
-    expect(runLevelMs({ reference: { archStr: 'ref', driftMs: [...drift(3, MIN_LEVEL_POINTS - 1), Number.NaN] } })).toBeNull();
+    expect(runLevelMs({ reference: { archStr: 'ref', driftMs: [...drift(3, MIN_FAST_STATE_POINTS - 1), Number.NaN] } })).toBeNull();
   });
 });
 

@@ -11,7 +11,8 @@
  * as timed.
  * Pure logic.
  */
-import { median, quantileSorted } from './stats';
+import { MIN_FAST_STATE_POINTS, referenceFastMs } from './reference-speed';
+import { median } from './stats';
 
 /**
  * `none` (the default): every cell as timed. `reference` (a measured deviation from
@@ -22,11 +23,6 @@ import { median, quantileSorted } from './stats';
  */
 export type LevelCorrection = 'reference' | 'none';
 export const DEFAULT_LEVEL_CORRECTION: LevelCorrection = 'none';
-
-/** The quantile of a run's reference timings that stands for its level (the fast state, as for cells). */
-const LEVEL_QUANTILE = 0.1;
-/** Fewer reference timings than this give no level: the run is read as timed. */
-export const MIN_LEVEL_POINTS = 8;
 
 /** What a run needs for its level: its profile and the drift reference cell's timings, ms. */
 export interface RunWithReference {
@@ -46,14 +42,11 @@ interface RunLevel {
   factor: number;
 }
 
-/** A run's level: the low quantile of its reference timings, ms, or null with too few of them. */
+/** A run's level: its reference cell's fast state (reference-speed.ts), ms, or null with too few timings. */
 export function runLevelMs(run: Pick<RunWithReference, 'reference'>): number | null {
   const drift = run.reference?.driftMs.filter((ms) => Number.isFinite(ms) && ms > 0) ?? [];
-  if (drift.length < MIN_LEVEL_POINTS) return null;
-  return quantileSorted(
-    [...drift].sort((a, b) => a - b),
-    LEVEL_QUANTILE,
-  );
+  if (drift.length < MIN_FAST_STATE_POINTS) return null;
+  return referenceFastMs(drift.map((ms) => ({ ms })));
 }
 
 /**

@@ -2,23 +2,14 @@
  * What the profiler (profiler.ts) reports, built from what it timed: a cell's measurement, its
  * revision once the machine's slow phases are known, and the run's disturbance report. Pure logic.
  */
-import type { OpCode } from '../spaces/nb201.ts';
 import { analysePhases, describeDisturbance, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, DriftPoint } from './profiler-types.ts';
 import { describeSlowReference, slowReferenceMs } from './reference-speed.ts';
 import { quartiles } from './stats.ts';
 
 /** A cell being measured: its model and everything timed of it so far. */
-export interface Prepared<M> {
-  ops: OpCode[];
-  archStr: string;
+export interface Prepared<M> extends Pick<CellMeasurement, 'ops' | 'archStr' | 'buildMs' | 'coldMs' | 'k' | 'warmupRuns' | 'warmupStable' | 'samples'> {
   model: M;
-  buildMs: number;
-  coldMs: number;
-  k: number;
-  warmupRuns: number;
-  warmupStable: boolean;
-  samples: number[];
   /** Stamp (ms since the run started) and probe time (ms, NaN without a probe) of each sample. */
   atMs: number[];
   probes: number[];

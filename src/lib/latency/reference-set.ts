@@ -42,6 +42,14 @@ export interface DeviceColumn {
   values: Float64Array;
 }
 
+/** A device's stable key, e.g. 'latbench:desktop_cpu_i7_7820x_fp32' (calibration.ts `BasisDevice.key`). */
+export const deviceKey = (d: Pick<DeviceColumn, 'datasetId' | 'column'>): string => `${d.datasetId}:${d.column}`;
+
+/** The devices as a calibration basis (calibration.ts `BasisDevice`): key, label and latencies. */
+export function asBasis(devices: readonly DeviceColumn[]): { key: string; label: string; values: Float64Array }[] {
+  return devices.map((d) => ({ key: deviceKey(d), label: d.label, values: d.values }));
+}
+
 export interface KnownDevices {
   devices: DeviceColumn[];
   /** Latency columns left out because they are not devices, with the reason. */

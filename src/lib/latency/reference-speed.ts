@@ -15,6 +15,8 @@ import { quantileSorted, quartiles } from './stats.ts';
 const SMOOTH_POINTS = 5;
 /** The quantile of the reference's times that stands for the machine's fast state. */
 const FAST_QUANTILE = 0.1;
+/** Reference timings a run needs before its fast state means something (remembered for later runs, or read as the run's level). */
+export const MIN_FAST_STATE_POINTS = 8;
 
 /**
  * The reference cell's fast-state time, ms: the low quantile of this run's points, or the one known

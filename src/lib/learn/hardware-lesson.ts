@@ -4,7 +4,7 @@
  */
 import type { CalibrationMethod, CellFeatures } from '../latency/calibration';
 import { copiesOfDevice, fewShotOnKnownDevice } from '../latency/known-device';
-import { chooseReferenceSet, REFERENCE_DATASETS, type DeviceColumn } from '../latency/reference-set';
+import { asBasis, chooseReferenceSet, deviceKey, REFERENCE_DATASETS, type DeviceColumn } from '../latency/reference-set';
 import { paretoFront } from '../search/pareto';
 
 /** The latency range of a device over the cells both arrays know (ms), for the budget slider. */
@@ -85,9 +85,9 @@ interface TableDeviceFewShot {
  * minutes here).
  */
 export function fewShotOnTableDevice(devices: readonly DeviceColumn[], features: CellFeatures, opsCode: Float64Array, key: string): TableDeviceFewShot {
-  const basis = devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values }));
+  const basis = asBasis(devices);
   const copies = copiesOfDevice(basis, key, features.connected);
-  const pickers = devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId) && !copies.includes(`${d.datasetId}:${d.column}`));
+  const pickers = devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId) && !copies.includes(deviceKey(d)));
   const connected = Float64Array.from(features.connected);
   const reference = chooseReferenceSet({ opsCode, connected, devices: pickers }).cells.map((c) => c.index);
   const result = fewShotOnKnownDevice(basis, features, key, reference, { copies });

@@ -132,11 +132,10 @@ export class DataState {
     const fresh = first.flatMap((id) => decoded.get(id) ?? []);
     if (fresh.length === 0) return;
     const known = new Set(fresh.map((d) => d.dataset.id));
-    this.datasets = [...this.datasets.filter((d) => !known.has(d.id)), ...fresh.map((d) => d.dataset)].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
-    // As #load does: the header and pickers render on this task, the plot on the next.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    this.tables = { ...this.tables, ...Object.fromEntries(fresh.map((d) => [d.dataset.id, d.table])) };
-    this.#markReady();
+    await this.#show([...this.datasets.filter((d) => !known.has(d.id)), ...fresh.map((d) => d.dataset)].sort(byOrder), {
+      ...this.tables,
+      ...Object.fromEntries(fresh.map((d) => [d.dataset.id, d.table])),
+    });
     // The view paints them on the next frame and builds its hover index on a task after it; two rounds
     // cover both. A hidden tab gets no frames: the timer goes on without them.
     for (let round = 0; round < 2; round++) {
@@ -154,7 +153,7 @@ export class DataState {
    */
   async #load(only?: ReadonlySet<string>, fresh = false): Promise<void> {
     const listed = await this.#request({ type: 'list-datasets' }, 'datasets');
-    const datasets = [...listed.datasets].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id));
+    const datasets = [...listed.datasets].sort(byOrder);
     const tables: Record<string, Table> = fresh ? {} : { ...this.tables };
     const wanted = datasets.filter((d) => (only ? only.has(d.id) : !tables[d.id]));
     // All requests at once (the worker reads while the page waits), each table its own message.
@@ -165,9 +164,18 @@ export class DataState {
       if (typeof answer === 'object' && answer.table) tables[d.id] = answer.table;
       else this.#notice(`Could not read the stored table ${d.title}${typeof answer === 'string' ? `: ${answer}` : ''}`);
     }
-    // Two steps, two tasks: the header and pickers render first, the plot on the next task, so
-    // no single main-thread task has to build the whole page.
-    this.datasets = datasets.filter((d) => tables[d.id]);
+    await this.#show(
+      datasets.filter((d) => tables[d.id]),
+      tables,
+    );
+  }
+
+  /**
+   * Shows tables in two steps, two tasks: the header and pickers render first, the plot on the
+   * next, so no single main-thread task has to build the whole page.
+   */
+  async #show(datasets: StoredDataset[], tables: Record<string, Table>): Promise<void> {
+    this.datasets = datasets;
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.tables = tables;
     this.#markReady();
@@ -271,6 +279,9 @@ export function firstTablesReady(first: readonly string[]): { progress(progress:
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** NB201-space tables first (in NB201_SPACE order), then other bundled ones, visitors' tables last; by id within each. */
+const byOrder = (a: StoredDataset, b: StoredDataset) => order(a) - order(b) || a.id.localeCompare(b.id);
 
 function order(d: StoredDataset): number {
   const i = NB201_SPACE.indexOf(d.id);

@@ -10,7 +10,7 @@ import { gamePair, placeDevice, type DeviceSeries, type Placement } from '../lea
 import type { MeasurementBackend } from '../latency/environment';
 import { cellLatencyMs } from '../latency/stats';
 import { MIN_SAMPLES_TO_REMEASURE } from '../latency/profiler';
-import { knownDevices } from '../latency/reference-set';
+import { asBasis, knownDevices } from '../latency/reference-set';
 import { mulberry32 } from '../spaces/rng';
 import { codeToOps, NB201_NUM_CELLS } from '../spaces/nb201';
 import { PROFILER_EVENTS, type ProfileSettings, type ProfilerEventType, type ProfilerRequest, type ProfilerResponse } from '../workers/profiler-messages';
@@ -48,9 +48,7 @@ export class DeviceLessonState {
 
   readonly #source: LessonTables;
   /** The known devices, followed as the tables load or change (an import adds one). */
-  readonly devices: DeviceSeries[] = $derived.by(() =>
-    knownDevices(this.#source.datasets, this.#source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })),
-  );
+  readonly devices: DeviceSeries[] = $derived.by(() => asBasis(knownDevices(this.#source.datasets, this.#source.tables).devices));
   readonly flops: Float64Array;
   readonly candidates: number[];
   readonly #opsCode: Float64Array;

@@ -11,7 +11,7 @@ import { lesson4Config, lesson4Split, mergePoint, type Lesson4Point } from '../l
 import type { BasisDevice, CellFeatures } from '../latency/calibration';
 import { cellFeatures } from '../latency/calibration-features';
 import { fewShotOnKnownDevice } from '../latency/known-device';
-import { knownDevices } from '../latency/reference-set';
+import { asBasis, knownDevices } from '../latency/reference-set';
 import { indicesWithValues } from '../predictor/splits';
 import { NB201_NUM_CELLS } from '../spaces/nb201';
 import type { ComputeClient } from './compute.svelte';
@@ -35,9 +35,7 @@ export class LatencyLessonState {
 
   readonly #source: LatencyLessonSource;
   /** The known devices, followed as the tables load or change (an import adds one). */
-  readonly devices: BasisDevice[] = $derived.by(() =>
-    knownDevices(this.#source.datasets, this.#source.tables).devices.map((d) => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })),
-  );
+  readonly devices: BasisDevice[] = $derived.by(() => asBasis(knownDevices(this.#source.datasets, this.#source.tables).devices));
   #features: CellFeatures | null = null;
   #requestId = 0;
 

@@ -7,7 +7,7 @@
 import type { CalibratedStore } from '../db/calibrated';
 import { MemoryCalibratedStore } from '../db/calibrated';
 import { calibratedToFile, MAX_CALIBRATED_FILE_CHARS, parseCalibratedFile, summarise, type CalibratedPredictor } from '../latency/calibrated-predictor';
-import type { BasisDevice } from '../latency/calibration';
+import { asBasis } from '../latency/reference-set';
 import { cellFeatures } from '../latency/calibration-features';
 import { calibrationReport, type CalibrationReport } from '../latency/calibration-report';
 import { calibratedFileName } from '../latency/profile-analysis';
@@ -54,7 +54,7 @@ export abstract class ProfileCalibration extends ProfileData {
   });
 
   /** Every known device as a calibration basis. */
-  readonly #basis = $derived(this.known.devices.map((d): BasisDevice => ({ key: `${d.datasetId}:${d.column}`, label: d.label, values: d.values })));
+  readonly #basis = $derived(asBasis(this.known.devices));
 
   readonly #calibrationOutcome = $derived.by((): CalibrationReport | string => {
     const reference = this.referenceSet;

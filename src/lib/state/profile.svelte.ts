@@ -271,15 +271,8 @@ export class ProfileState extends ProfilerLink {
         this.lastRuns = [...this.lastRuns, stored];
         this.disturbances = {
           ...this.disturbances,
-          [meta.runId]: d && {
-            phases: d.phases,
-            remeasured: d.remeasured,
-            rounds: d.rounds,
-            waitedMs: d.waitedMs,
-            referenceSlowMs: d.referenceSlowMs,
-            referenceFastMs: d.referenceFastMs,
-            summary: d.summary,
-          },
+          // Without the per-sample timeline: the view shows the report, the stored run keeps it all.
+          [meta.runId]: d && withoutTimeline(d),
         };
         this.#enqueue(() => this.store!.saveRun(stored));
         return;
@@ -387,4 +380,8 @@ export function startBrowserProfile(data: ProfileSource & { readonly calibrated:
   state.watchVisibility(visibility);
   void state.start();
   return state;
+}
+
+function withoutTimeline({ timeline: _timeline, ...report }: DisturbanceReport): Omit<DisturbanceReport, 'timeline'> {
+  return report;
 }

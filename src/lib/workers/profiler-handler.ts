@@ -15,6 +15,7 @@
 import { JobControl, yieldToEvents } from './job-control';
 import { deviceProfile, isMeasurementBackend, type MeasurementBackend, type MeasurementEnvironment } from '../latency/environment';
 import { profileCells } from '../latency/profiler';
+import { MIN_FAST_STATE_POINTS } from '../latency/reference-speed';
 import type { ModelRunner, ProfilerClock, ProfileProgress } from '../latency/profiler-types';
 import { NB201_NUM_CELLS, opsToArchStr } from '../spaces/nb201';
 import type { BackendAvailability, BackendRunSummary, ProfileCell, ProfilerRequest, ProfilerResponse, ProfileSettings } from './profiler-messages';
@@ -97,9 +98,6 @@ export function checkProfileRequest(request: Extract<ProfilerRequest, { type: 'p
   if (!(settings.minSampleMs >= 0) || settings.minSampleMs > 1000) throw new Error(`profile: settings.minSampleMs must be 0..1000 ms, got ${settings.minSampleMs}`);
 }
 
-/** Reference timings a run needs before its fast state is remembered for the next runs. */
-const MIN_REFERENCE_POINTS = 8;
-
 /** Returns the request handler. */
 export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request: ProfilerRequest) => Promise<void> {
   const progressEveryMs = deps.progressEveryMs ?? 100;
@@ -176,7 +174,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           probe: deps.probe,
         });
         const fastMs = outcome.disturbance?.referenceFastMs;
-        if (outcome.reference && fastMs !== undefined && fastMs > 0 && outcome.reference.drift.length >= MIN_REFERENCE_POINTS) {
+        if (outcome.reference && fastMs !== undefined && fastMs > 0 && outcome.reference.drift.length >= MIN_FAST_STATE_POINTS) {
           referenceFast.set(`${backend} ${outcome.reference.archStr}`, fastMs);
         }
         const summary: BackendRunSummary = {
