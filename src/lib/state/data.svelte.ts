@@ -280,8 +280,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** NB201-space tables first (in NB201_SPACE order), then other bundled ones, visitors' tables last; by id within each. */
-const byOrder = (a: StoredDataset, b: StoredDataset) => order(a) - order(b) || a.id.localeCompare(b.id);
+/**
+ * NB201-space tables first (in NB201_SPACE order), then other bundled ones, visitors' tables last;
+ * by id within each, compared as code units: the page's first localeCompare builds a collator, a
+ * main-thread cost of ~10 ms on the landing page.
+ */
+const byOrder = (a: StoredDataset, b: StoredDataset) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function order(d: StoredDataset): number {
   const i = NB201_SPACE.indexOf(d.id);
