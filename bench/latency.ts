@@ -34,7 +34,8 @@ import { kendallTauB, spearman } from '../src/lib/predictor/metrics';
 import { startBurner, type Burner } from './burner';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
 import { cellLatencyMs, type CellStatistic } from '../src/lib/latency/stats';
-import { DEFAULT_LEVEL_CORRECTION, readAtLevel, runLevels, type LevelCorrection } from '../src/lib/latency/level-correction';
+import { DEFAULT_LEVEL_CORRECTION, LEVEL_ANCHOR_COUNT, LEVEL_CORRECTIONS, levelAnchors, readAtLevel, runLevels, type LevelCorrection } from '../src/lib/latency/level-correction';
+import { chooseReferenceSet, REFERENCE_DATASETS } from '../src/lib/latency/reference-set';
 import { fewShotHere, loadWorld, type FewShotWorld } from './few-shot';
 import { LOO_CONFIG, LOO_GCN, LOO_SEED, leaveOneDeviceOutRuns } from './latency-loo';
 import { measureRandom, onlyWasm, stored, waitForBackends } from './latency-page';
@@ -50,7 +51,8 @@ const BURNER_ON_MS = 40_000;
 const BURNER_OFF_MS = 40_000;
 const TARGETS = { repeatabilitySpearman: 0.95, medianRelativeDifference: 0.05, secondsPerCell: 1.5, fewShotSpearman: 0.9 };
 const REPORT = process.env.BENCH_REPORT ?? 'latency';
-const OTHER_LEVEL_CORRECTION: LevelCorrection = DEFAULT_LEVEL_CORRECTION === 'reference' ? 'none' : 'reference';
+/** The readings reported beside the app's default, on the same measurements. */
+const OTHER_LEVEL_CORRECTIONS = LEVEL_CORRECTIONS.filter((c) => c !== DEFAULT_LEVEL_CORRECTION);
 const pctOf = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
 const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
 
@@ -70,10 +72,21 @@ function iqrByCell(measurements: readonly StoredMeasurement[], runId: string): M
 
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
-/** The two passes' latencies per cell and the few-shot fit from the reference-set run, on one reading of the measurements. */
+/** The anchor cells every run times (the app's reference set, level-correction.ts `levelAnchors`). */
+function appAnchors(world: FewShotWorld): number[] {
+  const devices = world.built.known.devices.filter((d) => (REFERENCE_DATASETS as readonly string[]).includes(d.datasetId));
+  return levelAnchors(chooseReferenceSet({ opsCode: world.opsCode, connected: world.connected, devices }).cells);
+}
+
+/**
+ * The two passes' latencies per cell and the few-shot fit from the reference-set run, on one reading
+ * of the measurements. The passes' cells that are reference cells (the level anchors every run
+ * times, and any random cell that is one) are left out: a level read from them must not be judged on them.
+ */
 function figures(world: FewShotWorld, measurements: readonly StoredMeasurement[], passes: readonly RunWithDisturbance[], referenceRun: RunWithDisturbance) {
   const [first, second] = passes.map((r) => byCell(measurements, r.runId, 'fast-state'));
-  const cells = [...first.keys()].filter((index) => second.has(index));
+  const referenceIndices = new Set(measurements.filter((m) => m.runId === referenceRun.runId).map((m) => m.archIndex));
+  const cells = [...first.keys()].filter((index) => second.has(index) && !referenceIndices.has(index));
   const a = cells.map((i) => first.get(i)!);
   const b = cells.map((i) => second.get(i)!);
   const relDiff = cells.map((_, k) => Math.abs(b[k] / a[k] - 1));
@@ -99,16 +112,20 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   }
   const afterPasses = await stored(page, before + 2);
   const passes = [...afterPasses.runs].sort((a, b) => a.startedAt - b.startedAt).slice(-2);
-  if (passes.some((r) => r.measured !== CELLS || r.backend !== 'wasm')) throw new Error(`a pass did not measure ${CELLS} cells on wasm: ${JSON.stringify(passes.map((r) => [r.backend, r.measured]))}`);
+  if (passes.some((r) => r.measured < CELLS || r.backend !== 'wasm')) throw new Error(`a pass did not measure ${CELLS} cells on wasm: ${JSON.stringify(passes.map((r) => [r.backend, r.measured]))}`);
   await measureRandom(page, CELLS, SEED, 'measure-reference');
   const afterReference = await stored(page, before + 3);
   const referenceRun = [...afterReference.runs].sort((x, y) => y.startedAt - x.startedAt)[0];
 
-  // The app's reading (DEFAULT_LEVEL_CORRECTION) and the other one (level-correction.ts), on the same measurements.
-  const levels = runLevels(afterReference.runs, 'reference');
-  const readWith = (correction: LevelCorrection) => figures(world, correction === 'reference' ? readAtLevel(afterReference.measurements, levels) : afterReference.measurements, passes, referenceRun);
+  // The app's reading (DEFAULT_LEVEL_CORRECTION) and the others (level-correction.ts), on the same measurements.
+  const anchors = appAnchors(world);
+  const referenceCells = new Set(afterReference.measurements.filter((m) => m.runId === referenceRun.runId).map((m) => m.archIndex));
+  if (anchors.some((i) => !referenceCells.has(i))) throw new Error(`the bench's level anchors ${anchors.join(', ')} are not all in the app's reference set`);
+  const levelsBy = (correction: LevelCorrection) => runLevels(afterReference.runs, correction, afterReference.measurements, anchors);
+  const readWith = (correction: LevelCorrection) => figures(world, readAtLevel(afterReference.measurements, levelsBy(correction)), passes, referenceRun);
   const { cells, a, b, relDiff, fewShot } = readWith(DEFAULT_LEVEL_CORRECTION);
-  const other = readWith(OTHER_LEVEL_CORRECTION);
+  const others = OTHER_LEVEL_CORRECTIONS.map((correction) => ({ correction, ...readWith(correction) }));
+  const levels = levelsBy('reference');
   const [firstIqr, secondIqr] = passes.map((r) => iqrByCell(afterReference.measurements, r.runId));
   const [firstMedian, secondMedian] = passes.map((r) => byCell(afterReference.measurements, r.runId, 'median'));
   const ma = cells.map((i) => firstMedian.get(i)!);
@@ -117,9 +134,9 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const describeFewShot = (f: typeof fewShot) =>
     `${f.method}, Spearman ${f.spearman.toFixed(3)}, ±10 % ${f.within10.toFixed(3)} (FLOPs ${f.baselines.flops.spearman.toFixed(3)} / ${f.baselines.flops.within10.toFixed(3)})`;
   console.log(
-    `${disturbed ? 'burner ' : ''}passes: ρ ${spearman(a, b).toFixed(3)}, ${pctOf(median(relDiff))}; with level correction '${OTHER_LEVEL_CORRECTION}' ρ ${spearman(other.a, other.b).toFixed(3)}, ${pctOf(median(other.relDiff))}`,
+    `${disturbed ? 'burner ' : ''}passes: ρ ${spearman(a, b).toFixed(3)}, ${pctOf(median(relDiff))}; ${others.map((o) => `'${o.correction}' ρ ${spearman(o.a, o.b).toFixed(3)}, ${pctOf(median(o.relDiff))}`).join('; ')}`,
   );
-  console.log(`${disturbed ? 'burner ' : ''}few-shot: ${describeFewShot(fewShot)}; with level correction '${OTHER_LEVEL_CORRECTION}': ${describeFewShot(other.fewShot)}`);
+  console.log(`${disturbed ? 'burner ' : ''}few-shot: ${describeFewShot(fewShot)}; ${others.map((o) => `'${o.correction}': ${describeFewShot(o.fewShot)}`).join('; ')}`);
 
   const disturbances = [...passes, referenceRun].map((r) => r.disturbance ?? null);
   const remeasured = (d: RunWithDisturbance['disturbance']) => new Set(d?.remeasured.map((x) => x.cell) ?? []).size;
@@ -133,22 +150,33 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     statistic: 'fast-state',
     /** How runs are read, as the app does by default (level-correction.ts). */
     levelCorrection: DEFAULT_LEVEL_CORRECTION,
-    /** The same figures read with the other level correction, measured against the default. */
-    otherLevelCorrection: {
-      levelCorrection: OTHER_LEVEL_CORRECTION,
-      repeatabilitySpearman: round(spearman(other.a, other.b)),
-      medianRelativeDifferenceBetweenPasses: round(median(other.relDiff)),
+    /** The same figures read with the other level corrections, measured against the default. */
+    otherLevelCorrections: others.map((o) => ({
+      levelCorrection: o.correction,
+      repeatabilitySpearman: round(spearman(o.a, o.b)),
+      medianRelativeDifferenceBetweenPasses: round(median(o.relDiff)),
       fewShot: {
-        method: other.fewShot.method,
-        spearman: round(other.fewShot.spearman),
-        within10: round(other.fewShot.within10),
-        baselines: { flops: { spearman: round(other.fewShot.baselines.flops.spearman), within10: round(other.fewShot.baselines.flops.within10) } },
+        method: o.fewShot.method,
+        spearman: round(o.fewShot.spearman),
+        within10: round(o.fewShot.within10),
+        baselines: { flops: { spearman: round(o.fewShot.baselines.flops.spearman), within10: round(o.fewShot.baselines.flops.within10) } },
       },
-    },
-    /** Per pass and the reference set: the run's reference level, ms, and the factor level correction 'reference' reads its cells with. */
+    })),
+    /** The cells repeatability is judged on (the passes' cells less the reference cells, level anchors included). */
+    judgedCells: cells.length,
+    /**
+     * Per pass and the reference set: the run's reference level, ms, and the factor 'reference' reads
+     * its cells with; its anchor ratio (latency over the profile's median, over the anchor cells) and
+     * the factor 'anchors' reads them with.
+     */
     levels: [...passes, referenceRun].map((r) => {
       const level = levels.get(r.runId);
-      return { levelMs: level?.levelMs == null ? null : round(level.levelMs), factor: round(level?.factor ?? 1) };
+      return {
+        levelMs: level?.levelMs == null ? null : round(level.levelMs),
+        factor: round(level?.factor ?? 1),
+        anchorRatio: level?.anchorRatio == null ? null : round(level.anchorRatio),
+        anchorCount: level?.anchorCount ?? 0,
+      };
     }),
     /** The same two figures on each cell's median (latency-measurement.md D.6), the baseline of the fast state. */
     median: { spearman: round(spearman(ma, mb)), medianRelativeDifference: round(median(cells.map((_, k) => Math.abs(mb[k] / ma[k] - 1)))) },
@@ -339,11 +367,11 @@ ${result.date} · commit ${result.commit} · ${result.machine} · WASM ${result.
 
 Each run: two passes over the same ${CELLS} cells, then the reference set; the few-shot fit from that reference set is scored on the second pass. Targets in every run: ρ ≥ ${TARGETS.repeatabilitySpearman}, median difference ≤ ${pctOf(TARGETS.medianRelativeDifference)}, few-shot ρ ≥ ${TARGETS.fewShotSpearman} and more cells within ±10 % than the FLOPs line. Spread: median over cells of IQR / median, pass 1 / pass 2.
 
-| run | burner | ρ between passes | median difference | level correction '${OTHER_LEVEL_CORRECTION}': ρ / difference | on medians: ρ / difference | reference levels: factor (pass 1 · pass 2 · reference) | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | '${OTHER_LEVEL_CORRECTION}': few-shot ±10 % | FLOPs ρ / ±10 % | |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.otherLevelCorrection.repeatabilitySpearman} / ${pctOf(r.otherLevelCorrection.medianRelativeDifferenceBetweenPasses)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${pctOf(r.otherLevelCorrection.fewShot.within10)} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
+| run | burner | ρ between passes | median difference | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': ρ / difference`).join(' | ')} | on medians: ρ / difference | levels, pass 1 · pass 2 · reference: anchor ratio; reference-network factor | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': few-shot ±10 %`).join(' | ')} | FLOPs ρ / ±10 % | |
+|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|---|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|
+${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.otherLevelCorrections.map((o) => `${o.repeatabilitySpearman} / ${pctOf(o.medianRelativeDifferenceBetweenPasses)}`).join(' | ')} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `${l.anchorRatio === null ? '—' : `${l.anchorRatio.toFixed(3)}×`}; ×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${r.otherLevelCorrections.map((o) => pctOf(o.fewShot.within10)).join(' | ')} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
 
-Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the '${OTHER_LEVEL_CORRECTION}' columns read the same measurements the other way (level-correction.ts: 'reference' multiplies a run's times by the profile's median reference-cell level over the run's, the factors in "reference levels"); "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
+Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}'`).join(' and ')} columns read the same measurements the other ways (level-correction.ts: 'anchors' divides a run's times by its anchor ratio, the median over the ${LEVEL_ANCHOR_COUNT} anchor cells every run times of their latency in the run over their median in the profile; 'reference' multiplies them by the profile's median reference-cell level over the run's; 'none' reads them as timed). Repeatability is judged on the passes' cells less the reference cells (the anchors among them); "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
 
 Every sample's wall-clock stamp, per-inference time, the probe beside it and its slowdown: \`bench-results/${REPORT}-samples.json\`.
 

@@ -99,14 +99,15 @@ test('profiles 5 cells on WASM in a worker, keeps them across a reload, and expo
   await expect(page.getByTestId('profiles').locator(`tr[data-profile="${stored[0].profileId}"]`)).toHaveAttribute('data-cells', '5');
   await expect(page.getByTestId('cell-table')).toHaveAttribute('data-rows', '5');
   await expect(page.getByTestId('fingerprint')).toContainText(stored[0].profileId);
-  // Each run as timed by default, its reference level listed; checked, read at the profile's usual speed (one run: ×1).
-  await expect(page.getByTestId('level-correction')).not.toBeChecked();
+  // A 5-cell run times no anchors: read as timed by default, its reference level listed; read by the
+  // reference network, the one run is its own level (×1).
+  await expect(page.getByTestId('level-correction')).toHaveValue('anchors');
   await page.getByText('Runs of this profile (1)').click();
-  await expect(page.getByTestId('run-level')).toHaveText(/^as timed \(reference \d+\.\d\d ms, profile \d+\.\d\d ms\)$/);
-  await page.getByTestId('level-correction').check();
-  await expect(page.getByTestId('run-level')).toHaveText(/^×1\.000 \(reference \d+\.\d\d ms, profile \d+\.\d\d ms\)$/);
+  await expect(page.getByTestId('run-level')).toHaveText(/^as timed \(0 anchor cells, too few; reference \d+\.\d\d ms, profile \d+\.\d\d ms\)$/);
+  await page.getByTestId('level-correction').selectOption('reference');
+  await expect(page.getByTestId('run-level')).toHaveText(/^×1\.000 \(0 anchor cells, too few; reference \d+\.\d\d ms, profile \d+\.\d\d ms\)$/);
   await expect(page.getByTestId('cell-table')).toHaveAttribute('data-rows', '5');
-  await page.getByTestId('level-correction').uncheck();
+  await page.getByTestId('level-correction').selectOption('anchors');
 
   // Export: a Blob-URL download that parses back to the 5 stored cells.
   const downloading = page.waitForEvent('download');

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { digitsToOps, opsToArchStr, opsToDigits, type OpVector } from '../spaces/nb201.ts';
 import { cellLatencyMs } from './stats.ts';
-import { profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
+import { evenGroupSize, profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
 
 interface FakeModel {
   id: number;
@@ -83,6 +83,17 @@ const PHASES = { minPhaseMs: 0 };
 function request(h: Harness, cells: OpVector[], options: Partial<ProfileRequest<FakeModel>['options']> = {}, extra: Partial<ProfileRequest<FakeModel>> = {}): ProfileRequest<FakeModel> {
   return { cells, runner: h.runner, clock: h.clock, numTensors: () => h.tensors, options: { timerResolutionMs: 0.1, ...options }, phases: PHASES, ...extra };
 }
+
+describe('evenGroupSize', () => {
+  it('splits cells into as few groups as the maximum allows, of sizes within one of each other', () => {
+    expect(evenGroupSize(50, 50)).toBe(50);
+    expect(evenGroupSize(58, 50)).toBe(29);
+    expect(evenGroupSize(101, 50)).toBe(34);
+    expect(evenGroupSize(48, 8)).toBe(8);
+    expect(evenGroupSize(3, 2)).toBe(2);
+    expect(evenGroupSize(0, 50)).toBe(1);
+  });
+});
 
 describe('profileCells', () => {
   it('grows K until a sample also lasts minSampleMs', async () => {

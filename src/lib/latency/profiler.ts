@@ -95,10 +95,11 @@ class ProfileSession<M> {
         this.reference = await this.prepare(this.options.referenceCell);
         await this.referenceSample();
       }
-      for (let first = 0; first < cells.length; first += this.options.groupSize) {
+      const size = evenGroupSize(cells.length, this.options.groupSize);
+      for (let first = 0; first < cells.length; first += size) {
         const group: Prepared<M>[] = [];
         this.group = group;
-        for (const ops of cells.slice(first, first + this.options.groupSize)) {
+        for (const ops of cells.slice(first, first + size)) {
           group.push(await this.prepare(ops));
           // The reference's speed over the whole pass, building included, shows its fast state even when sampling starts in a slow phase.
           if (this.reference) await this.referenceSample();
@@ -146,10 +147,11 @@ class ProfileSession<M> {
       this.rounds++;
       this.decisions.push(...todo);
       this.total += todo.length * minSamples;
-      for (let first = 0; first < todo.length; first += groupSize) {
+      const size = evenGroupSize(todo.length, groupSize);
+      for (let first = 0; first < todo.length; first += size) {
         await this.waitForFastMachine();
         const group: Prepared<M>[] = [];
-        for (const d of todo.slice(first, first + groupSize)) {
+        for (const d of todo.slice(first, first + size)) {
           const cell = await this.prepare(results[position.get(d.cell)!].ops);
           cell.attempt = this.rounds;
           group.push(cell);
@@ -439,4 +441,12 @@ class ProfileSession<M> {
     results.push(result);
     this.request.onResult?.(result);
   }
+}
+
+/**
+ * The size of groups of at most `max` cells, as even as they can be: 58 cells in groups of 50 would
+ * leave 8 cells sampled together in a short stretch at the end, where one slow phase covers them all.
+ */
+export function evenGroupSize(cells: number, max: number): number {
+  return cells <= max ? Math.max(1, cells) : Math.ceil(cells / Math.ceil(cells / max));
 }

@@ -8,7 +8,7 @@ import { columnByIndex } from '../datasets/by-index';
 import type { Table } from '../datasets/columns';
 import type { MeasurementStore, NewMeasurement, ProfileSummary, RunRecord, StoredMeasurement } from '../db/measurements';
 import type { StoredDataset } from '../db/schema';
-import { DEFAULT_LEVEL_CORRECTION, readAtLevel, runLevels, type LevelCorrection } from '../latency/level-correction';
+import { DEFAULT_LEVEL_CORRECTION, levelAnchors, readAtLevel, runLevels, type LevelCorrection } from '../latency/level-correction';
 import { measurementsToCsv, parseMeasurementsCsv } from '../latency/measurements-csv';
 import { backendComparison, cellRows, flopsVsLatency, rankCorrelations, repeatability, sameDevice, sortRows, type SortKey } from '../latency/profile-analysis';
 import { chooseReferenceSet, knownDevices, REFERENCE_DATASETS, type ReferenceSet } from '../latency/reference-set';
@@ -36,7 +36,7 @@ export abstract class ProfileData {
   runs = $state.raw<RunRecord[]>([]);
   /** Every profile's measurements as timed and stored (exports carry these). */
   measurements = $state.raw<Record<string, StoredMeasurement[]>>({});
-  /** How runs are read: at the profile's reference level (level-correction.ts), or as timed. */
+  /** How runs are read: at the profile's level by its anchor cells or reference network (level-correction.ts), or as timed. */
   levelCorrection = $state<LevelCorrection>(DEFAULT_LEVEL_CORRECTION);
   problems = $state.raw<string[]>([]);
   activeProfileId = $state<string | null>(null);
@@ -85,8 +85,10 @@ export abstract class ProfileData {
   });
 
   readonly activeProfile = $derived(this.profiles.find((p) => p.id === this.activeProfileId) ?? null);
-  /** Each run's reference level and the factor its cells are read with. */
-  readonly runLevels = $derived(runLevels(this.runs, this.levelCorrection));
+  /** The reference-set cells every run also times, so that runs can be read at one level. */
+  readonly anchors = $derived.by(() => (this.referenceSet && typeof this.referenceSet === 'object' ? levelAnchors(this.referenceSet.cells) : []));
+  /** Each run's levels and the factor its cells are read with. */
+  readonly runLevels = $derived(runLevels(this.runs, this.levelCorrection, Object.values(this.measurements).flat(), this.anchors));
   /** Every profile's measurements as the views read them: each run at its level (`levelCorrection`). */
   readonly readings = $derived.by(() => {
     const levels = this.runLevels;

@@ -6,6 +6,7 @@ import type { DatasetColumnInfo, StoredDataset } from '../db/schema';
 import { CALIBRATED_FILE_FORMAT, parseCalibratedFile } from '../latency/calibrated-predictor';
 import { deviceProfile, type MeasurementBackend } from '../latency/environment';
 import { profiledMflops } from '../latency/profile-analysis';
+import { LEVEL_ANCHOR_COUNT, MIN_CELLS_FOR_ANCHORS } from '../latency/level-correction';
 import { cellLatencyMs } from '../latency/stats';
 import { environment } from '../latency/profile-fixtures';
 import { codeToOps, digitsToOps, isConnected, NB201_NUM_CELLS, opsToDigits, type OpVector } from '../spaces/nb201';
@@ -226,8 +227,8 @@ describe('ProfileState', () => {
   it('reads a run the machine ran 8 % slow throughout at the profile level; exports keep the times as measured', async () => {
     // A 1 µs clock: at 100 µs the reference cell's 0.6 ms would read in steps of 4 %.
     clockGrainUs = 1;
-    const { state, store } = await started();
-    state.randomCount = 12;
+    const { state, store, log } = await started();
+    state.randomCount = MIN_CELLS_FOR_ANCHORS;
     state.seed = 7;
     await state.measure('random');
     await finished(state);
@@ -239,24 +240,46 @@ describe('ProfileState', () => {
       machineLevel = 1;
       clockGrainUs = 100;
     }
+    // Each run also timed the level anchors, spread among its random cells.
+    const requests = log.filter((r): r is Extract<ProfilerRequest, { type: 'profile' }> => r.type === 'profile');
+    const anchors = state.anchors;
+    expect(anchors).toHaveLength(LEVEL_ANCHOR_COUNT);
+    for (const request of requests) {
+      const cells = request.cells.map((c) => c.index);
+      expect(cells.filter((i) => anchors.includes(i)).sort()).toEqual([...anchors].sort());
+      expect(new Set(cells).size).toBe(cells.length);
+      expect(cells.length).toBeGreaterThanOrEqual(MIN_CELLS_FOR_ANCHORS);
+      expect(cells.length).toBeLessThanOrEqual(MIN_CELLS_FOR_ANCHORS + LEVEL_ANCHOR_COUNT);
+      // Not all at the end: some among the first half.
+      expect(cells.slice(0, cells.length >> 1).some((i) => anchors.includes(i))).toBe(true);
+    }
+    expect(requests[1].cells).toEqual(requests[0].cells);
     const [first, second] = [...state.activeRuns].sort((a, b) => a.startedAt - b.startedAt).map((r) => r.runId);
-    const perRun = (runId: string) => new Map(state.activeEntries.filter((e) => e.runId === runId).map((e) => [e.archIndex, cellLatencyMs(e)]));
+    const perRun = (runId: string) => new Map(state.activeEntries.filter((e) => e.runId === runId && !anchors.includes(e.archIndex)).map((e) => [e.archIndex, cellLatencyMs(e)]));
     const ratio = () => {
       const [a, b] = [perRun(first), perRun(second)];
       const ratios = [...a.keys()].map((i) => b.get(i)! / a.get(i)!).sort((x, y) => x - y);
       return ratios[ratios.length >> 1];
     };
-    // As timed by default; `reference` reads each run at the profile's median level.
-    expect(state.levelCorrection).toBe('none');
+    // By default each run is read at the profile's level by its anchors, judged here on the other cells.
+    expect(state.levelCorrection).toBe('anchors');
+    expect(state.runLevels.get(second)!.anchorRatio! / state.runLevels.get(first)!.anchorRatio!).toBeCloseTo(1.08, 2);
+    expect(Math.abs(ratio() - 1)).toBeLessThan(0.01);
+    // As timed, the second run is 8 % slower.
+    state.levelCorrection = 'none';
     expect(ratio()).toBeCloseTo(1.08, 2);
+    // `reference` reads each run at the profile's median level of the reference network.
     state.levelCorrection = 'reference';
     expect(state.runLevels.get(second)!.levelMs! / state.runLevels.get(first)!.levelMs!).toBeCloseTo(1.08, 2);
     expect(Math.abs(ratio() - 1)).toBeLessThan(0.01);
     // The store and the export keep every time as measured.
+    state.levelCorrection = 'anchors';
     const profileId = state.activeProfileId!;
     const storedSecond = (await store.measurements(profileId)).entries.filter((e) => e.runId === second);
     const read = state.activeEntries.filter((e) => e.runId === second);
     expect(read[0].medianMs).toBeCloseTo(storedSecond[0].medianMs * state.runLevels.get(second)!.factor, 9);
+    // Two runs: the profile level is halfway between them.
+    expect(state.runLevels.get(second)!.factor).toBeCloseTo(2 / 2.08, 2);
     const exported = state.exportCsv()!.text;
     const csvNumber = (ms: number) => `,${Number(ms.toPrecision(9))},`; // the CSV's 9 significant digits
     expect(exported).toContain(csvNumber(storedSecond[0].medianMs));

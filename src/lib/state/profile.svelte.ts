@@ -7,6 +7,7 @@
  */
 import { openMeasurementStore, type MeasurementStore, type NewMeasurement, type RunRecord } from '../db/measurements';
 import type { MeasurementBackend, MeasurementEnvironment } from '../latency/environment';
+import { MIN_CELLS_FOR_ANCHORS, withAnchors } from '../latency/level-correction';
 import { estimateMs, heldOutCells, randomCells } from '../latency/profile-analysis';
 import type { DisturbanceReport, ProfilePhase } from '../latency/profiler-types';
 import type { ReferenceSet } from '../latency/reference-set';
@@ -90,8 +91,11 @@ export class ProfileState extends ProfilerLink {
   plan(set: CellSet): { cells: number; ms: number; fromHistory: boolean } {
     const reference = this.referenceSet;
     const referenceCells = reference && typeof reference === 'object' ? reference.cells.length : 0;
-    // A calibration times the held-out cells twice (the second pass measures repeatability).
-    const cells = set === 'reference' ? referenceCells : set === 'calibrate' ? referenceCells + 2 * this.heldOutCount : this.randomCount;
+    // A calibration times the held-out cells twice (the second pass measures repeatability); a run
+    // of enough cells also times the level anchors it lacks (the reference set has them all).
+    const anchors = (n: number) => (n >= MIN_CELLS_FOR_ANCHORS ? this.anchors.length : 0);
+    const cells =
+      set === 'reference' ? referenceCells : set === 'calibrate' ? referenceCells + this.heldOutCount + this.heldOutCount + anchors(this.heldOutCount) : this.randomCount + anchors(this.randomCount);
     const userAgent = this.#userAgent ?? globalThis.navigator?.userAgent ?? '';
     const mine = new Set(this.profiles.filter((p) => p.environment.userAgent === userAgent).map((p) => p.id));
     return {
@@ -152,8 +156,12 @@ export class ProfileState extends ProfilerLink {
     await this.#request(set, indices, [...this.selected], { pass: 1, passes: heldOut ? 2 : 1 }, heldOut);
   }
 
-  /** Sends one profile request; `next` is the cells of the pass to run after it, if it ends normally. */
-  async #request(set: CellSet, indices: number[], backends: MeasurementBackend[], passes: { pass: number; passes: number }, next: number[] | null): Promise<void> {
+  /**
+   * Sends one profile request; `next` is the cells of the pass to run after it, if it ends normally.
+   * A run of enough cells also times the level anchors (level-correction.ts).
+   */
+  async #request(set: CellSet, requested: number[], backends: MeasurementBackend[], passes: { pass: number; passes: number }, next: number[] | null): Promise<void> {
+    const indices = withAnchors(requested, this.anchors);
     const nb201 = this.nb201!;
     const reference = this.referenceSet as ReferenceSet;
     const cellOf = (index: number): ProfileCell => ({ index, ops: codeToOps(nb201.opsCode[index]) });
