@@ -91,7 +91,8 @@ function figures(world: FewShotWorld, measurements: readonly StoredMeasurement[]
   const b = cells.map((i) => second.get(i)!);
   const relDiff = cells.map((_, k) => Math.abs(b[k] / a[k] - 1));
   // The reference cells carry their spread, as in the app: noisy ones make the calibration fall back to a simpler fit.
-  const referenceCells = measurements.filter((m) => m.runId === referenceRun.runId).map((m) => ({ index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }));
+  // One per cell: a cell given more samples in the run is stored again, revised, and its later entry wins (as in byCell).
+  const referenceCells = [...new Map(measurements.filter((m) => m.runId === referenceRun.runId).map((m) => [m.archIndex, { index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }])).values()];
   const fewShot = fewShotHere(
     world,
     referenceCells,
