@@ -12,7 +12,7 @@ export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' |
   warmup: DEFAULT_WARMUP,
   referenceCell: null,
   referenceEvery: 10,
-  groupSize: 50,
+  groupSize: 64,
   gapMs: 0,
   visibilityPollMs: 250,
   remeasureRounds: 2,

@@ -62,9 +62,11 @@ export interface ProfileOptions {
   /** One reference sample after every this many candidate samples. Default 10. */
   referenceEvery: number;
   /**
-   * Candidates built and interleaved round-robin at once (bounds memory). Default 50: a pass of up to
-   * 50 cells spreads every cell's samples over the whole pass, so a slow stretch of a few seconds
-   * touches only a few of each cell's samples (issue 18; groups of 8 put all of a group's samples in one).
+   * Candidates built and interleaved round-robin at once (bounds memory). Default 64: a pass of up to
+   * 64 cells (50 cells and the 8 level anchors) spreads every cell's samples over the whole pass, so a
+   * slow stretch of a few seconds touches only a few of each cell's samples, and all cells of a pass
+   * share one level (issue 18; groups of 8 put all of a group's samples in one stretch, and 50 + 8
+   * cells in two groups of 29 gave the two halves of a pass two levels).
    */
   groupSize: number;
   /** Pause before every sample, ms; 0 still yields to the event loop so pause/cancel messages get through. Default 0. */
