@@ -20,10 +20,10 @@ import { cellLatencyMs, median } from './stats';
 
 /**
  * `none`: every cell as timed (latency-measurement.md D.6). `reference` and `anchors`: measured
- * deviations from it (bench-results/latency-experiments/README.md). The drift reference cell alone
- * rescued a pass that ran 15 % slow throughout but added 2-4 points of difference where the passes
- * already agreed. Anchor cells, replayed on the recorded benches, kept every run's median difference
- * within 5 % (as timed: 3 of 12 runs at 9-11 %), so they are the default.
+ * deviations from it, each run of bench:latency read all three ways (bench-results/latency.md and
+ * latency-experiments/README.md). One reference cell moves by a few per cent on its own, so it
+ * corrects a pass that ran slow throughout but adds noise where passes agree; the anchors met the
+ * targets in runs where the other two did not, so they are the default.
  */
 export const LEVEL_CORRECTIONS = ['anchors', 'reference', 'none'] as const;
 export type LevelCorrection = (typeof LEVEL_CORRECTIONS)[number];
