@@ -283,7 +283,7 @@ function messageOf(error: unknown): string {
 /**
  * NB201-space tables first (in NB201_SPACE order), then other bundled ones, visitors' tables last;
  * by id within each, compared as code units: the page's first localeCompare builds a collator, a
- * main-thread cost of ~10 ms on the landing page.
+ * long step on the landing page's main thread (bench-results/ingest-experiments/long-tasks.md).
  */
 const byOrder = (a: StoredDataset, b: StoredDataset) => order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
