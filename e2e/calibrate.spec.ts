@@ -37,6 +37,11 @@ test('calibrates this device on WASM, saves the predictor, keeps it across a rel
   await page.getByTestId('calibration-scatter').locator('circle[data-kind=held-out]').last().hover();
   await expect(page.getByTestId('calibration-hover')).toHaveText(/^\|.+\| · measured \d+\.\d{3} ms · predicted \d+\.\d{3} ms \(held-out\)$/);
 
+  // The calibration, its save form included, fits a phone.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await page.setViewportSize({ width: 1280, height: 720 });
+
   // Save under a name of our own; it is listed, and still there after a reload.
   await page.getByTestId('calibration-name').fill('e2e device');
   await page.getByTestId('calibration-save').click();
