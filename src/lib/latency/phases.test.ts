@@ -4,7 +4,7 @@
  * 1.7× slow phase from 60 s to 105 s. Probe and samples slow down together, with ±3 % noise.
  */
 import { describe, expect, it } from 'vitest';
-import { analysePhases, describeDisturbance, keptSamples, probeWorkload, resolvePhaseOptions, type SampleRecord } from './phases.ts';
+import { analysePhases, describeDisturbance, fastProbeMs, keptSamples, probeWorkload, quietBurst, resolvePhaseOptions, type SampleRecord } from './phases.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -219,5 +219,22 @@ describe('analysePhases', () => {
     expect(() => resolvePhaseOptions({ minFastSamples: 0 })).toThrow(/minFastSamples/);
     expect(() => analysePhases([{ cell: 'x', atMs: 0, sampleMs: 1, probeMs: 0 }])).toThrow(/probe/);
     expect(analysePhases([]).phases).toEqual([]);
+  });
+});
+
+describe('quietBurst', () => {
+  const o = resolvePhaseOptions();
+  it("compares with the fast state of the run's probes, their low quantile", () => {
+    const records = Array.from({ length: 100 }, (_, i) => ({ probeMs: i < 50 ? 1 + i / 1000 : 2 }));
+    expect(fastProbeMs(records, o)).toBeCloseTo(1.0099, 4);
+  });
+  it('is quiet when the median is near the fast state and few probes are delayed', () => {
+    expect(quietBurst([1, 1.02, 0.99, 1.05, 1, 1.01, 1, 1.03, 0.98, 1], 1, o)).toBe(true);
+    // One delayed probe in ten is within the busy share.
+    expect(quietBurst([1, 1.02, 0.99, 2, 1, 1.01, 1, 1.03, 0.98, 1], 1, o)).toBe(true);
+  });
+  it('is not quiet when the machine is slow as a whole, or busy threads delay several probes', () => {
+    expect(quietBurst([1.5, 1.52, 1.49, 1.55, 1.5, 1.51, 1.5, 1.53, 1.48, 1.5], 1, o)).toBe(false);
+    expect(quietBurst([1, 2, 0.99, 2, 1, 2.5, 1, 1.03, 0.98, 1], 1, o)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@
  * not, so one probe says little but the share of delayed ones says much). Slow stretches closer
  * than `mergeGapMs` are one phase; a phase needs `minPhaseSamples` samples and `minPhaseMs`.
  */
-import { quantileSorted, quartiles } from './stats.ts';
+import { median, quantileSorted, quartiles } from './stats.ts';
 
 /** One timed sample and the probe timed right beside it. */
 export interface SampleRecord {
@@ -110,6 +110,23 @@ export interface PhaseAnalysis {
   phases: SlowPhase[];
   /** Cells to re-measure (fewer than `minFastSamples` samples outside slow phases over all attempts), in order of first appearance. */
   remeasure: RemeasureDecision[];
+}
+
+/** The probe's fast state over a run's records: their `baselineQuantile`, ms. */
+export function fastProbeMs(records: readonly Pick<SampleRecord, 'probeMs'>[], o: Pick<PhaseOptions, 'baselineQuantile'>): number {
+  return quantileSorted(
+    records.map((r) => r.probeMs).sort((a, b) => a - b),
+    o.baselineQuantile,
+  );
+}
+
+/**
+ * Whether a burst of probes timed back to back looks like the machine's fast state, by the rule a
+ * phase is judged with: their median within `slowThreshold` of `fastMs`, and no more than
+ * `busyFraction` of them delayed past `spikeThreshold`.
+ */
+export function quietBurst(burst: readonly number[], fastMs: number, o: Pick<PhaseOptions, 'slowThreshold' | 'spikeThreshold' | 'busyFraction'>): boolean {
+  return median(burst) <= fastMs * (1 + o.slowThreshold) && burst.filter((p) => p > fastMs * (1 + o.spikeThreshold)).length <= o.busyFraction * burst.length;
 }
 
 export function resolvePhaseOptions(options: Partial<PhaseOptions> = {}): PhaseOptions {

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { digitsToOps, opsToArchStr, opsToDigits, type OpVector } from '../spaces/nb201.ts';
+import { evenGroupSize } from './profiler-options.ts';
 import { cellLatencyMs } from './stats.ts';
-import { evenGroupSize, profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
+import { profileCells, resolveOptions, type ModelRunner, type ProfileProgress, type ProfileRequest, type ProfilerClock } from './profiler.ts';
 
 interface FakeModel {
   id: number;

@@ -18,12 +18,12 @@
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
-import { resolveOptions } from './profiler-options.ts';
-import { analysePhases, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { evenGroupSize, resolveOptions } from './profiler-options.ts';
+import { analysePhases, fastProbeMs, keptSamples, quietBurst, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import { fastStateCount, referenceFastMs, slowdownAt, slowInferenceDecision } from './reference-speed.ts';
 import { disturbanceReport, measurementOf, revisedMeasurement, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
-import { chooseK, median, quantileSorted, withinPercentOfMedian } from './stats.ts';
+import { chooseK, withinPercentOfMedian } from './stats.ts';
 
 /** Between two bursts of probes while waiting for the machine to leave a slow phase, ms. */
 const WAIT_POLL_MS = 250;
@@ -197,12 +197,11 @@ class ProfileSession<M> {
       for (const cell of todo) {
         if (!this.extended.has(cell.archStr)) this.extended.set(cell.archStr, slowInferenceDecision(cell.archStr, cell.atMs, this.referenceSeries, fast, slowReferenceThreshold));
       }
-      const begin = this.request.clock.now();
-      const idleBefore = this.idleMs;
+      const active = this.activeTimer();
       await this.waitForFastReference(maxExtendMs - this.extendedMs);
       this.total += todo.length;
       for (const cell of todo) await this.takeSample(cell, 'remeasure');
-      this.extendedMs += this.request.clock.now() - begin - (this.idleMs - idleBefore);
+      this.extendedMs += active();
       todo = short();
     }
   }
@@ -210,12 +209,11 @@ class ProfileSession<M> {
   /** Times the reference every REFERENCE_POLL_MS until the latest points are back at its fast state, or `budgetMs` is spent. */
   private async waitForFastReference(budgetMs: number): Promise<void> {
     const { clock } = this.request;
-    const begin = clock.now();
-    const idleBefore = this.idleMs;
+    const active = this.activeTimer();
     for (;;) {
       const now = clock.now() - this.start;
       if (slowdownAt(this.referenceSeries, now, this.referenceFast()) <= 1 + this.options.slowReferenceThreshold) return;
-      if (clock.now() - begin - (this.idleMs - idleBefore) >= budgetMs) return;
+      if (active() >= budgetMs) return;
       this.report('remeasure');
       await clock.sleep(REFERENCE_POLL_MS);
       await this.referenceSample();
@@ -238,26 +236,28 @@ class ProfileSession<M> {
     // One budget for the whole run: on a machine that stays loaded, waiting again before every group would not help.
     const budget = this.options.maxWaitForFastMs - this.waitedMs;
     if (budget <= 0 || this.records.length === 0) return;
-    const { baselineQuantile, slowThreshold, spikeThreshold, busyFraction } = resolvePhaseOptions(this.phaseOptions());
-    const fast = quantileSorted(
-      this.records.map((r) => r.probeMs).sort((a, b) => a - b),
-      baselineQuantile,
-    );
-    const quiet = (burst: number[]) => median(burst) <= fast * (1 + slowThreshold) && burst.filter((p) => p > fast * (1 + spikeThreshold)).length <= busyFraction * burst.length;
-    const begin = clock.now();
-    const idleBefore = this.idleMs;
+    const phaseOptions = resolvePhaseOptions(this.phaseOptions());
+    const fast = fastProbeMs(this.records, phaseOptions);
+    const active = this.activeTimer();
     let quietBursts = 0;
     for (;;) {
       await this.checkpoint();
       const burst: number[] = [];
       for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
-      quietBursts = quiet(burst) ? quietBursts + 1 : 0;
+      quietBursts = quietBurst(burst, fast, phaseOptions) ? quietBursts + 1 : 0;
       if (quietBursts >= 2) break;
-      if (clock.now() - begin - (this.idleMs - idleBefore) >= budget) break;
+      if (active() >= budget) break;
       this.report('remeasure');
       await clock.sleep(WAIT_POLL_MS);
     }
-    this.waitedMs += clock.now() - begin - (this.idleMs - idleBefore);
+    this.waitedMs += active();
+  }
+
+  /** A stopwatch from now of the run's active time: paused time (hidden page, pause) not counted, ms. */
+  private activeTimer(): () => number {
+    const begin = this.request.clock.now();
+    const idleBefore = this.idleMs;
+    return () => this.request.clock.now() - begin - (this.idleMs - idleBefore);
   }
 
   private disturbance(): DisturbanceReport {
@@ -324,8 +324,7 @@ class ProfileSession<M> {
 
   private async warmUp(cell: Prepared<M>): Promise<void> {
     const { minRuns, maxRuns, stableWithinPct, stableRuns, maxMs } = this.options.warmup;
-    const begin = this.request.clock.now();
-    const idleBefore = this.idleMs;
+    const active = this.activeTimer();
     const perInference: number[] = [];
     while (cell.warmupRuns < maxRuns) {
       await this.checkpoint();
@@ -336,7 +335,7 @@ class ProfileSession<M> {
         cell.warmupStable = true;
         return;
       }
-      if (this.request.clock.now() - begin - (this.idleMs - idleBefore) >= maxMs) return;
+      if (active() >= maxMs) return;
     }
   }
 
@@ -441,12 +440,4 @@ class ProfileSession<M> {
     results.push(result);
     this.request.onResult?.(result);
   }
-}
-
-/**
- * The size of groups of at most `max` cells, as even as they can be: 58 cells in groups of 50 would
- * leave 8 cells sampled together in a short stretch at the end, where one slow phase covers them all.
- */
-export function evenGroupSize(cells: number, max: number): number {
-  return cells <= max ? Math.max(1, cells) : Math.ceil(cells / Math.ceil(cells / max));
 }
