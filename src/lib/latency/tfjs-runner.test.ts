@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { digitsToOps } from '../spaces/nb201.ts';
 import { profileCells } from './profiler.ts';
 import { detectTimerResolution } from './stats.ts';
-import { createTfjsRunner } from './tfjs-runner.ts';
+import { createConvProbe, createTfjsRunner } from './tfjs-runner.ts';
 
 beforeAll(async () => {
   if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend did not initialise');
@@ -60,4 +60,14 @@ describe('createTfjsRunner', () => {
       expect(r.k).toBeGreaterThanOrEqual(1);
     }
   }, 60_000);
+});
+
+describe('createConvProbe', () => {
+  it('runs two convolutions, reads the result back and leaves no tensor behind', async () => {
+    const probe = createConvProbe();
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => probe());
+    expect(profile.kernels.filter((kernel) => kernel.name === 'Conv2D')).toHaveLength(2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

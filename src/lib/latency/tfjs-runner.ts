@@ -50,3 +50,28 @@ export function createTfjsRunner(options: NetworkOptions = {}): TfjsRunner {
     numTensors: () => tf.memory().numTensors,
   };
 }
+
+/** The probe's shape: activations and filters of the NB201 network's second stage, about 1 ms on WASM. */
+const PROBE_SIDE = 32;
+const PROBE_CHANNELS = 32;
+const PROBE_CONVS = 2;
+
+/**
+ * A probe of the same kind as the networks, to time beside every sample (phases.ts): two fixed 3×3
+ * convolutions on the active backend, read back synchronously, every tensor freed at once (so the
+ * profiler's leak check is untouched). A register-only loop misses the slow phases in which the
+ * networks run 1.2–1.5× slower (bench-results/latency-experiments/probe-kind.md); this one slows
+ * with them. For WASM: a synchronous read-back would block a GPU backend, and on the plain-JS
+ * backend two convolutions take far longer than a sample should wait.
+ */
+export function createConvProbe(): () => void {
+  const input = Float32Array.from({ length: PROBE_SIDE * PROBE_SIDE * PROBE_CHANNELS }, (_, i) => Math.sin(i));
+  const filter = Float32Array.from({ length: 9 * PROBE_CHANNELS * PROBE_CHANNELS }, (_, i) => 0.1 * Math.cos(i));
+  return () =>
+    tf.tidy(() => {
+      const weights = tf.tensor4d(filter, [3, 3, PROBE_CHANNELS, PROBE_CHANNELS]);
+      let y = tf.tensor4d(input, [1, PROBE_SIDE, PROBE_SIDE, PROBE_CHANNELS]);
+      for (let i = 0; i < PROBE_CONVS; i++) y = tf.conv2d(y, weights, 1, 'same');
+      y.dataSync();
+    });
+}
