@@ -1,7 +1,7 @@
 /**
  * Which probe workload slows down with the networks? Times, in turn and for `seconds` (default 240),
  * the register-only loop (phases.ts `probeWorkload`), a JavaScript float loop over 1 MB, the
- * convolution probe (tfjs-runner.ts `createConvProbe`) and two NB201 networks, on tfjs WASM in Node
+ * convolution probe (tfjs-runner.ts `probe` on WASM) and two NB201 networks, on tfjs WASM in Node
  * (one thread), and writes bench-results/latency-experiments/probe-kind.{json,md}: per 10 s window,
  * each one's median time over its own 10 % quantile, and how well each probe follows the networks.
  * Run it alone on the machine. Usage: npx tsx bench/probe-kind.tune.ts [seconds]
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { writeFileSync } from 'node:fs';
 import { archStrToOps } from '../src/lib/spaces/nb201.ts';
-import { createConvProbe, createTfjsRunner } from '../src/lib/latency/tfjs-runner.ts';
+import { createTfjsRunner } from '../src/lib/latency/tfjs-runner.ts';
 import { probeWorkload } from '../src/lib/latency/phases.ts';
 import { median, quantileSorted } from '../src/lib/latency/stats.ts';
 import { PROFILE_NETWORK } from '../src/lib/workers/profiler-messages.ts';
@@ -50,8 +50,8 @@ function pearson(a: readonly number[], b: readonly number[]): number {
 async function main() {
   setWasmPaths(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
   await tf.setBackend('wasm');
-  const convProbe = createConvProbe();
   const runner = createTfjsRunner(PROFILE_NETWORK);
+  const convProbe = () => runner.probe();
   const models = await Promise.all(NETWORKS.map((cell) => runner.build(archStrToOps(cell))));
   const timed = (work: () => unknown) => {
     const t0 = performance.now();

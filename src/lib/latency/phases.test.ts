@@ -169,6 +169,11 @@ describe('analysePhases', () => {
     expect(describeDisturbance(a.phases, a.remeasure.length, 12_400)).toMatch(
       /^the machine ran slow for (39|4\d) s in 1 stretch \((2\d|3\d) % of probes delayed, up to [2-6]\.\d×\); re-measured 16 cells, after waiting 12 s for it to settle$/,
     );
+    // Cells left as timed because the machine was still slow are named apart from those re-measured.
+    expect(describeDisturbance(a.phases, 8, 30_000, undefined, 8)).toMatch(
+      /; re-measured 8 cells, after waiting 30 s for it to settle; 8 cells not re-measured: the machine was still slow after waiting 30 s$/,
+    );
+    expect(describeDisturbance(a.phases, 0, 30_000, undefined, 1)).toMatch(/×\); 1 cell not re-measured: the machine was still slow after waiting 30 s$/);
   });
 
   it('a quiet machine whose probes are now and then delayed (one in fifty, up to 3×) has no phase', () => {

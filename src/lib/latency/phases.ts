@@ -284,9 +284,10 @@ export function probeWorkload(iterations = 1_000_000): number {
 /**
  * One line for the view, the phases summarised rather than listed: "the machine ran slow for 41 s
  * in 2 stretches (probes 1.7× slower, up to 1.9×); re-measured 14 cells, after waiting 12 s for it
- * to settle", or, on a machine shared with busy threads, "(31 % of probes delayed, up to 4.0×)".
+ * to settle", or, on a machine shared with busy threads, "(31 % of probes delayed, up to 4.0×)";
+ * with `stillSlow` cells left as timed, "; 9 cells not re-measured: still slow after waiting 30 s".
  */
-export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, slowThreshold = DEFAULT_PHASE_OPTIONS.slowThreshold): string {
+export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, slowThreshold = DEFAULT_PHASE_OPTIONS.slowThreshold, stillSlow = 0): string {
   if (phases.length === 0) return 'no slow phases seen';
   const seconds = phases.reduce((sum, p) => sum + (p.endMs - p.startMs), 0) / 1000;
   const peak = Math.max(...phases.map((p) => p.peakSlowdown));
@@ -295,7 +296,10 @@ export function describeDisturbance(phases: readonly SlowPhase[], remeasured: nu
   const share = phases.reduce((sum, p) => sum + p.delayedShare * p.samples, 0) / samples;
   const how = typical > 1 + slowThreshold ? `probes ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×` : `${(share * 100).toFixed(0)} % of probes delayed, up to ${peak.toFixed(1)}×`;
   const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
-  const cells = remeasured === 1 ? '1 cell' : `${remeasured} cells`;
-  const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${(waitedMs / 1000).toFixed(0)} s for it to settle` : '';
-  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (${how}); re-measured ${cells}${waited}`;
+  const cells = (n: number) => (n === 1 ? '1 cell' : `${n} cells`);
+  const waitedS = `${(waitedMs / 1000).toFixed(0)} s`;
+  const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${waitedS} for it to settle` : '';
+  const done = remeasured > 0 || stillSlow === 0 ? `re-measured ${cells(remeasured)}${waited}` : '';
+  const left = stillSlow > 0 ? `${cells(stillSlow)} not re-measured: the machine was still slow${waitedMs >= 1000 ? ` after waiting ${waitedS}` : ''}` : '';
+  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (${how}); ${[done, left].filter(Boolean).join('; ')}`;
 }

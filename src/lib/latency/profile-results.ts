@@ -69,6 +69,8 @@ interface DisturbanceInput {
   phaseOptions: Partial<PhaseOptions>;
   /** Cells built and timed again because of a slow phase, and those given more samples at the reference's fast state. */
   decisions: readonly RemeasureDecision[];
+  /** Cells due for re-measuring that kept their samples: the machine was still slow when the wait budget ran out. */
+  stillSlow: readonly RemeasureDecision[];
   extended: readonly RemeasureDecision[];
   rounds: number;
   waitedMs: number;
@@ -83,11 +85,13 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
   const analysis = analysePhases(input.records, input.phaseOptions);
   const rebuilt = new Set(input.decisions.map((d) => d.cell)).size;
   const referenceSlow = input.referenceSeries ? slowReferenceMs(input.referenceSeries, input.referenceFastMs, input.slowReferenceThreshold) : 0;
-  const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, resolvePhaseOptions(input.phaseOptions).slowThreshold);
+  const stillSlow = new Set(input.stillSlow.map((d) => d.cell)).size;
+  const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, resolvePhaseOptions(input.phaseOptions).slowThreshold, stillSlow);
   const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold, input.extended.length);
   return {
     phases: analysis.phases,
     remeasured: [...input.extended, ...input.decisions],
+    stillSlow: [...input.stillSlow],
     rounds: input.rounds,
     waitedMs: input.waitedMs,
     referenceSlowMs: referenceSlow,

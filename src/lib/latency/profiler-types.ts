@@ -82,14 +82,17 @@ export interface ProfileOptions {
   remeasureRounds: number;
   /**
    * Before re-measuring, wait for the machine to leave its slow phase (bursts of probes back at its
-   * fast state), at most this long in all over the run (every group and round together), ms;
-   * 0 re-measures at once. Default 60,000.
+   * fast state), at most this long in all over the run (every group and round together), ms.
+   * Cells still due once it is spent keep their samples (`DisturbanceReport.stillSlow`): timed
+   * again in the same slow phase they would come out no better. Default 30,000.
    */
   maxWaitForFastMs: number;
   /**
    * Each cell needs this many samples timed while the reference cell ran at its fast state (within
    * `slowReferenceThreshold`); a cell with fewer gets more samples, while its model is still built,
-   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 4.
+   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 0: the
+   * WASM probe (a convolution) sees the same slow phases beside every sample, and re-measuring
+   * acts on them (bench-results/latency-experiments/README.md, session 16).
    */
   fastStateSamples: number;
   /** The reference cell (smoothed over its nearest points) is slow above its fast state by more than this fraction. Default 0.2. */
@@ -183,6 +186,8 @@ export interface DisturbanceReport {
   phases: SlowPhase[];
   /** Every re-measuring decision, in the order taken (a cell may appear once per round). */
   remeasured: RemeasureDecision[];
+  /** Cells due for re-measuring that kept their samples: the machine was still slow when the wait budget ran out. */
+  stillSlow: RemeasureDecision[];
   /** Re-measuring rounds run. */
   rounds: number;
   /** Time spent waiting for the machine to leave a slow phase before re-measuring, ms. */

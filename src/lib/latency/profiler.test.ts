@@ -332,12 +332,19 @@ describe('profileCells', () => {
 
   it('times a probe beside every sample, finds a slow phase, re-measures the cells caught in it and reports why', async () => {
     // 16 cells in two groups of 8; the machine runs 1.7× slower while the second group is built and
-    // sampled (models 9–16), and fast again for the re-measurements (models 17 on).
+    // sampled (models 9–16), and fast again once the profiler waits for it (eight probes in a row).
     const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
     const baseUs = (digits: string) => 200 + 40 * Number(digits[0]) + 200 * Number(digits[1]);
     let h!: Harness;
-    const slow = () => (h.built >= 9 && h.built <= 16 ? 1.7 : 1);
-    h = harness((digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow());
+    let streak = 0;
+    const slow = () => (h.built >= 9 && streak < 8 ? 1.7 : 1);
+    h = harness(
+      (digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * slow(),
+      100,
+      () => {
+        if (streak < 8) streak = 0;
+      },
+    );
     const results: { archStr: string; revised: boolean; medianMs: number }[] = [];
     const totals: number[] = [];
     const out = await profileCells(
@@ -346,7 +353,10 @@ describe('profileCells', () => {
         cells,
         { groupSize: 8 },
         {
-          probe: () => h.clock.advanceUs(2000 * slow()),
+          probe: () => {
+            h.clock.advanceUs(2000 * slow());
+            streak++;
+          },
           onResult: (r) => results.push(r),
           onProgress: (p) => totals.push(p.total),
         },
@@ -409,12 +419,16 @@ describe('profileCells', () => {
     expect(d.waitedMs).toBeLessThan(60_000);
     expect(d.remeasured.map((x) => x.cell)).toEqual(cells.slice(8).map(opsToArchStr));
     for (const r of waited.out.results) expect(Math.abs(r.medianMs / (baseUs(opsToDigits(r.ops)) / 1000) - 1)).toBeLessThan(0.05);
-    // At once instead: both rounds land in the slow phase again, and the cells keep slow samples.
+    // With no time to wait: the machine is still slow, so nothing is re-measured inside the slow
+    // phase; the cells keep their samples, and the report says which and why.
     const hasty = await scenario(0);
-    expect(hasty.out.disturbance!.rounds).toBe(2);
-    expect(hasty.out.disturbance!.waitedMs).toBe(0);
-    expect(hasty.out.disturbance!.remeasured).toHaveLength(16);
+    const left = hasty.out.disturbance!;
+    expect(left.rounds).toBe(0);
+    expect(left.remeasured).toEqual([]);
+    expect(left.stillSlow.map((x) => x.cell)).toEqual(cells.slice(8).map(opsToArchStr));
+    expect(left.summary).toMatch(/\); 8 cells not re-measured: the machine was still slow$/);
     expect(hasty.out.results[12].medianMs / (baseUs(opsToDigits(hasty.out.results[12].ops)) / 1000)).toBeGreaterThan(1.5);
+    expect(hasty.out.results[12].remeasured).toBeNull();
   });
 
   it('waits through a machine shared with busy threads, where most single probes still look fast', async () => {
@@ -451,17 +465,21 @@ describe('profileCells', () => {
     for (const r of out.results) expect(Math.abs(r.medianMs / (baseUs(opsToDigits(r.ops)) / 1000) - 1)).toBeLessThan(0.05);
   });
 
-  it('on a machine that stays slow, waits once within the budget, not again before every group', async () => {
-    // 24 cells in three groups of 8; slow from model 9 on and never recovering: 16 cells to re-measure in two groups, two rounds.
+  it('on a machine that stays slow, waits once within the budget, then keeps the samples rather than re-measure inside the slow phase', async () => {
+    // 24 cells in three groups of 8; slow from model 9 on and never recovering: 16 cells due in two groups.
     const cells = Array.from({ length: 24 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5) % 5}3333`));
     let h!: Harness;
     const slow = () => (h.built >= 9 ? 1.7 : 1);
     h = harness((digits, run) => (run === 0 ? 20 : 1) * 300 * slow());
     const out = await profileCells(request(h, cells, { maxWaitForFastMs: 5_000, groupSize: 8 }, { probe: () => h.clock.advanceUs(2000 * slow()) }));
     const d = out.disturbance!;
-    expect(d.rounds).toBe(2);
+    expect(d.rounds).toBe(0);
+    expect(d.remeasured).toEqual([]);
+    expect(d.stillSlow.map((x) => x.cell)).toEqual(cells.slice(8).map(opsToArchStr));
     expect(d.waitedMs).toBeGreaterThanOrEqual(5_000);
-    expect(d.waitedMs).toBeLessThan(6_000); // one budget in all, not 5 s before each of the 4 groups re-measured
+    expect(d.waitedMs).toBeLessThan(6_000); // one budget in all, not 5 s before each group
+    expect(d.summary).toMatch(/\); 16 cells not re-measured: the machine was still slow after waiting 5 s$/);
+    expect(h.built).toBe(24); // no model built again
   });
 
   it('gives every cell samples from the reference cell’s fast state when inference slows and the probe does not', async () => {
@@ -476,7 +494,7 @@ describe('profileCells', () => {
         const slow = slowFromUs !== null && nowUs < slowFromUs + 1_500_000 ? 1.4 : 1;
         return (run === 0 ? 20 : 1) * (digits === '444444' ? 1000 : baseUs(digits)) * slow;
       });
-      const out = await profileCells(request(h, cells, { referenceCell }, { probe: () => h.clock.advanceUs(2000) }));
+      const out = await profileCells(request(h, cells, { referenceCell, fastStateSamples: 4 }, { probe: () => h.clock.advanceUs(2000) }));
       return { out, h };
     };
     const { out, h } = await scenario(REF);
@@ -503,7 +521,7 @@ describe('profileCells', () => {
     const cells = [A, B, C];
     const run = async (referenceFastMs: number | null) => {
       const h = harness((digits, r) => (r === 0 ? 20 : 1) * steady[digits] * 1.4);
-      return profileCells(request(h, cells, { referenceCell: REF, referenceFastMs, maxExtendMs: 2_000 }, { probe: () => h.clock.advanceUs(2000) }));
+      return profileCells(request(h, cells, { referenceCell: REF, referenceFastMs, maxExtendMs: 2_000, fastStateSamples: 4 }, { probe: () => h.clock.advanceUs(2000) }));
     };
     // On its own the run takes its slow state for the fast one: nothing to do.
     const alone = await run(null);

@@ -68,6 +68,8 @@ class ProfileSession<M> {
   /** Every candidate sample with the probe beside it (only with a probe). */
   private readonly records: SampleRecord[] = [];
   private readonly decisions: RemeasureDecision[] = [];
+  /** Cells due for re-measuring that were not, because the machine was still slow when the wait budget ran out. */
+  private readonly stillSlow: RemeasureDecision[] = [];
   private rounds = 0;
   private waitedMs = 0;
   /** The group being sampled (empty between groups and while re-measuring). */
@@ -144,21 +146,28 @@ class ProfileSession<M> {
     while (this.rounds < remeasureRounds) {
       const todo = analysePhases(this.records, this.phaseOptions()).remeasure.filter((d) => position.has(d.cell));
       if (todo.length === 0) break;
-      this.rounds++;
-      this.decisions.push(...todo);
-      this.total += todo.length * minSamples;
+      const round = this.rounds + 1;
       const size = evenGroupSize(todo.length, groupSize);
       for (let first = 0; first < todo.length; first += size) {
-        await this.waitForFastMachine();
+        // Timed again inside the same slow phase, a cell would come out no better: it keeps its samples, and the report says why.
+        if (!(await this.waitForFastMachine())) {
+          this.stillSlow.push(...todo.slice(first));
+          break;
+        }
+        const due = todo.slice(first, first + size);
+        this.rounds = round;
+        this.decisions.push(...due);
+        this.total += due.length * minSamples;
         const group: Prepared<M>[] = [];
-        for (const d of todo.slice(first, first + size)) {
+        for (const d of due) {
           const cell = await this.prepare(results[position.get(d.cell)!].ops);
-          cell.attempt = this.rounds;
+          cell.attempt = round;
           group.push(cell);
         }
         await this.sampleRoundRobin(group, 'remeasure');
         for (const cell of group) this.release(cell);
       }
+      if (this.stillSlow.length > 0) break;
     }
     const analysis = analysePhases(this.records, this.phaseOptions());
     const minKeep = Math.ceil(minSamples / 2);
@@ -228,29 +237,35 @@ class ProfileSession<M> {
   /**
    * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes, until two bursts in a row look
    * like the machine's fast state (median within the slow threshold of the run's low probe
-   * quantile, and no more than the busy share of them delayed), or the run's wait budget
-   * (maxWaitForFastMs, all waits together) is spent: re-measuring inside another slow phase would not help.
+   * quantile, and no more than the busy share of them delayed): true. False once the run's wait
+   * budget (maxWaitForFastMs, all waits together) is spent and the machine is still slow; with the
+   * budget spent before, two bursts still say whether it is fast now.
    */
-  private async waitForFastMachine(): Promise<void> {
+  private async waitForFastMachine(): Promise<boolean> {
     const { clock } = this.request;
+    if (this.records.length === 0) return true;
     // One budget for the whole run: on a machine that stays loaded, waiting again before every group would not help.
     const budget = this.options.maxWaitForFastMs - this.waitedMs;
-    if (budget <= 0 || this.records.length === 0) return;
     const phaseOptions = resolvePhaseOptions(this.phaseOptions());
     const fast = fastProbeMs(this.records, phaseOptions);
     const active = this.activeTimer();
     let quietBursts = 0;
-    for (;;) {
-      await this.checkpoint();
-      const burst: number[] = [];
-      for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
-      quietBursts = quietBurst(burst, fast, phaseOptions) ? quietBursts + 1 : 0;
-      if (quietBursts >= 2) break;
-      if (active() >= budget) break;
-      this.report('remeasure');
-      await clock.sleep(WAIT_POLL_MS);
+    let bursts = 0;
+    try {
+      for (;;) {
+        await this.checkpoint();
+        const burst: number[] = [];
+        for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
+        bursts++;
+        quietBursts = quietBurst(burst, fast, phaseOptions) ? quietBursts + 1 : 0;
+        if (quietBursts >= 2) return true;
+        if (bursts >= 2 && active() >= budget) return false;
+        this.report('remeasure');
+        await clock.sleep(WAIT_POLL_MS);
+      }
+    } finally {
+      this.waitedMs += active();
     }
-    this.waitedMs += active();
   }
 
   /** A stopwatch from now of the run's active time: paused time (hidden page, pause) not counted, ms. */
@@ -265,6 +280,7 @@ class ProfileSession<M> {
       records: this.records,
       phaseOptions: this.phaseOptions(),
       decisions: this.decisions,
+      stillSlow: this.stillSlow,
       extended: [...this.extended.values()],
       rounds: this.rounds,
       waitedMs: this.waitedMs,

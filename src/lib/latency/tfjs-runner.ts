@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpVector } from '../spaces/nb201.ts';
 import { buildNb201Network, randomInput, type Nb201Network, type NetworkOptions } from './network.ts';
+import { probeWorkload } from './phases.ts';
 import type { ModelRunner } from './profiler-types.ts';
 
 export interface TfjsModel {
@@ -16,12 +17,44 @@ export interface TfjsModel {
 }
 
 export interface TfjsRunner extends ModelRunner<TfjsModel> {
-  /** Live tensors (`tf.memory().numTensors`), for the profiler's leak check. */
+  /** Live tensors (`tf.memory().numTensors`) less the probe's own, for the profiler's leak check. */
   numTensors(): number;
+  /**
+   * The probe to time beside every sample (phases.ts). On WASM, two fixed 3×3 convolutions, work of
+   * the networks' own kind: a register-only loop misses the slow phases in which the networks run
+   * 1.2–1.5× slower (bench-results/latency-experiments/README.md, session 16). Their input and
+   * filter stay allocated (created once per backend): allocating them for every probe made a
+   * quarter of the probes twice as slow. Elsewhere the register loop (phases.ts `probeWorkload`):
+   * a synchronous read-back would block a GPU backend, and on the plain-JS backend two
+   * convolutions take longer than a sample should wait.
+   */
+  probe(): void;
+}
+
+/** The probe's shape: activations and filters of the NB201 network's second stage, about 1 ms on WASM. */
+const PROBE_SIDE = 32;
+const PROBE_CHANNELS = 32;
+const PROBE_CONVS = 2;
+
+interface ProbeTensors {
+  backend: string;
+  input: tf.Tensor4D;
+  filter: tf.Tensor4D;
+}
+
+function probeTensors(): ProbeTensors {
+  const input = Float32Array.from({ length: PROBE_SIDE * PROBE_SIDE * PROBE_CHANNELS }, (_, i) => Math.sin(i));
+  const filter = Float32Array.from({ length: 9 * PROBE_CHANNELS * PROBE_CHANNELS }, (_, i) => 0.1 * Math.cos(i));
+  return {
+    backend: tf.getBackend(),
+    input: tf.tensor4d(input, [1, PROBE_SIDE, PROBE_SIDE, PROBE_CHANNELS]),
+    filter: tf.tensor4d(filter, [3, 3, PROBE_CHANNELS, PROBE_CHANNELS]),
+  };
 }
 
 /** A runner on the currently active tfjs backend (call `tf.setBackend` first). */
 export function createTfjsRunner(options: NetworkOptions = {}): TfjsRunner {
+  let held: ProbeTensors | null = null;
   return {
     get backend() {
       return tf.getBackend();
@@ -47,31 +80,23 @@ export function createTfjsRunner(options: NetworkOptions = {}): TfjsRunner {
       network.dispose();
       input.dispose();
     },
-    numTensors: () => tf.memory().numTensors,
+    numTensors: () => tf.memory().numTensors - (held ? 2 : 0),
+    probe(): void {
+      if (tf.getBackend() !== 'wasm') {
+        probeWorkload();
+        return;
+      }
+      if (held?.backend !== 'wasm') {
+        held?.input.dispose();
+        held?.filter.dispose();
+        held = probeTensors();
+      }
+      const { input, filter } = held;
+      tf.tidy(() => {
+        let y = input;
+        for (let i = 0; i < PROBE_CONVS; i++) y = tf.conv2d(y, filter, 1, 'same');
+        y.dataSync();
+      });
+    },
   };
-}
-
-/** The probe's shape: activations and filters of the NB201 network's second stage, about 1 ms on WASM. */
-const PROBE_SIDE = 32;
-const PROBE_CHANNELS = 32;
-const PROBE_CONVS = 2;
-
-/**
- * A probe of the same kind as the networks, to time beside every sample (phases.ts): two fixed 3×3
- * convolutions on the active backend, read back synchronously, every tensor freed at once (so the
- * profiler's leak check is untouched). A register-only loop misses the slow phases in which the
- * networks run 1.2–1.5× slower (bench-results/latency-experiments/probe-kind.md); this one slows
- * with them. For WASM: a synchronous read-back would block a GPU backend, and on the plain-JS
- * backend two convolutions take far longer than a sample should wait.
- */
-export function createConvProbe(): () => void {
-  const input = Float32Array.from({ length: PROBE_SIDE * PROBE_SIDE * PROBE_CHANNELS }, (_, i) => Math.sin(i));
-  const filter = Float32Array.from({ length: 9 * PROBE_CHANNELS * PROBE_CHANNELS }, (_, i) => 0.1 * Math.cos(i));
-  return () =>
-    tf.tidy(() => {
-      const weights = tf.tensor4d(filter, [3, 3, PROBE_CHANNELS, PROBE_CHANNELS]);
-      let y = tf.tensor4d(input, [1, PROBE_SIDE, PROBE_SIDE, PROBE_CHANNELS]);
-      for (let i = 0; i < PROBE_CONVS; i++) y = tf.conv2d(y, weights, 1, 'same');
-      y.dataSync();
-    });
 }

@@ -44,9 +44,8 @@ export interface ProfilerHandlerDeps<M> {
   /** Minimum time between two `progress` messages, ms. Default 100. */
   progressEveryMs?: number;
   /**
-   * A fixed workload timed beside every sample (a convolution on WASM, tfjs-runner.ts `createConvProbe`;
-   * elsewhere phases.ts `probeWorkload`): it shows the
-   * machine's slow phases, and the cells timed in one are re-measured. Without it, none are.
+   * A fixed workload timed beside every sample (tfjs-runner.ts `probe`: convolutions on WASM): it
+   * shows the machine's slow phases, and the cells timed in one are re-measured. Without it, none are.
    */
   probe?(): unknown;
 }
@@ -244,7 +243,7 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
  * backends.
  */
 export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['post']): Promise<ProfilerHandlerDeps<unknown>> {
-  const [tf, wasm, backends, { WASM_PATHS }, { createConvProbe, createTfjsRunner }, { readEnvironment }, { detectTimerResolution }, { PROFILE_NETWORK }, { probeWorkload }] = await Promise.all([
+  const [tf, wasm, backends, { WASM_PATHS }, { createTfjsRunner }, { readEnvironment }, { detectTimerResolution }, { PROFILE_NETWORK }] = await Promise.all([
     import('@tensorflow/tfjs-core'),
     import('@tensorflow/tfjs-backend-wasm'),
     import('../compute/backend'),
@@ -253,18 +252,16 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
     import('../latency/environment'),
     import('../latency/stats'),
     import('./profiler-messages'),
-    import('../latency/phases'),
   ]);
   const isolated = Boolean(globalThis.crossOriginIsolated);
-  const convProbe = createConvProbe();
+  const runner = createTfjsRunner(PROFILE_NETWORK);
   const gpu = (globalThis.navigator as { gpu?: Parameters<typeof backends.probeWebGpuAdapter>[0] }).gpu;
   return {
     post,
     crossOriginIsolated: isolated,
-    runner: createTfjsRunner(PROFILE_NETWORK),
+    runner,
     now: () => performance.now(),
-    // GPU backends would block on a synchronous read-back; their probe stays the register loop.
-    probe: () => (tf.getBackend() === 'wasm' ? convProbe() : probeWorkload()),
+    probe: () => runner.probe(),
     sleep: (ms) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : yieldToEvents()),
     timerResolutionMs: () => detectTimerResolution(() => performance.now()),
     wasmThreads: () => (tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : null),
