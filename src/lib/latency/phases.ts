@@ -285,7 +285,8 @@ export function probeWorkload(iterations = 1_000_000): number {
  * One line for the view, the phases summarised rather than listed: "the machine ran slow for 41 s
  * in 2 stretches (probes 1.7× slower, up to 1.9×); re-measured 14 cells, after waiting 12 s for it
  * to settle", or, on a machine shared with busy threads, "(31 % of probes delayed, up to 4.0×)";
- * with `stillSlow` cells left as timed, "; 9 cells not re-measured: still slow after waiting 30 s".
+ * with `stillSlow` cells left as timed, "; 9 cells not re-measured: the machine was still slow
+ * after waiting 30 s".
  */
 export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, slowThreshold = DEFAULT_PHASE_OPTIONS.slowThreshold, stillSlow = 0): string {
   if (phases.length === 0) return 'no slow phases seen';

@@ -90,9 +90,9 @@ export interface ProfileOptions {
   /**
    * Each cell needs this many samples timed while the reference cell ran at its fast state (within
    * `slowReferenceThreshold`); a cell with fewer gets more samples, while its model is still built,
-   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 0: the
-   * WASM probe (a convolution) sees the same slow phases beside every sample, and re-measuring
-   * acts on them (bench-results/latency-experiments/README.md, session 16).
+   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 0: on WASM
+   * the probe beside every sample is now work of the networks' own kind (tfjs-runner.ts `probe`)
+   * and sees the phases the reference cell was timed for (bench-results/latency-experiments).
    */
   fastStateSamples: number;
   /** The reference cell (smoothed over its nearest points) is slow above its fast state by more than this fraction. Default 0.2. */

@@ -13,8 +13,9 @@
  *    while its model is still built, once the reference is fast again;
  * 8. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
  *    slow phases (phases.ts), and time again, once the machine is quiet, the cells with fewer than
- *    half their samples outside them; keep each cell's samples from outside slow phases, and
- *    report the phases, the re-measured cells and why.
+ *    half their samples outside them (if it stays slow past the wait budget, they keep their
+ *    samples); keep each cell's samples from outside slow phases, and report the phases, the
+ *    re-measured cells, those left as timed, and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
@@ -159,11 +160,7 @@ class ProfileSession<M> {
         this.decisions.push(...due);
         this.total += due.length * minSamples;
         const group: Prepared<M>[] = [];
-        for (const d of due) {
-          const cell = await this.prepare(results[position.get(d.cell)!].ops);
-          cell.attempt = round;
-          group.push(cell);
-        }
+        for (const d of due) group.push(Object.assign(await this.prepare(results[position.get(d.cell)!].ops), { attempt: round }));
         await this.sampleRoundRobin(group, 'remeasure');
         for (const cell of group) this.release(cell);
       }
@@ -235,11 +232,9 @@ class ProfileSession<M> {
   }
 
   /**
-   * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes, until two bursts in a row look
-   * like the machine's fast state (median within the slow threshold of the run's low probe
-   * quantile, and no more than the busy share of them delayed): true. False once the run's wait
-   * budget (maxWaitForFastMs, all waits together) is spent and the machine is still slow; with the
-   * budget spent before, two bursts still say whether it is fast now.
+   * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes: true once two bursts in a row look
+   * like the machine's fast state (phases.ts `quietBurst`), false once the run's wait budget
+   * (maxWaitForFastMs, all waits together) is spent, after two bursts at least, and it is still slow.
    */
   private async waitForFastMachine(): Promise<boolean> {
     const { clock } = this.request;

@@ -21,10 +21,10 @@ export interface TfjsRunner extends ModelRunner<TfjsModel> {
   numTensors(): number;
   /**
    * The probe to time beside every sample (phases.ts). On WASM, two fixed 3×3 convolutions, work of
-   * the networks' own kind: a register-only loop misses the slow phases in which the networks run
-   * 1.2–1.5× slower (bench-results/latency-experiments/README.md, session 16). Their input and
-   * filter stay allocated (created once per backend): allocating them for every probe made a
-   * quarter of the probes twice as slow. Elsewhere the register loop (phases.ts `probeWorkload`):
+   * the networks' own kind: a register-only loop misses slow phases that the networks feel. Their
+   * input and filter stay allocated (created once per backend), since allocating them for every
+   * probe made many probes far slower (both in bench-results/latency-experiments/README.md).
+   * Elsewhere the register loop (phases.ts `probeWorkload`):
    * a synchronous read-back would block a GPU backend, and on the plain-JS backend two
    * convolutions take longer than a sample should wait.
    */
