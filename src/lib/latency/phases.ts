@@ -98,7 +98,7 @@ export interface RemeasureDecision {
   slowdown: number;
 }
 
-export interface PhaseAnalysis {
+interface PhaseAnalysis {
   /** Per record, in input order: fast-state probe time, ms. */
   baselineMs: number[];
   /** Per record: smoothed probe / baseline (1 = fast state). */
