@@ -3,7 +3,8 @@
  * the register-only loop (phases.ts `probeWorkload`), a JavaScript float loop over 1 MB, the
  * convolution probe (tfjs-runner.ts `probe` on WASM) and two NB201 networks, on tfjs WASM in Node
  * (one thread), and writes bench-results/latency-experiments/probe-kind.{json,md}: per 10 s window,
- * each one's median time over its own 10 % quantile, and how well each probe follows the networks.
+ * each one's median time over its own 10 % quantile, and how well each probe follows the networks
+ * (every timing in the git-ignored probe-kind-samples.json).
  * Run it alone on the machine. Usage: npx tsx bench/probe-kind.tune.ts [seconds]
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -96,7 +97,9 @@ async function main() {
     ),
   }));
   const date = new Date().toISOString();
-  writeFileSync(`${OUT}.json`, JSON.stringify({ date, seconds: SECONDS, columns: COLUMNS, fastMs: fast, windows: table, follow, rows }, null, 0) + '\n');
+  writeFileSync(`${OUT}.json`, JSON.stringify({ date, seconds: SECONDS, columns: COLUMNS, fastMs: fast, windows: table, follow }, null, 1) + '\n');
+  // Every timing, for replays: over a megabyte, so git-ignored like the other *-samples.json.
+  writeFileSync(`${OUT}-samples.json`, JSON.stringify({ columns: ['seconds', ...COLUMNS], rows }) + '\n');
   const md = [
     `# Which probe slows down with the networks (issue 18), ${date.slice(0, 10)}`,
     '',
