@@ -2,7 +2,7 @@
  * What the profiler (profiler.ts) reports, built from what it timed: a cell's measurement, its
  * revision once the machine's slow phases are known, and the run's disturbance report. Pure logic.
  */
-import { analysePhases, describeDisturbance, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, DriftPoint } from './profiler-types.ts';
 import { describeSlowReference, slowReferenceMs } from './reference-speed.ts';
 import { quartiles } from './stats.ts';
@@ -44,8 +44,30 @@ export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>
   };
 }
 
+/**
+ * The results that change once the run's slow phases are known: each cell keeps its samples from
+ * outside them (all of them when fewer than `minKeep` are), and a re-measured cell says why it was.
+ */
+export function revisedResults(
+  results: readonly CellMeasurement[],
+  records: readonly SampleRecord[],
+  phaseOptions: Partial<PhaseOptions>,
+  decisions: readonly RemeasureDecision[],
+  minKeep: number,
+): { index: number; revised: CellMeasurement }[] {
+  const analysis = analysePhases(records, phaseOptions);
+  const lastDecision = new Map(decisions.map((d) => [d.cell, d]));
+  return results.flatMap((old, index) => {
+    const all = records.filter((r) => r.cell === old.archStr);
+    const kept = keptSamples(records, analysis, old.archStr, minKeep);
+    const rebuilt = lastDecision.get(old.archStr) ?? null;
+    if (!rebuilt && kept.length === old.samples.length) return [];
+    return [{ index, revised: revisedMeasurement(old, kept, all.length - kept.length, rebuilt ?? old.remeasured) }];
+  });
+}
+
 /** A measurement again, from the samples it keeps once slow phases are known (`left` were left out). */
-export function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[], left: number, remeasured: RemeasureDecision | null): CellMeasurement {
+function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[], left: number, remeasured: RemeasureDecision | null): CellMeasurement {
   const samples = kept.map((r) => r.sampleMs);
   const { q1, median, q3, iqr } = quartiles(samples);
   return {

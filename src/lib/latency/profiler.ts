@@ -20,9 +20,9 @@
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
 import { evenGroupSize, resolveOptions } from './profiler-options.ts';
-import { analysePhases, fastProbeMs, keptSamples, quietBurst, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { analysePhases, fastProbeMs, quietBurst, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import { fastStateCount, referenceFastMs, slowdownAt, slowInferenceDecision } from './reference-speed.ts';
-import { disturbanceReport, measurementOf, revisedMeasurement, type Prepared } from './profile-results.ts';
+import { disturbanceReport, measurementOf, revisedResults, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, withinPercentOfMedian } from './stats.ts';
 
@@ -138,7 +138,7 @@ class ProfileSession<M> {
   /**
    * Up to `remeasureRounds` rounds: find the slow phases so far, time again (fresh build, warm-up,
    * the usual samples) the cells whose latest timing fell in one, then re-read all phases and
-   * give every cell its samples from outside them; changed results are sent again, `revised`.
+   * give every cell its samples from outside them (`revisedResults`); changed ones are sent again.
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
     const { remeasureRounds, minSamples, groupSize } = this.options;
@@ -166,18 +166,10 @@ class ProfileSession<M> {
       }
       if (this.stillSlow.length > 0) break;
     }
-    const analysis = analysePhases(this.records, this.phaseOptions());
-    const minKeep = Math.ceil(minSamples / 2);
-    const lastDecision = new Map(this.decisions.map((d) => [d.cell, d]));
-    results.forEach((old, i) => {
-      const all = this.records.filter((r) => r.cell === old.archStr);
-      const kept = keptSamples(this.records, analysis, old.archStr, minKeep);
-      const rebuilt = lastDecision.get(old.archStr) ?? null;
-      if (!rebuilt && kept.length === old.samples.length) return;
-      const revised = revisedMeasurement(old, kept, all.length - kept.length, rebuilt ?? old.remeasured);
-      results[i] = revised;
+    for (const { index, revised } of revisedResults(results, this.records, this.phaseOptions(), this.decisions, Math.ceil(minSamples / 2))) {
+      results[index] = revised;
       this.request.onResult?.(revised);
-    });
+    }
   }
 
   /** The reference cell's fast-state time this run compares with, ms. */

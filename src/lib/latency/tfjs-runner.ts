@@ -22,11 +22,10 @@ export interface TfjsRunner extends ModelRunner<TfjsModel> {
   /**
    * The probe to time beside every sample (phases.ts). On WASM, two fixed 3×3 convolutions, work of
    * the networks' own kind: a register-only loop misses slow phases that the networks feel. Their
-   * input and filter stay allocated (created once per backend), since allocating them for every
+   * input and filter stay allocated (created once), since allocating them for every
    * probe made many probes far slower (both in bench-results/latency-experiments/README.md).
-   * Elsewhere the register loop (phases.ts `probeWorkload`):
-   * a synchronous read-back would block a GPU backend, and on the plain-JS backend two
-   * convolutions take longer than a sample should wait.
+   * Elsewhere the register loop (phases.ts `probeWorkload`): a synchronous read-back would block a
+   * GPU backend, and on the plain-JS backend two convolutions take longer than a sample should wait.
    */
   probe(): void;
 }
@@ -36,8 +35,8 @@ const PROBE_SIDE = 32;
 const PROBE_CHANNELS = 32;
 const PROBE_CONVS = 2;
 
+/** The probe's input and filter, created on the WASM backend on its first run. */
 interface ProbeTensors {
-  backend: string;
   input: tf.Tensor4D;
   filter: tf.Tensor4D;
 }
@@ -46,7 +45,6 @@ function probeTensors(): ProbeTensors {
   const input = Float32Array.from({ length: PROBE_SIDE * PROBE_SIDE * PROBE_CHANNELS }, (_, i) => Math.sin(i));
   const filter = Float32Array.from({ length: 9 * PROBE_CHANNELS * PROBE_CHANNELS }, (_, i) => 0.1 * Math.cos(i));
   return {
-    backend: tf.getBackend(),
     input: tf.tensor4d(input, [1, PROBE_SIDE, PROBE_SIDE, PROBE_CHANNELS]),
     filter: tf.tensor4d(filter, [3, 3, PROBE_CHANNELS, PROBE_CHANNELS]),
   };
@@ -80,17 +78,13 @@ export function createTfjsRunner(options: NetworkOptions = {}): TfjsRunner {
       network.dispose();
       input.dispose();
     },
-    numTensors: () => tf.memory().numTensors - (held ? 2 : 0),
+    numTensors: () => tf.memory().numTensors - (held ? 2 : 0), // the probe's input and filter
     probe(): void {
       if (tf.getBackend() !== 'wasm') {
         probeWorkload();
         return;
       }
-      if (held?.backend !== 'wasm') {
-        held?.input.dispose();
-        held?.filter.dispose();
-        held = probeTensors();
-      }
+      held ??= probeTensors();
       const { input, filter } = held;
       tf.tidy(() => {
         let y = input;
