@@ -1,35 +1,39 @@
 /**
  * Replays decision rules of the latency profiler over the samples `npm run bench:latency` recorded
- * (bench-results/latency-samples.json: every sample of both passes with the probe beside it) and
- * prints, per run and rule, what the two passes would have agreed on: Spearman ρ between the
- * passes, median relative difference, spread (median IQR / median of the kept samples), and how
- * many cells would be short of `k` samples outside slow stretches (the cells a rule re-measures).
- * It also replays the few-shot calibration on each run's reference set.
+ * (bench-results/latency-samples.json: every sample of both passes and the reference set, each
+ * stamped with when it was taken) and prints, per run and rule, what the two passes would have
+ * agreed on: Spearman ρ between the passes, median relative difference, spread (median IQR / median
+ * of the kept samples), and how many cells would be short of `minFastSamples` samples outside slow
+ * phases (the cells the profiler re-measures). The slow phases are those `analysePhases` reads from
+ * the samples themselves (src/lib/latency/phases.ts); the recorded `probeMs`, `slow` and `slowdown`
+ * fields come from the old probe detector and are not read. It then shows, per pass, the phases the
+ * detector reports and how its slow samples line up with the CPU burner's bursts, and replays the
+ * few-shot calibration on each run's reference set.
  *
  *   npx tsx bench/latency-replay.ts [path/to/latency-samples.json]
  *
- * A replay cannot take samples that were never taken: a re-measurement is modelled only by the
- * later samples the bench did take for the cells it re-measured (`+ recorded re-measures` rows).
+ * Every rule sees each cell's first 15 samples, as the profiler's first timing does. A replay cannot
+ * take samples that were never taken: a re-measurement is modelled by the value the same rule gave
+ * the cell in the matching run without the burner, scaled to this pass (the "(model)" columns).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { spearman } from '../src/lib/predictor/metrics';
-import { analysePhases, DEFAULT_PHASE_OPTIONS, describeDisturbance, type SampleRecord } from '../src/lib/latency/phases';
+import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type SampleRecord } from '../src/lib/latency/phases';
 import { quantileSorted, quartiles } from '../src/lib/latency/stats';
 import { archStrToOps, opsToCode } from '../src/lib/spaces/nb201';
 import { fewShotHere, loadWorld } from './few-shot';
 
+/** One recorded sample; the file's `probeMs`, `slowdown` and `slow` (the old probe detector's) are ignored. */
 interface TimelineEntry {
   cell: string;
   atS: number;
   sampleMs: number;
-  probeMs: number;
-  slowdown: number;
-  slow: boolean;
 }
 interface Pass {
   run: string;
   startedAt: number;
+  /** When the burner ran, s relative to the pass start (the clock of `atS`). */
   burnerBursts: { fromS: number; toS: number }[];
   timeline: TimelineEntry[];
 }
@@ -49,99 +53,54 @@ interface CellValue {
   kept: number[];
   short: boolean;
 }
-type Rule = (samples: SampleRecord[], slow: boolean[], ratio: number[]) => CellValue;
+
+interface RuleSpec {
+  name: string;
+  /** The quantile of the (kept) samples that is the cell's value. */
+  p: number;
+  /** With the detector: `analysePhases` options; the cell keeps its samples outside slow phases. */
+  phases?: Partial<PhaseOptions>;
+}
+const RULES: RuleSpec[] = [
+  { name: 'p10 of the first 15', p: 0.1 },
+  { name: 'median of the first 15', p: 0.5 },
+  { name: 'detector (default options), p10 of kept', p: 0.1, phases: {} },
+  { name: 'detector, slowThreshold 0.15, p10 of kept', p: 0.1, phases: { slowThreshold: 0.15 } },
+  { name: 'detector, slowThreshold 0.35, p10 of kept', p: 0.1, phases: { slowThreshold: 0.35 } },
+  { name: 'detector, mergeGapMs 5000, p10 of kept', p: 0.1, phases: { mergeGapMs: 5_000 } },
+  { name: 'detector, minFastSamples 8, p10 of kept', p: 0.1, phases: { minFastSamples: 8 } },
+];
 
 const q = (xs: number[], p: number) =>
   quantileSorted(
     [...xs].sort((a, b) => a - b),
     p,
   );
-const plain =
-  (p: number): Rule =>
-  (s) => ({
-    value: q(
-      s.map((r) => r.sampleMs),
-      p,
-    ),
-    kept: s.map((r) => r.sampleMs),
-    short: false,
-  });
-/** Samples whose probe ratio is at most `limit`, then quantile `p` of them (all samples when fewer than `k` remain). */
-const probeReject =
-  (limit: number, p: number, k = 5): Rule =>
-  (s, _slow, ratio) => {
-    const fast = s.filter((_, i) => ratio[i] <= limit).map((r) => r.sampleMs);
-    const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
-    return { value: q(kept, p), kept, short: fast.length < k };
-  };
-const normalised: Rule = (s, _slow, ratio) => {
-  const kept = s.map((r, i) => r.sampleMs / Math.max(1, ratio[i]));
-  return { value: q(kept, 0.5), kept, short: false };
-};
-/** Samples outside the phases `analysePhases` finds, then quantile `p`. */
-const outsidePhases =
-  (p: number, k = 5): Rule =>
-  (s, slow) => {
-    const fast = s.filter((_, i) => !slow[i]).map((r) => r.sampleMs);
-    const kept = fast.length >= k ? fast : s.map((r) => r.sampleMs);
-    return { value: q(kept, p), kept, short: fast.length < k };
-  };
 
-/** The detector before the delayed-probe window: the running median of 3 probes alone. */
-const NO_WINDOW = { busyFraction: 0.99, mergeGapMs: 0 };
-
-interface RuleSpec {
-  name: string;
-  rule: Rule;
-  phases?: Partial<typeof DEFAULT_PHASE_OPTIONS>;
-  remeasures?: boolean;
+/** A pass's records, each cell's first 15 samples in time order (the profiler's first timing). */
+function firstSamples(pass: Pass): SampleRecord[] {
+  const counts = new Map<string, number>();
+  return [...pass.timeline]
+    .sort((a, b) => a.atS - b.atS)
+    .filter((t) => {
+      const n = (counts.get(t.cell) ?? 0) + 1;
+      counts.set(t.cell, n);
+      return n <= FIRST_SAMPLES;
+    })
+    .map((t) => ({ cell: t.cell, atMs: t.atS * 1000, sampleMs: t.sampleMs }));
 }
-const RULES: RuleSpec[] = [
-  { name: 'median of the first 15', rule: plain(0.5) },
-  { name: 'as recorded (kept samples, bench flags, re-measures)', rule: (s, _slow, _r) => plain(0.5)(s, _slow, _r), remeasures: true },
-  { name: 'p25 of the first 15', rule: plain(0.25) },
-  { name: 'p10 of the first 15', rule: plain(0.1) },
-  { name: 'min of the first 15', rule: plain(0) },
-  { name: 'probe ratio ≤ 1.15, median', rule: probeReject(1.15, 0.5) },
-  { name: 'probe ratio ≤ 1.15, p25', rule: probeReject(1.15, 0.25) },
-  { name: 'probe ratio ≤ 1.5, median', rule: probeReject(1.5, 0.5) },
-  { name: 'probe-normalised median', rule: normalised },
-  { name: 'outside phases (running median only), median', rule: outsidePhases(0.5), phases: NO_WINDOW },
-  { name: 'outside phases (running median only), p25', rule: outsidePhases(0.25), phases: NO_WINDOW },
-  { name: 'probe ratio ≤ 1.15, p25 + recorded re-measures', rule: probeReject(1.15, 0.25), remeasures: true },
-  { name: 'profiler detector (running median + delayed-probe share), median of kept', rule: outsidePhases(0.5, 8), phases: {} },
-  { name: 'profiler detector, p25 of kept', rule: outsidePhases(0.25, 8), phases: {} },
-  { name: 'profiler detector, p10 of kept', rule: outsidePhases(0.1, 8), phases: {} },
-  { name: 'profiler detector, median of kept + recorded re-measures', rule: outsidePhases(0.5, 8), phases: {}, remeasures: true },
-];
 
-/** Per cell of a pass: its samples (the first 15 in time order, or all with re-measures), with slow flags and probe ratios. */
+/** Per cell of a pass: its value by the rule, from its first 15 samples (those outside slow phases, with the detector). */
 function cellsOf(pass: Pass, spec: RuleSpec): Map<string, CellValue> {
-  const records: SampleRecord[] = pass.timeline.map((t) => ({ cell: t.cell, atMs: t.atS * 1000, sampleMs: t.sampleMs, probeMs: t.probeMs }));
-  const asRecorded = spec.name.startsWith('as recorded');
-  const analysis = analysePhases(records, spec.phases ?? {});
-  const slow = asRecorded ? pass.timeline.map((t) => t.slow) : analysis.inSlowPhase;
-  // Probe ratio of each sample on its own (no smoothing): probe over the pass's fast state.
-  const ratio = records.map((r, i) => r.probeMs / analysis.baselineMs[i]);
-  const byCell = new Map<string, number[]>();
-  records.forEach((r, i) => byCell.set(r.cell, [...(byCell.get(r.cell) ?? []), i]));
+  const records = firstSamples(pass);
+  const analysis = spec.phases ? analysePhases(records, spec.phases) : undefined;
+  const { minFastSamples } = resolvePhaseOptions(spec.phases);
   const out = new Map<string, CellValue>();
-  for (const [cell, idx] of byCell) {
-    const use = spec.remeasures ? idx : idx.slice(0, FIRST_SAMPLES);
-    if (asRecorded) {
-      const fast = use.filter((i) => !slow[i]);
-      const kept = (fast.length >= Math.ceil(FIRST_SAMPLES / 2) ? fast : use).map((i) => records[i].sampleMs);
-      out.set(cell, { value: q(kept, 0.5), kept, short: false });
-      continue;
-    }
-    out.set(
-      cell,
-      spec.rule(
-        use.map((i) => records[i]),
-        use.map((i) => slow[i]),
-        use.map((i) => ratio[i]),
-      ),
-    );
+  for (const cell of new Set(records.map((r) => r.cell))) {
+    const mine = analysis ? keptSamples(records, analysis, cell, minFastSamples) : records.filter((r) => r.cell === cell);
+    const fast = analysis ? records.filter((r, i) => r.cell === cell && !analysis.inSlowPhase[i]).length : Infinity;
+    const kept = mine.map((r) => r.sampleMs);
+    out.set(cell, { value: q(kept, spec.p), kept, short: fast < minFastSamples });
   }
   return out;
 }
@@ -181,7 +140,7 @@ const tally: { name: string; met: number; metQuiet: number; metBurner: number; s
 for (const spec of RULES) {
   console.log(`## ${spec.name}\n`);
   console.log(
-    '| run | burner | ρ | median difference | pass 2 / pass 1 (median) | spread | cells short of k fast samples (both passes) | meets | cells fast in both passes: n, ρ, difference | short cells re-measured in the quiet state (model): ρ, difference |',
+    '| run | burner | ρ | median difference | pass 2 / pass 1 (median) | spread | cells short of minFastSamples fast samples (both passes) | meets | cells fast in both passes: n, ρ, difference | short cells re-measured in the quiet state (model): ρ, difference |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const row = { name: spec.name, met: 0, metQuiet: 0, metBurner: 0, short: 0, modelMet: 0 };
@@ -192,8 +151,7 @@ for (const spec of RULES) {
     const quietRun = run.disturbed ? recorded.runs.find((q) => !q.disturbed && q.run === run.run - 3) : undefined;
     const model = quietRun && r.short > 0 ? compare(remeasuredModel(p1, cellsOf(quietRun.passes[0], spec)), remeasuredModel(p2, cellsOf(quietRun.passes[1], spec))) : null;
     if (model) {
-      const ok2 = model.rho >= 0.95 && model.medDiff <= 0.05;
-      if (ok2) row.modelMet++;
+      if (model.rho >= 0.95 && model.medDiff <= 0.05) row.modelMet++;
     } else if (r.rho >= 0.95 && r.medDiff <= 0.05) row.modelMet++;
     const ok = r.rho >= 0.95 && r.medDiff <= 0.05;
     if (ok) {
@@ -210,25 +168,39 @@ for (const spec of RULES) {
   console.log('');
 }
 console.log('## Summary (ρ ≥ 0.95 and median difference ≤ 5 %)\n');
-console.log('| rule | runs met (of 6) | quiet | burner | cells short of k fast samples (all runs) | runs met with short cells re-measured (model) |');
+console.log(`| rule | runs met (of ${recorded.runs.length}) | quiet | burner | cells short of minFastSamples fast samples (all runs) | runs met with short cells re-measured (model) |`);
 console.log('|---|---|---|---|---|---|');
 for (const t of tally) console.log(`| ${t.name} | ${t.met} | ${t.metQuiet} | ${t.metBurner} | ${t.short} | ${t.modelMet} |`);
 
-// What the profiler's detector (default options, 8 fast samples of 15) reports for each recorded pass.
-console.log('\n## Phases the profiler detector reports per pass (first 15 samples per cell)\n');
+// What the profiler's detector (default options) reports for each recorded pass.
+console.log('\n## Phases the profiler detector reports per pass (default options, first 15 samples per cell)\n');
 console.log('| run | burner | pass | summary |');
 console.log('|---|---|---|---|');
 for (const run of recorded.runs) {
   for (const pass of run.passes) {
-    const records = pass.timeline.map((t) => ({ cell: t.cell, atMs: t.atS * 1000, sampleMs: t.sampleMs, probeMs: t.probeMs }));
-    const firsts = new Map<string, number>();
-    const kept = records.filter((r) => {
-      const n = (firsts.get(r.cell) ?? 0) + 1;
-      firsts.set(r.cell, n);
-      return n <= FIRST_SAMPLES;
-    });
-    const a = analysePhases(kept);
+    const a = analysePhases(firstSamples(pass));
     console.log(`| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${pass.run} | ${describeDisturbance(a.phases, a.remeasure.length)} |`);
+  }
+}
+
+// Whether the detector finds the burner: its slow samples against the burner's bursts.
+console.log('\n## Detector against the burner per pass (default options, first 15 samples per cell)\n');
+console.log('| run | burner | pass | samples | in a burner burst | flagged slow | burner-time samples flagged | flagged samples in a burner burst |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const run of recorded.runs) {
+  for (const pass of run.passes) {
+    const records = firstSamples(pass);
+    const { inSlowPhase } = analysePhases(records);
+    const inBurst = records.map((r) => pass.burnerBursts.some((b) => r.atMs >= b.fromS * 1000 && r.atMs <= b.toS * 1000));
+    const n = records.length;
+    const flagged = inSlowPhase.filter(Boolean).length;
+    const burst = inBurst.filter(Boolean).length;
+    const both = records.filter((_, i) => inSlowPhase[i] && inBurst[i]).length;
+    const share = (part: number, whole: number) => (whole > 0 ? `${pct(part / whole)} (${part}/${whole})` : '—');
+    const withBursts = pass.burnerBursts.length > 0;
+    console.log(
+      `| ${run.run} | ${run.disturbed ? 'on' : 'off'} | ${pass.run} | ${n} | ${withBursts ? share(burst, n) : '—'} | ${share(flagged, n)} | ${withBursts ? share(both, burst) : '—'} | ${withBursts ? share(both, flagged) : '—'} |`,
+    );
   }
 }
 
@@ -238,7 +210,7 @@ const indexOf = new Map<number, number>();
 world.opsCode.forEach((code, i) => indexOf.set(code, i));
 const toIndex = (cell: string) => indexOf.get(opsToCode(archStrToOps(cell)))!;
 console.log('\n## Few-shot per run (reference set → pass 2)\n');
-for (const spec of [RULES[0], RULES.find((r) => r.name === 'profiler detector, p10 of kept')!]) {
+for (const spec of [RULES.find((r) => r.name === 'p10 of the first 15')!, RULES.find((r) => r.name === 'detector (default options), p10 of kept')!]) {
   console.log(`### ${spec.name}\n`);
   console.log('| run | burner | reference spread | method (fallback from) | few-shot ρ / ±10 % | FLOPs ρ / ±10 % | LOO errors |');
   console.log('|---|---|---|---|---|---|---|');

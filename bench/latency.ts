@@ -5,7 +5,7 @@
  *     two passes' medians (target ≥ 0.95) and their median relative difference (target ≤ 5 %), in
  *     each of `BENCH_LATENCY_RUNS` (default 3) runs; with `BENCH_LATENCY_BURNER=1`, as many runs
  *     again with a CPU burner on every core, 40 s on / 40 s off (bench/burner.ts), so the machine
- *     runs in phases (issue 18). Each run reports the slow phases the profiler's probe saw, the
+ *     runs in phases (issue 18). Each run reports the slow phases the profiler read from the samples, the
  *     cells it re-measured, and every sample's wall-clock stamp (in `<report>-samples.json`).
  * (b) wall time per cell, build + cold run + warm-up + samples + drift reference included (the
  *     profiler's elapsed time over cells measured). Target ≤ 1.5 s.
@@ -195,10 +195,10 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     secondsPerCell: round(median(passes.map((r) => r.elapsedMs / r.measured / 1000)), 3),
     /** Median over cells of IQR / median, per pass: the per-cell spread. */
     medianRelativeIqr: [round(relIqr(firstIqr, ma)), round(relIqr(secondIqr, mb))],
-    /** Per pass and for the reference set: the slow phases the probe saw and the cells re-measured, with why. */
+    /** Per pass and for the reference set: the slow phases the samples showed and the cells re-measured, with why. */
     phases: disturbances.map((d, k) => ({
       run: ['pass 1', 'pass 2', 'reference set'][k],
-      summary: d?.summary ?? 'no probe',
+      summary: d?.summary ?? 'no report',
       rounds: d?.rounds ?? 0,
       waitedS: round((d?.waitedMs ?? 0) / 1000, 1),
       phases:
@@ -208,7 +208,6 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
           samples: p.samples,
           slowdown: round(p.slowdown, 3),
           peakSlowdown: round(p.peakSlowdown, 3),
-          delayedShare: round(p.delayedShare, 3),
         })) ?? [],
       remeasured: d?.remeasured.map((x) => ({ cell: x.cell, reason: x.reason, slowSamples: x.slowSamples, samples: x.samples, slowdown: round(x.slowdown, 3) })) ?? [],
     })),
@@ -240,7 +239,6 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
       cell: t.cell,
       atS: round(t.atMs / 1000, 3),
       sampleMs: round(t.sampleMs),
-      probeMs: round(t.probeMs),
       slowdown: round(t.slowdown, 3),
       slow: t.slow,
     })),
@@ -374,7 +372,7 @@ ${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.re
 
 Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}'`).join(' and ')} columns read the same measurements the other ways (level-correction.ts: 'anchors' divides a run's times by its anchor ratio, the median over the ${LEVEL_ANCHOR_COUNT} anchor cells every run times of their latency in the run over their median in the profile; 'reference' multiplies them by the profile's median reference-cell level over the run's; 'none' reads them as timed). Repeatability is judged on the passes' cells less the reference cells (the anchors among them); "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
 
-Every sample's wall-clock stamp, per-inference time, the probe beside it and its slowdown: \`bench-results/${REPORT}-samples.json\`.
+Every sample's wall-clock stamp, per-inference time and the machine's slowdown beside it: \`bench-results/${REPORT}-samples.json\`.
 
 ## Worker against main thread (one quick run of ${workerVsMain.cells} cells each, WASM)
 

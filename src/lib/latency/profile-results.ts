@@ -10,16 +10,15 @@ import { quartiles } from './stats.ts';
 /** A cell being measured: its model and everything timed of it so far. */
 export interface Prepared<M> extends Pick<CellMeasurement, 'ops' | 'archStr' | 'buildMs' | 'coldMs' | 'k' | 'warmupRuns' | 'warmupStable' | 'samples'> {
   model: M;
-  /** Stamp (ms since the run started) and probe time (ms, NaN without a probe) of each sample. */
+  /** Stamp of each sample, ms since the run started. */
   atMs: number[];
-  probes: number[];
   discarded: number;
   /** 0 for the first timing, n for the n-th re-measurement. */
   attempt: number;
 }
 
 /** The cell's measurement from all its samples. */
-export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>, backend: string, withProbe: boolean, remeasured: RemeasureDecision | null): CellMeasurement {
+export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>, backend: string): CellMeasurement {
   const { q1, median, q3, iqr } = quartiles(cell.samples);
   return {
     ops: cell.ops,
@@ -37,29 +36,28 @@ export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>
     iqrMs: iqr,
     discardedHidden: cell.discarded,
     sampleAtMs: cell.atMs,
-    probeMs: withProbe ? cell.probes : [],
     slowPhaseSamples: 0,
-    remeasured,
+    remeasured: null,
     revised: false,
   };
 }
 
 /**
  * The results that change once the run's slow phases are known: each cell keeps its samples from
- * outside them (all of them when fewer than `minKeep` are), and a re-measured cell says why it was.
+ * outside them (all of them when fewer than `minFastSamples` are), and a re-measured cell says why it was.
  */
 export function revisedResults(
   results: readonly CellMeasurement[],
   records: readonly SampleRecord[],
   phaseOptions: Partial<PhaseOptions>,
   decisions: readonly RemeasureDecision[],
-  minKeep: number,
 ): { index: number; revised: CellMeasurement }[] {
   const analysis = analysePhases(records, phaseOptions);
+  const { minFastSamples } = resolvePhaseOptions(phaseOptions);
   const lastDecision = new Map(decisions.map((d) => [d.cell, d]));
   return results.flatMap((old, index) => {
     const all = records.filter((r) => r.cell === old.archStr);
-    const kept = keptSamples(records, analysis, old.archStr, minKeep);
+    const kept = keptSamples(records, analysis, old.archStr, minFastSamples);
     const rebuilt = lastDecision.get(old.archStr) ?? null;
     if (!rebuilt && kept.length === old.samples.length) return [];
     return [{ index, revised: revisedMeasurement(old, kept, all.length - kept.length, rebuilt ?? old.remeasured) }];
@@ -74,7 +72,6 @@ function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[],
     ...old,
     samples,
     sampleAtMs: kept.map((r) => r.atMs),
-    probeMs: kept.map((r) => r.probeMs),
     medianMs: median,
     q1Ms: q1,
     q3Ms: q3,
@@ -86,14 +83,13 @@ function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[],
 }
 
 interface DisturbanceInput {
-  /** Every sample with the probe beside it. */
+  /** Every sample of the run. */
   records: readonly SampleRecord[];
   phaseOptions: Partial<PhaseOptions>;
-  /** Cells built and timed again because of a slow phase, and those given more samples at the reference's fast state. */
+  /** Cells built and timed again because of a slow phase. */
   decisions: readonly RemeasureDecision[];
   /** Cells due for re-measuring that kept their samples: the machine was still slow when the wait budget ran out. */
   stillSlow: readonly RemeasureDecision[];
-  extended: readonly RemeasureDecision[];
   rounds: number;
   waitedMs: number;
   /** The reference cell's timings (null without a reference) and its fast-state time, ms. */
@@ -102,17 +98,17 @@ interface DisturbanceInput {
   slowReferenceThreshold: number;
 }
 
-/** What the probe and the reference cell saw over the run, and what the profiler did about it. */
+/** What the samples and the reference cell showed of the machine over the run, and what the profiler did about it. */
 export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
   const analysis = analysePhases(input.records, input.phaseOptions);
   const rebuilt = new Set(input.decisions.map((d) => d.cell)).size;
   const referenceSlow = input.referenceSeries ? slowReferenceMs(input.referenceSeries, input.referenceFastMs, input.slowReferenceThreshold) : 0;
   const stillSlow = new Set(input.stillSlow.map((d) => d.cell)).size;
-  const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, resolvePhaseOptions(input.phaseOptions).slowThreshold, stillSlow);
-  const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold, input.extended.length);
+  const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, stillSlow);
+  const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold);
   return {
     phases: analysis.phases,
-    remeasured: [...input.extended, ...input.decisions],
+    remeasured: [...input.decisions],
     stillSlow: [...input.stillSlow],
     rounds: input.rounds,
     waitedMs: input.waitedMs,
@@ -123,7 +119,6 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
       cell: r.cell,
       atMs: r.atMs,
       sampleMs: r.sampleMs,
-      probeMs: r.probeMs,
       slowdown: analysis.slowdown[i],
       slow: analysis.inSlowPhase[i],
     })),

@@ -17,9 +17,7 @@ export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' |
   visibilityPollMs: 250,
   remeasureRounds: 2,
   maxWaitForFastMs: 30_000,
-  fastStateSamples: 0,
   slowReferenceThreshold: 0.2,
-  maxExtendMs: 30_000,
   referenceFastMs: null,
 };
 
@@ -50,13 +48,10 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
     ['maxWaitForFastMs', merged.maxWaitForFastMs],
     ['warmup.maxMs', merged.warmup.maxMs],
     ['maxDiscardedPerCell', merged.maxDiscardedPerCell],
-    ['maxExtendMs', merged.maxExtendMs],
-    ['fastStateSamples', merged.fastStateSamples],
   ] as const) {
     if (!(value >= 0)) throw new Error(`profile option ${name} must be zero or more, got ${value}`);
   }
   if (!Number.isInteger(merged.remeasureRounds) || merged.remeasureRounds < 0) throw new Error(`profile option remeasureRounds must be a whole number ≥ 0, got ${merged.remeasureRounds}`);
-  if (!Number.isInteger(merged.fastStateSamples)) throw new Error(`profile option fastStateSamples must be a whole number ≥ 0, got ${merged.fastStateSamples}`);
   if (!(merged.slowReferenceThreshold > 0)) throw new Error(`profile option slowReferenceThreshold must be positive, got ${merged.slowReferenceThreshold}`);
   if (merged.referenceFastMs !== null && !(merged.referenceFastMs > 0)) throw new Error(`profile option referenceFastMs must be positive or null, got ${merged.referenceFastMs}`);
   if (merged.warmup.minRuns > merged.warmup.maxRuns) throw new Error('warmup.minRuns exceeds warmup.maxRuns');

@@ -77,28 +77,18 @@ export interface ProfileOptions {
   maxDiscardedPerCell: number;
   /**
    * Rounds of re-measuring the cells timed in a slow phase, at the end of the pass (needs a
-   * `probe`); 0 turns re-measuring off. Default 2.
+   * `referenceCell`, the gauge of when the machine is fast again); 0 turns re-measuring off. Default 2.
    */
   remeasureRounds: number;
   /**
-   * Before re-measuring, wait for the machine to leave its slow phase (bursts of probes back at its
-   * fast state), at most this long in all over the run (every group and round together), ms.
+   * Before re-measuring, wait for the machine to leave its slow phase (the reference cell back at
+   * its fast state), at most this long in all over the run (every group and round together), ms.
    * Cells still due once it is spent keep their samples (`DisturbanceReport.stillSlow`): timed
    * again in the same slow phase they would come out no better. Default 30,000.
    */
   maxWaitForFastMs: number;
-  /**
-   * Each cell needs this many samples timed while the reference cell ran at its fast state (within
-   * `slowReferenceThreshold`); a cell with fewer gets more samples, while its model is still built,
-   * once the reference is fast again. 0 turns it off; needs a `referenceCell`. Default 0: on WASM
-   * the probe beside every sample is now work of the networks' own kind (tfjs-runner.ts `probe`)
-   * and sees the phases the reference cell was timed for (bench-results/latency-experiments).
-   */
-  fastStateSamples: number;
   /** The reference cell (smoothed over its nearest points) is slow above its fast state by more than this fraction. Default 0.2. */
   slowReferenceThreshold: number;
-  /** Time the run may spend on those extra samples and on waiting for the reference to be fast, all groups together, ms. Default 30,000. */
-  maxExtendMs: number;
   /**
    * The reference cell's fast-state time known from earlier runs on this backend, ms (null: none):
    * a run that starts inside a slow phase compares with it instead of taking the phase for the fast state.
@@ -137,12 +127,6 @@ export interface ProfileRequest<M> {
   pauseGate?(): Promise<void>;
   /** Live tensor count (`tf.memory().numTensors`) for the leak check. */
   numTensors?(): number;
-  /**
-   * A fixed workload (phases.ts `probeWorkload`), timed right beside every sample: its time over
-   * the run is the machine's speed, and cells timed in a slow phase are re-measured. Without it
-   * no phases are detected.
-   */
-  probe?(): unknown;
   /** How phases are detected (phases.ts `DEFAULT_PHASE_OPTIONS`). */
   phases?: Partial<PhaseOptions>;
 }
@@ -170,8 +154,6 @@ export interface CellMeasurement {
   discardedHidden: number;
   /** When each kept sample was taken, ms since the run started (aligned with `samples`). */
   sampleAtMs: number[];
-  /** The probe timed beside each kept sample, ms (aligned with `samples`); empty without a probe. */
-  probeMs: number[];
   /** Samples left out because they fell in a slow phase of the machine. */
   slowPhaseSamples: number;
   /** Why the cell was timed again (null when it was not). */
@@ -180,7 +162,7 @@ export interface CellMeasurement {
   revised: boolean;
 }
 
-/** What the probe saw over a run: the machine's slow phases and the cells re-measured because of them. */
+/** What the samples showed of the machine over a run: its slow phases and the cells re-measured because of them. */
 export interface DisturbanceReport {
   /** Slow phases, in time order. */
   phases: SlowPhase[];
@@ -198,8 +180,8 @@ export interface DisturbanceReport {
   referenceFastMs: number;
   /** One line for the view, e.g. "1 slow phase (1.7× for 45 s); re-measured 16 cells". */
   summary: string;
-  /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, probe ms, probe slowdown, in a slow phase. */
-  timeline: { cell: string; atMs: number; sampleMs: number; probeMs: number; slowdown: number; slow: boolean }[];
+  /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, the machine's slowdown beside it, in a slow phase. */
+  timeline: { cell: string; atMs: number; sampleMs: number; slowdown: number; slow: boolean }[];
 }
 
 export interface DriftPoint {
@@ -227,6 +209,6 @@ export interface ProfileOutcome {
   /** Tensors alive after everything was disposed minus before anything was built; 0 unless a runner leaks. Null without `numTensors`. */
   leakedTensors: number | null;
   elapsedMs: number;
-  /** The machine's phases and the re-measured cells; null without a probe. */
-  disturbance: DisturbanceReport | null;
+  /** The machine's phases and the re-measured cells. */
+  disturbance: DisturbanceReport;
 }

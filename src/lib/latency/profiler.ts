@@ -8,33 +8,23 @@
  *    a sample taken while the page was hidden is discarded, and timing waits until it is visible;
  * 5. re-time a fixed reference cell every `referenceEvery` samples (its drift = thermal/DVFS change);
  * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check);
- * 7. with a reference cell, give every cell of a group `fastStateSamples` samples timed while the
- *    reference ran at its fast state (reference-speed.ts): a cell short of them gets more samples,
- *    while its model is still built, once the reference is fast again;
- * 8. with a `probe`, time it right beside every sample; at the end of the pass, find the machine's
- *    slow phases (phases.ts), and time again, once the machine is quiet, the cells with fewer than
- *    half their samples outside them (if it stays slow past the wait budget, they keep their
- *    samples); keep each cell's samples from outside slow phases, and report the phases, the
- *    re-measured cells, those left as timed, and why.
+ * 7. at the end of the pass, read the machine's slow phases from the samples themselves (phases.ts);
+ *    with a reference cell, once it runs at its fast state again, time again the cells with too few
+ *    samples outside them (if it stays slow past the wait budget, they keep their samples); keep
+ *    each cell's samples from outside slow phases, and report the phases, the re-measured cells,
+ *    those left as timed, and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
 import { evenGroupSize, resolveOptions } from './profiler-options.ts';
-import { analysePhases, fastProbeMs, quietBurst, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
-import { fastStateCount, referenceFastMs, slowdownAt, slowInferenceDecision } from './reference-speed.ts';
+import { analysePhases, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { referenceFastMs, slowdownAt } from './reference-speed.ts';
 import { disturbanceReport, measurementOf, revisedResults, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, withinPercentOfMedian } from './stats.ts';
 
-/** Between two bursts of probes while waiting for the machine to leave a slow phase, ms. */
-const WAIT_POLL_MS = 250;
 /** Between two reference timings while waiting for the reference cell to run fast again, ms. */
 const REFERENCE_POLL_MS = 100;
-/**
- * Probes timed back to back per poll while waiting: a machine shared with busy threads delays only
- * some short probes, so the share of delayed ones in a burst, not one probe, says it is quiet.
- */
-const WAIT_BURST_PROBES = 10;
 /**
  * Fewest samples per cell for acting on phases (re-measuring, leaving slow samples out): with fewer,
  * one slow sample is a third of a cell, and a quick run would rather stay one result per cell.
@@ -66,7 +56,7 @@ class ProfileSession<M> {
   private readonly referenceSeries: ReferenceSeries['drift'] = [];
   /** Models not yet disposed, disposed on every way out. */
   private readonly alive = new Set<Prepared<M>>();
-  /** Every candidate sample with the probe beside it (only with a probe). */
+  /** Every candidate sample, in the order taken. */
   private readonly records: SampleRecord[] = [];
   private readonly decisions: RemeasureDecision[] = [];
   /** Cells due for re-measuring that were not, because the machine was still slow when the wait budget ran out. */
@@ -75,10 +65,6 @@ class ProfileSession<M> {
   private waitedMs = 0;
   /** The group being sampled (empty between groups and while re-measuring). */
   private group: Prepared<M>[] = [];
-  /** Cells that got more samples because too few were timed at the reference's fast state, by arch string. */
-  private readonly extended = new Map<string, RemeasureDecision>();
-  /** Time spent on those samples and on waiting for the reference to be fast, ms (not paused or hidden time). */
-  private extendedMs = 0;
 
   constructor(
     private readonly request: ProfileRequest<M>,
@@ -108,11 +94,10 @@ class ProfileSession<M> {
           if (this.reference) await this.referenceSample();
         }
         await this.sampleRoundRobin(group);
-        await this.extend(group);
         for (const cell of group) this.deliver(cell, results);
         this.group = [];
       }
-      if (this.request.probe) await this.remeasure(results);
+      await this.remeasure(results);
       if (this.reference) await this.referenceSample();
     } catch (err) {
       if (!(err instanceof Cancelled)) throw err;
@@ -131,27 +116,28 @@ class ProfileSession<M> {
       cancelled,
       leakedTensors: tensorsBefore === null || tensorsAfter === null ? null : tensorsAfter - tensorsBefore,
       elapsedMs: this.request.clock.now() - this.start,
-      disturbance: this.request.probe || this.reference ? this.disturbance() : null,
+      disturbance: this.disturbance(),
     };
   }
 
   /**
-   * Up to `remeasureRounds` rounds: find the slow phases so far, time again (fresh build, warm-up,
-   * the usual samples) the cells whose latest timing fell in one, then re-read all phases and
-   * give every cell its samples from outside them (`revisedResults`); changed ones are sent again.
+   * Up to `remeasureRounds` rounds (only with a reference cell, the gauge of when the machine is
+   * fast again): find the slow phases so far, time again (fresh build, warm-up, the usual samples)
+   * the cells with too few samples outside them, then re-read all phases and give every cell its
+   * samples from outside them (`revisedResults`); changed ones are sent again.
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
     const { remeasureRounds, minSamples, groupSize } = this.options;
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
-    while (this.rounds < remeasureRounds) {
+    while (this.reference && this.rounds < remeasureRounds) {
       const todo = analysePhases(this.records, this.phaseOptions()).remeasure.filter((d) => position.has(d.cell));
       if (todo.length === 0) break;
       const round = this.rounds + 1;
       const size = evenGroupSize(todo.length, groupSize);
       for (let first = 0; first < todo.length; first += size) {
         // Timed again inside the same slow phase, a cell would come out no better: it keeps its samples, and the report says why.
-        if (!(await this.waitForFastMachine())) {
+        if (!(await this.waitForFastReference())) {
           this.stillSlow.push(...todo.slice(first));
           break;
         }
@@ -166,7 +152,7 @@ class ProfileSession<M> {
       }
       if (this.stillSlow.length > 0) break;
     }
-    for (const { index, revised } of revisedResults(results, this.records, this.phaseOptions(), this.decisions, Math.ceil(minSamples / 2))) {
+    for (const { index, revised } of revisedResults(results, this.records, this.phaseOptions(), this.decisions)) {
       results[index] = revised;
       this.request.onResult?.(revised);
     }
@@ -178,81 +164,33 @@ class ProfileSession<M> {
   }
 
   /**
-   * Gives every cell of the group `fastStateSamples` samples timed while the reference cell ran at
-   * its fast state: rounds over the cells short of them, each after waiting for the reference to be
-   * fast again, until none is short or the run's `maxExtendMs` is spent.
+   * Times the reference every REFERENCE_POLL_MS: true once its latest points are back within
+   * `slowReferenceThreshold` of its fast state, false once the run's wait budget (maxWaitForFastMs,
+   * all waits together) is spent and it is still slow.
    */
-  private async extend(group: Prepared<M>[]): Promise<void> {
-    const { minSamples, fastStateSamples, slowReferenceThreshold, maxExtendMs } = this.options;
-    if (!this.reference || fastStateSamples === 0 || minSamples < MIN_SAMPLES_TO_REMEASURE) return;
-    const short = () => {
-      const fast = this.referenceFast();
-      return group.filter((cell) => fastStateCount(cell.atMs, this.referenceSeries, fast, slowReferenceThreshold) < fastStateSamples);
-    };
-    let todo = short();
-    while (todo.length > 0 && this.extendedMs < maxExtendMs) {
-      const fast = this.referenceFast();
-      for (const cell of todo) {
-        if (!this.extended.has(cell.archStr)) this.extended.set(cell.archStr, slowInferenceDecision(cell.archStr, cell.atMs, this.referenceSeries, fast, slowReferenceThreshold));
-      }
-      const active = this.activeTimer();
-      await this.waitForFastReference(maxExtendMs - this.extendedMs);
-      this.total += todo.length;
-      for (const cell of todo) await this.takeSample(cell, 'remeasure');
-      this.extendedMs += active();
-      todo = short();
-    }
-  }
-
-  /** Times the reference every REFERENCE_POLL_MS until the latest points are back at its fast state, or `budgetMs` is spent. */
-  private async waitForFastReference(budgetMs: number): Promise<void> {
+  private async waitForFastReference(): Promise<boolean> {
     const { clock } = this.request;
-    const active = this.activeTimer();
-    for (;;) {
-      const now = clock.now() - this.start;
-      if (slowdownAt(this.referenceSeries, now, this.referenceFast()) <= 1 + this.options.slowReferenceThreshold) return;
-      if (active() >= budgetMs) return;
-      this.report('remeasure');
-      await clock.sleep(REFERENCE_POLL_MS);
-      await this.referenceSample();
-    }
-  }
-
-  /** The phase options with the cell's fast-sample target tied to this run's samples per cell (half of them). */
-  private phaseOptions(): Partial<PhaseOptions> {
-    return { minFastSamples: Math.ceil(this.options.minSamples / 2), ...this.request.phases };
-  }
-
-  /**
-   * Every WAIT_POLL_MS, times a burst of WAIT_BURST_PROBES probes: true once two bursts in a row look
-   * like the machine's fast state (phases.ts `quietBurst`), false once the run's wait budget
-   * (maxWaitForFastMs, all waits together) is spent, after two bursts at least, and it is still slow.
-   */
-  private async waitForFastMachine(): Promise<boolean> {
-    const { clock } = this.request;
-    if (this.records.length === 0) return true;
     // One budget for the whole run: on a machine that stays loaded, waiting again before every group would not help.
     const budget = this.options.maxWaitForFastMs - this.waitedMs;
-    const phaseOptions = resolvePhaseOptions(this.phaseOptions());
-    const fast = fastProbeMs(this.records, phaseOptions);
     const active = this.activeTimer();
-    let quietBursts = 0;
-    let bursts = 0;
     try {
+      await this.referenceSample();
       for (;;) {
-        await this.checkpoint();
-        const burst: number[] = [];
-        for (let i = 0; i < WAIT_BURST_PROBES; i++) burst.push(await this.timeProbe());
-        bursts++;
-        quietBursts = quietBurst(burst, fast, phaseOptions) ? quietBursts + 1 : 0;
-        if (quietBursts >= 2) return true;
-        if (bursts >= 2 && active() >= budget) return false;
+        const now = clock.now() - this.start;
+        if (slowdownAt(this.referenceSeries, now, this.referenceFast()) <= 1 + this.options.slowReferenceThreshold) return true;
+        if (active() >= budget) return false;
         this.report('remeasure');
-        await clock.sleep(WAIT_POLL_MS);
+        await clock.sleep(REFERENCE_POLL_MS);
+        await this.referenceSample();
       }
     } finally {
       this.waitedMs += active();
     }
+  }
+
+  /** The phase options this run reads its samples with. */
+  private phaseOptions(): Partial<PhaseOptions> {
+    return { ...this.request.phases };
   }
 
   /** A stopwatch from now of the run's active time: paused time (hidden page, pause) not counted, ms. */
@@ -268,7 +206,6 @@ class ProfileSession<M> {
       phaseOptions: this.phaseOptions(),
       decisions: this.decisions,
       stillSlow: this.stillSlow,
-      extended: [...this.extended.values()],
       rounds: this.rounds,
       waitedMs: this.waitedMs,
       referenceSeries: this.reference ? this.referenceSeries : null,
@@ -297,7 +234,6 @@ class ProfileSession<M> {
       warmupStable: false,
       samples: [],
       atMs: [],
-      probes: [],
       discarded: 0,
       attempt: 0,
     };
@@ -351,7 +287,7 @@ class ProfileSession<M> {
     }
   }
 
-  /** One sample of the cell with the probe beside it; false when it was discarded (the page was hidden). */
+  /** One sample of the cell; false when it was discarded (the page was hidden). */
   private async takeSample(cell: Prepared<M>, phase: ProfilePhase): Promise<boolean> {
     const { referenceEvery, maxDiscardedPerCell } = this.options;
     this.current = cell.archStr;
@@ -364,11 +300,9 @@ class ProfileSession<M> {
       }
       return false;
     }
-    const probeMs = await this.timeProbe();
     cell.samples.push(ms / cell.k);
     cell.atMs.push(atMs);
-    cell.probes.push(probeMs);
-    if (this.request.probe) this.records.push({ cell: cell.archStr, atMs, sampleMs: ms / cell.k, probeMs, attempt: cell.attempt });
+    this.records.push({ cell: cell.archStr, atMs, sampleMs: ms / cell.k, attempt: cell.attempt });
     this.done++;
     this.report(phase);
     if (this.reference && this.done % referenceEvery === 0) await this.referenceSample();
@@ -383,15 +317,6 @@ class ProfileSession<M> {
     if (!valid) return;
     this.referenceSeries.push({ atMs: this.request.clock.now() - this.start, afterSamples: this.done, ms: ms / reference.k });
     this.report('reference', reference.archStr);
-  }
-
-  /** Times the probe right after a sample, ms (NaN without one; half a tick when it reads as 0). */
-  private async timeProbe(): Promise<number> {
-    const { clock, probe } = this.request;
-    if (!probe) return NaN;
-    const t0 = clock.now();
-    await probe();
-    return Math.max(clock.now() - t0, this.options.timerResolutionMs / 2);
   }
 
   private async timed(cell: Prepared<M>, k: number): Promise<{ ms: number; valid: boolean }> {
@@ -439,7 +364,7 @@ class ProfileSession<M> {
   /** Frees the cell's model and sends its measurement. */
   private deliver(cell: Prepared<M>, results: CellMeasurement[]): void {
     this.release(cell);
-    const result = measurementOf(cell, this.request.runner.backend, Boolean(this.request.probe), this.extended.get(cell.archStr) ?? null);
+    const result = measurementOf(cell, this.request.runner.backend);
     results.push(result);
     this.request.onResult?.(result);
   }

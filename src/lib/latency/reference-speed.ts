@@ -1,15 +1,11 @@
 /**
- * The machine's inference speed over a run, read from the drift reference cell (issue 18).
- *
- * A shared machine runs for tens of seconds with network inference 1.3–1.6× slower while a
- * register-only loop (phases.ts `probeWorkload`) barely slows down: what slows is most likely the
- * memory system shared with other guests. The reference cell is a network like the candidates, timed
- * every few samples, so its time over its fast state is the slowdown the candidates see.
+ * The machine's inference speed over a run, read from the drift reference cell (issue 18). The
+ * reference cell is a network like the candidates, timed every few samples, so its time over its
+ * fast state is the slowdown the candidates see; the profiler waits on it before re-measuring.
  * Pure logic, no clock.
  */
-import type { RemeasureDecision } from './phases.ts';
 import type { DriftPoint } from './profiler-types.ts';
-import { quantileSorted, quartiles } from './stats.ts';
+import { quantileSorted } from './stats.ts';
 
 /** Reference points smoothed over (the nearest in time): one point is a single noisy timing. */
 const SMOOTH_POINTS = 5;
@@ -52,17 +48,6 @@ export function slowdownAt(points: readonly DriftPoint[], atMs: number, fastMs: 
   );
 }
 
-/** How many of the stamps fall where the reference ran within `threshold` of its fast state. */
-export function fastStateCount(stamps: readonly number[], points: readonly DriftPoint[], fastMs: number, threshold: number): number {
-  return stamps.filter((t) => slowdownAt(points, t, fastMs) <= 1 + threshold).length;
-}
-
-/** Why a cell gets more samples: how many of its samples (stamps) were taken while the reference ran slow, and how slow. */
-export function slowInferenceDecision(cell: string, stamps: readonly number[], points: readonly DriftPoint[], fastMs: number, threshold: number): RemeasureDecision {
-  const slow = stamps.map((t) => slowdownAt(points, t, fastMs)).filter((x) => x > 1 + threshold);
-  return { cell, reason: 'slow-inference', slowSamples: slow.length, samples: stamps.length, slowdown: slow.length ? quartiles(slow).median : 1 };
-}
-
 /** Time the reference spent above `threshold` of its fast state, ms (between consecutive points). */
 export function slowReferenceMs(points: readonly DriftPoint[], fastMs: number, threshold: number): number {
   let total = 0;
@@ -72,13 +57,8 @@ export function slowReferenceMs(points: readonly DriftPoint[], fastMs: number, t
   return total;
 }
 
-/**
- * One clause for the view, or '' when the reference never ran slow for a second: "the reference
- * network ran over 20 % slow for 24 s; 31 cells got more samples while it ran fast".
- */
-export function describeSlowReference(slowMs: number, threshold: number, extendedCells: number): string {
-  if (slowMs < 1000 && extendedCells === 0) return '';
-  const cells = extendedCells === 1 ? '1 cell' : `${extendedCells} cells`;
-  const what = `the reference network ran over ${(100 * threshold).toFixed(0)} % slow for ${(slowMs / 1000).toFixed(0)} s`;
-  return extendedCells > 0 ? `${what}; ${cells} got more samples while it ran fast` : what;
+/** One clause for the view, or '' when the reference never ran slow for a second: "the reference network ran over 20 % slow for 24 s". */
+export function describeSlowReference(slowMs: number, threshold: number): string {
+  if (slowMs < 1000) return '';
+  return `the reference network ran over ${(100 * threshold).toFixed(0)} % slow for ${(slowMs / 1000).toFixed(0)} s`;
 }

@@ -24,7 +24,7 @@ export type { ProfilerPort, Thread, VisibilitySource } from './profile-link.svel
 export { driftSummary, medianRatios, type SortKey } from '../latency/profile-analysis';
 export type { CalibrationPoint } from '../latency/calibration-report';
 
-/** A run record as stored after a profiler run: the summary plus what the probe saw (null without a probe; absent in older records). */
+/** A run record as stored after a profiler run: the summary plus what the samples showed of the machine (null or absent in older records). */
 export type RunWithDisturbance = RunRecord & { disturbance?: DisturbanceReport | null };
 /** What a "Measure" press times; 'calibrate' = reference set + held-out cells, then the held-out cells again. */
 export type CellSet = 'reference' | 'random' | 'calibrate';
@@ -69,7 +69,7 @@ export class ProfileState extends ProfilerLink {
   run = $state<RunProgress | null>(null);
   /** Summaries of the runs of the last request (leak check, drift). */
   lastRuns = $state.raw<RunRecord[]>([]);
-  /** What the probe saw in each of the last runs (by run id): slow phases, re-measured cells and why; null without a probe. */
+  /** What the samples showed of the machine in each of the last runs (by run id): slow phases, re-measured cells and why; null in older records. */
   disturbances = $state.raw<Record<string, Omit<DisturbanceReport, 'timeline'> | null>>({});
 
   readonly #userAgent: string | undefined;
@@ -274,7 +274,7 @@ export class ProfileState extends ProfilerLink {
           reference: s.reference && { archStr: s.reference.archStr, driftMs: s.reference.drift.map((d) => d.ms) },
         });
         const d = s.disturbance ?? null;
-        // With a probe, the stored run keeps the whole disturbance report, per-sample stamps and probe times included (bench:latency reads it).
+        // The stored run keeps the whole disturbance report, per-sample stamps included (bench:latency reads it).
         const stored: RunWithDisturbance = d ? { ...record, disturbance: d } : record;
         this.lastRuns = [...this.lastRuns, stored];
         this.disturbances = {

@@ -43,11 +43,6 @@ export interface ProfilerHandlerDeps<M> {
   crossOriginIsolated: boolean;
   /** Minimum time between two `progress` messages, ms. Default 100. */
   progressEveryMs?: number;
-  /**
-   * A fixed workload timed beside every sample (tfjs-runner.ts `probe`: convolutions on WASM): it
-   * shows the machine's slow phases, and the cells timed in one are re-measured. Without it, none are.
-   */
-  probe?(): unknown;
 }
 
 export const PROFILE_ALREADY_RUNNING = 'A measurement is already running; wait for it, or cancel it first';
@@ -171,7 +166,6 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           signal,
           pauseGate: gate.wait,
           numTensors: deps.runner.numTensors,
-          probe: deps.probe,
         });
         const fastMs = outcome.disturbance?.referenceFastMs;
         if (outcome.reference && fastMs !== undefined && fastMs > 0 && outcome.reference.drift.length >= MIN_FAST_STATE_POINTS) {
@@ -261,7 +255,6 @@ export async function browserProfilerDeps(post: ProfilerHandlerDeps<unknown>['po
     crossOriginIsolated: isolated,
     runner,
     now: () => performance.now(),
-    probe: () => runner.probe(),
     sleep: (ms) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : yieldToEvents()),
     timerResolutionMs: () => detectTimerResolution(() => performance.now()),
     wasmThreads: () => (tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : null),

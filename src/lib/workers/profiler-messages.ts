@@ -64,7 +64,7 @@ export interface BackendRunSummary {
   reference: ReferenceSeries | null;
   /** Threads the WASM backend ran with; null on other backends. */
   wasmThreads: number | null;
-  /** The machine's slow phases seen by the probe, the cells re-measured and why; null without a probe. */
+  /** The machine's slow phases the samples showed, the cells re-measured and why; null in runs stored before every run had one. */
   disturbance: DisturbanceReport | null;
 }
 
