@@ -84,19 +84,16 @@ export interface SlowPhase {
 /** Why a cell is re-measured. */
 export interface RemeasureDecision {
   cell: string;
-  /**
-   * 'slow-phase': too few of its samples lie outside slow phases (it was built and timed again);
-   * 'slow-inference': too few were timed while the reference cell ran at its fast state (it got more samples, still built).
-   */
-  reason: 'slow-phase' | 'slow-inference';
+  /** 'slow-phase': too few of its samples lie outside slow phases (it was built and timed again). */
+  reason: 'slow-phase';
   /** Its samples in a slow phase, and all its samples (every attempt). */
   slowSamples: number;
   samples: number;
-  /** Median slowdown of the machine (or, for 'slow-inference', of the reference cell) beside its slow samples. */
+  /** Median slowdown of the machine beside its slow samples. */
   slowdown: number;
 }
 
-interface PhaseAnalysis {
+export interface PhaseAnalysis {
   /** Per record, in input order: the machine's slowdown beside it (1 = fast state). */
   slowdown: number[];
   /** Per record: true when the sample lies in a slow phase. */

@@ -2,7 +2,7 @@
  * What the profiler (profiler.ts) reports, built from what it timed: a cell's measurement, its
  * revision once the machine's slow phases are known, and the run's disturbance report. Pure logic.
  */
-import { analysePhases, describeDisturbance, keptSamples, resolvePhaseOptions, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { describeDisturbance, keptSamples, type PhaseAnalysis, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, DriftPoint } from './profiler-types.ts';
 import { describeSlowReference, slowReferenceMs } from './reference-speed.ts';
 import { quartiles } from './stats.ts';
@@ -49,11 +49,10 @@ export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>
 export function revisedResults(
   results: readonly CellMeasurement[],
   records: readonly SampleRecord[],
-  phaseOptions: Partial<PhaseOptions>,
+  analysis: PhaseAnalysis,
+  minFastSamples: number,
   decisions: readonly RemeasureDecision[],
 ): { index: number; revised: CellMeasurement }[] {
-  const analysis = analysePhases(records, phaseOptions);
-  const { minFastSamples } = resolvePhaseOptions(phaseOptions);
   const lastDecision = new Map(decisions.map((d) => [d.cell, d]));
   return results.flatMap((old, index) => {
     const all = records.filter((r) => r.cell === old.archStr);
@@ -83,9 +82,9 @@ function revisedMeasurement(old: CellMeasurement, kept: readonly SampleRecord[],
 }
 
 interface DisturbanceInput {
-  /** Every sample of the run. */
+  /** Every sample of the run, and the phases read from them. */
   records: readonly SampleRecord[];
-  phaseOptions: Partial<PhaseOptions>;
+  analysis: PhaseAnalysis;
   /** Cells built and timed again because of a slow phase. */
   decisions: readonly RemeasureDecision[];
   /** Cells due for re-measuring that kept their samples: the machine was still slow when the wait budget ran out. */
@@ -100,7 +99,7 @@ interface DisturbanceInput {
 
 /** What the samples and the reference cell showed of the machine over the run, and what the profiler did about it. */
 export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
-  const analysis = analysePhases(input.records, input.phaseOptions);
+  const { analysis } = input;
   const rebuilt = new Set(input.decisions.map((d) => d.cell)).size;
   const referenceSlow = input.referenceSeries ? slowReferenceMs(input.referenceSeries, input.referenceFastMs, input.slowReferenceThreshold) : 0;
   const stillSlow = new Set(input.stillSlow.map((d) => d.cell)).size;

@@ -17,7 +17,7 @@
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
 import { evenGroupSize, resolveOptions } from './profiler-options.ts';
-import { analysePhases, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
+import { analysePhases, resolvePhaseOptions, type PhaseAnalysis, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import { referenceFastMs, slowdownAt } from './reference-speed.ts';
 import { disturbanceReport, measurementOf, revisedResults, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
@@ -61,6 +61,9 @@ class ProfileSession<M> {
   private readonly decisions: RemeasureDecision[] = [];
   /** Cells due for re-measuring that were not, because the machine was still slow when the wait budget ran out. */
   private readonly stillSlow: RemeasureDecision[] = [];
+  /** The phases read from `records`, and how many records they were read from. */
+  private analysed: { records: number; analysis: PhaseAnalysis } | null = null;
+  private readonly phaseOptions: PhaseOptions;
   private rounds = 0;
   private waitedMs = 0;
   /** The group being sampled (empty between groups and while re-measuring). */
@@ -71,6 +74,7 @@ class ProfileSession<M> {
     private readonly options: ProfileOptions,
   ) {
     this.start = request.clock.now();
+    this.phaseOptions = resolvePhaseOptions(request.phases);
     this.total = request.cells.length * options.minSamples;
   }
 
@@ -131,7 +135,7 @@ class ProfileSession<M> {
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.reference && this.rounds < remeasureRounds) {
-      const todo = analysePhases(this.records, this.phaseOptions()).remeasure.filter((d) => position.has(d.cell));
+      const todo = this.phases().remeasure.filter((d) => position.has(d.cell));
       if (todo.length === 0) break;
       const round = this.rounds + 1;
       const size = evenGroupSize(todo.length, groupSize);
@@ -152,7 +156,7 @@ class ProfileSession<M> {
       }
       if (this.stillSlow.length > 0) break;
     }
-    for (const { index, revised } of revisedResults(results, this.records, this.phaseOptions(), this.decisions)) {
+    for (const { index, revised } of revisedResults(results, this.records, this.phases(), this.phaseOptions.minFastSamples, this.decisions)) {
       results[index] = revised;
       this.request.onResult?.(revised);
     }
@@ -188,9 +192,10 @@ class ProfileSession<M> {
     }
   }
 
-  /** The phase options this run reads its samples with. */
-  private phaseOptions(): Partial<PhaseOptions> {
-    return { ...this.request.phases };
+  /** The slow phases read from the samples so far: read again only once there are more (the results and the report read the same ones). */
+  private phases(): PhaseAnalysis {
+    if (this.analysed?.records !== this.records.length) this.analysed = { records: this.records.length, analysis: analysePhases(this.records, this.phaseOptions) };
+    return this.analysed.analysis;
   }
 
   /** A stopwatch from now of the run's active time: paused time (hidden page, pause) not counted, ms. */
@@ -203,7 +208,7 @@ class ProfileSession<M> {
   private disturbance(): DisturbanceReport {
     return disturbanceReport({
       records: this.records,
-      phaseOptions: this.phaseOptions(),
+      analysis: this.phases(),
       decisions: this.decisions,
       stillSlow: this.stillSlow,
       rounds: this.rounds,

@@ -167,8 +167,8 @@ export function createProfilerHandler<M>(deps: ProfilerHandlerDeps<M>): (request
           pauseGate: gate.wait,
           numTensors: deps.runner.numTensors,
         });
-        const fastMs = outcome.disturbance?.referenceFastMs;
-        if (outcome.reference && fastMs !== undefined && fastMs > 0 && outcome.reference.drift.length >= MIN_FAST_STATE_POINTS) {
+        const fastMs = outcome.disturbance.referenceFastMs;
+        if (outcome.reference && fastMs > 0 && outcome.reference.drift.length >= MIN_FAST_STATE_POINTS) {
           referenceFast.set(`${backend} ${outcome.reference.archStr}`, fastMs);
         }
         const summary: BackendRunSummary = {
