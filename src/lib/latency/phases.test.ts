@@ -123,6 +123,7 @@ describe('analysePhases', () => {
     // Cells left as timed because the machine was still slow are named apart from those re-measured.
     expect(describeDisturbance(a.phases, 8, 30_000, 8)).toMatch(/; re-measured 8 cells, after waiting 30 s for it to settle; 8 cells not re-measured: the machine was still slow after waiting 30 s$/);
     expect(describeDisturbance(a.phases, 0, 30_000, 1)).toMatch(/×\); 1 cell not re-measured: the machine was still slow after waiting 30 s$/);
+    expect(describeDisturbance(a.phases, 0)).toMatch(/×\); no cell needed re-measuring$/);
   });
 
   it("keeps a cell's fast samples, and all of them when too few are fast", () => {

@@ -254,8 +254,9 @@ export function keptSamples<R extends SampleRecord>(records: readonly R[], analy
 /**
  * One line for the view, the phases summarised rather than listed: "the machine ran slow for 41 s
  * in 2 stretches (networks 1.7× slower, up to 2.9×); re-measured 14 cells, after waiting 12 s for
- * it to settle"; with `stillSlow` cells left as timed, "; 9 cells not re-measured: the machine was
- * still slow after waiting 30 s".
+ * it to settle" (or "no cell needed re-measuring", every cell kept enough samples outside them);
+ * with `stillSlow` cells left as timed, "; 9 cells not re-measured: the machine was still slow
+ * after waiting 30 s".
  */
 export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, stillSlow = 0): string {
   if (phases.length === 0) return 'no slow phases seen';
@@ -267,7 +268,7 @@ export function describeDisturbance(phases: readonly SlowPhase[], remeasured: nu
   const cells = (n: number) => (n === 1 ? '1 cell' : `${n} cells`);
   const waitedS = `${(waitedMs / 1000).toFixed(0)} s`;
   const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${waitedS} for it to settle` : '';
-  const done = remeasured > 0 || stillSlow === 0 ? `re-measured ${cells(remeasured)}${waited}` : '';
+  const done = remeasured > 0 ? `re-measured ${cells(remeasured)}${waited}` : stillSlow === 0 ? 'no cell needed re-measuring' : '';
   const left = stillSlow > 0 ? `${cells(stillSlow)} not re-measured: the machine was still slow${waitedMs >= 1000 ? ` after waiting ${waitedS}` : ''}` : '';
   return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (networks ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×); ${[done, left].filter(Boolean).join('; ')}`;
 }
