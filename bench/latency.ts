@@ -33,7 +33,7 @@ import { LATENCY_FAST_PRESET } from '../src/lib/predictor/config';
 import { kendallTauB, spearman } from '../src/lib/predictor/metrics';
 import { startBurner, type Burner } from './burner';
 import { commitId, launchChromium, machine, median, ROOT, serveDist, writeReport } from './common';
-import { cellLatencyMs, type CellStatistic } from '../src/lib/latency/stats';
+import { cellLatencyMs, DEFAULT_CELL_STATISTIC, type CellStatistic } from '../src/lib/latency/stats';
 import { DEFAULT_LEVEL_CORRECTION, LEVEL_ANCHOR_COUNT, LEVEL_CORRECTIONS, levelAnchors, readAtLevel, runLevels, type LevelCorrection } from '../src/lib/latency/level-correction';
 import { chooseReferenceSet, REFERENCE_DATASETS } from '../src/lib/latency/reference-set';
 import { fewShotHere, loadWorld, type FewShotWorld } from './few-shot';
@@ -58,8 +58,8 @@ const meanOf = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.
 
 /**
  * One statistic per cell of one run, by NB201 index (a cell re-measured in the run: its revised,
- * later entry): `fast-state` is the app's latency (stats.ts `cellLatencyMs`), `median` the
- * protocol's statistic it is measured against.
+ * later entry): DEFAULT_CELL_STATISTIC is the app's latency (stats.ts `cellLatencyMs`); `median`
+ * (the protocol's) and `fast-state` (the 10 % quantile, the app's default before) are measured against it.
  */
 function byCell(measurements: readonly StoredMeasurement[], runId: string, statistic: CellStatistic): Map<number, number> {
   return new Map(measurements.filter((m) => m.runId === runId).map((m) => [m.archIndex, cellLatencyMs(m, statistic)]));
@@ -83,8 +83,14 @@ function appAnchors(world: FewShotWorld): number[] {
  * of the measurements. The passes' cells that are reference cells (the level anchors every run
  * times, and any random cell that is one) are left out: a level read from them must not be judged on them.
  */
-function figures(world: FewShotWorld, measurements: readonly StoredMeasurement[], passes: readonly RunWithDisturbance[], referenceRun: RunWithDisturbance) {
-  const [first, second] = passes.map((r) => byCell(measurements, r.runId, 'fast-state'));
+function figures(
+  world: FewShotWorld,
+  measurements: readonly StoredMeasurement[],
+  passes: readonly RunWithDisturbance[],
+  referenceRun: RunWithDisturbance,
+  statistic: CellStatistic = DEFAULT_CELL_STATISTIC,
+) {
+  const [first, second] = passes.map((r) => byCell(measurements, r.runId, statistic));
   const referenceIndices = new Set(measurements.filter((m) => m.runId === referenceRun.runId).map((m) => m.archIndex));
   const cells = [...first.keys()].filter((index) => second.has(index) && !referenceIndices.has(index));
   const a = cells.map((i) => first.get(i)!);
@@ -92,7 +98,9 @@ function figures(world: FewShotWorld, measurements: readonly StoredMeasurement[]
   const relDiff = cells.map((_, k) => Math.abs(b[k] / a[k] - 1));
   // The reference cells carry their spread, as in the app: noisy ones make the calibration fall back to a simpler fit.
   // One per cell: a cell given more samples in the run is stored again, revised, and its later entry wins (as in byCell).
-  const referenceCells = [...new Map(measurements.filter((m) => m.runId === referenceRun.runId).map((m) => [m.archIndex, { index: m.archIndex, ms: cellLatencyMs(m), iqrMs: m.iqrMs }])).values()];
+  const referenceCells = [
+    ...new Map(measurements.filter((m) => m.runId === referenceRun.runId).map((m) => [m.archIndex, { index: m.archIndex, ms: cellLatencyMs(m, statistic), iqrMs: m.iqrMs }])).values(),
+  ];
   const fewShot = fewShotHere(
     world,
     referenceCells,
@@ -122,10 +130,13 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
   const anchors = appAnchors(world);
   const referenceCells = new Set(afterReference.measurements.filter((m) => m.runId === referenceRun.runId).map((m) => m.archIndex));
   if (anchors.some((i) => !referenceCells.has(i))) throw new Error(`the bench's level anchors ${anchors.join(', ')} are not all in the app's reference set`);
-  const levelsBy = (correction: LevelCorrection) => runLevels(afterReference.runs, correction, afterReference.measurements, anchors);
-  const readWith = (correction: LevelCorrection) => figures(world, readAtLevel(afterReference.measurements, levelsBy(correction)), passes, referenceRun);
+  const levelsBy = (correction: LevelCorrection, statistic: CellStatistic = DEFAULT_CELL_STATISTIC) => runLevels(afterReference.runs, correction, afterReference.measurements, anchors, statistic);
+  const readWith = (correction: LevelCorrection, statistic: CellStatistic = DEFAULT_CELL_STATISTIC) =>
+    figures(world, readAtLevel(afterReference.measurements, levelsBy(correction, statistic)), passes, referenceRun, statistic);
   const { cells, a, b, relDiff, fewShot } = readWith(DEFAULT_LEVEL_CORRECTION);
   const others = OTHER_LEVEL_CORRECTIONS.map((correction) => ({ correction, ...readWith(correction) }));
+  // The 10 % quantile, the app's statistic before, read the same way: what the fastest sample is measured against.
+  const quantile = readWith(DEFAULT_LEVEL_CORRECTION, 'fast-state');
   const levels = levelsBy('reference');
   const [firstIqr, secondIqr] = passes.map((r) => iqrByCell(afterReference.measurements, r.runId));
   const [firstMedian, secondMedian] = passes.map((r) => byCell(afterReference.measurements, r.runId, 'median'));
@@ -147,8 +158,14 @@ async function benchRun(page: Page, world: FewShotWorld, disturbed: boolean, bef
     repeatabilitySpearman: round(spearman(a, b)),
     repeatabilityKendall: round(kendallTauB(a, b)),
     medianRelativeDifferenceBetweenPasses: round(median(relDiff)),
-    /** The statistic: each cell's fast state (10 % quantile of its kept samples), the app's latency. */
-    statistic: 'fast-state',
+    /** The statistic: each cell's latency as the app reads it (stats.ts DEFAULT_CELL_STATISTIC). */
+    statistic: DEFAULT_CELL_STATISTIC,
+    /** The same figures on the 10 % quantile of each cell's kept samples (the app's statistic before), with the default level correction. */
+    fastState: {
+      repeatabilitySpearman: round(spearman(quantile.a, quantile.b)),
+      medianRelativeDifferenceBetweenPasses: round(median(quantile.relDiff)),
+      fewShot: { method: quantile.fewShot.method, spearman: round(quantile.fewShot.spearman), within10: round(quantile.fewShot.within10) },
+    },
     /** How runs are read, as the app does by default (level-correction.ts). */
     levelCorrection: DEFAULT_LEVEL_CORRECTION,
     /** The same figures read with the other level corrections, measured against the default. */
@@ -289,8 +306,8 @@ async function main() {
     const all = await stored(page, storedRuns + 2);
     const mainRun = all.runs.find((r) => r.thread === 'main')!;
     const workerRun = [...all.runs].filter((r) => r.thread === 'worker').sort((x, y) => y.startedAt - x.startedAt)[0];
-    const onMain = byCell(all.measurements, mainRun.runId, 'fast-state');
-    const onWorker = byCell(all.measurements, workerRun.runId, 'fast-state');
+    const onMain = byCell(all.measurements, mainRun.runId, DEFAULT_CELL_STATISTIC);
+    const onWorker = byCell(all.measurements, workerRun.runId, DEFAULT_CELL_STATISTIC);
     const compared = [...onMain.keys()].filter((i) => onWorker.has(i));
     const ratios = compared.map((i) => onMain.get(i)! / onWorker.get(i)!);
     const workerVsMain = {
@@ -366,11 +383,11 @@ ${result.date} · commit ${result.commit} · ${result.machine} · WASM ${result.
 
 Each run: two passes over the same ${CELLS} cells, then the reference set; the few-shot fit from that reference set is scored on the second pass. Targets in every run: ρ ≥ ${TARGETS.repeatabilitySpearman}, median difference ≤ ${pctOf(TARGETS.medianRelativeDifference)}, few-shot ρ ≥ ${TARGETS.fewShotSpearman} and more cells within ±10 % than the FLOPs line. Spread: median over cells of IQR / median, pass 1 / pass 2.
 
-| run | burner | ρ between passes | median difference | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': ρ / difference`).join(' | ')} | on medians: ρ / difference | levels, pass 1 · pass 2 · reference: anchor ratio; reference-network factor | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': few-shot ±10 %`).join(' | ')} | FLOPs ρ / ±10 % | |
-|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|---|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|
-${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.otherLevelCorrections.map((o) => `${o.repeatabilitySpearman} / ${pctOf(o.medianRelativeDifferenceBetweenPasses)}`).join(' | ')} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `${l.anchorRatio === null ? '—' : `${l.anchorRatio.toFixed(3)}×`}; ×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${r.otherLevelCorrections.map((o) => pctOf(o.fewShot.within10)).join(' | ')} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
+| run | burner | ρ between passes | median difference | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': ρ / difference`).join(' | ')} | on the 10 % quantile: ρ / difference / few-shot ±10 % | on medians: ρ / difference | levels, pass 1 · pass 2 · reference: anchor ratio; reference-network factor | spread | re-measured cells | slow phases seen (pass 1 · pass 2 · reference) | few-shot | few-shot ρ / ±10 % | ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}': few-shot ±10 %`).join(' | ')} | FLOPs ρ / ±10 % | |
+|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|---|---|---|---|---|---|${OTHER_LEVEL_CORRECTIONS.map(() => '---|').join('')}---|---|
+${result.runs.map((r, k) => `| ${k + 1} | ${r.disturbed ? 'on' : 'off'} | ${r.repeatabilitySpearman} | ${pctOf(r.medianRelativeDifferenceBetweenPasses)} | ${r.otherLevelCorrections.map((o) => `${o.repeatabilitySpearman} / ${pctOf(o.medianRelativeDifferenceBetweenPasses)}`).join(' | ')} | ${r.fastState.repeatabilitySpearman} / ${pctOf(r.fastState.medianRelativeDifferenceBetweenPasses)} / ${pctOf(r.fastState.fewShot.within10)} | ${r.median.spearman} / ${pctOf(r.median.medianRelativeDifference)} | ${r.levels.map((l) => `${l.anchorRatio === null ? '—' : `${l.anchorRatio.toFixed(3)}×`}; ×${l.factor.toFixed(3)}`).join(' · ')} | ${r.medianRelativeIqr.map(pctOf).join(' / ')} | ${r.remeasuredCells} | ${r.phases.map((p) => p.summary).join(' · ')} | ${r.fewShot.method} | ${r.fewShot.spearman.toFixed(3)} / ${pctOf(r.fewShot.within10)} | ${r.otherLevelCorrections.map((o) => pctOf(o.fewShot.within10)).join(' | ')} | ${r.fewShot.baselines.flops.spearman.toFixed(3)} / ${pctOf(r.fewShot.baselines.flops.within10)} | ${ok(runOk(r))} |`).join('\n')}
 
-Each cell's latency is its fast state, the 10 % quantile of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}'`).join(' and ')} columns read the same measurements the other ways (level-correction.ts: 'anchors' divides a run's times by its anchor ratio, the median over the ${LEVEL_ANCHOR_COUNT} anchor cells every run times of their latency in the run over their median in the profile; 'reference' multiplies them by the profile's median reference-cell level over the run's; 'none' reads them as timed). Repeatability is judged on the passes' cells less the reference cells (the anchors among them); "on medians" gives the same two figures on the cells' medians (latency-measurement.md D.6), the statistic the app used before (bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
+Each cell's latency is its fast state, the fastest of its kept samples (stats.ts \`cellLatencyMs\`), read with level correction '${DEFAULT_LEVEL_CORRECTION}' as the app does by default; the ${OTHER_LEVEL_CORRECTIONS.map((c) => `'${c}'`).join(' and ')} columns read the same measurements the other ways (level-correction.ts: 'anchors' divides a run's times by its anchor ratio, the median over the ${LEVEL_ANCHOR_COUNT} anchor cells every run times of their latency in the run over their median in the profile; 'reference' multiplies them by the profile's median reference-cell level over the run's; 'none' reads them as timed). Repeatability is judged on the passes' cells less the reference cells (the anchors among them); "on the 10 % quantile" reads the same runs by each cell's 10 % quantile (the app's statistic until session 18), with the same level correction; "on medians" gives the two figures on the cells' medians as timed (latency-measurement.md D.6, the statistic the app used first; bench-results/latency-replay.md). Why each run's few-shot method was chosen: \`runs[].fewShot.reason\` in the JSON.
 
 Every sample's wall-clock stamp, per-inference time and the machine's slowdown beside it: \`bench-results/${REPORT}-samples.json\`.
 

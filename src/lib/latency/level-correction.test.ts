@@ -149,6 +149,16 @@ describe('level anchors', () => {
     expect(describeRunLevel(levels.get('one'), 'anchors')).toMatch(/^×0\.9\d\d \(8 anchor cells at 1\.\d{3}× the profile's median; too few reference timings\)$/);
   });
 
+  it('read each anchor by the statistic asked for: its fastest sample by default', () => {
+    const runs = [run('one', null), run('two', null)];
+    // Run one: the same fastest samples as run two, but the rest of each anchor's samples 20 % slower.
+    const slowTail = timedPass('one', 1, anchors, 1).map((e) => ({ ...e, medianMs: e.medianMs * 1.2, samples: [e.samples[0], ...e.samples.slice(1).map((ms) => ms * 1.2)] }));
+    const entries = [...slowTail, ...timedPass('two', 1, anchors, 1)];
+    expect(runLevels(runs, 'anchors', entries, anchors).get('one')!.anchorRatio).toBeCloseTo(1, 12);
+    expect(runLevels(runs, 'anchors', entries, anchors, 'fast-state').get('one')!.anchorRatio).toBeGreaterThan(1.01);
+    expect(runLevels(runs, 'anchors', entries, anchors, 'median').get('one')!.anchorRatio).toBeGreaterThan(1.05);
+  });
+
   it('need enough anchors timed in another run of the same profile', () => {
     const few = anchors.slice(0, MIN_LEVEL_ANCHORS - 1);
     const runs = [run('a', null), run('b', null), run('c', null, 'q')];

@@ -16,7 +16,7 @@
  * Pure logic.
  */
 import { MIN_FAST_STATE_POINTS, referenceFastMs } from './reference-speed';
-import { cellLatencyMs, median } from './stats';
+import { cellLatencyMs, DEFAULT_CELL_STATISTIC, median, type CellStatistic } from './stats';
 
 /**
  * `none`: every cell as timed (latency-measurement.md D.6). `reference` and `anchors`: measured
@@ -106,15 +106,16 @@ export function runLevelMs(run: Pick<RunWithReference, 'reference'>): number | n
 /**
  * Every run's levels and factor, by run id. Runs are compared only within one profile (a backend on
  * a machine), and for `reference` one reference cell; with `none` every factor is 1. `entries` (the
- * stored measurements, as timed) and `anchors` give the anchor levels.
+ * stored measurements, as timed) and `anchors` give the anchor levels, each anchor read by `statistic`.
  */
 export function runLevels(
   runs: readonly RunWithReference[],
   correction: LevelCorrection = DEFAULT_LEVEL_CORRECTION,
   entries: readonly AnchorTiming[] = [],
   anchors: readonly number[] = [],
+  statistic: CellStatistic = DEFAULT_CELL_STATISTIC,
 ): Map<string, RunLevel> {
-  const ratios = anchorRatios(runs, entries, anchors);
+  const ratios = anchorRatios(runs, entries, anchors, statistic);
   const levels = new Map<string, RunLevel>();
   const groups = new Map<string, { runId: string; levelMs: number }[]>();
   for (const run of runs) {
@@ -137,7 +138,7 @@ export function runLevels(
 }
 
 /** Per run: the median over its anchor cells of latency here / the cell's median over the profile's runs. */
-function anchorRatios(runs: readonly RunWithReference[], entries: readonly AnchorTiming[], anchors: readonly number[]): Map<string, { ratio: number | null; count: number }> {
+function anchorRatios(runs: readonly RunWithReference[], entries: readonly AnchorTiming[], anchors: readonly number[], statistic: CellStatistic): Map<string, { ratio: number | null; count: number }> {
   const isAnchor = new Set(anchors);
   const profileOf = new Map(runs.map((r) => [r.runId, r.profileId]));
   // Latency of each anchor cell in each run, by profile and cell (a run's last entry of a cell wins).
@@ -146,7 +147,7 @@ function anchorRatios(runs: readonly RunWithReference[], entries: readonly Ancho
     if (!isAnchor.has(e.archIndex) || profileOf.get(e.runId) !== e.profileId) continue;
     const key = `${e.profileId} ${e.archIndex}`;
     if (!timed.has(key)) timed.set(key, new Map());
-    timed.get(key)!.set(e.runId, cellLatencyMs(e));
+    timed.get(key)!.set(e.runId, cellLatencyMs(e, statistic));
   }
   const perRun = new Map<string, number[]>();
   for (const byRun of timed.values()) {

@@ -136,6 +136,19 @@ describe('analysePhases', () => {
     for (const r of kept) expect(r.atMs).toBeLessThan(100_500);
   });
 
+  it('keeps a sample from inside a slow phase that is faster than all from outside it: phases only add time', () => {
+    const records = simulate(slowBetween(60_000, 105_000));
+    const a = analysePhases(records);
+    const inside = records.findIndex((r, i) => a.inSlowPhase[i] && r.cell === 'c7');
+    const outside = records.filter((r, i) => r.cell === 'c7' && !a.inSlowPhase[i]);
+    const lucky = records.map((r, i) => (i === inside ? { ...r, sampleMs: 0.95 * Math.min(...outside.map((o) => o.sampleMs)) } : r));
+    const kept = keptSamples(lucky, a, 'c7', 3);
+    expect(kept).toHaveLength(outside.length + 1);
+    expect(kept).toContain(lucky[inside]);
+    // The other samples of the phase stay out.
+    expect(keptSamples(records, a, 'c7', 3)).toEqual(outside);
+  });
+
   it('reads records in any order (a re-measurement appends later ones) and clears a re-timed cell', () => {
     const records = simulate(slowBetween(100_000, 200_000), 1, 24);
     const first = analysePhases(records);
@@ -161,6 +174,17 @@ describe('analysePhases', () => {
     expect(merged.phases).toHaveLength(1);
     expect(merged.phases[0].startMs).toBeLessThan(31_000);
     expect(merged.phases[0].endMs).toBeGreaterThan(54_000);
+  });
+
+  it('finds a phase among single slow samples chained across a quiet stretch', () => {
+    // One slow sample every 1.5 s from 20 s to 40 s: each closer than mergeGapMs to the next, so they
+    // chain into one stretch up to the real phase at 40–45 s, mostly quiet as a whole.
+    const blipsThenPhase: Machine = (t) => ((t >= 20_000 && t < 40_000 && t % 1_500 === 0) || (t >= 40_000 && t < 45_000) ? 1.8 : 1);
+    const a = analysePhases(simulate(blipsThenPhase, 3), { smoothSamples: 1 });
+    expect(a.phases).toHaveLength(1);
+    expect(a.phases[0].startMs).toBeGreaterThanOrEqual(40_000);
+    expect(a.phases[0].endMs).toBeLessThan(45_000);
+    expect(a.phases[0].slowdown).toBeGreaterThan(1.6);
   });
 
   it('ignores a blip shorter than the running median', () => {

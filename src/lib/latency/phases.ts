@@ -192,15 +192,20 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
     }
     let end = j;
     while (end + 1 < n && slow[end + 1]) end++;
-    const last = stretches.at(-1);
-    if (last && at[j] - at[last[1]] <= o.mergeGapMs) last[1] = end;
-    else stretches.push([j, end]);
+    stretches.push([j, end]);
     j = end + 1;
+  }
+  const merged: [number, number][][] = [];
+  for (const stretch of stretches) {
+    const last = merged.at(-1);
+    if (last && at[stretch[0]] - at[last.at(-1)![1]] <= o.mergeGapMs) last.push(stretch);
+    else merged.push([stretch]);
   }
   const inPhase = new Array<boolean>(n).fill(false);
   const phases: SlowPhase[] = [];
-  for (const [j, end] of stretches) {
-    if (end - j + 1 < o.minPhaseSamples || at[end] - at[j] < o.minPhaseMs) continue;
+  /** The stretch from sample j to end as a phase, or null when it is too short or not slow as a whole. */
+  const asPhase = (j: number, end: number): SlowPhase | null => {
+    if (end - j + 1 < o.minPhaseSamples || at[end] - at[j] < o.minPhaseMs) return null;
     const phase: SlowPhase = {
       startMs: at[j],
       endMs: at[end],
@@ -211,10 +216,23 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
         0.9,
       ),
     };
-    // Merged blips that are not slow as a whole are no phase.
-    if (phase.slowdown <= 1 + o.slowThreshold) continue;
-    for (let m = j; m <= end; m++) inPhase[m] = true;
-    phases.push(phase);
+    return phase.slowdown > 1 + o.slowThreshold ? phase : null;
+  };
+  for (const group of merged) {
+    const first = group[0][0];
+    const last = group.at(-1)![1];
+    const whole = asPhase(first, last);
+    // Blips chained across a quiet stretch are not slow as a whole; a real phase among them still counts on its own.
+    const found = whole
+      ? [{ j: first, end: last, phase: whole }]
+      : group.flatMap(([j, end]) => {
+          const phase = asPhase(j, end);
+          return phase ? [{ j, end, phase }] : [];
+        });
+    for (const { j, end, phase } of found) {
+      for (let m = j; m <= end; m++) inPhase[m] = true;
+      phases.push(phase);
+    }
   }
 
   // Back to input order.
@@ -242,13 +260,17 @@ export function analysePhases(records: readonly SampleRecord[], options: Partial
 }
 
 /**
- * The records a cell keeps once phases are known: those outside slow phases, when at least
- * `minKeep` of them exist; otherwise all of them (a cell timed wholly in a slow phase still gets a number).
+ * The records a cell keeps once phases are known: those outside slow phases, and any faster than
+ * all of those (a slow phase only adds time, so such a sample was timed in a fast moment that the
+ * running median smoothed over; the cell's fastest sample is its latency, stats.ts). With fewer than
+ * `minKeep` outside slow phases, all of them: a cell timed wholly in a slow phase still gets a number.
  */
 export function keptSamples<R extends SampleRecord>(records: readonly R[], analysis: Pick<PhaseAnalysis, 'inSlowPhase'>, cell: string, minKeep: number): R[] {
   const mine = records.map((r, i) => ({ r, slow: analysis.inSlowPhase[i] })).filter(({ r }) => r.cell === cell);
-  const fast = mine.filter(({ slow }) => !slow).map(({ r }) => r);
-  return fast.length >= minKeep ? fast : mine.map(({ r }) => r);
+  const fast = mine.filter(({ slow }) => !slow);
+  if (fast.length < minKeep) return mine.map(({ r }) => r);
+  const fastestOutside = Math.min(...fast.map(({ r }) => r.sampleMs));
+  return mine.filter(({ r, slow }) => !slow || r.sampleMs < fastestOutside).map(({ r }) => r);
 }
 
 /**

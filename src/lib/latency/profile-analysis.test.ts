@@ -43,7 +43,7 @@ describe('pure helpers', () => {
     expect(sortRows(rows, 'short', false).map((r) => r.short)).toEqual(['c1 | c1 c1 | c1 c1 c1', 'c3 | c3 c3 | c3 c3 c3', 's | s s | s s s']);
   });
 
-  it('ranks, compares and repeats cells by their fast state (10 % quantile), not by a median a slow stretch raised', () => {
+  it('ranks, compares and repeats cells by their fast state (the fastest sample), not by a median a slow stretch raised', () => {
     // Cell a: fast state 1 ms, but half its samples fell in a slow stretch (median 2.5 ms); cell b: 2 ms steady.
     const slowTail = [1, 1, 1, 1, 1, 1, 1, 2.5, 3, 3, 3, 3, 3, 3, 3];
     const a = stored('333333', 2.5, 'wasm', { samples: slowTail }),

@@ -16,6 +16,7 @@ export const DEFAULT_PROFILE_OPTIONS: Omit<ProfileOptions, 'timerResolutionMs' |
   gapMs: 0,
   visibilityPollMs: 250,
   remeasureRounds: 2,
+  remeasureGroupSize: 16,
   maxWaitForFastMs: 30_000,
   slowReferenceThreshold: 0.2,
   referenceFastMs: null,
@@ -33,6 +34,7 @@ export function resolveOptions(options: ProfileRequest<unknown>['options']): Pro
     ['maxK', merged.maxK],
     ['referenceEvery', merged.referenceEvery],
     ['groupSize', merged.groupSize],
+    ['remeasureGroupSize', merged.remeasureGroupSize],
     ['warmup.maxRuns', merged.warmup.maxRuns],
     ['warmup.stableRuns', merged.warmup.stableRuns],
   ];

@@ -81,8 +81,15 @@ export interface ProfileOptions {
    */
   remeasureRounds: number;
   /**
-   * Before re-measuring, wait for the machine to leave its slow phase (the reference cell back at
-   * its fast state), at most this long in all over the run (every group and round together), ms.
+   * Cells re-measured together, each group built first and sampled once the reference cell runs
+   * fast. Default 16: a group samples for about 10 s, so it fits a quiet stretch between slow ones,
+   * where a whole pass re-timed at once (about 45 s) ran into the next one (issue 18).
+   */
+  remeasureGroupSize: number;
+  /**
+   * Before sampling a group of cells again, wait for the machine to leave its slow phase (the
+   * reference cell back at its fast state), at most this long in all over the run (every group and
+   * round together), ms.
    * Cells still due once it is spent keep their samples (`DisturbanceReport.stillSlow`): timed
    * again in the same slow phase they would come out no better. Default 30,000.
    */

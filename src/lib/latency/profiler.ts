@@ -131,26 +131,27 @@ class ProfileSession<M> {
    * samples from outside them (`revisedResults`); changed ones are sent again.
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
-    const { remeasureRounds, minSamples, groupSize } = this.options;
+    const { remeasureRounds, minSamples, remeasureGroupSize } = this.options;
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.reference && this.rounds < remeasureRounds) {
       const todo = this.phases().remeasure.filter((d) => position.has(d.cell));
       if (todo.length === 0) break;
       const round = this.rounds + 1;
-      const size = evenGroupSize(todo.length, groupSize);
+      const size = evenGroupSize(todo.length, remeasureGroupSize);
       for (let first = 0; first < todo.length; first += size) {
-        // Timed again inside the same slow phase, a cell would come out no better: it keeps its samples, and the report says why.
+        const due = todo.slice(first, first + size);
+        const group: Prepared<M>[] = [];
+        for (const d of due) group.push(Object.assign(await this.prepare(results[position.get(d.cell)!].ops), { attempt: round }));
+        // Sampled only once the machine is fast again (after building, so the wait ends right before sampling): timed again inside the same slow phase, a cell would come out no better, so it keeps its samples and the report says why.
         if (!(await this.waitForFastReference())) {
+          for (const cell of group) this.release(cell);
           this.stillSlow.push(...todo.slice(first));
           break;
         }
-        const due = todo.slice(first, first + size);
         this.rounds = round;
         this.decisions.push(...due);
         this.total += due.length * minSamples;
-        const group: Prepared<M>[] = [];
-        for (const d of due) group.push(Object.assign(await this.prepare(results[position.get(d.cell)!].ops), { attempt: round }));
         await this.sampleRoundRobin(group, 'remeasure');
         for (const cell of group) this.release(cell);
       }
