@@ -9,10 +9,10 @@
  * 5. re-time a fixed reference cell every `referenceEvery` samples (its drift = thermal/DVFS change);
  * 6. report median and IQR per cell, dispose every model and compare tensor counts (leak check);
  * 7. at the end of the pass, read the machine's slow phases from the samples themselves (phases.ts);
- *    with a reference cell, once it runs at its fast state again, time again the cells with too few
- *    samples outside them (if it stays slow past the wait budget, they keep their samples); keep
- *    each cell's samples from outside slow phases, and report the phases, the re-measured cells,
- *    those left as timed, and why.
+ *    with a reference cell, time again the cells with too few samples outside them, in small groups,
+ *    each sampled once the reference runs at its fast state again (if it stays slow past the wait
+ *    budget, they keep their samples); keep each cell's samples from outside slow phases (and any
+ *    faster than those), and report the phases, the re-measured cells, those left as timed, and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
