@@ -33,7 +33,9 @@ export async function leaveOneDeviceOutRuns(browser: Awaited<ReturnType<typeof l
   let gcn: BenchPageResult | null = null;
   let reused: { commit: string; date: string; runs: Map<string, { spearman: number; within10: number; trainWallS: number | null }> } | null = null;
   if (LOO_GCN_MODE === 'reuse') {
-    const previous = JSON.parse(readFileSync(resolve(ROOT, 'bench-results', `${report}.json`), 'utf8'));
+    // A report under a new name (BENCH_REPORT) reuses the GCN numbers of the committed one.
+    const own = resolve(ROOT, 'bench-results', `${report}.json`);
+    const previous = JSON.parse(readFileSync(existsSync(own) ? own : resolve(ROOT, 'bench-results', 'latency.json'), 'utf8'));
     const origin = previous.looGcnFrom ?? { commit: previous.commit, date: previous.date };
     reused = {
       ...origin,

@@ -124,6 +124,9 @@ describe('analysePhases', () => {
     expect(describeDisturbance(a.phases, 8, 30_000, 8)).toMatch(/; re-measured 8 cells, after waiting 30 s for it to settle; 8 cells not re-measured: the machine was still slow after waiting 30 s$/);
     expect(describeDisturbance(a.phases, 0, 30_000, 1)).toMatch(/×\); 1 cell not re-measured: the machine was still slow after waiting 30 s$/);
     expect(describeDisturbance(a.phases, 0)).toMatch(/×\); no cell needed re-measuring$/);
+    // No phase in the samples, but cells due all the same (a run slow as a whole): only what was done.
+    expect(describeDisturbance([], 20, 12_000)).toBe('re-measured 20 cells, after waiting 12 s for it to settle');
+    expect(describeDisturbance([], 0)).toBe('no slow phases seen');
   });
 
   it("keeps a cell's fast samples, and all of them when too few are fast", () => {

@@ -84,8 +84,11 @@ export interface SlowPhase {
 /** Why a cell is re-measured. */
 export interface RemeasureDecision {
   cell: string;
-  /** 'slow-phase': too few of its samples lie outside slow phases (it was built and timed again). */
-  reason: 'slow-phase';
+  /**
+   * 'slow-phase': too few of its samples lie outside slow phases; 'slow-run': the whole run was
+   * slow against the fast state of earlier runs (profiler.ts), which its samples alone cannot show.
+   */
+  reason: 'slow-phase' | 'slow-run';
   /** Its samples in a slow phase, and all its samples (every attempt). */
   slowSamples: number;
   samples: number;
@@ -281,16 +284,19 @@ export function keptSamples<R extends SampleRecord>(records: readonly R[], analy
  * after waiting 30 s".
  */
 export function describeDisturbance(phases: readonly SlowPhase[], remeasured: number, waitedMs = 0, stillSlow = 0): string {
-  if (phases.length === 0) return 'no slow phases seen';
-  const seconds = phases.reduce((sum, p) => sum + (p.endMs - p.startMs), 0) / 1000;
-  const peak = Math.max(...phases.map((p) => p.peakSlowdown));
-  const samples = phases.reduce((sum, p) => sum + p.samples, 0);
-  const typical = phases.reduce((sum, p) => sum + p.slowdown * p.samples, 0) / samples;
-  const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
+  if (phases.length === 0 && remeasured + stillSlow === 0) return 'no slow phases seen';
   const cells = (n: number) => (n === 1 ? '1 cell' : `${n} cells`);
   const waitedS = `${(waitedMs / 1000).toFixed(0)} s`;
   const waited = remeasured > 0 && waitedMs >= 1000 ? `, after waiting ${waitedS} for it to settle` : '';
   const done = remeasured > 0 ? `re-measured ${cells(remeasured)}${waited}` : stillSlow === 0 ? 'no cell needed re-measuring' : '';
   const left = stillSlow > 0 ? `${cells(stillSlow)} not re-measured: the machine was still slow${waitedMs >= 1000 ? ` after waiting ${waitedS}` : ''}` : '';
-  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (networks ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×); ${[done, left].filter(Boolean).join('; ')}`;
+  const actions = [done, left].filter(Boolean).join('; ');
+  // Cells due although the samples show no phase: the whole run was slow (profiler.ts says so beside this).
+  if (phases.length === 0) return actions;
+  const seconds = phases.reduce((sum, p) => sum + (p.endMs - p.startMs), 0) / 1000;
+  const peak = Math.max(...phases.map((p) => p.peakSlowdown));
+  const samples = phases.reduce((sum, p) => sum + p.samples, 0);
+  const typical = phases.reduce((sum, p) => sum + p.slowdown * p.samples, 0) / samples;
+  const stretches = phases.length === 1 ? '1 stretch' : `${phases.length} stretches`;
+  return `the machine ran slow for ${seconds.toFixed(0)} s in ${stretches} (networks ${typical.toFixed(1)}× slower, up to ${peak.toFixed(1)}×); ${actions}`;
 }

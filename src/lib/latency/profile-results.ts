@@ -4,7 +4,7 @@
  */
 import { describeDisturbance, keptSamples, type PhaseAnalysis, type RemeasureDecision, type SampleRecord } from './phases.ts';
 import type { CellMeasurement, DisturbanceReport, DriftPoint } from './profiler-types.ts';
-import { describeSlowReference, slowReferenceMs } from './reference-speed.ts';
+import { describeSlowReference, describeSlowRun, slowReferenceMs, type SlowRun } from './reference-speed.ts';
 import { quartiles } from './stats.ts';
 
 /** A cell being measured: its model and everything timed of it so far. */
@@ -95,6 +95,8 @@ interface DisturbanceInput {
   referenceSeries: readonly DriftPoint[] | null;
   referenceFastMs: number;
   slowReferenceThreshold: number;
+  /** The run slow as a whole against earlier runs (null: it was not, or nothing to compare with). */
+  slowRun: SlowRun | null;
 }
 
 /** What the samples and the reference cell showed of the machine over the run, and what the profiler did about it. */
@@ -105,6 +107,7 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
   const stillSlow = new Set(input.stillSlow.map((d) => d.cell)).size;
   const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, stillSlow);
   const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold);
+  const wholeRun = input.slowRun ? describeSlowRun(input.slowRun) : '';
   return {
     phases: analysis.phases,
     remeasured: [...input.decisions],
@@ -113,7 +116,8 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
     waitedMs: input.waitedMs,
     referenceSlowMs: referenceSlow,
     referenceFastMs: input.referenceFastMs,
-    summary: reference ? (analysis.phases.length ? `${phases}; ${reference}` : reference) : phases,
+    slowRun: input.slowRun,
+    summary: summaryOf(wholeRun, phases, reference),
     timeline: input.records.map((r, i) => ({
       cell: r.cell,
       atMs: r.atMs,
@@ -122,4 +126,10 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
       slow: analysis.inSlowPhase[i],
     })),
   };
+}
+
+/** The report's one line: the whole run, the phases and what was done, the reference network; "no slow phases seen" only when there is nothing else to say. */
+function summaryOf(wholeRun: string, phases: string, reference: string): string {
+  const parts = [wholeRun, phases === 'no slow phases seen' && (wholeRun || reference) ? '' : phases, reference].filter(Boolean);
+  return parts.join('; ');
 }

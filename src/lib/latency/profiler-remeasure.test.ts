@@ -142,4 +142,47 @@ describe('profileCells after a slow phase', () => {
     expect(results).toHaveLength(16);
     expect(out.results.every((r) => r.samples.length === 4 && !r.revised)).toBe(true);
   });
+
+  /**
+   * 16 cells on a machine 1.7× slow from the start, the reference cell included, until the reference
+   * is timed 3 times in a row (the wait): the samples alone show no phase. `knownFastMs`: the
+   * reference's fast state from earlier runs (its steady time is 1 ms).
+   */
+  async function slowThroughout(knownFastMs: number | null) {
+    const cells = Array.from({ length: 16 }, (_, i) => digitsToOps(`${i % 5}${Math.floor(i / 5)}3333`));
+    const baseUs = (digits: string) => (digits === '444444' ? 1000 : 200 + 40 * Number(digits[0]) + 200 * Number(digits[1]));
+    let streak = 0;
+    let recovered = false;
+    const h = harness(
+      (digits, run) => (run === 0 ? 20 : 1) * baseUs(digits) * (recovered ? 1 : 1.7),
+      100,
+      (self, call) => {
+        if (self.log[call].digits !== '444444') streak = 0;
+        // Counted once every cell is built: the reference's own warm-up runs come in a row too.
+        else if (++streak >= 3 && self.built >= 17) recovered = true;
+      },
+    );
+    const out = await profileCells(request(h, cells, { referenceCell: REF, minSamples: 12, referenceFastMs: knownFastMs }));
+    return { out, h, cells, baseUs };
+  }
+
+  it('re-measures every cell of a run slow as a whole against the fast state of earlier runs, and says so', async () => {
+    const { out, h, cells, baseUs } = await slowThroughout(1.0);
+    const d = out.disturbance;
+    expect(d.slowRun).toMatchObject({ knownFastMs: 1 });
+    expect(d.slowRun!.slowdown).toBeCloseTo(1.7, 1);
+    expect(d.remeasured.map((x) => x.cell)).toEqual(cells.map(opsToArchStr));
+    expect(d.remeasured.every((x) => x.reason === 'slow-run')).toBe(true);
+    expect(d.summary).toMatch(/^the whole run ran 1\.7× slower than earlier runs on this backend \(the reference network 1\.70 ms against 1\.00 ms\); .*re-measured 16 cells/);
+    expect(h.built).toBe(17 + 16);
+    // Re-timed at the fast state, every cell reads its own latency, not 1.7× it.
+    for (const r of out.results) expect(cellLatencyMs(r) / (baseUs(opsToDigits(r.ops)) / 1000)).toBeLessThan(1.05);
+    expect(h.disposed).toBe(h.built);
+  });
+
+  it('cannot see a run slow as a whole without earlier runs to compare with', async () => {
+    const { out, h } = await slowThroughout(null);
+    expect(out.disturbance).toMatchObject({ slowRun: null, remeasured: [], phases: [] });
+    expect(h.built).toBe(17);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { OpCode, OpVector } from '../spaces/nb201.ts';
 import type { PhaseOptions, RemeasureDecision, SlowPhase } from './phases.ts';
+import type { SlowRun } from './reference-speed.ts';
 
 /** Builds, runs and frees models of one backend; tfjs-runner.ts is the real one. */
 export interface ModelRunner<M> {
@@ -185,6 +186,11 @@ export interface DisturbanceReport {
   referenceSlowMs: number;
   /** The reference cell's fast-state time this run compared with, ms (NaN without a reference). */
   referenceFastMs: number;
+  /**
+   * The run slow as a whole against the reference cell's fast state from earlier runs on the backend
+   * (then every cell was due for re-measuring); null when it was not, or with nothing to compare with.
+   */
+  slowRun: SlowRun | null;
   /** One line for the view, e.g. "1 slow phase (1.7× for 45 s); re-measured 16 cells". */
   summary: string;
   /** Every sample of the run, in the order taken: cell, stamp, per-inference ms, the machine's slowdown beside it, in a slow phase. */

@@ -18,7 +18,7 @@
 import { opsToArchStr, type OpVector } from '../spaces/nb201.ts';
 import { evenGroupSize, resolveOptions } from './profiler-options.ts';
 import { analysePhases, resolvePhaseOptions, type PhaseAnalysis, type PhaseOptions, type RemeasureDecision, type SampleRecord } from './phases.ts';
-import { referenceFastMs, slowdownAt } from './reference-speed.ts';
+import { referenceFastMs, slowdownAt, slowRun, type SlowRun } from './reference-speed.ts';
 import { disturbanceReport, measurementOf, revisedResults, type Prepared } from './profile-results.ts';
 import type { CellMeasurement, DisturbanceReport, ProfileOptions, ProfileOutcome, ProfilePhase, ProfileRequest, ReferenceSeries } from './profiler-types.ts';
 import { chooseK, withinPercentOfMedian } from './stats.ts';
@@ -66,6 +66,8 @@ class ProfileSession<M> {
   private readonly phaseOptions: PhaseOptions;
   private rounds = 0;
   private waitedMs = 0;
+  /** The run as a whole against earlier runs on the backend, read when re-measuring begins (null: not slow, or nothing to compare with). */
+  private slowRun: SlowRun | null = null;
   /** The group being sampled (empty between groups and while re-measuring). */
   private group: Prepared<M>[] = [];
 
@@ -131,11 +133,16 @@ class ProfileSession<M> {
    * samples from outside them (`revisedResults`); changed ones are sent again.
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
-    const { remeasureRounds, minSamples, remeasureGroupSize } = this.options;
+    const { remeasureRounds, minSamples, remeasureGroupSize, referenceFastMs: knownFastMs } = this.options;
+    // Read before re-measuring: samples timed again at the fast state would hide it.
+    this.slowRun = this.reference ? slowRun(this.referenceSeries, knownFastMs, this.phaseOptions.slowThreshold) : null;
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.reference && this.rounds < remeasureRounds) {
-      const todo = this.phases().remeasure.filter((d) => position.has(d.cell));
+      const inPhases = this.phases().remeasure.filter((d) => position.has(d.cell));
+      // A run slow as a whole shows no phase in its own samples: in the first round, every cell is due.
+      const wholeRun = this.rounds === 0 && this.slowRun ? this.slowRunDecisions(results, this.slowRun, new Set(inPhases.map((d) => d.cell))) : [];
+      const todo = [...inPhases, ...wholeRun];
       if (todo.length === 0) break;
       const round = this.rounds + 1;
       const size = evenGroupSize(todo.length, remeasureGroupSize);
@@ -161,6 +168,11 @@ class ProfileSession<M> {
       results[index] = revised;
       this.request.onResult?.(revised);
     }
+  }
+
+  /** Every cell not already due, re-measured because the whole run was slow. */
+  private slowRunDecisions(results: readonly CellMeasurement[], run: SlowRun, due: ReadonlySet<string>): RemeasureDecision[] {
+    return results.filter((r) => !due.has(r.archStr)).map((r) => ({ cell: r.archStr, reason: 'slow-run', slowSamples: r.samples.length, samples: r.samples.length, slowdown: run.slowdown }));
   }
 
   /** The reference cell's fast-state time this run compares with, ms. */
@@ -216,6 +228,7 @@ class ProfileSession<M> {
       waitedMs: this.waitedMs,
       referenceSeries: this.reference ? this.referenceSeries : null,
       referenceFastMs: this.reference ? this.referenceFast() : Number.NaN,
+      slowRun: this.slowRun,
       slowReferenceThreshold: this.options.slowReferenceThreshold,
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSlowReference, referenceFastMs, slowdownAt, slowReferenceMs } from './reference-speed';
+import { describeSlowReference, describeSlowRun, referenceFastMs, slowdownAt, slowReferenceMs, slowRun } from './reference-speed';
 
 /** One reference point every 100 ms: 3 ms for 2 s, 4.5 ms (1.5×) for 1 s, 3 ms again for 1 s; one 9 ms blip at 500 ms. */
 const points = Array.from({ length: 40 }, (_, i) => ({ atMs: 100 * i, afterSamples: i, ms: i === 5 ? 9 : i >= 20 && i < 30 ? 4.5 : 3 }));
@@ -33,5 +33,16 @@ describe('reference speed', () => {
   it('says in one clause what it saw', () => {
     expect(describeSlowReference(400, 0.2)).toBe('');
     expect(describeSlowReference(24_300, 0.2)).toBe('the reference network ran over 20 % slow for 24 s');
+  });
+
+  it('finds a run slow as a whole only against the fast state of earlier runs', () => {
+    // The run's own fast state is 3 ms: nothing to see without earlier runs, or against an earlier 2.8 ms.
+    expect(slowRun(points, null, 0.25)).toBeNull();
+    expect(slowRun(points, 2.8, 0.25)).toBeNull();
+    const slow = slowRun(points, 2, 0.25)!;
+    expect(slow).toEqual({ slowdown: 1.5, runFastMs: 3, knownFastMs: 2 });
+    expect(describeSlowRun(slow)).toBe('the whole run ran 1.5× slower than earlier runs on this backend (the reference network 3.00 ms against 2.00 ms)');
+    // Too few points to read a fast state from.
+    expect(slowRun(points.slice(0, 7), 2, 0.25)).toBeNull();
   });
 });

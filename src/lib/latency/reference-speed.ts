@@ -62,3 +62,30 @@ export function describeSlowReference(slowMs: number, threshold: number): string
   if (slowMs < 1000) return '';
   return `the reference network ran over ${(100 * threshold).toFixed(0)} % slow for ${(slowMs / 1000).toFixed(0)} s`;
 }
+
+/** A run slow as a whole: the reference cell's fast state in it against the one known from earlier runs. */
+export interface SlowRun {
+  /** This run's fast state over the known one (1.6 = the whole run 1.6× slower). */
+  slowdown: number;
+  /** The reference cell's fast state in this run and in earlier runs on the backend, ms. */
+  runFastMs: number;
+  knownFastMs: number;
+}
+
+/**
+ * The run as a whole against earlier runs: its reference points' own fast state over `knownFastMs`,
+ * when that exceeds 1 + `threshold`; null without a known fast state, with too few points, or when
+ * the run was not that slow. The samples show slowness only relative to the run itself, so a run
+ * timed wholly inside a slow phase (a short reference set inside a busy neighbour's burst) needs this.
+ */
+export function slowRun(points: readonly Pick<DriftPoint, 'ms'>[], knownFastMs: number | null, threshold: number): SlowRun | null {
+  if (knownFastMs === null || !(knownFastMs > 0) || points.length < MIN_FAST_STATE_POINTS) return null;
+  const runFastMs = referenceFastMs(points);
+  const slowdown = runFastMs / knownFastMs;
+  return slowdown > 1 + threshold ? { slowdown, runFastMs, knownFastMs } : null;
+}
+
+/** One clause for the view: "the whole run ran 1.6× slower than earlier runs on this backend (the reference network 4.10 ms against 2.56 ms)". */
+export function describeSlowRun(run: SlowRun): string {
+  return `the whole run ran ${run.slowdown.toFixed(1)}× slower than earlier runs on this backend (the reference network ${run.runFastMs.toFixed(2)} ms against ${run.knownFastMs.toFixed(2)} ms)`;
+}
