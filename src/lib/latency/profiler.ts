@@ -11,7 +11,8 @@
  * 7. at the end of the pass, read the machine's slow phases from the samples themselves (phases.ts);
  *    with a reference cell, time again the cells with too few samples outside them, in small groups,
  *    each sampled once the reference runs at its fast state again (if it stays slow past the wait
- *    budget, they keep their samples); keep each cell's samples from outside slow phases (and any
+ *    budget, they keep their samples); a run slow as a whole against the reference's fast state from
+ *    earlier runs has every cell due; keep each cell's samples from outside slow phases (and any
  *    faster than those), and report the phases, the re-measured cells, those left as timed, and why.
  * Pure logic: the clock, visibility, sleeping and the models come in through `ProfileRequest`.
  */
@@ -129,8 +130,9 @@ class ProfileSession<M> {
   /**
    * Up to `remeasureRounds` rounds (only with a reference cell, the gauge of when the machine is
    * fast again): find the slow phases so far, time again (fresh build, warm-up, the usual samples)
-   * the cells with too few samples outside them, then re-read all phases and give every cell its
-   * samples from outside them (`revisedResults`); changed ones are sent again.
+   * the cells with too few samples outside them (every cell, in the first round, when the whole run
+   * was slow against earlier runs), then re-read all phases and give every cell its samples from
+   * outside them (`revisedResults`); changed ones are sent again.
    */
   private async remeasure(results: CellMeasurement[]): Promise<void> {
     const { remeasureRounds, minSamples, remeasureGroupSize, referenceFastMs: knownFastMs } = this.options;
