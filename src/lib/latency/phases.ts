@@ -10,8 +10,9 @@
  * slowdown (the fastest, so that a cell with most samples in a slow phase still gets its fast
  * level), the slowdown a running median over consecutive samples of their time less their cell's
  * level. Only a phase that leaves cells fast samples elsewhere in the run shows: one over a whole
- * run (or a whole group of cells) is the level anchors' to correct (level-correction.ts). The machine's fast state is a low quantile of that slowdown within a wide
- * window. The networks measure the machine themselves: a separate probe workload read a different
+ * run (or a whole group of cells) is for the reference cell against earlier runs (profiler.ts) and
+ * the level anchors (level-correction.ts). The machine's fast state is a low quantile of that
+ * slowdown within a wide window. The networks measure the machine themselves: a separate probe workload read a different
  * slowdown than they felt (bench-results/latency-experiments/README.md, session 17). Slow stretches
  * closer than `mergeGapMs` are one phase; a phase needs `minPhaseSamples` samples and `minPhaseMs`.
  */

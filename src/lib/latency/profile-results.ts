@@ -43,8 +43,8 @@ export function measurementOf(cell: Omit<Prepared<unknown>, 'model' | 'attempt'>
 }
 
 /**
- * The results that change once the run's slow phases are known: each cell keeps its samples from
- * outside them (all of them when fewer than `minFastSamples` are), and a re-measured cell says why it was.
+ * The results that change once the run's slow phases are known: each cell keeps the samples
+ * `keptSamples` gives it (those from outside them, and any faster), and a re-measured cell says why it was.
  */
 export function revisedResults(
   results: readonly CellMeasurement[],
@@ -108,6 +108,8 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
   const phases = describeDisturbance(analysis.phases, rebuilt, input.waitedMs, stillSlow);
   const reference = describeSlowReference(referenceSlow, input.slowReferenceThreshold);
   const wholeRun = input.slowRun ? describeSlowRun(input.slowRun) : '';
+  // "No slow phases seen" only when nothing else is said.
+  const nothingSeen = analysis.phases.length === 0 && rebuilt + stillSlow === 0 && Boolean(wholeRun || reference);
   return {
     phases: analysis.phases,
     remeasured: [...input.decisions],
@@ -117,7 +119,7 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
     referenceSlowMs: referenceSlow,
     referenceFastMs: input.referenceFastMs,
     slowRun: input.slowRun,
-    summary: summaryOf(wholeRun, phases, reference),
+    summary: [wholeRun, nothingSeen ? '' : phases, reference].filter(Boolean).join('; '),
     timeline: input.records.map((r, i) => ({
       cell: r.cell,
       atMs: r.atMs,
@@ -126,10 +128,4 @@ export function disturbanceReport(input: DisturbanceInput): DisturbanceReport {
       slow: analysis.inSlowPhase[i],
     })),
   };
-}
-
-/** The report's one line: the whole run, the phases and what was done, the reference network; "no slow phases seen" only when there is nothing else to say. */
-function summaryOf(wholeRun: string, phases: string, reference: string): string {
-  const parts = [wholeRun, phases === 'no slow phases seen' && (wholeRun || reference) ? '' : phases, reference].filter(Boolean);
-  return parts.join('; ');
 }

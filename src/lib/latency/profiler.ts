@@ -68,7 +68,7 @@ class ProfileSession<M> {
   private rounds = 0;
   private waitedMs = 0;
   /** The run as a whole against earlier runs on the backend, read when re-measuring begins (null: not slow, or nothing to compare with). */
-  private slowRun: SlowRun | null = null;
+  private wholeRunSlow: SlowRun | null = null;
   /** The group being sampled (empty between groups and while re-measuring). */
   private group: Prepared<M>[] = [];
 
@@ -137,13 +137,13 @@ class ProfileSession<M> {
   private async remeasure(results: CellMeasurement[]): Promise<void> {
     const { remeasureRounds, minSamples, remeasureGroupSize, referenceFastMs: knownFastMs } = this.options;
     // Read before re-measuring: samples timed again at the fast state would hide it.
-    this.slowRun = this.reference ? slowRun(this.referenceSeries, knownFastMs, this.phaseOptions.slowThreshold) : null;
+    this.wholeRunSlow = this.reference ? slowRun(this.referenceSeries, knownFastMs, this.phaseOptions.slowThreshold) : null;
     if (minSamples < MIN_SAMPLES_TO_REMEASURE) return;
     const position = new Map(results.map((r, i) => [r.archStr, i]));
     while (this.reference && this.rounds < remeasureRounds) {
       const inPhases = this.phases().remeasure.filter((d) => position.has(d.cell));
       // A run slow as a whole shows no phase in its own samples: in the first round, every cell is due.
-      const wholeRun = this.rounds === 0 && this.slowRun ? this.slowRunDecisions(results, this.slowRun, new Set(inPhases.map((d) => d.cell))) : [];
+      const wholeRun = this.rounds === 0 && this.wholeRunSlow ? this.slowRunDecisions(results, this.wholeRunSlow, new Set(inPhases.map((d) => d.cell))) : [];
       const todo = [...inPhases, ...wholeRun];
       if (todo.length === 0) break;
       const round = this.rounds + 1;
@@ -230,7 +230,7 @@ class ProfileSession<M> {
       waitedMs: this.waitedMs,
       referenceSeries: this.reference ? this.referenceSeries : null,
       referenceFastMs: this.reference ? this.referenceFast() : Number.NaN,
-      slowRun: this.slowRun,
+      slowRun: this.wholeRunSlow,
       slowReferenceThreshold: this.options.slowReferenceThreshold,
     });
   }
